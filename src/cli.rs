@@ -1,0 +1,303 @@
+//! The command line (clap derive). Parsed once, then converted into `options`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::options::{
+    self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions,
+};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubectl-owner",
+    bin_name = "kubectl owner",
+    version,
+    about = "List, assign and check the owners (teams) and lifecycle stages of Kubernetes workloads.",
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: CliCommand,
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+/// kubectl's connection flags, accepted after any subcommand.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection options (as kubectl)")]
+pub struct GlobalArgs {
+    /// Path to the kubeconfig file to use.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The name of the kubeconfig context to use.
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// The name of the kubeconfig cluster to use.
+    #[arg(long, global = true)]
+    pub cluster: Option<String>,
+    /// The name of the kubeconfig user to use.
+    #[arg(long, global = true)]
+    pub user: Option<String>,
+    /// If present, the namespace scope for this request.
+    #[arg(short = 'n', long, global = true)]
+    pub namespace: Option<String>,
+    /// The address and port of the Kubernetes API server.
+    #[arg(short = 's', long, global = true)]
+    pub server: Option<String>,
+    /// Bearer token for authentication to the API server.
+    #[arg(long, global = true)]
+    pub token: Option<String>,
+    /// Path to a cert file for the certificate authority.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub certificate_authority: Option<PathBuf>,
+    /// Path to a client certificate file for TLS.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_certificate: Option<PathBuf>,
+    /// Path to a client key file for TLS.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub client_key: Option<PathBuf>,
+    /// If true, the server's certificate will not be checked for validity (insecure).
+    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub insecure_skip_tls_verify: Option<bool>,
+    /// Server name to use for server certificate validation.
+    #[arg(long, global = true)]
+    pub tls_server_name: Option<String>,
+    /// Username to impersonate for the operation.
+    #[arg(long = "as", global = true, value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Group to impersonate for the operation (repeatable).
+    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    pub as_group: Vec<String>,
+    /// How long to wait for each server request (e.g. 1s, 2m; 0 = no timeout).
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub request_timeout: Option<String>,
+    /// Diagnostics verbosity on stderr (kubectl's -v/--v).
+    #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL")]
+    pub verbosity: Option<u8>,
+    /// kubectl-owner config file (keys, stages, rules, team registry).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// List workloads with their effective team and stage.
+    #[command(visible_alias = "list")]
+    Ls(LsArgs),
+    /// Show who owns an object: its controller chain, team, stage, contacts, and where each came from.
+    Who(WhoArgs),
+    /// Summarise ownership per team: workloads by stage, namespaces, contacts, coverage.
+    Teams(TeamsArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListOutput {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+    Name,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DocOutput {
+    Table,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// TYPE or TYPE/NAME (deploy, sts, ds, rs, job, cj, po, ns, rollout, …); default: every workload.
+    #[arg(value_name = "TYPE[/NAME]")]
+    pub targets: Vec<String>,
+    /// List across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Label selector, sent to the server (e.g. -l 'tier=web,env in (prod)').
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// Field selector, sent to the server (e.g. metadata.name=api).
+    #[arg(long)]
+    pub field_selector: Option<String>,
+    /// Only rows whose effective (possibly inherited) team is T.
+    #[arg(long, value_name = "T")]
+    pub team: Option<String>,
+    /// Only rows whose effective stage is S.
+    #[arg(long, value_name = "S")]
+    pub stage: Option<String>,
+    /// Only rows that no team owns.
+    #[arg(long)]
+    pub unowned: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: ListOutput,
+    /// Don't print headers.
+    #[arg(long)]
+    pub no_headers: bool,
+    /// Sort rows by a column (NAMESPACE, KIND, NAME, TEAM, STAGE, AGE, …).
+    #[arg(long, value_name = "COLUMN")]
+    pub sort_by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WhoArgs {
+    /// POD, TYPE/NAME or TYPE NAME.
+    #[arg(required = true, num_args = 1..=2, value_name = "POD | TYPE/NAME | TYPE NAME")]
+    pub target: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: DocOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct TeamsArgs {
+    /// Summarise across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: DocOutput,
+}
+
+fn scope(all_namespaces: bool, namespace: &Option<String>) -> Scope {
+    if all_namespaces {
+        Scope::AllNamespaces
+    } else {
+        Scope::Namespace(namespace.clone())
+    }
+}
+
+impl From<ListOutput> for Output {
+    fn from(o: ListOutput) -> Output {
+        match o {
+            ListOutput::Table => Output::Table,
+            ListOutput::Wide => Output::Wide,
+            ListOutput::Json => Output::Json,
+            ListOutput::Yaml => Output::Yaml,
+            ListOutput::Name => Output::Name,
+        }
+    }
+}
+
+impl From<DocOutput> for Output {
+    fn from(o: DocOutput) -> Output {
+        match o {
+            DocOutput::Table => Output::Table,
+            DocOutput::Json => Output::Json,
+            DocOutput::Yaml => Output::Yaml,
+        }
+    }
+}
+
+impl Cli {
+    /// The one conversion from clap types into plain options.
+    pub fn into_options(self) -> Result<(GlobalOptions, Command), String> {
+        let g = self.global;
+        let request_timeout = g
+            .request_timeout
+            .as_deref()
+            .map(options::parse_duration)
+            .transpose()?;
+        let connection = options::ConnectionOptions {
+            kubeconfig: g.kubeconfig,
+            context: g.context,
+            cluster: g.cluster,
+            user: g.user,
+            namespace: g.namespace.clone(),
+            server: g.server,
+            token: g.token,
+            certificate_authority: g.certificate_authority,
+            client_certificate: g.client_certificate,
+            client_key: g.client_key,
+            insecure_skip_tls_verify: g.insecure_skip_tls_verify.unwrap_or(false),
+            tls_server_name: g.tls_server_name,
+            impersonate: g.as_user,
+            impersonate_groups: g.as_group,
+            request_timeout,
+        };
+        let global = GlobalOptions {
+            connection,
+            config_path: g.config,
+            verbosity: g.verbosity.unwrap_or(0),
+        };
+        let command = match self.command {
+            CliCommand::Ls(a) => Command::Ls(LsOptions {
+                targets: a.targets,
+                scope: scope(a.all_namespaces, &g.namespace),
+                label_selector: a.selector,
+                field_selector: a.field_selector,
+                team: a.team,
+                stage: a.stage,
+                unowned: a.unowned,
+                output: a.output.into(),
+                no_headers: a.no_headers,
+                sort_by: a.sort_by,
+            }),
+            CliCommand::Who(a) => Command::Who(WhoOptions {
+                target: a.target,
+                output: a.output.into(),
+            }),
+            CliCommand::Teams(a) => Command::Teams(TeamsOptions {
+                scope: scope(a.all_namespaces, &g.namespace),
+                output: a.output.into(),
+            }),
+        };
+        Ok((global, command))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn connection_flags_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "kubectl-owner",
+            "ls",
+            "-A",
+            "--context",
+            "prod",
+            "-n",
+            "x",
+            "--as",
+            "alice",
+            "--as-group",
+            "g1",
+            "--as-group",
+            "g2",
+            "-v=6",
+            "--request-timeout",
+            "2s",
+            "--insecure-skip-tls-verify",
+            "--config",
+            "c.yaml",
+        ])
+        .unwrap();
+        let (global, command) = cli.into_options().unwrap();
+        assert_eq!(global.connection.context.as_deref(), Some("prod"));
+        assert_eq!(global.connection.impersonate_groups, vec!["g1", "g2"]);
+        assert_eq!(global.verbosity, 6);
+        assert!(global.connection.insecure_skip_tls_verify);
+        assert_eq!(
+            global.connection.request_timeout,
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert!(matches!(
+            command,
+            Command::Ls(LsOptions {
+                scope: Scope::AllNamespaces,
+                ..
+            })
+        ));
+    }
+}

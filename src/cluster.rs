@@ -1,0 +1,516 @@
+//! The only module that talks to the Kubernetes API: connecting like kubectl, metadata-only
+//! lists and gets, and translating failures into kubectl's words.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, DynamicObject, ListParams, PartialObjectMeta};
+use kube::config::{
+    Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext,
+};
+use kube::core::{ApiResource, GroupVersionKind};
+use kube::{Client, Config};
+
+use crate::diag;
+use crate::error::{Error, Result};
+use crate::kinds::Kind;
+use crate::options::ConnectionOptions;
+use crate::ownership::{MetaObject, OwnerRef};
+
+/// Page size for lists (kubectl's `--chunk-size` default).
+pub const PAGE_SIZE: u32 = 500;
+/// Namespace and name of the in-cluster registry ConfigMap.
+pub const REGISTRY_NAMESPACE: &str = "kube-public";
+pub const REGISTRY_NAME: &str = "kubectl-owner";
+const USER_AGENT: &str = concat!("kubectl-owner/", env!("CARGO_PKG_VERSION"));
+
+/// A connected cluster.
+#[derive(Clone)]
+pub struct Session {
+    client: Client,
+    /// `-n`, else the context's namespace, else `default`.
+    pub default_namespace: String,
+    /// `host:port` of the API server, for kubectl's connection messages.
+    pub server: String,
+    request_timeout: Option<Duration>,
+}
+
+/// Reads kubeconfig like kubectl: `--kubeconfig`, else every existing file of `$KUBECONFIG`
+/// merged first-wins (missing files skipped), else `~/.kube/config`.
+pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
+    let read = |path: &Path| {
+        Kubeconfig::read_from(path).map_err(|e| {
+            Error::cluster(format!(
+                "error loading config file \"{}\": {e}",
+                path.display()
+            ))
+        })
+    };
+    if let Some(path) = explicit {
+        if !path.exists() {
+            return Err(Error::cluster(format!(
+                "stat {}: no such file or directory",
+                path.display()
+            )));
+        }
+        return read(path).map(Some);
+    }
+    let candidates: Vec<PathBuf> = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        Some(list) => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        None => dirs::home_dir()
+            .map(|h| h.join(".kube").join("config"))
+            .into_iter()
+            .collect(),
+    };
+    let mut merged: Option<Kubeconfig> = None;
+    for path in candidates.iter().filter(|p| p.is_file()) {
+        let next = read(path)?;
+        merged = Some(match merged {
+            None => next,
+            Some(first) => first.merge(next).map_err(|e| {
+                Error::cluster(format!(
+                    "error loading config file \"{}\": {e}",
+                    path.display()
+                ))
+            })?,
+        });
+    }
+    Ok(merged)
+}
+
+/// Applies the command-line overrides to the selected context's cluster and user, as kubectl does,
+/// and returns the names kube should select.
+fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<KubeConfigOptions> {
+    let context_name = opts
+        .context
+        .clone()
+        .or_else(|| kc.current_context.clone())
+        .filter(|c| !c.is_empty());
+    let context = match &context_name {
+        Some(name) => Some(
+            kc.contexts
+                .iter()
+                .find(|c| &c.name == name)
+                .and_then(|c| c.context.clone())
+                .ok_or_else(|| {
+                    Error::cluster(format!(
+                        "context was not found for specified context: {name}"
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    let cluster_name = opts
+        .cluster
+        .clone()
+        .or_else(|| context.as_ref().map(|c| c.cluster.clone()));
+    let user_name = opts
+        .user
+        .clone()
+        .or_else(|| context.as_ref().and_then(|c| c.user.clone()));
+    if context.is_none() && opts.server.is_none() {
+        return Err(no_configuration());
+    }
+    // A context is always selected, so kube and we agree on namespace, cluster and user.
+    let context_name = context_name.unwrap_or_else(|| "kubectl-owner-flags".to_string());
+    let cluster_name = cluster_name.unwrap_or_else(|| "kubectl-owner-flags".to_string());
+    let user_name = user_name.unwrap_or_else(|| "kubectl-owner-flags".to_string());
+    if !kc.contexts.iter().any(|c| c.name == context_name) {
+        kc.contexts.push(NamedContext {
+            name: context_name.clone(),
+            context: Some(Context {
+                cluster: cluster_name.clone(),
+                user: Some(user_name.clone()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+    }
+    if !kc.clusters.iter().any(|c| c.name == cluster_name) {
+        if opts.server.is_none() {
+            return Err(Error::cluster(format!(
+                "cluster \"{cluster_name}\" does not exist"
+            )));
+        }
+        kc.clusters.push(NamedCluster {
+            name: cluster_name.clone(),
+            cluster: Some(Default::default()),
+            ..Default::default()
+        });
+    }
+    if !kc.auth_infos.iter().any(|u| u.name == user_name) {
+        if opts.user.is_some() {
+            return Err(Error::cluster(format!(
+                "auth info \"{user_name}\" does not exist"
+            )));
+        }
+        kc.auth_infos.push(NamedAuthInfo {
+            name: user_name.clone(),
+            auth_info: Some(Default::default()),
+            ..Default::default()
+        });
+    }
+    let cluster = kc
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == cluster_name)
+        .expect("ensured above");
+    let cluster = cluster.cluster.get_or_insert_with(Default::default);
+    if let Some(server) = &opts.server {
+        cluster.server = Some(server.clone());
+    }
+    if let Some(ca) = &opts.certificate_authority {
+        cluster.certificate_authority = Some(absolute(ca));
+        cluster.certificate_authority_data = None;
+    }
+    if opts.insecure_skip_tls_verify {
+        cluster.insecure_skip_tls_verify = Some(true);
+        cluster.certificate_authority = None;
+        cluster.certificate_authority_data = None;
+    }
+    if let Some(name) = &opts.tls_server_name {
+        cluster.tls_server_name = Some(name.clone());
+    }
+    let user = kc
+        .auth_infos
+        .iter_mut()
+        .find(|u| u.name == user_name)
+        .expect("ensured above");
+    let user = user.auth_info.get_or_insert_with(Default::default);
+    if let Some(token) = &opts.token {
+        user.token = Some(token.clone().into());
+        user.token_file = None;
+        user.exec = None;
+        user.auth_provider = None;
+        user.username = None;
+        user.password = None;
+    }
+    if let Some(cert) = &opts.client_certificate {
+        user.client_certificate = Some(absolute(cert));
+        user.client_certificate_data = None;
+    }
+    if let Some(key) = &opts.client_key {
+        user.client_key = Some(absolute(key));
+        user.client_key_data = None;
+    }
+    Ok(KubeConfigOptions {
+        context: Some(context_name),
+        cluster: Some(cluster_name),
+        user: Some(user_name),
+    })
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+fn no_configuration() -> Error {
+    Error::cluster(
+        "no configuration has been provided, try setting KUBERNETES_MASTER environment variable",
+    )
+}
+
+/// Builds a client exactly from what kubectl would use. No request is sent yet.
+pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
+    let kubeconfig = load_kubeconfig(opts.kubeconfig.as_deref())?;
+    let mut config = match kubeconfig {
+        Some(mut kc) => {
+            let selection = apply_overrides(&mut kc, opts)?;
+            Config::from_custom_kubeconfig(kc, &selection)
+                .await
+                .map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?
+        }
+        None if opts.server.is_some() => {
+            let mut kc = Kubeconfig::default();
+            let selection = apply_overrides(&mut kc, opts)?;
+            Config::from_custom_kubeconfig(kc, &selection)
+                .await
+                .map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?
+        }
+        // In-cluster only when no kubeconfig exists and none was asked for.
+        None => Config::incluster().map_err(|_| no_configuration())?,
+    };
+    if let Some(ns) = &opts.namespace {
+        config.default_namespace = ns.clone();
+    }
+    if let Some(user) = &opts.impersonate {
+        config.auth_info.impersonate = Some(user.clone());
+    }
+    if !opts.impersonate_groups.is_empty() {
+        config.auth_info.impersonate_groups = Some(opts.impersonate_groups.clone());
+    }
+    let request_timeout = opts.request_timeout.filter(|t| !t.is_zero());
+    if let Some(timeout) = request_timeout {
+        config.connect_timeout = Some(timeout);
+        config.read_timeout = Some(timeout);
+        config.write_timeout = Some(timeout);
+    }
+    if config.accept_invalid_certs {
+        diag::warn(
+            "skipping TLS verification of the server's certificate (insecure-skip-tls-verify)",
+        );
+    }
+    config.headers.push((
+        HeaderName::from_static("user-agent"),
+        HeaderValue::from_static(USER_AGENT),
+    ));
+    let server = config
+        .cluster_url
+        .authority()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| config.cluster_url.to_string());
+    diag::log(4, || {
+        format!(
+            "connecting to {} as namespace {}",
+            config.cluster_url, config.default_namespace
+        )
+    });
+    let default_namespace = config.default_namespace.clone();
+    let client = Client::try_from(config)
+        .map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?;
+    Ok(Session {
+        client,
+        default_namespace,
+        server,
+        request_timeout,
+    })
+}
+
+fn api_resource(kind: &Kind) -> ApiResource {
+    ApiResource {
+        group: kind.group.clone(),
+        version: kind.version.clone(),
+        api_version: kind.api_version(),
+        kind: kind.kind.clone(),
+        plural: kind.plural.clone(),
+    }
+}
+
+fn to_meta(kind: &Kind, item: PartialObjectMeta<DynamicObject>) -> MetaObject {
+    let m = item.metadata;
+    let controller = m
+        .owner_references
+        .unwrap_or_default()
+        .into_iter()
+        .find(|o| o.controller == Some(true))
+        .map(|o| OwnerRef {
+            api_version: o.api_version,
+            kind: o.kind,
+            name: o.name,
+            uid: o.uid,
+        });
+    MetaObject {
+        kind: kind.kind.clone(),
+        api_version: kind.api_version(),
+        namespace: m.namespace,
+        name: m.name.unwrap_or_default(),
+        uid: m.uid.unwrap_or_default(),
+        labels: m.labels.unwrap_or_default(),
+        annotations: m.annotations.unwrap_or_default(),
+        controller,
+        created: m.creation_timestamp.map(|t| t.0),
+        resource_version: m.resource_version,
+    }
+}
+
+impl Session {
+    fn api(&self, kind: &Kind, namespace: Option<&str>) -> Api<DynamicObject> {
+        let ar = api_resource(kind);
+        match namespace {
+            Some(ns) if kind.namespaced => Api::namespaced_with(self.client.clone(), ns, &ar),
+            _ => Api::all_with(self.client.clone(), &ar),
+        }
+    }
+
+    /// Bounds one request by `--request-timeout`, like kubectl's per-request timeout.
+    async fn bounded<T>(
+        &self,
+        what: &str,
+        request: impl Future<Output = kube::Result<T>>,
+    ) -> Result<T> {
+        let result = match self.request_timeout {
+            Some(limit) => tokio::time::timeout(limit, request).await.map_err(|_| {
+                Error::cluster(format!(
+                    "Unable to connect to the server: {what}: request timed out after {limit:?}"
+                ))
+            })?,
+            None => request.await,
+        };
+        result.map_err(|e| self.error(e))
+    }
+
+    /// Lists the metadata of every object of `kind` (in `namespace`, or everywhere), page by page.
+    pub async fn list_meta(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        labels: Option<&str>,
+        fields: Option<&str>,
+    ) -> Result<Vec<MetaObject>> {
+        const MAX_RESTARTS: usize = 3;
+        let api = self.api(kind, namespace);
+        let mut restarts = 0;
+        'restart: loop {
+            let mut out = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let mut params = ListParams::default().limit(PAGE_SIZE);
+                if let Some(l) = labels {
+                    params = params.labels(l);
+                }
+                if let Some(f) = fields {
+                    params = params.fields(f);
+                }
+                if let Some(t) = &token {
+                    params = params.continue_token(t);
+                }
+                let what = format!("list {}", kind.qualified_plural());
+                let page = match self.bounded(&what, api.list_metadata(&params)).await {
+                    Ok(page) => page,
+                    Err(e)
+                        if token.is_some()
+                            && e.message.contains("(Expired)")
+                            && restarts < MAX_RESTARTS =>
+                    {
+                        // A 410 on a continue token: the snapshot is gone; list again from the start.
+                        restarts += 1;
+                        diag::log(2, || {
+                            format!("continue token for {what} expired; restarting the list")
+                        });
+                        continue 'restart;
+                    }
+                    Err(e) => return Err(e),
+                };
+                diag::log(6, || {
+                    format!("{what}: page of {} objects", page.items.len())
+                });
+                out.extend(page.items.into_iter().map(|item| to_meta(kind, item)));
+                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    Some(next) => token = Some(next),
+                    None => return Ok(out),
+                }
+            }
+        }
+    }
+
+    /// Gets one object's metadata; `Ok(None)` when it does not exist.
+    pub async fn get_meta(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<MetaObject>> {
+        let api = self.api(kind, namespace);
+        let what = format!("get {} {name}", kind.qualified_plural());
+        Ok(self
+            .bounded(&what, api.get_metadata_opt(name))
+            .await?
+            .map(|item| to_meta(kind, item)))
+    }
+
+    /// The `config.yaml` of the in-cluster registry ConfigMap; absent or forbidden → `None`.
+    pub async fn registry_document(&self) -> Option<String> {
+        let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), REGISTRY_NAMESPACE);
+        match self
+            .bounded("get configmap", api.get_opt(REGISTRY_NAME))
+            .await
+        {
+            Ok(Some(cm)) => {
+                let text = cm.data.and_then(|mut d| d.remove("config.yaml"));
+                if text.is_none() {
+                    diag::log(2, || {
+                        format!(
+                            "configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored"
+                        )
+                    });
+                }
+                text
+            }
+            Ok(None) => {
+                diag::log(2, || {
+                    format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}")
+                });
+                None
+            }
+            Err(e) => {
+                diag::log(2, || {
+                    format!("registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}")
+                });
+                None
+            }
+        }
+    }
+
+    /// Finds a workload CRD by discovery (one request per group-version); `None` when not installed.
+    pub async fn discover(&self, kind: &Kind) -> Result<Option<Kind>> {
+        let gvk = GroupVersionKind::gvk(&kind.group, &kind.version, &kind.kind);
+        match kube::discovery::pinned_kind(&self.client, &gvk).await {
+            Ok((ar, caps)) => Ok(Some(Kind {
+                plural: ar.plural,
+                namespaced: caps.scope == kube::discovery::Scope::Namespaced,
+                ..kind.clone()
+            })),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
+            Err(kube::Error::Discovery(_)) => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// kubectl's wording for a failed request.
+    pub fn error(&self, err: kube::Error) -> Error {
+        describe_error(err, &self.server)
+    }
+}
+
+/// Translates a kube error into the line kubectl would print.
+pub fn describe_error(err: kube::Error, server: &str) -> Error {
+    if let kube::Error::Api(status) = &err {
+        if status.code == 401 {
+            return Error::cluster("You must be logged in to the server (Unauthorized)");
+        }
+        let reason = if status.reason.is_empty() {
+            "Unknown".to_string()
+        } else {
+            status.reason.clone()
+        };
+        return Error::cluster(format!("Error from server ({reason}): {}", status.message));
+    }
+    let mut chain = Vec::new();
+    let mut refused = false;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+    while let Some(e) = source {
+        if let Some(io) = e.downcast_ref::<std::io::Error>()
+            && io.kind() == std::io::ErrorKind::ConnectionRefused
+        {
+            refused = true;
+        }
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    let text = chain.join(": ");
+    if refused || text.contains("Connection refused") {
+        return Error::cluster(format!(
+            "The connection to the server {server} was refused - did you specify the right host or port?"
+        ));
+    }
+    if text.contains("certificate")
+        || text.contains("InvalidCertificate")
+        || text.contains("UnknownIssuer")
+    {
+        let detail = chain.last().cloned().unwrap_or_default();
+        return Error::cluster(format!(
+            "Unable to connect to the server: tls: failed to verify certificate: {detail}"
+        ));
+    }
+    Error::cluster(format!(
+        "Unable to connect to the server: {}",
+        chain.last().cloned().unwrap_or(text)
+    ))
+}

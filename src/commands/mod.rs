@@ -1,0 +1,19 @@
+//! One file per subcommand; each takes plain options and returns the process exit code.
+
+pub mod ls;
+pub mod teams;
+pub mod who;
+
+use crate::error::Result;
+use crate::options::{Command, GlobalOptions};
+
+/// Exit code on success with nothing to report.
+pub const SUCCESS: u8 = 0;
+
+pub async fn run(global: &GlobalOptions, command: Command) -> Result<u8> {
+    match command {
+        Command::Ls(opts) => ls::run(global, opts).await,
+        Command::Who(opts) => who::run(global, opts).await,
+        Command::Teams(opts) => teams::run(global, opts).await,
+    }
+}

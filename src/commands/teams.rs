@@ -1,0 +1,153 @@
+//! `kubectl owner teams`: per team, workloads by stage, namespaces, contacts; the unowned row;
+//! coverage.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::document::{API_VERSION, TeamItem, TeamSummary};
+use crate::error::Result;
+use crate::inventory::{self, Context, Inventory, Resolution};
+use crate::options::{GlobalOptions, Output, TeamsOptions};
+use crate::render;
+
+const NO_STAGE: &str = "<none>";
+
+pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
+    let ctx = Context::open(global).await?;
+    let plan = inventory::default_plan(&ctx, &opts.scope, None, None).await?;
+    let inventory = Inventory::collect(&ctx, &plan).await?;
+    let resolved = inventory.resolve(&ctx.config);
+    let summary = summarise(&ctx, &resolved);
+    let out = match opts.output {
+        Output::Json => render::json(&summary),
+        Output::Yaml => render::yaml(&summary),
+        _ => table(&ctx, &summary),
+    };
+    render::emit(&out);
+    Ok(0)
+}
+
+/// Groups resolved rows by team; the unowned row (`team: None`) comes last.
+fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
+    let mut by_team: BTreeMap<
+        Option<String>,
+        (
+            usize,
+            BTreeMap<String, usize>,
+            BTreeSet<String>,
+            BTreeMap<String, String>,
+        ),
+    > = BTreeMap::new();
+    for r in rows {
+        let entry = by_team.entry(r.ownership.team.value.clone()).or_default();
+        entry.0 += 1;
+        *entry
+            .1
+            .entry(r.ownership.stage.value().unwrap_or(NO_STAGE).to_string())
+            .or_default() += 1;
+        if let Some(ns) = &r.object().namespace {
+            entry.2.insert(ns.clone());
+        }
+        if r.ownership.team.value.is_some() {
+            for (key, contact) in &r.ownership.contacts {
+                if let Some(value) = contact.value() {
+                    entry
+                        .3
+                        .entry(key.clone())
+                        .or_insert_with(|| value.to_string());
+                }
+            }
+        }
+    }
+    let total = rows.len();
+    let owned = rows
+        .iter()
+        .filter(|r| r.ownership.team.value.is_some())
+        .count();
+    let mut items: Vec<TeamItem> = by_team
+        .into_iter()
+        .map(|(team, (workloads, stages, namespaces, mut contacts))| {
+            // The registry is the team's own word on how to reach it: it wins over workload annotations.
+            if let Some(registered) = team.as_deref().and_then(|t| ctx.config.canonical_team(t)) {
+                for (key, value) in registered.contacts() {
+                    contacts.insert(key.to_string(), value.to_string());
+                }
+            }
+            TeamItem {
+                team,
+                workloads,
+                stages,
+                namespaces: namespaces.into_iter().collect(),
+                contacts,
+            }
+        })
+        .collect();
+    // BTreeMap puts None first; the unowned row reads best last.
+    let unowned_first = items.first().is_some_and(|i| i.team.is_none());
+    items.rotate_left(usize::from(unowned_first));
+    TeamSummary {
+        api_version: API_VERSION,
+        kind: "TeamSummary",
+        coverage: coverage(owned, total),
+        items,
+    }
+}
+
+fn coverage(owned: usize, total: usize) -> f64 {
+    if total == 0 {
+        100.0
+    } else {
+        (owned as f64 * 1000.0 / total as f64).round() / 10.0
+    }
+}
+
+fn table(ctx: &Context, summary: &TeamSummary) -> String {
+    let stages: Vec<String> = ctx.config.stages.clone();
+    let mut headers: Vec<String> = vec!["TEAM".into(), "WORKLOADS".into()];
+    headers.extend(stages.iter().map(|s| s.to_uppercase()));
+    headers.extend(["NO-STAGE".to_string(), "NAMESPACES".into(), "CHAT".into()]);
+    let rows: Vec<Vec<String>> = summary
+        .items
+        .iter()
+        .map(|item| {
+            let mut row = vec![
+                render::or_none(item.team.as_deref()),
+                item.workloads.to_string(),
+            ];
+            row.extend(
+                stages
+                    .iter()
+                    .map(|s| item.stages.get(s).copied().unwrap_or(0).to_string()),
+            );
+            // Missing and unknown stage values both count as "no valid stage".
+            let other: usize = item
+                .stages
+                .iter()
+                .filter(|(s, _)| !stages.contains(s))
+                .map(|(_, n)| n)
+                .sum();
+            row.push(other.to_string());
+            row.push(if item.namespaces.is_empty() {
+                "<none>".into()
+            } else {
+                item.namespaces.join(",")
+            });
+            row.push(render::or_none(
+                item.contacts.get("chat").map(String::as_str),
+            ));
+            row
+        })
+        .collect();
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let owned: usize = summary
+        .items
+        .iter()
+        .filter(|i| i.team.is_some())
+        .map(|i| i.workloads)
+        .sum();
+    let total: usize = summary.items.iter().map(|i| i.workloads).sum();
+    format!(
+        "{}\ncoverage: {}% ({owned} of {total} workloads have a team)\n",
+        render::table(&header_refs, &rows, false),
+        summary.coverage
+    )
+}

@@ -1,0 +1,175 @@
+//! `kubectl owner who`: the on-call card for one object, resolved with targeted metadata GETs
+//! (object, each controller, namespace) and no LIST.
+
+use std::collections::HashMap;
+
+use crate::document::{OwnershipDocument, OwnershipItem};
+use crate::error::{Error, Result};
+use crate::inventory::Context;
+use crate::kinds::Kind;
+use crate::options::{GlobalOptions, Output, WhoOptions};
+use crate::ownership::{self, MetaObject, Resolved};
+use crate::render;
+
+/// Controller chains deeper than this are bad data, not real workloads.
+const MAX_CHAIN: usize = 8;
+
+pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
+    let ctx = Context::open(global).await?;
+    let (kind, name) = parse_target(&ctx, &opts.target)?;
+    let namespace = if kind.namespaced {
+        Some(
+            global
+                .connection
+                .namespace
+                .clone()
+                .unwrap_or_else(|| ctx.session.default_namespace.clone()),
+        )
+    } else {
+        None
+    };
+    let object = ctx
+        .session
+        .get_meta(&kind, namespace.as_deref(), &name)
+        .await?
+        .ok_or_else(|| {
+            Error::cluster(format!(
+                "Error from server (NotFound): {} \"{name}\" not found",
+                kind.qualified_plural()
+            ))
+        })?;
+
+    let mut chain = vec![object];
+    // Kinds learnt by discovery, one request per group-version at most.
+    let mut discovered: HashMap<String, Option<Kind>> = HashMap::new();
+    while chain.len() < MAX_CHAIN {
+        let Some(owner) = chain.last().and_then(|o| o.controller.clone()) else {
+            break;
+        };
+        let owner_kind = match ctx.catalog.by_owner(&owner.api_version, &owner.kind) {
+            Some(k) if k.workload && matches!(k.group.as_str(), "" | "apps" | "batch") => {
+                Some(k.clone())
+            }
+            Some(k) if k.workload => cached_discovery(&ctx, &mut discovered, k.clone()).await?,
+            // Nodes and unknown owners are not workloads: ownership stops at the object.
+            _ => None,
+        };
+        let Some(owner_kind) = owner_kind else { break };
+        match ctx
+            .session
+            .get_meta(&owner_kind, namespace.as_deref(), &owner.name)
+            .await?
+        {
+            Some(next) if next.uid == owner.uid || owner.uid.is_empty() => chain.push(next),
+            _ => break,
+        }
+    }
+    let ns_meta = match &namespace {
+        Some(ns) => ctx
+            .session
+            .get_meta(ctx.catalog.namespace(), None, ns)
+            .await
+            .unwrap_or_else(|e| {
+                crate::diag::warn(&format!("namespace labels unavailable: {e}"));
+                None
+            }),
+        None => None,
+    };
+    let chain_refs: Vec<&MetaObject> = chain.iter().collect();
+    let ns_name = namespace.as_deref().or(if kind.is_namespace() {
+        Some(name.as_str())
+    } else {
+        None
+    });
+    let own = ownership::resolve(&chain_refs, ns_meta.as_ref(), ns_name, &ctx.config);
+
+    let out = match opts.output {
+        Output::Json | Output::Yaml => {
+            let doc = OwnershipDocument::new(OwnershipItem::new(&chain_refs, &own));
+            if opts.output == Output::Json {
+                render::json(&doc)
+            } else {
+                render::yaml(&doc)
+            }
+        }
+        _ => card(&chain_refs, &own),
+    };
+    render::emit(&out);
+    Ok(0)
+}
+
+async fn cached_discovery(
+    ctx: &Context,
+    cache: &mut HashMap<String, Option<Kind>>,
+    kind: Kind,
+) -> Result<Option<Kind>> {
+    let key = format!("{}/{}", kind.api_version(), kind.kind);
+    if let Some(found) = cache.get(&key) {
+        return Ok(found.clone());
+    }
+    let found = ctx.session.discover(&kind).await?;
+    cache.insert(key, found.clone());
+    Ok(found)
+}
+
+/// `POD`, `TYPE/NAME` or `TYPE NAME`.
+fn parse_target(ctx: &Context, args: &[String]) -> Result<(Kind, String)> {
+    let (kind, name) = match args {
+        [one] => match one.split_once('/') {
+            Some((k, n)) if !k.is_empty() && !n.is_empty() && !n.contains('/') => (k, n),
+            Some(_) => {
+                return Err(Error::usage(format!(
+                    "arguments in resource/name form must have a single resource and name: \"{one}\""
+                )));
+            }
+            None => ("pod", one.as_str()),
+        },
+        [k, n] if !k.contains('/') => (k.as_str(), n.as_str()),
+        _ => return Err(Error::usage("expected POD, TYPE/NAME or TYPE NAME")),
+    };
+    let kind = ctx.catalog.parse_type(kind).map_err(Error::usage)?.clone();
+    Ok((kind, name.to_string()))
+}
+
+/// The human card: what the object is, its chain, and each answer with its source.
+fn card(chain: &[&MetaObject], own: &ownership::Ownership) -> String {
+    let object = chain[0];
+    let mut out = String::new();
+    let place = match &object.namespace {
+        Some(ns) => format!("{}/{} in namespace {}", object.kind, object.name, ns),
+        None => format!("{}/{}", object.kind, object.name),
+    };
+    out.push_str(&format!("Object:  {}\n", render::terminal_safe(&place)));
+    out.push_str(&format!(
+        "Chain:   {}\n\n",
+        render::terminal_safe(&ownership::describe_chain(chain))
+    ));
+    let line = |field: &str, r: &Resolved| {
+        vec![
+            field.to_string(),
+            render::or_none(r.value()),
+            render::or_none(r.source.as_ref().map(|s| s.describe()).as_deref()),
+        ]
+    };
+    let mut rows = vec![
+        line("team", &own.team),
+        line("stage", &own.stage),
+        line("sunset", &own.sunset),
+        line("exempt", &own.exempt),
+    ];
+    if let (Some(alias), Some(team)) = (&own.team_alias, own.team.value()) {
+        rows[0][1] = format!("{team} (written as {alias})");
+    }
+    for (field, contact) in &own.contacts {
+        rows.push(line(field, contact));
+    }
+    for (hint, value) in &own.hints {
+        rows.push(vec![
+            hint.clone(),
+            value.clone(),
+            "hint only, never the owner".to_string(),
+        ]);
+    }
+    out.push_str(&render::table(&["FIELD", "VALUE", "SOURCE"], &rows, false));
+    out
+}

@@ -1,0 +1,118 @@
+//! The machine-readable documents of PRODUCT.md (`-o json`, `-o yaml`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::ownership::{MetaObject, Ownership, Resolved};
+
+pub const API_VERSION: &str = "kubectl-owner/v1";
+
+#[derive(Debug, Serialize)]
+pub struct ChainLink {
+    pub kind: String,
+    pub name: String,
+}
+
+/// One object's ownership: an item of `OwnershipList`, or the whole `who -o json` document.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnershipItem {
+    pub kind: String,
+    pub api_version: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub created: Option<String>,
+    pub chain: Vec<ChainLink>,
+    pub team: Resolved,
+    pub stage: Resolved,
+    pub sunset: Resolved,
+    pub exempt: Resolved,
+    pub contacts: BTreeMap<String, Resolved>,
+}
+
+impl OwnershipItem {
+    pub fn new(chain: &[&MetaObject], ownership: &Ownership) -> OwnershipItem {
+        let object = chain[0];
+        OwnershipItem {
+            kind: object.kind.clone(),
+            api_version: object.api_version.clone(),
+            namespace: object.namespace.clone(),
+            name: object.name.clone(),
+            created: object.created.map(|t| t.to_string()),
+            chain: chain
+                .iter()
+                .map(|o| ChainLink {
+                    kind: o.kind.clone(),
+                    name: o.name.clone(),
+                })
+                .collect(),
+            team: ownership.team.clone(),
+            stage: ownership.stage.clone(),
+            sunset: ownership.sunset.clone(),
+            exempt: ownership.exempt.clone(),
+            contacts: ownership.contacts.clone(),
+        }
+    }
+}
+
+/// `who -o json`: one item under `item` (the item's own `kind` is the object's kind, so the
+/// document's `kind: Ownership` cannot share its level).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnershipDocument {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub item: OwnershipItem,
+}
+
+impl OwnershipDocument {
+    pub fn new(item: OwnershipItem) -> OwnershipDocument {
+        OwnershipDocument {
+            api_version: API_VERSION,
+            kind: "Ownership",
+            item,
+        }
+    }
+}
+
+/// `ls -o json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnershipList {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub items: Vec<OwnershipItem>,
+}
+
+impl OwnershipList {
+    pub fn new(items: Vec<OwnershipItem>) -> OwnershipList {
+        OwnershipList {
+            api_version: API_VERSION,
+            kind: "OwnershipList",
+            items,
+        }
+    }
+}
+
+/// `teams -o json`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamSummary {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    /// Percentage of workloads with a team, one decimal.
+    pub coverage: f64,
+    pub items: Vec<TeamItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TeamItem {
+    /// `None` for the unowned row.
+    pub team: Option<String>,
+    pub workloads: usize,
+    /// Stage value (or `<none>`) to count.
+    pub stages: BTreeMap<String, usize>,
+    pub namespaces: Vec<String>,
+    pub contacts: BTreeMap<String, String>,
+}

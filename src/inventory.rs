@@ -1,0 +1,231 @@
+//! Collecting what a command looks at: the session, the effective config, and metadata lists
+//! joined in memory into rows with their controller chains.
+
+use std::collections::{BTreeSet, HashMap};
+
+use futures::{StreamExt, TryStreamExt};
+
+use crate::cluster::{self, Session};
+use crate::config::{self, Config};
+use crate::diag;
+use crate::error::{Error, Result};
+use crate::kinds::{Catalog, Kind};
+use crate::options::{GlobalOptions, Scope};
+use crate::ownership::{self, MetaObject, Ownership};
+
+/// How many lists run at once (kinds, and namespaces in degraded mode).
+const LIST_CONCURRENCY: usize = 4;
+
+/// Everything a command needs: the connection, the effective config, the kinds.
+pub struct Context {
+    pub session: Session,
+    pub config: Config,
+    pub catalog: Catalog,
+}
+
+impl Context {
+    /// Loads the local config first (a broken file fails before any request), connects, and
+    /// merges the in-cluster registry (`kube-public/kubectl-owner`) under the local file.
+    pub async fn open(global: &GlobalOptions) -> Result<Context> {
+        let local = config::load_local(global.config_path.as_deref())
+            .map_err(|e| Error::config(e.to_string()))?;
+        let session = cluster::connect(&global.connection).await?;
+        let cluster_doc = match session.registry_document().await {
+            Some(text) => match config::parse(&text, "configmap kube-public/kubectl-owner") {
+                Ok(doc) => Some(doc),
+                Err(e) => {
+                    diag::warn(&format!("ignoring the in-cluster registry: {e}"));
+                    None
+                }
+            },
+            None => None,
+        };
+        let config = config::merge(local, cluster_doc);
+        let catalog = Catalog::new(&config.workloads);
+        Ok(Context {
+            session,
+            config,
+            catalog,
+        })
+    }
+
+    /// The namespace a non-`-A` command looks at.
+    pub fn namespace(&self, scope: &Scope) -> Option<String> {
+        match scope {
+            Scope::AllNamespaces => None,
+            Scope::Namespace(ns) => Some(
+                ns.clone()
+                    .unwrap_or_else(|| self.session.default_namespace.clone()),
+            ),
+        }
+    }
+
+    /// Built-in workload kinds plus the configured CRDs that discovery finds installed.
+    pub async fn installed_workloads(&self) -> Result<Vec<Kind>> {
+        let mut kinds = Vec::new();
+        for kind in self.catalog.workloads() {
+            let builtin = kind.group.is_empty() || matches!(kind.group.as_str(), "apps" | "batch");
+            if builtin {
+                kinds.push(kind.clone());
+            } else if let Some(found) = self.session.discover(kind).await? {
+                kinds.push(found);
+            } else {
+                diag::log(2, || {
+                    format!(
+                        "workload kind {}/{} is not installed; skipped",
+                        kind.api_version(),
+                        kind.kind
+                    )
+                });
+            }
+        }
+        Ok(kinds)
+    }
+}
+
+/// What to list.
+pub struct ListPlan {
+    /// Kinds whose objects may become rows (listed with the selectors).
+    pub row_kinds: Vec<Kind>,
+    /// Only objects without a workload controller are rows (the default `ls`/`check` rows).
+    pub top_level_only: bool,
+    /// Kinds listed without selectors so chains can be joined (empty when not needed).
+    pub ancestor_kinds: Vec<Kind>,
+    pub namespace: Option<String>,
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+}
+
+/// Listed metadata, ready to be joined.
+pub struct Inventory {
+    pub rows: Vec<MetaObject>,
+    pub ancestors: Vec<MetaObject>,
+    pub namespaces: HashMap<String, MetaObject>,
+}
+
+/// A row with its chain (object first) and resolved ownership.
+pub struct Resolution<'a> {
+    pub chain: Vec<&'a MetaObject>,
+    pub ownership: Ownership,
+}
+
+impl<'a> Resolution<'a> {
+    pub fn object(&self) -> &'a MetaObject {
+        self.chain[0]
+    }
+}
+
+impl Inventory {
+    /// Lists every kind of the plan (bounded concurrency, metadata only, paginated) and the
+    /// namespaces once.
+    pub async fn collect(ctx: &Context, plan: &ListPlan) -> Result<Inventory> {
+        let ns = plan.namespace.as_deref();
+        let session = &ctx.session;
+        let rows_fut = futures::stream::iter(plan.row_kinds.iter())
+            .map(|kind| {
+                session.list_meta(
+                    kind,
+                    ns,
+                    plan.label_selector.as_deref(),
+                    plan.field_selector.as_deref(),
+                )
+            })
+            .buffered(LIST_CONCURRENCY)
+            .try_concat();
+        let ancestors_fut = futures::stream::iter(plan.ancestor_kinds.iter())
+            .map(|kind| session.list_meta(kind, ns, None, None))
+            .buffered(LIST_CONCURRENCY)
+            .try_concat();
+        let namespaces_fut = Self::namespaces(ctx, ns);
+        let (rows, ancestors, namespaces) =
+            futures::try_join!(rows_fut, ancestors_fut, namespaces_fut)?;
+        let rows = if plan.top_level_only {
+            rows.into_iter()
+                .filter(|o| {
+                    !o.controller
+                        .as_ref()
+                        .is_some_and(|c| ctx.catalog.is_workload(&c.api_version, &c.kind))
+                })
+                .collect()
+        } else {
+            rows
+        };
+        Ok(Inventory {
+            rows,
+            ancestors,
+            namespaces,
+        })
+    }
+
+    async fn namespaces(ctx: &Context, ns: Option<&str>) -> Result<HashMap<String, MetaObject>> {
+        let kind = ctx.catalog.namespace();
+        let listed = match ns {
+            Some(name) => ctx
+                .session
+                .get_meta(kind, None, name)
+                .await
+                .map(|o| o.into_iter().collect()),
+            None => ctx.session.list_meta(kind, None, None, None).await,
+        };
+        match listed {
+            Ok(list) => Ok(list.into_iter().map(|n| (n.name.clone(), n)).collect()),
+            // Without namespace metadata the namespace level is unknown, not fatal.
+            Err(e) if e.message.contains("(Forbidden)") => {
+                diag::warn(&format!(
+                    "namespace labels unavailable, inheritance from namespaces skipped: {e}"
+                ));
+                Ok(HashMap::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Joins rows to their controllers by uid and resolves each row's ownership.
+    pub fn resolve<'a>(&'a self, config: &Config) -> Vec<Resolution<'a>> {
+        let by_uid: HashMap<&str, &MetaObject> = self
+            .ancestors
+            .iter()
+            .chain(self.rows.iter())
+            .map(|o| (o.uid.as_str(), o))
+            .collect();
+        let mut seen = BTreeSet::new();
+        self.rows
+            .iter()
+            .filter(|o| seen.insert(o.uid.as_str()))
+            .map(|object| {
+                let chain = ownership::chain_of(object, &by_uid);
+                let ns_name = if object.kind == "Namespace" && object.api_version == "v1" {
+                    Some(object.name.as_str())
+                } else {
+                    object.namespace.as_deref()
+                };
+                let ns_meta = object
+                    .namespace
+                    .as_deref()
+                    .and_then(|n| self.namespaces.get(n));
+                let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
+                Resolution { chain, ownership }
+            })
+            .collect()
+    }
+}
+
+/// The default rows of `ls`, `teams` and `check`: every installed workload kind and Pods,
+/// keeping only objects that no workload controls.
+pub async fn default_plan(
+    ctx: &Context,
+    scope: &Scope,
+    label_selector: Option<String>,
+    field_selector: Option<String>,
+) -> Result<ListPlan> {
+    let mut row_kinds = ctx.installed_workloads().await?;
+    row_kinds.push(ctx.catalog.pod().clone());
+    Ok(ListPlan {
+        row_kinds,
+        top_level_only: true,
+        ancestor_kinds: Vec::new(),
+        namespace: ctx.namespace(scope),
+        label_selector,
+        field_selector,
+    })
+}

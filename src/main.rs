@@ -1,0 +1,43 @@
+//! kubectl-owner: list, assign and check owners (teams) and lifecycle stages of Kubernetes
+//! workloads. `main` only parses, runs and maps the outcome to an exit code.
+
+mod cli;
+mod cluster;
+mod commands;
+mod config;
+mod diag;
+mod document;
+mod error;
+mod inventory;
+mod kinds;
+mod options;
+mod ownership;
+mod render;
+mod selector;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let (global, command) = match cli.into_options() {
+        Ok(parsed) => parsed,
+        Err(message) => {
+            eprintln!("{}", error::user_line(&message));
+            return ExitCode::from(1);
+        }
+    };
+    diag::set_verbosity(global.verbosity);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    match runtime.block_on(commands::run(&global, command)) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("{}", error::user_line(&err.message));
+            ExitCode::from(1)
+        }
+    }
+}

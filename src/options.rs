@@ -1,0 +1,129 @@
+//! Plain options, converted once from the command line; the rest of the program never sees clap.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// kubectl's connection flags, with kubectl's meanings.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionOptions {
+    pub kubeconfig: Option<PathBuf>,
+    pub context: Option<String>,
+    pub cluster: Option<String>,
+    pub user: Option<String>,
+    pub namespace: Option<String>,
+    pub server: Option<String>,
+    pub token: Option<String>,
+    pub certificate_authority: Option<PathBuf>,
+    pub client_certificate: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub insecure_skip_tls_verify: bool,
+    pub tls_server_name: Option<String>,
+    pub impersonate: Option<String>,
+    pub impersonate_groups: Vec<String>,
+    /// `None` or zero: no timeout (kubectl's default).
+    pub request_timeout: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct GlobalOptions {
+    pub connection: ConnectionOptions,
+    /// Our config file (`--config`).
+    pub config_path: Option<PathBuf>,
+    /// `-v=N`: diagnostics on stderr.
+    pub verbosity: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+    Name,
+}
+
+/// Which namespaces a command looks at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// `-A`
+    AllNamespaces,
+    /// `-n NS`, or the context's namespace when `None`.
+    Namespace(Option<String>),
+}
+
+#[derive(Debug, Clone)]
+pub struct LsOptions {
+    /// TYPE or TYPE/NAME arguments, as typed.
+    pub targets: Vec<String>,
+    pub scope: Scope,
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+    pub team: Option<String>,
+    pub stage: Option<String>,
+    pub unowned: bool,
+    pub output: Output,
+    pub no_headers: bool,
+    pub sort_by: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WhoOptions {
+    /// `POD`, `TYPE/NAME` or `TYPE NAME`.
+    pub target: Vec<String>,
+    pub output: Output,
+}
+
+#[derive(Debug, Clone)]
+pub struct TeamsOptions {
+    pub scope: Scope,
+    pub output: Output,
+}
+
+#[derive(Debug, Clone)]
+pub enum Command {
+    Ls(LsOptions),
+    Who(WhoOptions),
+    Teams(TeamsOptions),
+}
+
+/// kubectl's `--request-timeout`: `0` (none), a bare number of seconds, or `1s`, `2m`, `1h`, `500ms`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || {
+        format!(
+            "invalid argument \"{text}\" for \"--request-timeout\" flag: expected a duration such as 30s, 1m or 0"
+        )
+    };
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(invalid)?;
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number.parse().map_err(|_| invalid())?;
+    let seconds = match unit {
+        "ms" => number / 1000.0,
+        "s" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        _ => return Err(invalid()),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_like_kubectl() {
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5x").is_err());
+    }
+}

@@ -1,0 +1,234 @@
+//! Label and field selector syntax, validated before anything is sent (as kubectl does).
+//! The server does the matching; we only refuse what it would refuse, with a clear message.
+
+/// One label selector requirement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requirement {
+    Equals(String, String),
+    NotEquals(String, String),
+    In(String, Vec<String>),
+    NotIn(String, Vec<String>),
+    Exists(String),
+    NotExists(String),
+}
+
+/// Parses a label selector: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma = AND.
+pub fn parse_label_selector(input: &str) -> Result<Vec<Requirement>, String> {
+    let mut out = Vec::new();
+    for part in split_top_level(input)? {
+        let part = part.trim();
+        if part.is_empty() {
+            return Err(format!(
+                "unable to parse requirement: empty requirement in selector \"{input}\""
+            ));
+        }
+        out.push(parse_requirement(part)?);
+    }
+    Ok(out)
+}
+
+fn split_top_level(input: &str) -> Result<Vec<&str>, String> {
+    if input.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, c) in input.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth = depth.checked_sub(1).ok_or_else(|| {
+                    format!("unable to parse requirement: unexpected ')' in \"{input}\"")
+                })?
+            }
+            ',' if depth == 0 => {
+                parts.push(&input[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(format!(
+            "unable to parse requirement: missing ')' in \"{input}\""
+        ));
+    }
+    parts.push(&input[start..]);
+    Ok(parts)
+}
+
+fn parse_requirement(part: &str) -> Result<Requirement, String> {
+    if let Some(key) = part.strip_prefix('!') {
+        let key = key.trim();
+        validate_key(key)?;
+        return Ok(Requirement::NotExists(key.to_string()));
+    }
+    for (op, build) in [("!=", 1u8), ("==", 0), ("=", 0)] {
+        if let Some((key, value)) = part.split_once(op) {
+            let (key, value) = (key.trim(), value.trim());
+            validate_key(key)?;
+            validate_value(value)?;
+            return Ok(if build == 1 {
+                Requirement::NotEquals(key.into(), value.into())
+            } else {
+                Requirement::Equals(key.into(), value.into())
+            });
+        }
+    }
+    let words: Vec<&str> = part.splitn(2, char::is_whitespace).collect();
+    if words.len() == 2 {
+        let key = words[0];
+        let rest = words[1].trim_start();
+        let (negated, set) = if let Some(s) = rest.strip_prefix("notin") {
+            (true, s)
+        } else if let Some(s) = rest.strip_prefix("in") {
+            (false, s)
+        } else {
+            return Err(format!(
+                "unable to parse requirement: found '{rest}', expected: in, notin, =, ==, !=, gt, lt"
+            ));
+        };
+        validate_key(key)?;
+        let set = set.trim();
+        let inner = set
+            .strip_prefix('(')
+            .and_then(|s| s.strip_suffix(')'))
+            .ok_or_else(|| format!("unable to parse requirement: found '{set}', expected: '('"))?;
+        let values: Vec<String> = inner.split(',').map(|v| v.trim().to_string()).collect();
+        for v in &values {
+            validate_value(v)?;
+        }
+        return Ok(if negated {
+            Requirement::NotIn(key.into(), values)
+        } else {
+            Requirement::In(key.into(), values)
+        });
+    }
+    validate_key(part)?;
+    Ok(Requirement::Exists(part.to_string()))
+}
+
+/// A qualified label key: optional DNS-subdomain prefix and `/`, then a name of ≤ 63 characters.
+pub fn validate_key(key: &str) -> Result<(), String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(prefix) = prefix {
+        let ok = !prefix.is_empty()
+            && prefix.len() <= 253
+            && prefix.split('.').all(|l| {
+                !l.is_empty()
+                    && l.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && !l.starts_with('-')
+                    && !l.ends_with('-')
+            });
+        if !ok {
+            return Err(format!(
+                "invalid label key \"{key}\": prefix part must be a lowercase DNS subdomain"
+            ));
+        }
+    }
+    if name.is_empty() || name.len() > 63 || !is_label_name(name) {
+        return Err(format!(
+            "invalid label key \"{key}\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character"
+        ));
+    }
+    Ok(())
+}
+
+fn is_label_name(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// A label value: empty, or ≤ 63 characters, alphanumeric at both ends, `-_.` inside.
+pub fn validate_value(value: &str) -> Result<(), String> {
+    if value.is_empty() || (value.len() <= 63 && is_label_name(value)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid label value: \"{value}\": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (at most 63 characters)"
+        ))
+    }
+}
+
+/// Field selectors: `field=value`, `field==value`, `field!=value`, comma = AND.
+pub fn validate_field_selector(input: &str) -> Result<(), String> {
+    for part in input.split(',').filter(|p| !p.trim().is_empty()) {
+        let field = ["!=", "==", "="]
+            .iter()
+            .find_map(|op| part.split_once(op).map(|(f, _)| f.trim()))
+            .ok_or_else(|| format!("invalid selector: '{input}'; can't understand '{part}'"))?;
+        if field.is_empty() {
+            return Err(format!(
+                "invalid selector: '{input}'; can't understand '{part}'"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_operator() {
+        let got = parse_label_selector(
+            "team=payments,tier==web,env!=prod,app in (a, b),zone notin (x),ready,!legacy",
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            vec![
+                Requirement::Equals("team".into(), "payments".into()),
+                Requirement::Equals("tier".into(), "web".into()),
+                Requirement::NotEquals("env".into(), "prod".into()),
+                Requirement::In("app".into(), vec!["a".into(), "b".into()]),
+                Requirement::NotIn("zone".into(), vec!["x".into()]),
+                Requirement::Exists("ready".into()),
+                Requirement::NotExists("legacy".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn prefixed_keys() {
+        assert!(parse_label_selector("app.kubernetes.io/part-of=shop").is_ok());
+        assert!(parse_label_selector("Bad_Prefix/x=1").is_err());
+    }
+
+    #[test]
+    fn rejects_malformed() {
+        for bad in [
+            "a in b", "a in (b", "=x", "a=b,,c", "a==b c", "a b", "-a=1", "a=-b", "a)",
+        ] {
+            assert!(parse_label_selector(bad).is_err(), "{bad}");
+        }
+        assert!(parse_label_selector("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn values() {
+        assert!(validate_value("").is_ok());
+        assert!(validate_value("a.b-c_d").is_ok());
+        assert!(validate_value(&"a".repeat(63)).is_ok());
+        assert!(validate_value(&"a".repeat(64)).is_err());
+        assert!(validate_value("a b").is_err());
+        assert!(validate_value("-a").is_err());
+    }
+
+    #[test]
+    fn field_selectors() {
+        assert!(validate_field_selector("metadata.name=api,metadata.namespace!=x").is_ok());
+        assert!(validate_field_selector("metadata.name").is_err());
+        assert!(validate_field_selector("=x").is_err());
+    }
+}
