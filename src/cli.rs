@@ -4,9 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::options::{
-    self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions,
-};
+use crate::options::{self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -163,11 +161,7 @@ pub struct TeamsArgs {
 }
 
 fn scope(all_namespaces: bool, namespace: &Option<String>) -> Scope {
-    if all_namespaces {
-        Scope::AllNamespaces
-    } else {
-        Scope::Namespace(namespace.clone())
-    }
+    if all_namespaces { Scope::AllNamespaces } else { Scope::Namespace(namespace.clone()) }
 }
 
 impl From<ListOutput> for Output {
@@ -196,11 +190,7 @@ impl Cli {
     /// The one conversion from clap types into plain options.
     pub fn into_options(self) -> Result<(GlobalOptions, Command), String> {
         let g = self.global;
-        let request_timeout = g
-            .request_timeout
-            .as_deref()
-            .map(options::parse_duration)
-            .transpose()?;
+        let request_timeout = g.request_timeout.as_deref().map(options::parse_duration).transpose()?;
         let connection = options::ConnectionOptions {
             kubeconfig: g.kubeconfig,
             context: g.context,
@@ -218,11 +208,7 @@ impl Cli {
             impersonate_groups: g.as_group,
             request_timeout,
         };
-        let global = GlobalOptions {
-            connection,
-            config_path: g.config,
-            verbosity: g.verbosity.unwrap_or(0),
-        };
+        let global = GlobalOptions { connection, config_path: g.config, verbosity: g.verbosity.unwrap_or(0) };
         let command = match self.command {
             CliCommand::Ls(a) => Command::Ls(LsOptions {
                 targets: a.targets,
@@ -236,14 +222,10 @@ impl Cli {
                 no_headers: a.no_headers,
                 sort_by: a.sort_by,
             }),
-            CliCommand::Who(a) => Command::Who(WhoOptions {
-                target: a.target,
-                output: a.output.into(),
-            }),
-            CliCommand::Teams(a) => Command::Teams(TeamsOptions {
-                scope: scope(a.all_namespaces, &g.namespace),
-                output: a.output.into(),
-            }),
+            CliCommand::Who(a) => Command::Who(WhoOptions { target: a.target, output: a.output.into() }),
+            CliCommand::Teams(a) => {
+                Command::Teams(TeamsOptions { scope: scope(a.all_namespaces, &g.namespace), output: a.output.into() })
+            }
         };
         Ok((global, command))
     }
@@ -288,16 +270,7 @@ mod tests {
         assert_eq!(global.connection.impersonate_groups, vec!["g1", "g2"]);
         assert_eq!(global.verbosity, 6);
         assert!(global.connection.insecure_skip_tls_verify);
-        assert_eq!(
-            global.connection.request_timeout,
-            Some(std::time::Duration::from_secs(2))
-        );
-        assert!(matches!(
-            command,
-            Command::Ls(LsOptions {
-                scope: Scope::AllNamespaces,
-                ..
-            })
-        ));
+        assert_eq!(global.connection.request_timeout, Some(std::time::Duration::from_secs(2)));
+        assert!(matches!(command, Command::Ls(LsOptions { scope: Scope::AllNamespaces, .. })));
     }
 }

@@ -7,9 +7,7 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DynamicObject, ListParams, PartialObjectMeta};
-use kube::config::{
-    Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext,
-};
+use kube::config::{Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 
@@ -41,42 +39,27 @@ pub struct Session {
 /// merged first-wins (missing files skipped), else `~/.kube/config`.
 pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
     let read = |path: &Path| {
-        Kubeconfig::read_from(path).map_err(|e| {
-            Error::cluster(format!(
-                "error loading config file \"{}\": {e}",
-                path.display()
-            ))
-        })
+        Kubeconfig::read_from(path)
+            .map_err(|e| Error::cluster(format!("error loading config file \"{}\": {e}", path.display())))
     };
     if let Some(path) = explicit {
         if !path.exists() {
-            return Err(Error::cluster(format!(
-                "stat {}: no such file or directory",
-                path.display()
-            )));
+            return Err(Error::cluster(format!("stat {}: no such file or directory", path.display())));
         }
         return read(path).map(Some);
     }
     let candidates: Vec<PathBuf> = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        Some(list) => std::env::split_paths(&list)
-            .filter(|p| !p.as_os_str().is_empty())
-            .collect(),
-        None => dirs::home_dir()
-            .map(|h| h.join(".kube").join("config"))
-            .into_iter()
-            .collect(),
+        Some(list) => std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect(),
+        None => dirs::home_dir().map(|h| h.join(".kube").join("config")).into_iter().collect(),
     };
     let mut merged: Option<Kubeconfig> = None;
     for path in candidates.iter().filter(|p| p.is_file()) {
         let next = read(path)?;
         merged = Some(match merged {
             None => next,
-            Some(first) => first.merge(next).map_err(|e| {
-                Error::cluster(format!(
-                    "error loading config file \"{}\": {e}",
-                    path.display()
-                ))
-            })?,
+            Some(first) => first
+                .merge(next)
+                .map_err(|e| Error::cluster(format!("error loading config file \"{}\": {e}", path.display())))?,
         });
     }
     Ok(merged)
@@ -85,33 +68,19 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
 /// Applies the command-line overrides to the selected context's cluster and user, as kubectl does,
 /// and returns the names kube should select.
 fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<KubeConfigOptions> {
-    let context_name = opts
-        .context
-        .clone()
-        .or_else(|| kc.current_context.clone())
-        .filter(|c| !c.is_empty());
+    let context_name = opts.context.clone().or_else(|| kc.current_context.clone()).filter(|c| !c.is_empty());
     let context = match &context_name {
         Some(name) => Some(
             kc.contexts
                 .iter()
                 .find(|c| &c.name == name)
                 .and_then(|c| c.context.clone())
-                .ok_or_else(|| {
-                    Error::cluster(format!(
-                        "context was not found for specified context: {name}"
-                    ))
-                })?,
+                .ok_or_else(|| Error::cluster(format!("context was not found for specified context: {name}")))?,
         ),
         None => None,
     };
-    let cluster_name = opts
-        .cluster
-        .clone()
-        .or_else(|| context.as_ref().map(|c| c.cluster.clone()));
-    let user_name = opts
-        .user
-        .clone()
-        .or_else(|| context.as_ref().and_then(|c| c.user.clone()));
+    let cluster_name = opts.cluster.clone().or_else(|| context.as_ref().map(|c| c.cluster.clone()));
+    let user_name = opts.user.clone().or_else(|| context.as_ref().and_then(|c| c.user.clone()));
     if context.is_none() && opts.server.is_none() {
         return Err(no_configuration());
     }
@@ -132,9 +101,7 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
     }
     if !kc.clusters.iter().any(|c| c.name == cluster_name) {
         if opts.server.is_none() {
-            return Err(Error::cluster(format!(
-                "cluster \"{cluster_name}\" does not exist"
-            )));
+            return Err(Error::cluster(format!("cluster \"{cluster_name}\" does not exist")));
         }
         kc.clusters.push(NamedCluster {
             name: cluster_name.clone(),
@@ -144,9 +111,7 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
     }
     if !kc.auth_infos.iter().any(|u| u.name == user_name) {
         if opts.user.is_some() {
-            return Err(Error::cluster(format!(
-                "auth info \"{user_name}\" does not exist"
-            )));
+            return Err(Error::cluster(format!("auth info \"{user_name}\" does not exist")));
         }
         kc.auth_infos.push(NamedAuthInfo {
             name: user_name.clone(),
@@ -154,11 +119,7 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
             ..Default::default()
         });
     }
-    let cluster = kc
-        .clusters
-        .iter_mut()
-        .find(|c| c.name == cluster_name)
-        .expect("ensured above");
+    let cluster = kc.clusters.iter_mut().find(|c| c.name == cluster_name).expect("ensured above");
     let cluster = cluster.cluster.get_or_insert_with(Default::default);
     if let Some(server) = &opts.server {
         cluster.server = Some(server.clone());
@@ -175,11 +136,7 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
     if let Some(name) = &opts.tls_server_name {
         cluster.tls_server_name = Some(name.clone());
     }
-    let user = kc
-        .auth_infos
-        .iter_mut()
-        .find(|u| u.name == user_name)
-        .expect("ensured above");
+    let user = kc.auth_infos.iter_mut().find(|u| u.name == user_name).expect("ensured above");
     let user = user.auth_info.get_or_insert_with(Default::default);
     if let Some(token) = &opts.token {
         user.token = Some(token.clone().into());
@@ -197,24 +154,15 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
         user.client_key = Some(absolute(key));
         user.client_key_data = None;
     }
-    Ok(KubeConfigOptions {
-        context: Some(context_name),
-        cluster: Some(cluster_name),
-        user: Some(user_name),
-    })
+    Ok(KubeConfigOptions { context: Some(context_name), cluster: Some(cluster_name), user: Some(user_name) })
 }
 
 fn absolute(path: &Path) -> String {
-    std::path::absolute(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string()
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
 }
 
 fn no_configuration() -> Error {
-    Error::cluster(
-        "no configuration has been provided, try setting KUBERNETES_MASTER environment variable",
-    )
+    Error::cluster("no configuration has been provided, try setting KUBERNETES_MASTER environment variable")
 }
 
 /// Builds a client exactly from what kubectl would use. No request is sent yet.
@@ -253,34 +201,15 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         config.write_timeout = Some(timeout);
     }
     if config.accept_invalid_certs {
-        diag::warn(
-            "skipping TLS verification of the server's certificate (insecure-skip-tls-verify)",
-        );
+        diag::warn("skipping TLS verification of the server's certificate (insecure-skip-tls-verify)");
     }
-    config.headers.push((
-        HeaderName::from_static("user-agent"),
-        HeaderValue::from_static(USER_AGENT),
-    ));
-    let server = config
-        .cluster_url
-        .authority()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|| config.cluster_url.to_string());
-    diag::log(4, || {
-        format!(
-            "connecting to {} as namespace {}",
-            config.cluster_url, config.default_namespace
-        )
-    });
+    config.headers.push((HeaderName::from_static("user-agent"), HeaderValue::from_static(USER_AGENT)));
+    let server =
+        config.cluster_url.authority().map(|a| a.to_string()).unwrap_or_else(|| config.cluster_url.to_string());
+    diag::log(4, || format!("connecting to {} as namespace {}", config.cluster_url, config.default_namespace));
     let default_namespace = config.default_namespace.clone();
-    let client = Client::try_from(config)
-        .map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?;
-    Ok(Session {
-        client,
-        default_namespace,
-        server,
-        request_timeout,
-    })
+    let client = Client::try_from(config).map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?;
+    Ok(Session { client, default_namespace, server, request_timeout })
 }
 
 fn api_resource(kind: &Kind) -> ApiResource {
@@ -300,12 +229,7 @@ fn to_meta(kind: &Kind, item: PartialObjectMeta<DynamicObject>) -> MetaObject {
         .unwrap_or_default()
         .into_iter()
         .find(|o| o.controller == Some(true))
-        .map(|o| OwnerRef {
-            api_version: o.api_version,
-            kind: o.kind,
-            name: o.name,
-            uid: o.uid,
-        });
+        .map(|o| OwnerRef { api_version: o.api_version, kind: o.kind, name: o.name, uid: o.uid });
     MetaObject {
         kind: kind.kind.clone(),
         api_version: kind.api_version(),
@@ -330,16 +254,10 @@ impl Session {
     }
 
     /// Bounds one request by `--request-timeout`, like kubectl's per-request timeout.
-    async fn bounded<T>(
-        &self,
-        what: &str,
-        request: impl Future<Output = kube::Result<T>>,
-    ) -> Result<T> {
+    async fn bounded<T>(&self, what: &str, request: impl Future<Output = kube::Result<T>>) -> Result<T> {
         let result = match self.request_timeout {
             Some(limit) => tokio::time::timeout(limit, request).await.map_err(|_| {
-                Error::cluster(format!(
-                    "Unable to connect to the server: {what}: request timed out after {limit:?}"
-                ))
+                Error::cluster(format!("Unable to connect to the server: {what}: request timed out after {limit:?}"))
             })?,
             None => request.await,
         };
@@ -374,23 +292,15 @@ impl Session {
                 let what = format!("list {}", kind.qualified_plural());
                 let page = match self.bounded(&what, api.list_metadata(&params)).await {
                     Ok(page) => page,
-                    Err(e)
-                        if token.is_some()
-                            && e.message.contains("(Expired)")
-                            && restarts < MAX_RESTARTS =>
-                    {
+                    Err(e) if token.is_some() && e.message.contains("(Expired)") && restarts < MAX_RESTARTS => {
                         // A 410 on a continue token: the snapshot is gone; list again from the start.
                         restarts += 1;
-                        diag::log(2, || {
-                            format!("continue token for {what} expired; restarting the list")
-                        });
+                        diag::log(2, || format!("continue token for {what} expired; restarting the list"));
                         continue 'restart;
                     }
                     Err(e) => return Err(e),
                 };
-                diag::log(6, || {
-                    format!("{what}: page of {} objects", page.items.len())
-                });
+                diag::log(6, || format!("{what}: page of {} objects", page.items.len()));
                 out.extend(page.items.into_iter().map(|item| to_meta(kind, item)));
                 match page.metadata.continue_.filter(|c| !c.is_empty()) {
                     Some(next) => token = Some(next),
@@ -401,48 +311,31 @@ impl Session {
     }
 
     /// Gets one object's metadata; `Ok(None)` when it does not exist.
-    pub async fn get_meta(
-        &self,
-        kind: &Kind,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> Result<Option<MetaObject>> {
+    pub async fn get_meta(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<MetaObject>> {
         let api = self.api(kind, namespace);
         let what = format!("get {} {name}", kind.qualified_plural());
-        Ok(self
-            .bounded(&what, api.get_metadata_opt(name))
-            .await?
-            .map(|item| to_meta(kind, item)))
+        Ok(self.bounded(&what, api.get_metadata_opt(name)).await?.map(|item| to_meta(kind, item)))
     }
 
     /// The `config.yaml` of the in-cluster registry ConfigMap; absent or forbidden → `None`.
     pub async fn registry_document(&self) -> Option<String> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), REGISTRY_NAMESPACE);
-        match self
-            .bounded("get configmap", api.get_opt(REGISTRY_NAME))
-            .await
-        {
+        match self.bounded("get configmap", api.get_opt(REGISTRY_NAME)).await {
             Ok(Some(cm)) => {
                 let text = cm.data.and_then(|mut d| d.remove("config.yaml"));
                 if text.is_none() {
                     diag::log(2, || {
-                        format!(
-                            "configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored"
-                        )
+                        format!("configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored")
                     });
                 }
                 text
             }
             Ok(None) => {
-                diag::log(2, || {
-                    format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}")
-                });
+                diag::log(2, || format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}"));
                 None
             }
             Err(e) => {
-                diag::log(2, || {
-                    format!("registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}")
-                });
+                diag::log(2, || format!("registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}"));
                 None
             }
         }
@@ -475,11 +368,7 @@ pub fn describe_error(err: kube::Error, server: &str) -> Error {
         if status.code == 401 {
             return Error::cluster("You must be logged in to the server (Unauthorized)");
         }
-        let reason = if status.reason.is_empty() {
-            "Unknown".to_string()
-        } else {
-            status.reason.clone()
-        };
+        let reason = if status.reason.is_empty() { "Unknown".to_string() } else { status.reason.clone() };
         return Error::cluster(format!("Error from server ({reason}): {}", status.message));
     }
     let mut chain = Vec::new();
@@ -500,17 +389,9 @@ pub fn describe_error(err: kube::Error, server: &str) -> Error {
             "The connection to the server {server} was refused - did you specify the right host or port?"
         ));
     }
-    if text.contains("certificate")
-        || text.contains("InvalidCertificate")
-        || text.contains("UnknownIssuer")
-    {
+    if text.contains("certificate") || text.contains("InvalidCertificate") || text.contains("UnknownIssuer") {
         let detail = chain.last().cloned().unwrap_or_default();
-        return Error::cluster(format!(
-            "Unable to connect to the server: tls: failed to verify certificate: {detail}"
-        ));
+        return Error::cluster(format!("Unable to connect to the server: tls: failed to verify certificate: {detail}"));
     }
-    Error::cluster(format!(
-        "Unable to connect to the server: {}",
-        chain.last().cloned().unwrap_or(text)
-    ))
+    Error::cluster(format!("Unable to connect to the server: {}", chain.last().cloned().unwrap_or(text)))
 }

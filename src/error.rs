@@ -24,22 +24,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
-        Error {
-            message: message.into(),
-            kind: ErrorKind::Usage,
-        }
+        Error { message: message.into(), kind: ErrorKind::Usage }
     }
     pub fn cluster(message: impl Into<String>) -> Self {
-        Error {
-            message: message.into(),
-            kind: ErrorKind::Cluster,
-        }
+        Error { message: message.into(), kind: ErrorKind::Cluster }
     }
     pub fn config(message: impl Into<String>) -> Self {
-        Error {
-            message: message.into(),
-            kind: ErrorKind::Config,
-        }
+        Error { message: message.into(), kind: ErrorKind::Config }
     }
 }
 
@@ -54,15 +45,7 @@ impl std::error::Error for Error {}
 /// Prefixes `error: ` unless the message already carries kubectl's own prefix
 /// (`Error from server (…)`, `The connection to the server …`, `Unable to connect …`).
 pub fn user_line(message: &str) -> String {
-    const OWN_PREFIXES: [&str; 4] = [
-        "error: ",
-        "Error from server",
-        "The connection to the server",
-        "Unable to connect",
-    ];
-    if OWN_PREFIXES.iter().any(|p| message.starts_with(p)) {
-        message.to_string()
-    } else {
-        format!("error: {message}")
-    }
+    const OWN_PREFIXES: [&str; 4] =
+        ["error: ", "Error from server", "The connection to the server", "Unable to connect"];
+    if OWN_PREFIXES.iter().any(|p| message.starts_with(p)) { message.to_string() } else { format!("error: {message}") }
 }

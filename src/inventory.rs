@@ -27,8 +27,7 @@ impl Context {
     /// Loads the local config first (a broken file fails before any request), connects, and
     /// merges the in-cluster registry (`kube-public/kubectl-owner`) under the local file.
     pub async fn open(global: &GlobalOptions) -> Result<Context> {
-        let local = config::load_local(global.config_path.as_deref())
-            .map_err(|e| Error::config(e.to_string()))?;
+        let local = config::load_local(global.config_path.as_deref()).map_err(|e| Error::config(e.to_string()))?;
         let session = cluster::connect(&global.connection).await?;
         let cluster_doc = match session.registry_document().await {
             Some(text) => match config::parse(&text, "configmap kube-public/kubectl-owner") {
@@ -42,21 +41,14 @@ impl Context {
         };
         let config = config::merge(local, cluster_doc);
         let catalog = Catalog::new(&config.workloads);
-        Ok(Context {
-            session,
-            config,
-            catalog,
-        })
+        Ok(Context { session, config, catalog })
     }
 
     /// The namespace a non-`-A` command looks at.
     pub fn namespace(&self, scope: &Scope) -> Option<String> {
         match scope {
             Scope::AllNamespaces => None,
-            Scope::Namespace(ns) => Some(
-                ns.clone()
-                    .unwrap_or_else(|| self.session.default_namespace.clone()),
-            ),
+            Scope::Namespace(ns) => Some(ns.clone().unwrap_or_else(|| self.session.default_namespace.clone())),
         }
     }
 
@@ -71,11 +63,7 @@ impl Context {
                 kinds.push(found);
             } else {
                 diag::log(2, || {
-                    format!(
-                        "workload kind {}/{} is not installed; skipped",
-                        kind.api_version(),
-                        kind.kind
-                    )
+                    format!("workload kind {}/{} is not installed; skipped", kind.api_version(), kind.kind)
                 });
             }
         }
@@ -122,14 +110,7 @@ impl Inventory {
         let ns = plan.namespace.as_deref();
         let session = &ctx.session;
         let rows_fut = futures::stream::iter(plan.row_kinds.iter())
-            .map(|kind| {
-                session.list_meta(
-                    kind,
-                    ns,
-                    plan.label_selector.as_deref(),
-                    plan.field_selector.as_deref(),
-                )
-            })
+            .map(|kind| session.list_meta(kind, ns, plan.label_selector.as_deref(), plan.field_selector.as_deref()))
             .buffered(LIST_CONCURRENCY)
             .try_concat();
         let ancestors_fut = futures::stream::iter(plan.ancestor_kinds.iter())
@@ -137,43 +118,28 @@ impl Inventory {
             .buffered(LIST_CONCURRENCY)
             .try_concat();
         let namespaces_fut = Self::namespaces(ctx, ns);
-        let (rows, ancestors, namespaces) =
-            futures::try_join!(rows_fut, ancestors_fut, namespaces_fut)?;
+        let (rows, ancestors, namespaces) = futures::try_join!(rows_fut, ancestors_fut, namespaces_fut)?;
         let rows = if plan.top_level_only {
             rows.into_iter()
-                .filter(|o| {
-                    !o.controller
-                        .as_ref()
-                        .is_some_and(|c| ctx.catalog.is_workload(&c.api_version, &c.kind))
-                })
+                .filter(|o| !o.controller.as_ref().is_some_and(|c| ctx.catalog.is_workload(&c.api_version, &c.kind)))
                 .collect()
         } else {
             rows
         };
-        Ok(Inventory {
-            rows,
-            ancestors,
-            namespaces,
-        })
+        Ok(Inventory { rows, ancestors, namespaces })
     }
 
     async fn namespaces(ctx: &Context, ns: Option<&str>) -> Result<HashMap<String, MetaObject>> {
         let kind = ctx.catalog.namespace();
         let listed = match ns {
-            Some(name) => ctx
-                .session
-                .get_meta(kind, None, name)
-                .await
-                .map(|o| o.into_iter().collect()),
+            Some(name) => ctx.session.get_meta(kind, None, name).await.map(|o| o.into_iter().collect()),
             None => ctx.session.list_meta(kind, None, None, None).await,
         };
         match listed {
             Ok(list) => Ok(list.into_iter().map(|n| (n.name.clone(), n)).collect()),
             // Without namespace metadata the namespace level is unknown, not fatal.
             Err(e) if e.message.contains("(Forbidden)") => {
-                diag::warn(&format!(
-                    "namespace labels unavailable, inheritance from namespaces skipped: {e}"
-                ));
+                diag::warn(&format!("namespace labels unavailable, inheritance from namespaces skipped: {e}"));
                 Ok(HashMap::new())
             }
             Err(e) => Err(e),
@@ -182,12 +148,8 @@ impl Inventory {
 
     /// Joins rows to their controllers by uid and resolves each row's ownership.
     pub fn resolve<'a>(&'a self, config: &Config) -> Vec<Resolution<'a>> {
-        let by_uid: HashMap<&str, &MetaObject> = self
-            .ancestors
-            .iter()
-            .chain(self.rows.iter())
-            .map(|o| (o.uid.as_str(), o))
-            .collect();
+        let by_uid: HashMap<&str, &MetaObject> =
+            self.ancestors.iter().chain(self.rows.iter()).map(|o| (o.uid.as_str(), o)).collect();
         let mut seen = BTreeSet::new();
         self.rows
             .iter()
@@ -199,10 +161,7 @@ impl Inventory {
                 } else {
                     object.namespace.as_deref()
                 };
-                let ns_meta = object
-                    .namespace
-                    .as_deref()
-                    .and_then(|n| self.namespaces.get(n));
+                let ns_meta = object.namespace.as_deref().and_then(|n| self.namespaces.get(n));
                 let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
                 Resolution { chain, ownership }
             })

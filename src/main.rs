@@ -29,10 +29,7 @@ fn main() -> ExitCode {
         }
     };
     diag::set_verbosity(global.verbosity);
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(commands::run(&global, command)) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

@@ -11,8 +11,7 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String
         return String::new();
     }
     let mut t = Table::new();
-    t.load_style(presets::NOTHING)
-        .set_content_arrangement(ContentArrangement::Disabled);
+    t.load_style(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
     if !no_headers {
         t.set_header(headers.iter().map(|h| h.to_uppercase()));
     }
@@ -49,9 +48,7 @@ pub fn terminal_safe(text: &str) -> String {
 
 /// `<none>` for a missing value, as kubectl prints it.
 pub fn or_none(value: Option<&str>) -> String {
-    value
-        .map(str::to_string)
-        .unwrap_or_else(|| "<none>".to_string())
+    value.map(str::to_string).unwrap_or_else(|| "<none>".to_string())
 }
 
 pub fn json<T: Serialize>(doc: &T) -> String {
@@ -89,11 +86,7 @@ pub fn age(created: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
     let days = hours / 24;
     let years = days / 365;
     let with = |big: i64, big_unit: &str, small: i64, small_unit: &str| {
-        if small == 0 {
-            format!("{big}{big_unit}")
-        } else {
-            format!("{big}{big_unit}{small}{small_unit}")
-        }
+        if small == 0 { format!("{big}{big_unit}") } else { format!("{big}{big_unit}{small}{small_unit}") }
     };
     if seconds < 120 {
         format!("{seconds}s")
@@ -124,21 +117,11 @@ mod tests {
     fn kubectl_table_look() {
         let out = table(
             &["name", "team"],
-            &[
-                vec!["api".into(), "payments".into()],
-                vec!["ledger-long".into(), "<none>".into()],
-            ],
+            &[vec!["api".into(), "payments".into()], vec!["ledger-long".into(), "<none>".into()]],
             false,
         );
-        assert_eq!(
-            out,
-            "NAME          TEAM\napi           payments\nledger-long   <none>\n"
-        );
-        let out = table(
-            &["name", "team"],
-            &[vec!["api".into(), "payments".into()]],
-            true,
-        );
+        assert_eq!(out, "NAME          TEAM\napi           payments\nledger-long   <none>\n");
+        let out = table(&["name", "team"], &[vec!["api".into(), "payments".into()]], true);
         assert_eq!(out, "api   payments\n");
     }
 
@@ -151,12 +134,7 @@ mod tests {
     #[test]
     fn ages_like_kubectl() {
         let now = jiff::Timestamp::from_second(1_000_000_000).unwrap();
-        let ago = |s: i64| {
-            age(
-                Some(jiff::Timestamp::from_second(1_000_000_000 - s).unwrap()),
-                now,
-            )
-        };
+        let ago = |s: i64| age(Some(jiff::Timestamp::from_second(1_000_000_000 - s).unwrap()), now);
         assert_eq!(ago(45), "45s");
         assert_eq!(ago(119), "119s");
         assert_eq!(ago(5 * 60 + 30), "5m30s");

@@ -35,49 +35,31 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
     let mut failed = false;
     for target in &targets {
         if let Some(name) = &target.name
-            && !inventory
-                .rows
-                .iter()
-                .any(|o| o.kind == target.kind.kind && &o.name == name)
+            && !inventory.rows.iter().any(|o| o.kind == target.kind.kind && &o.name == name)
         {
-            eprintln!(
-                "Error from server (NotFound): {} \"{name}\" not found",
-                target.kind.qualified_plural()
-            );
+            eprintln!("Error from server (NotFound): {} \"{name}\" not found", target.kind.qualified_plural());
             failed = true;
         }
     }
-    let wanted_team = opts.team.as_deref().map(|t| {
-        ctx.config
-            .canonical_team(t)
-            .map(|r| r.name.clone())
-            .unwrap_or_else(|| t.to_string())
-    });
+    let wanted_team = opts
+        .team
+        .as_deref()
+        .map(|t| ctx.config.canonical_team(t).map(|r| r.name.clone()).unwrap_or_else(|| t.to_string()));
     let mut rows: Vec<Resolution> = inventory
         .resolve(&ctx.config)
         .into_iter()
         .filter(|r| {
             targets.iter().all(|t| t.name.is_none())
-                || targets.iter().any(|t| {
-                    t.kind.kind == r.object().kind
-                        && t.name.as_deref().is_none_or(|n| n == r.object().name)
-                })
+                || targets
+                    .iter()
+                    .any(|t| t.kind.kind == r.object().kind && t.name.as_deref().is_none_or(|n| n == r.object().name))
         })
-        .filter(|r| {
-            wanted_team
-                .as_deref()
-                .is_none_or(|t| r.ownership.team.value() == Some(t))
-        })
-        .filter(|r| {
-            opts.stage
-                .as_deref()
-                .is_none_or(|s| r.ownership.stage.value() == Some(s))
-        })
+        .filter(|r| wanted_team.as_deref().is_none_or(|t| r.ownership.team.value() == Some(t)))
+        .filter(|r| opts.stage.as_deref().is_none_or(|s| r.ownership.stage.value() == Some(s)))
         .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
         .collect();
     let now = jiff::Timestamp::now();
-    let show_namespace =
-        opts.scope == Scope::AllNamespaces && !targets.iter().all(|t| t.kind.is_namespace());
+    let show_namespace = opts.scope == Scope::AllNamespaces && !targets.iter().all(|t| t.kind.is_namespace());
     let wide = opts.output == Output::Wide;
     let cells = |r: &Resolution| row_cells(r, now, wide);
     match sort_column {
@@ -86,16 +68,8 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
     }
     let out = match opts.output {
         Output::Json | Output::Yaml => {
-            let doc = OwnershipList::new(
-                rows.iter()
-                    .map(|r| OwnershipItem::new(&r.chain, &r.ownership))
-                    .collect(),
-            );
-            if opts.output == Output::Json {
-                render::json(&doc)
-            } else {
-                render::yaml(&doc)
-            }
+            let doc = OwnershipList::new(rows.iter().map(|r| OwnershipItem::new(&r.chain, &r.ownership)).collect());
+            if opts.output == Output::Json { render::json(&doc) } else { render::yaml(&doc) }
         }
         Output::Name => rows
             .iter()
@@ -115,10 +89,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                 headers.extend(WIDE_COLUMNS);
             }
             let skip = usize::from(!show_namespace);
-            let table_rows: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| cells(r).into_iter().skip(skip).collect())
-                .collect();
+            let table_rows: Vec<Vec<String>> = rows.iter().map(|r| cells(r).into_iter().skip(skip).collect()).collect();
             if table_rows.is_empty() && !opts.no_headers {
                 let place = match inventory_scope(&ctx, &opts.scope) {
                     Some(ns) => format!("No resources found in {ns} namespace.\n"),
@@ -144,7 +115,11 @@ fn parse_targets(ctx: &Context, args: &[String]) -> Result<Vec<Target>> {
         .map(|arg| {
             let (kind, name) = match arg.split_once('/') {
                 Some((k, n)) if !n.is_empty() => (k, Some(n.to_string())),
-                Some(_) => return Err(Error::usage(format!("arguments in resource/name form must have a single resource and name: \"{arg}\""))),
+                Some(_) => {
+                    return Err(Error::usage(format!(
+                        "arguments in resource/name form must have a single resource and name: \"{arg}\""
+                    )));
+                }
                 None => (arg.as_str(), None),
             };
             let kind = ctx.catalog.parse_type(kind).map_err(Error::usage)?.clone();
@@ -155,27 +130,15 @@ fn parse_targets(ctx: &Context, args: &[String]) -> Result<Vec<Target>> {
 
 async fn plan(ctx: &Context, opts: &LsOptions, targets: &[Target]) -> Result<ListPlan> {
     if targets.is_empty() {
-        return inventory::default_plan(
-            ctx,
-            &opts.scope,
-            opts.label_selector.clone(),
-            opts.field_selector.clone(),
-        )
-        .await;
+        return inventory::default_plan(ctx, &opts.scope, opts.label_selector.clone(), opts.field_selector.clone())
+            .await;
     }
     let mut row_kinds: Vec<Kind> = Vec::new();
     for t in targets {
-        if !row_kinds
-            .iter()
-            .any(|k| k.kind == t.kind.kind && k.group == t.kind.group)
-        {
-            let kind = if t.kind.workload && !matches!(t.kind.group.as_str(), "" | "apps" | "batch")
-            {
+        if !row_kinds.iter().any(|k| k.kind == t.kind.kind && k.group == t.kind.group) {
+            let kind = if t.kind.workload && !matches!(t.kind.group.as_str(), "" | "apps" | "batch") {
                 ctx.session.discover(&t.kind).await?.ok_or_else(|| {
-                    Error::usage(format!(
-                        "the server doesn't have a resource type \"{}\"",
-                        t.kind.plural
-                    ))
+                    Error::usage(format!("the server doesn't have a resource type \"{}\"", t.kind.plural))
                 })?
             } else {
                 t.kind.clone()
@@ -185,16 +148,8 @@ async fn plan(ctx: &Context, opts: &LsOptions, targets: &[Target]) -> Result<Lis
     }
     // Objects that may have controllers need the workload lists to join their chains.
     let needs_chain = row_kinds.iter().any(|k| !k.is_namespace());
-    let ancestor_kinds = if needs_chain {
-        ctx.installed_workloads().await?
-    } else {
-        Vec::new()
-    };
-    let namespace = if row_kinds.iter().all(Kind::is_namespace) {
-        None
-    } else {
-        ctx.namespace(&opts.scope)
-    };
+    let ancestor_kinds = if needs_chain { ctx.installed_workloads().await? } else { Vec::new() };
+    let namespace = if row_kinds.iter().all(Kind::is_namespace) { None } else { ctx.namespace(&opts.scope) };
     Ok(ListPlan {
         row_kinds,
         top_level_only: false,
@@ -236,16 +191,12 @@ fn default_order(a: &Resolution, b: &Resolution) -> Ordering {
 
 fn sort_column(name: &str) -> Result<usize> {
     let wanted = name.trim_start_matches('.').to_uppercase();
-    COLUMNS
-        .iter()
-        .chain(WIDE_COLUMNS.iter())
-        .position(|c| *c == wanted)
-        .ok_or_else(|| {
-            Error::usage(format!(
-                "--sort-by: unknown column \"{name}\" (one of: {})",
-                [&COLUMNS[..], &WIDE_COLUMNS[..]].concat().join(", ")
-            ))
-        })
+    COLUMNS.iter().chain(WIDE_COLUMNS.iter()).position(|c| *c == wanted).ok_or_else(|| {
+        Error::usage(format!(
+            "--sort-by: unknown column \"{name}\" (one of: {})",
+            [&COLUMNS[..], &WIDE_COLUMNS[..]].concat().join(", ")
+        ))
+    })
 }
 
 fn compare(a: &Resolution, b: &Resolution, column: usize, now: jiff::Timestamp) -> Ordering {
@@ -253,9 +204,7 @@ fn compare(a: &Resolution, b: &Resolution, column: usize, now: jiff::Timestamp) 
     let primary = if COLUMNS.get(column) == Some(&"AGE") {
         a.object().created.cmp(&b.object().created)
     } else {
-        row_cells(a, now, true)
-            .get(column)
-            .cmp(&row_cells(b, now, true).get(column))
+        row_cells(a, now, true).get(column).cmp(&row_cells(b, now, true).get(column))
     };
     primary.then_with(|| default_order(a, b))
 }
