@@ -88,6 +88,8 @@ pub enum CliCommand {
     Who(WhoArgs),
     /// Summarise ownership per team: workloads by stage, namespaces, contacts, coverage.
     Teams(TeamsArgs),
+    /// Print a shell completion script for kubectl-owner (bash, zsh, fish, powershell).
+    Completion(CompletionArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -160,6 +162,21 @@ pub struct TeamsArgs {
     pub output: DocOutput,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompletionShellArg {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell to print the script for.
+    #[arg(value_enum)]
+    pub shell: CompletionShellArg,
+}
+
 fn scope(all_namespaces: bool, namespace: &Option<String>) -> Scope {
     if all_namespaces { Scope::AllNamespaces } else { Scope::Namespace(namespace.clone()) }
 }
@@ -226,6 +243,14 @@ impl Cli {
             CliCommand::Teams(a) => {
                 Command::Teams(TeamsOptions { scope: scope(a.all_namespaces, &g.namespace), output: a.output.into() })
             }
+            CliCommand::Completion(a) => Command::Completion(options::CompletionOptions {
+                shell: match a.shell {
+                    CompletionShellArg::Bash => options::CompletionShell::Bash,
+                    CompletionShellArg::Zsh => options::CompletionShell::Zsh,
+                    CompletionShellArg::Fish => options::CompletionShell::Fish,
+                    CompletionShellArg::Powershell => options::CompletionShell::PowerShell,
+                },
+            }),
         };
         Ok((global, command))
     }

@@ -48,6 +48,7 @@ pub const RULE_IDS: &[&str] = &[
     "past-sunset",
     "sunset-soon",
     "retired-present",
+    "invalid-sunset",
 ];
 
 /// The default lifecycle stages.

@@ -118,7 +118,12 @@ impl Inventory {
             .buffered(LIST_CONCURRENCY)
             .try_concat();
         let namespaces_fut = Self::namespaces(ctx, ns);
-        let (rows, ancestors, namespaces) = futures::try_join!(rows_fut, ancestors_fut, namespaces_fut)?;
+        let (rows, ancestors, (namespaces, namespace_warning)) =
+            futures::try_join!(rows_fut, ancestors_fut, namespaces_fut)?;
+        // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
+        if let Some(warning) = namespace_warning {
+            diag::warn(&warning);
+        }
         let rows = if plan.top_level_only {
             rows.into_iter()
                 .filter(|o| !o.controller.as_ref().is_some_and(|c| ctx.catalog.is_workload(&c.api_version, &c.kind)))
@@ -129,18 +134,17 @@ impl Inventory {
         Ok(Inventory { rows, ancestors, namespaces })
     }
 
-    async fn namespaces(ctx: &Context, ns: Option<&str>) -> Result<HashMap<String, MetaObject>> {
+    async fn namespaces(ctx: &Context, ns: Option<&str>) -> Result<(HashMap<String, MetaObject>, Option<String>)> {
         let kind = ctx.catalog.namespace();
         let listed = match ns {
             Some(name) => ctx.session.get_meta(kind, None, name).await.map(|o| o.into_iter().collect()),
             None => ctx.session.list_meta(kind, None, None, None).await,
         };
         match listed {
-            Ok(list) => Ok(list.into_iter().map(|n| (n.name.clone(), n)).collect()),
+            Ok(list) => Ok((list.into_iter().map(|n| (n.name.clone(), n)).collect(), None)),
             // Without namespace metadata the namespace level is unknown, not fatal.
             Err(e) if e.message.contains("(Forbidden)") => {
-                diag::warn(&format!("namespace labels unavailable, inheritance from namespaces skipped: {e}"));
-                Ok(HashMap::new())
+                Ok((HashMap::new(), Some(format!("namespace labels unavailable, inheritance from namespaces skipped: {e}"))))
             }
             Err(e) => Err(e),
         }

@@ -20,6 +20,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // kubectl's plugin completion (through the `kubectl_complete-owner` shim): no clap parse.
+    let mut args = std::env::args_os().skip(1);
+    if args.next().is_some_and(|a| a == commands::completion::COMPLETE_COMMAND) {
+        return commands::completion::complete_main(args.collect());
+    }
     let cli = cli::Cli::parse();
     let (global, command) = match cli.into_options() {
         Ok(parsed) => parsed,

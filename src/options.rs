@@ -79,11 +79,26 @@ pub struct TeamsOptions {
     pub output: Output,
 }
 
+/// `completion SHELL`: which static script to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    PowerShell,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompletionOptions {
+    pub shell: CompletionShell,
+}
+
 #[derive(Debug, Clone)]
 pub enum Command {
     Ls(LsOptions),
     Who(WhoOptions),
     Teams(TeamsOptions),
+    Completion(CompletionOptions),
 }
 
 /// kubectl's `--request-timeout`: `0` (none), a bare number of seconds, or `1s`, `2m`, `1h`, `500ms`.

@@ -59,7 +59,8 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
         .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
         .collect();
     let now = jiff::Timestamp::now();
-    let show_namespace = opts.scope == Scope::AllNamespaces && !targets.iter().all(|t| t.kind.is_namespace());
+    let only_namespaces = !targets.is_empty() && targets.iter().all(|t| t.kind.is_namespace());
+    let show_namespace = opts.scope == Scope::AllNamespaces && !only_namespaces;
     let wide = opts.output == Output::Wide;
     let cells = |r: &Resolution| row_cells(r, now, wide);
     match sort_column {

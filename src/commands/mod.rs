@@ -1,5 +1,6 @@
 //! One file per subcommand; each takes plain options and returns the process exit code.
 
+pub mod completion;
 pub mod ls;
 pub mod teams;
 pub mod who;
@@ -15,5 +16,6 @@ pub async fn run(global: &GlobalOptions, command: Command) -> Result<u8> {
         Command::Ls(opts) => ls::run(global, opts).await,
         Command::Who(opts) => who::run(global, opts).await,
         Command::Teams(opts) => teams::run(global, opts).await,
+        Command::Completion(opts) => completion::run(opts).await,
     }
 }

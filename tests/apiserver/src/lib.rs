@@ -1,0 +1,366 @@
+//! A small Kubernetes API server emulator on loopback, for kubectl-owner's tests.
+//!
+//! [`TestServer::start`] binds `127.0.0.1`, serves on its own thread (with its own tokio
+//! runtime) and stops when dropped. Every method is synchronous so tests can drive the
+//! plugin binary with `std::process::Command` in between.
+//!
+//! It implements the REST semantics kubectl and kube-rs rely on: discovery, list with
+//! label/field selectors and `limit`/`continue` paging, `as=Table` and
+//! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PATCH/DELETE with
+//! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
+//! `Status` errors with Kubernetes' reasons, fault injection and a request log.
+
+mod resources;
+mod seed;
+pub mod selector;
+mod server;
+mod store;
+mod tls;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub use seed::ScaleParams;
+
+/// How to start a [`TestServer`].
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Serve HTTPS with a fresh self-signed CA (see [`TestServer::ca_pem`]).
+    pub tls: bool,
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+}
+
+/// One request as the server saw it, with the answer it gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRecord {
+    /// `GET`, `PATCH`, …
+    pub method: String,
+    /// The URL path, e.g. `/api/v1/namespaces/payments/pods`.
+    pub path: String,
+    /// The raw (still percent-encoded) query string, without `?`.
+    pub query: String,
+    /// The `Accept` header.
+    pub accept: Option<String>,
+    /// The `Content-Type` header.
+    pub content_type: Option<String>,
+    /// The `User-Agent` header.
+    pub user_agent: Option<String>,
+    /// The `Authorization` header.
+    pub authorization: Option<String>,
+    /// The `Impersonate-User` header.
+    pub impersonate_user: Option<String>,
+    /// Every `Impersonate-Group` header.
+    pub impersonate_groups: Vec<String>,
+    /// The request body (lossy UTF-8).
+    pub body: String,
+    /// The response status; 0 when the connection was dropped by a fault.
+    pub status: u16,
+    /// Response body bytes sent.
+    pub response_bytes: usize,
+}
+
+impl RequestRecord {
+    /// The value of query parameter `key`, percent-decoded.
+    pub fn query_param(&self, key: &str) -> Option<String> {
+        server::parse_query(&self.query).remove(key)
+    }
+}
+
+/// An RBAC rule: `user` may use `verbs` on `resources` in `namespaces`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The user name the token maps to (or the impersonated user).
+    pub user: String,
+    /// `get`, `list`, `patch`, `create`, `delete`, or `*`.
+    pub verbs: Vec<String>,
+    /// Plural resource names (`deployments`, `namespaces`), or `*`.
+    pub resources: Vec<String>,
+    /// `None` = cluster-wide, including every namespace and cluster-wide lists.
+    pub namespaces: Option<Vec<String>>,
+    /// `None` = every object; otherwise only these names (never a list).
+    pub resource_names: Option<Vec<String>>,
+}
+
+impl Grant {
+    /// A grant of `verbs` on `resources` to `user`, cluster-wide.
+    pub fn new(user: &str, verbs: &[&str], resources: &[&str]) -> Grant {
+        Grant {
+            user: user.to_string(),
+            verbs: verbs.iter().map(|s| s.to_string()).collect(),
+            resources: resources.iter().map(|s| s.to_string()).collect(),
+            namespaces: None,
+            resource_names: None,
+        }
+    }
+
+    /// The same grant restricted to `namespaces`.
+    pub fn in_namespaces(mut self, namespaces: &[&str]) -> Grant {
+        self.namespaces = Some(namespaces.iter().map(|s| s.to_string()).collect());
+        self
+    }
+}
+
+/// A fault applied to the next `times` requests whose method and path+query match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    /// Only this method (case-insensitive); `None` = any.
+    pub method: Option<String>,
+    /// Substring of `path?query` that selects the requests.
+    pub path_contains: String,
+    /// How many matching requests get the fault.
+    pub times: usize,
+    /// What happens.
+    pub kind: FaultKind,
+}
+
+impl Fault {
+    /// A fault for the next `times` requests of any method whose path+query contains `path_contains`.
+    pub fn new(path_contains: &str, times: usize, kind: FaultKind) -> Fault {
+        Fault {
+            method: None,
+            path_contains: path_contains.to_string(),
+            times,
+            kind,
+        }
+    }
+
+    /// The same fault, for one method only.
+    pub fn method(mut self, method: &str) -> Fault {
+        self.method = Some(method.to_string());
+        self
+    }
+}
+
+/// What a [`Fault`] does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FaultKind {
+    /// Wait this long, then answer normally.
+    Latency(Duration),
+    /// Answer with a `Status` error of this code (and `Retry-After` seconds, if given).
+    Status {
+        /// HTTP status code.
+        code: u16,
+        /// `Retry-After` header value in seconds.
+        retry_after: Option<u64>,
+    },
+    /// Close the connection without answering.
+    DropConnection,
+    /// Send the status, headers with the full `Content-Length`, and half of the body, then close.
+    TruncatedBody,
+    /// Answer 200 with `{not json`.
+    InvalidJson,
+    /// before handling the matching request, apply this JSON merge patch to the addressed object
+    /// (bumping its resourceVersion) — simulates a concurrent writer between our GET and PATCH
+    ConcurrentPatch(Value),
+}
+
+/// A running emulator; stops (and frees its port) on drop.
+pub struct TestServer {
+    state: Arc<server::State>,
+    url: String,
+    ca_pem: Option<String>,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Start a server on 127.0.0.1 (empty store; see the `seed_*` methods).
+    pub fn start(opts: ServerOptions) -> TestServer {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))
+            .unwrap_or_else(|e| panic!("bind 127.0.0.1:{}: {e}", opts.port));
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let addr = listener.local_addr().expect("local address");
+        let (ca_pem, acceptor) = if opts.tls {
+            let (pem, acc) = tls::make_tls();
+            (Some(pem), Some(acc))
+        } else {
+            (None, None)
+        };
+        let scheme = if opts.tls { "https" } else { "http" };
+        let url = format!("{scheme}://127.0.0.1:{}", addr.port());
+        let state = Arc::new(server::State::new(addr.to_string()));
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let st = state.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("test-apiserver-{}", addr.port()))
+            .spawn(move || server::run(st, listener, acceptor, rx))
+            .expect("spawn server thread");
+        TestServer {
+            state,
+            url,
+            ca_pem,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The CA certificate (PEM) that signed the server certificate, when serving TLS.
+    pub fn ca_pem(&self) -> Option<String> {
+        self.ca_pem.clone()
+    }
+
+    /// A kubeconfig with one cluster/user/context named `name` pointing at this server.
+    pub fn kubeconfig(&self, name: &str, namespace: Option<&str>, token: Option<&str>) -> String {
+        use base64::Engine as _;
+        let q = |s: &str| serde_json::to_string(s).expect("string to JSON");
+        let mut out = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+        out += &format!("- name: {}\n  cluster:\n    server: {}\n", q(name), q(&self.url));
+        if let Some(pem) = &self.ca_pem {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(pem);
+            out += &format!("    certificate-authority-data: {b64}\n");
+        }
+        out += &format!("users:\n- name: {}\n", q(name));
+        match token {
+            Some(t) => out += &format!("  user:\n    token: {}\n", q(t)),
+            None => out += "  user: {}\n",
+        }
+        out += &format!(
+            "contexts:\n- name: {}\n  context:\n    cluster: {}\n    user: {}\n",
+            q(name),
+            q(name),
+            q(name)
+        );
+        if let Some(ns) = namespace {
+            out += &format!("    namespace: {}\n", q(ns));
+        }
+        out += &format!("current-context: {}\npreferences: {{}}\n", q(name));
+        out
+    }
+
+    /// Load the fixed demo cluster (see the crate's seed module docs).
+    pub fn seed_demo(&self) {
+        let mut store = self.state.store.write().expect("store lock");
+        seed::demo(&mut store, self.state.start);
+    }
+
+    /// Load a large, deterministic cluster.
+    pub fn seed_scale(&self, p: ScaleParams) {
+        let mut store = self.state.store.write().expect("store lock");
+        seed::scale(&mut store, self.state.start, &p);
+    }
+
+    /// Insert (or replace) any object with apiVersion/kind/metadata; fills uid,
+    /// resourceVersion and creationTimestamp when absent. Panics on an unknown kind.
+    pub fn insert(&self, obj: Value) {
+        let mut store = self.state.store.write().expect("store lock");
+        if let Err(e) = store.insert(obj, jiff::Timestamp::now()) {
+            panic!("TestServer::insert: {e}");
+        }
+    }
+
+    /// Remove an object; true if it existed.
+    pub fn remove(&self, resource: &str, namespace: Option<&str>, name: &str) -> bool {
+        let def = resources::by_plural_any(resource)
+            .unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let mut store = self.state.store.write().expect("store lock");
+        store.remove(def, namespace.unwrap_or(""), name).is_some()
+    }
+
+    /// The stored object (`resource` is the plural, e.g. `deployments`).
+    pub fn object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let def = resources::by_plural_any(resource)
+            .unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let store = self.state.store.read().expect("store lock");
+        store
+            .get(def, namespace.unwrap_or(""), name)
+            .map(|e| e.value())
+    }
+
+    /// Number of stored objects of `resource` (plural).
+    pub fn object_count(&self, resource: &str) -> usize {
+        let def = resources::by_plural_any(resource)
+            .unwrap_or_else(|| panic!("unknown resource {resource}"));
+        self.state.store.read().expect("store lock").len(def)
+    }
+
+    /// The current global resourceVersion.
+    pub fn resource_version(&self) -> u64 {
+        self.state.store.read().expect("store lock").rv
+    }
+
+    /// Every request so far, oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.state.log.lock().expect("log lock").clone()
+    }
+
+    /// Forget the request log.
+    pub fn clear_requests(&self) {
+        self.state.log.lock().expect("log lock").clear();
+    }
+
+    /// Number of logged requests with this method (any if `None`) whose path+query contains `path_contains`.
+    pub fn count(&self, method: Option<&str>, path_contains: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| method.is_none_or(|m| r.method.eq_ignore_ascii_case(m)))
+            .filter(|r| server::path_and_query(&r.path, &r.query).contains(path_contains))
+            .count()
+    }
+
+    /// Logged requests that were not GET (the writes).
+    pub fn writes(&self) -> Vec<RequestRecord> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
+    }
+
+    /// Accept `Authorization: Bearer <token>` as `user`; once any token exists, others get 401.
+    pub fn add_token(&self, token: &str, user: &str) {
+        self.state
+            .tokens
+            .lock()
+            .expect("tokens lock")
+            .insert(token.to_string(), user.to_string());
+    }
+
+    /// Add an RBAC grant; the first one switches authorization on.
+    pub fn grant(&self, g: Grant) {
+        self.state.grants.lock().expect("grants lock").push(g);
+    }
+
+    /// Queue a fault; faults match in insertion order.
+    pub fn add_fault(&self, f: Fault) {
+        self.state.faults.lock().expect("faults lock").push(f);
+    }
+
+    /// Every continue token issued so far now answers 410 Expired.
+    pub fn expire_continue_tokens(&self) {
+        self.state.expire_continue_tokens();
+    }
+
+    /// Remove an API group (e.g. `argoproj.io`) from discovery and serving, as if its CRD were absent.
+    pub fn hide_group(&self, group: &str) {
+        self.state
+            .hidden_groups
+            .lock()
+            .expect("groups lock")
+            .insert(group.to_string());
+    }
+
+    /// The instant the server started; seeded ages are relative to it.
+    pub fn start_time(&self) -> jiff::Timestamp {
+        self.state.start
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}

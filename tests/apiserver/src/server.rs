@@ -1,0 +1,1057 @@
+//! HTTP serving: routing, authentication, RBAC, content negotiation, faults and the request log.
+
+use std::collections::{HashMap, HashSet};
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::task::{Context, Poll};
+
+use base64::Engine as _;
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Value, json};
+use tokio_rustls::TlsAcceptor;
+
+use crate::resources::{self, GROUPS, ResourceDef};
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::store::{ApiError, Entry, ListQuery, Store};
+use crate::{Fault, FaultKind, Grant, RequestRecord};
+
+/// Everything the server shares between the test thread and the serving runtime.
+pub(crate) struct State {
+    pub store: RwLock<Store>,
+    pub log: Mutex<Vec<RequestRecord>>,
+    pub faults: Mutex<Vec<Fault>>,
+    pub tokens: Mutex<HashMap<String, String>>,
+    pub grants: Mutex<Vec<Grant>>,
+    pub hidden_groups: Mutex<HashSet<String>>,
+    pub start: Timestamp,
+    token_serial: AtomicU64,
+    expired_below: AtomicU64,
+    addr: String,
+}
+
+impl State {
+    pub fn new(addr: String) -> State {
+        State {
+            store: RwLock::new(Store::default()),
+            log: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            tokens: Mutex::new(HashMap::new()),
+            grants: Mutex::new(Vec::new()),
+            hidden_groups: Mutex::new(HashSet::new()),
+            start: Timestamp::from_second(Timestamp::now().as_second()).expect("now"),
+            token_serial: AtomicU64::new(0),
+            expired_below: AtomicU64::new(0),
+            addr,
+        }
+    }
+
+    pub fn expire_continue_tokens(&self) {
+        let issued = self.token_serial.load(Ordering::SeqCst);
+        self.expired_below.store(issued, Ordering::SeqCst);
+    }
+
+    fn take_fault(&self, method: &str, path_query: &str) -> Option<FaultKind> {
+        let mut faults = self.faults.lock().expect("faults lock");
+        let f = faults.iter_mut().find(|f| {
+            f.times > 0
+                && f.method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && path_query.contains(&f.path_contains)
+        })?;
+        f.times -= 1;
+        Some(f.kind.clone())
+    }
+
+    fn encode_continue(&self, rv: u64, key: &(String, String), offset: usize) -> String {
+        let t = self.token_serial.fetch_add(1, Ordering::SeqCst);
+        let token = json!({"rv": rv, "ns": key.0, "name": key.1, "off": offset, "t": t});
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
+    }
+
+    fn decode_continue(&self, token: &str) -> Result<((String, String), usize), ApiError> {
+        let bad = |why: &str| ApiError::bad_request(format!("continue key is not valid: {why}"));
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token.trim_end_matches('='))
+            .map_err(|e| bad(&e.to_string()))?;
+        let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad(&e.to_string()))?;
+        let (Some(ns), Some(name), Some(off), Some(t)) = (
+            v["ns"].as_str(),
+            v["name"].as_str(),
+            v["off"].as_u64(),
+            v["t"].as_u64(),
+        ) else {
+            return Err(bad("incomplete token"));
+        };
+        if t < self.expired_below.load(Ordering::SeqCst) {
+            return Err(ApiError::new(
+                410,
+                "Expired",
+                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+            ));
+        }
+        Ok(((ns.to_string(), name.to_string()), off as usize))
+    }
+}
+
+/// Serve until `shutdown` fires; runs on the server's own thread.
+pub(crate) fn run(
+    state: Arc<State>,
+    listener: std::net::TcpListener,
+    tls: Option<TlsAcceptor>,
+    shutdown: tokio::sync::oneshot::Receiver<()>,
+) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
+        let mut shutdown = shutdown;
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let _ = stream.set_nodelay(true);
+                    let state = state.clone();
+                    let tls = tls.clone();
+                    tokio::spawn(async move {
+                        let svc = service_fn(move |req| handle(state.clone(), req));
+                        match tls {
+                            Some(acceptor) => {
+                                let Ok(s) = acceptor.accept(stream).await else { return };
+                                let _ = http1::Builder::new().serve_connection(TokioIo::new(s), svc).await;
+                            }
+                            None => {
+                                let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
+                            }
+                        }
+                    });
+                }
+            }
+        }
+    });
+    rt.shutdown_background();
+}
+
+/// A response body: all at once, or half of it followed by an error (a cut connection).
+pub(crate) struct Payload {
+    data: Option<Bytes>,
+    fail_after: bool,
+    exact: Option<u64>,
+}
+
+impl Body for Payload {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+        let this = self.get_mut();
+        if let Some(d) = this.data.take() {
+            return Poll::Ready(Some(Ok(Frame::data(d))));
+        }
+        if this.fail_after {
+            this.fail_after = false;
+            return Poll::Ready(Some(Err(io::Error::other("injected fault: truncated body"))));
+        }
+        Poll::Ready(None)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_none() && !self.fail_after
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self.exact {
+            Some(n) => SizeHint::with_exact(n),
+            None => SizeHint::default(),
+        }
+    }
+}
+
+/// An answer before it becomes an HTTP response.
+struct Reply {
+    status: u16,
+    content_type: String,
+    body: Vec<u8>,
+    headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    fn json(status: u16, v: &Value) -> Reply {
+        Reply::raw(status, "application/json", v.to_string().into_bytes())
+    }
+
+    fn raw(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
+        Reply {
+            status,
+            content_type: content_type.to_string(),
+            body,
+            headers: Vec::new(),
+        }
+    }
+
+    fn error(e: &ApiError) -> Reply {
+        Reply::json(e.code, &e.to_json())
+    }
+}
+
+/// `path?query` (or just `path`).
+pub(crate) fn path_and_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = |c: u8| (c as char).to_digit(16);
+                match (hex(b[i + 1]), hex(b[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push((h * 16 + l) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Decode a query string into a map (last value wins).
+pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
+    q.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (percent_decode(k), percent_decode(v)),
+            None => (percent_decode(p), String::new()),
+        })
+        .collect()
+}
+
+fn reason_for(code: u16) -> &'static str {
+    match code {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        409 => "Conflict",
+        410 => "Expired",
+        415 => "UnsupportedMediaType",
+        422 => "Invalid",
+        429 => "TooManyRequests",
+        500 => "InternalError",
+        503 => "ServiceUnavailable",
+        504 => "Timeout",
+        _ => "Unknown",
+    }
+}
+
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Payload>, io::Error> {
+    let (parts, body) = req.into_parts();
+    let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
+    let header = |n: &str| {
+        parts
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let mut rec = RequestRecord {
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        accept: header("accept"),
+        content_type: header("content-type"),
+        user_agent: header("user-agent"),
+        authorization: header("authorization"),
+        impersonate_user: header("impersonate-user"),
+        impersonate_groups: parts
+            .headers
+            .get_all("impersonate-group")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_string))
+            .collect(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        status: 0,
+        response_bytes: 0,
+    };
+    let pq = path_and_query(&rec.path, &rec.query);
+    let mut truncate = false;
+    let reply = match state.take_fault(&rec.method, &pq) {
+        Some(FaultKind::DropConnection) => {
+            state.log.lock().expect("log lock").push(rec);
+            return Err(io::Error::other("injected fault: connection dropped"));
+        }
+        Some(FaultKind::Status { code, retry_after }) => {
+            let e = ApiError::new(code, reason_for(code), format!("injected fault: status {code}"));
+            let mut r = Reply::error(&e);
+            if let Some(s) = retry_after {
+                r.headers.push(("retry-after", s.to_string()));
+            }
+            r
+        }
+        Some(FaultKind::InvalidJson) => Reply::raw(200, "application/json", b"{not json".to_vec()),
+        Some(FaultKind::Latency(d)) => {
+            tokio::time::sleep(d).await;
+            process(&state, &rec, &body)
+        }
+        Some(FaultKind::TruncatedBody) => {
+            truncate = true;
+            process(&state, &rec, &body)
+        }
+        Some(FaultKind::ConcurrentPatch(p)) => {
+            concurrent_patch(&state, &rec.path, &p);
+            process(&state, &rec, &body)
+        }
+        None => process(&state, &rec, &body),
+    };
+    let full_len = reply.body.len();
+    let mut builder = Response::builder()
+        .status(reply.status)
+        .header("content-type", &reply.content_type)
+        .header("cache-control", "no-cache, private");
+    for (k, v) in &reply.headers {
+        builder = builder.header(*k, v);
+    }
+    let payload = if truncate {
+        let half = full_len / 2;
+        builder = builder.header("content-length", full_len.to_string());
+        rec.response_bytes = half;
+        let mut data = reply.body;
+        data.truncate(half);
+        Payload {
+            data: Some(Bytes::from(data)),
+            fail_after: true,
+            exact: None,
+        }
+    } else {
+        rec.response_bytes = full_len;
+        Payload {
+            data: Some(Bytes::from(reply.body)),
+            fail_after: false,
+            exact: Some(full_len as u64),
+        }
+    };
+    rec.status = reply.status;
+    state.log.lock().expect("log lock").push(rec);
+    builder.body(payload).map_err(io::Error::other)
+}
+
+fn concurrent_patch(state: &State, path: &str, patch: &Value) {
+    let hidden = state.hidden_groups.lock().expect("groups lock").clone();
+    if let Route::Resource {
+        def,
+        ns,
+        name: Some(name),
+        ..
+    } = route(path, &hidden)
+    {
+        let ns = if def.plural == "namespaces" {
+            String::new()
+        } else {
+            ns.unwrap_or_default()
+        };
+        state
+            .store
+            .write()
+            .expect("store lock")
+            .force_merge(def, &ns, &name, patch);
+    }
+}
+
+enum Route {
+    Version,
+    Health,
+    Api,
+    Apis,
+    Group(&'static str, &'static str),
+    GroupVersion(&'static str, &'static str),
+    CoreV1,
+    Resource {
+        def: &'static ResourceDef,
+        ns: Option<String>,
+        name: Option<String>,
+        sub: Option<String>,
+    },
+    NotFound,
+}
+
+fn route(path: &str, hidden: &HashSet<String>) -> Route {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.as_slice() {
+        ["version"] => Route::Version,
+        ["healthz"] | ["livez"] | ["readyz"] => Route::Health,
+        ["api"] => Route::Api,
+        ["api", "v1"] => Route::CoreV1,
+        ["api", "v1", rest @ ..] => resource_route("", "v1", rest),
+        ["apis"] => Route::Apis,
+        ["apis", g, rest @ ..] => {
+            let Some(&(group, version)) = GROUPS
+                .iter()
+                .find(|(gr, _)| gr == g && !hidden.contains(*gr))
+            else {
+                return Route::NotFound;
+            };
+            match rest {
+                [] => Route::Group(group, version),
+                [v] if *v == version => Route::GroupVersion(group, version),
+                [v, rest @ ..] if *v == version => resource_route(group, version, rest),
+                _ => Route::NotFound,
+            }
+        }
+        _ => Route::NotFound,
+    }
+}
+
+fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
+    let lookup = |p: &str| resources::by_plural(group, version, p);
+    let s = |x: &&str| Some(x.to_string());
+    // namespaces/{ns}/{resource}[/{name}[/{sub}]]
+    if rest.len() >= 3
+        && rest[0] == "namespaces"
+        && let Some(def) = lookup(rest[2]).filter(|d| d.namespaced)
+    {
+        return match &rest[3..] {
+            [] => Route::Resource {
+                def,
+                ns: s(&rest[1]),
+                name: None,
+                sub: None,
+            },
+            [name] => Route::Resource {
+                def,
+                ns: s(&rest[1]),
+                name: s(name),
+                sub: None,
+            },
+            [name, sub] => Route::Resource {
+                def,
+                ns: s(&rest[1]),
+                name: s(name),
+                sub: s(sub),
+            },
+            _ => Route::NotFound,
+        };
+    }
+    let Some(def) = rest.first().and_then(|p| lookup(p)) else {
+        return Route::NotFound;
+    };
+    match &rest[1..] {
+        [] => Route::Resource {
+            def,
+            ns: None,
+            name: None,
+            sub: None,
+        },
+        [name] if !def.namespaced => Route::Resource {
+            def,
+            ns: None,
+            name: s(name),
+            sub: None,
+        },
+        [name, sub] if !def.namespaced => Route::Resource {
+            def,
+            ns: None,
+            name: s(name),
+            sub: s(sub),
+        },
+        _ => Route::NotFound,
+    }
+}
+
+fn not_found_path() -> ApiError {
+    let mut e = ApiError::new(404, "NotFound", "the server could not find the requested resource");
+    e.details = Some(json!({}));
+    e
+}
+
+/// What representation the client accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Full,
+    Partial(&'static str),
+    Table(&'static str),
+}
+
+fn negotiate(accept: Option<&str>, is_list: bool) -> Result<Want, ApiError> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Ok(Want::Full);
+    };
+    for alt in accept.split(',') {
+        let mut parts = alt.split(';').map(str::trim);
+        let media = parts.next().unwrap_or("").to_ascii_lowercase();
+        let params: HashMap<String, String> = parts
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        if !matches!(media.as_str(), "application/json" | "*/*" | "application/*") {
+            continue;
+        }
+        let version = match params.get("v").map(String::as_str) {
+            Some("v1") | None => "v1",
+            Some("v1beta1") => "v1beta1",
+            Some(_) => continue,
+        };
+        let group_ok = params.get("g").is_none_or(|g| g == "meta.k8s.io");
+        match params.get("as").map(String::as_str) {
+            None => return Ok(Want::Full),
+            Some("Table") if group_ok => return Ok(Want::Table(version)),
+            Some("PartialObjectMetadataList") if group_ok && is_list => {
+                return Ok(Want::Partial(version));
+            }
+            Some("PartialObjectMetadata") if group_ok && !is_list => {
+                return Ok(Want::Partial(version));
+            }
+            _ => continue,
+        }
+    }
+    Err(ApiError::new(
+        406,
+        "NotAcceptable",
+        "only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
+    ))
+}
+
+fn forbidden(user: &str, verb: &str, def: &ResourceDef, ns: Option<&str>, name: Option<&str>) -> ApiError {
+    let subject = match name {
+        Some(n) => format!("{} \"{n}\"", def.qualified()),
+        None => def.qualified(),
+    };
+    let scope = match ns {
+        Some(ns) => format!(" in the namespace \"{ns}\""),
+        None => " at the cluster scope".to_string(),
+    };
+    let mut e = ApiError::new(
+        403,
+        "Forbidden",
+        format!(
+            "{subject} is forbidden: User \"{user}\" cannot {verb} resource \"{}\" in API group \"{}\"{scope}",
+            def.plural, def.group
+        ),
+    );
+    let mut d = json!({"group": def.group, "kind": def.plural});
+    if let Some(n) = name {
+        d["name"] = json!(n);
+    }
+    e.details = Some(d);
+    e
+}
+
+fn allowed(grants: &[Grant], user: &str, verb: &str, resource: &str, ns: Option<&str>, name: Option<&str>) -> bool {
+    grants.is_empty()
+        || grants.iter().any(|g| {
+            g.user == user
+                && g.verbs.iter().any(|v| v == "*" || v == verb)
+                && g.resources.iter().any(|r| r == "*" || r == resource)
+                && match (&g.namespaces, ns) {
+                    (None, _) => true,
+                    (Some(list), Some(ns)) => list.iter().any(|n| n == ns),
+                    (Some(_), None) => false,
+                }
+                && match (&g.resource_names, name) {
+                    (None, _) => true,
+                    (Some(names), Some(n)) => names.iter().any(|x| x == n),
+                    (Some(_), None) => false,
+                }
+        })
+}
+
+fn process(state: &State, rec: &RequestRecord, body: &[u8]) -> Reply {
+    match process_inner(state, rec, body) {
+        Ok(r) => r,
+        Err(e) => Reply::error(&e),
+    }
+}
+
+fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Reply, ApiError> {
+    // Authentication.
+    let user = {
+        let tokens = state.tokens.lock().expect("tokens lock");
+        if tokens.is_empty() {
+            "admin".to_string()
+        } else {
+            let token = rec
+                .authorization
+                .as_deref()
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .map(str::trim);
+            match token.and_then(|t| tokens.get(t)) {
+                Some(u) => u.clone(),
+                None => return Err(ApiError::new(401, "Unauthorized", "Unauthorized")),
+            }
+        }
+    };
+    let user = rec.impersonate_user.clone().unwrap_or(user);
+
+    let hidden = state.hidden_groups.lock().expect("groups lock").clone();
+    let discovery_get = |v: Value| -> Result<Reply, ApiError> {
+        if rec.method != "GET" {
+            return Err(ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+        }
+        Ok(Reply::json(200, &v))
+    };
+    let (def, ns, name, sub) = match route(&rec.path, &hidden) {
+        Route::Version => {
+            return discovery_get(json!({
+                "major": "1", "minor": "32", "gitVersion": "v1.32.0-test-apiserver",
+                "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
+                "buildDate": "2025-01-01T00:00:00Z", "goVersion": "go1.23.0",
+                "compiler": "gc", "platform": "linux/amd64",
+            }));
+        }
+        Route::Health => return Ok(Reply::raw(200, "text/plain; charset=utf-8", b"ok".to_vec())),
+        Route::Api => {
+            return discovery_get(json!({
+                "kind": "APIVersions", "versions": ["v1"],
+                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": state.addr}],
+            }));
+        }
+        Route::Apis => {
+            let groups: Vec<Value> = GROUPS
+                .iter()
+                .filter(|(g, _)| !hidden.contains(*g))
+                .map(|(g, v)| resources::api_group(g, v))
+                .collect();
+            return discovery_get(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}));
+        }
+        Route::Group(g, v) => {
+            let mut doc = resources::api_group(g, v);
+            doc["kind"] = json!("APIGroup");
+            doc["apiVersion"] = json!("v1");
+            return discovery_get(doc);
+        }
+        Route::GroupVersion(g, v) => return discovery_get(resources::resource_list(g, v)),
+        Route::CoreV1 => return discovery_get(resources::resource_list("", "v1")),
+        Route::NotFound => return Err(not_found_path()),
+        Route::Resource { def, ns, name, sub } => (def, ns, name, sub),
+    };
+    if sub.is_some() {
+        return Err(not_found_path());
+    }
+    let q = parse_query(&rec.query);
+    let dry_run = q.get("dryRun").is_some_and(|v| v == "All");
+    let verb = match (rec.method.as_str(), &name) {
+        ("GET", Some(_)) => "get",
+        ("GET", None) if q.get("watch").is_some_and(|w| w == "true" || w == "1") => "watch",
+        ("GET", None) => "list",
+        ("POST", None) => "create",
+        ("PATCH", Some(_)) => "patch",
+        ("DELETE", Some(_)) => "delete",
+        _ => {
+            return Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                format!("the server does not allow this method on the requested resource ({} {})", rec.method, rec.path),
+            ));
+        }
+    };
+    // Authorization: a namespace object is authorized "in" itself, like the real server.
+    let authz_ns = if def.plural == "namespaces" {
+        name.as_deref()
+    } else {
+        ns.as_deref()
+    };
+    {
+        let grants = state.grants.lock().expect("grants lock");
+        if !allowed(&grants, &user, verb, def.plural, authz_ns, name.as_deref()) {
+            return Err(forbidden(&user, verb, def, authz_ns, name.as_deref()));
+        }
+    }
+    let ns_key = ns.clone().unwrap_or_default();
+    let now = Timestamp::now();
+    match verb {
+        "watch" => Err(ApiError::new(405, "MethodNotAllowed", "watch is not supported by the test API server")),
+        "list" => list(state, rec, def, ns.as_deref(), &q, now),
+        "get" => {
+            let name = name.expect("get has a name");
+            let want = negotiate(rec.accept.as_deref(), false)?;
+            let store = state.store.read().expect("store lock");
+            let e = store
+                .get(def, &ns_key, &name)
+                .ok_or_else(|| ApiError::not_found(def, &name))?;
+            Ok(render_object(def, e, want, &q, now))
+        }
+        "patch" => {
+            let name = name.expect("patch has a name");
+            let ct = rec.content_type.as_deref().unwrap_or("");
+            let out = state
+                .store
+                .write()
+                .expect("store lock")
+                .patch(def, &ns_key, &name, ct, body, dry_run)?;
+            Ok(Reply::json(200, &out))
+        }
+        "create" => {
+            let out = state
+                .store
+                .write()
+                .expect("store lock")
+                .create(def, &ns_key, body, dry_run, now)?;
+            Ok(Reply::json(201, &out))
+        }
+        "delete" => {
+            let name = name.expect("delete has a name");
+            let mut store = state.store.write().expect("store lock");
+            let e = store
+                .get(def, &ns_key, &name)
+                .ok_or_else(|| ApiError::not_found(def, &name))?;
+            let v = e.value();
+            if !dry_run {
+                store.remove(def, &ns_key, &name);
+                if def.plural == "namespaces" {
+                    store.remove_namespace_contents(&name);
+                }
+                store.bump();
+            }
+            Ok(Reply::json(200, &v))
+        }
+        _ => unreachable!("verb {verb}"),
+    }
+}
+
+fn list(
+    state: &State,
+    rec: &RequestRecord,
+    def: &'static ResourceDef,
+    ns: Option<&str>,
+    q: &HashMap<String, String>,
+    now: Timestamp,
+) -> Result<Reply, ApiError> {
+    let want = negotiate(rec.accept.as_deref(), true)?;
+    let labels = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
+        .map_err(ApiError::bad_request)?;
+    let fields = FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str))
+        .map_err(ApiError::bad_request)?;
+    let limit = match q.get("limit").filter(|l| !l.is_empty()) {
+        Some(l) => l
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
+        None => 0,
+    };
+    let (after, offset) = match q.get("continue").filter(|c| !c.is_empty()) {
+        Some(c) => {
+            let (k, o) = state.decode_continue(c)?;
+            (Some(k), o)
+        }
+        None => (None, 0),
+    };
+    let namespace = if def.namespaced {
+        ns.or(fields.namespace())
+    } else {
+        None
+    };
+    let store = state.store.read().expect("store lock");
+    let page = store.list(
+        def,
+        ListQuery {
+            namespace,
+            labels: &labels,
+            fields: &fields,
+            limit,
+            after,
+            offset,
+        },
+    );
+    let rv = store.rv;
+    let mut meta = json!({"resourceVersion": rv.to_string()});
+    if let Some(next) = &page.next {
+        meta["continue"] = json!(state.encode_continue(rv, next, offset + page.items.len()));
+        if let Some(r) = page.remaining {
+            meta["remainingItemCount"] = json!(r);
+        }
+    }
+    Ok(render_list(def, &page.items, &meta, want, q, now))
+}
+
+#[derive(Deserialize)]
+struct MetaView<'a> {
+    #[serde(borrow)]
+    metadata: &'a RawValue,
+}
+
+#[derive(Deserialize, Default)]
+struct MiniMeta {
+    #[serde(default)]
+    name: String,
+    #[serde(default, rename = "creationTimestamp")]
+    creation: Option<String>,
+}
+
+fn raw_metadata(e: &Entry) -> &str {
+    serde_json::from_str::<MetaView<'_>>(&e.raw)
+        .map(|m| m.metadata.get())
+        .unwrap_or("{}")
+}
+
+fn partial(e: &Entry, version: &str) -> String {
+    format!(
+        r#"{{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/{version}","metadata":{}}}"#,
+        raw_metadata(e)
+    )
+}
+
+fn content_type(want: Want, is_list: bool) -> String {
+    match want {
+        Want::Full => "application/json".into(),
+        Want::Table(v) => format!("application/json;as=Table;v={v};g=meta.k8s.io"),
+        Want::Partial(v) if is_list => format!("application/json;as=PartialObjectMetadataList;v={v};g=meta.k8s.io"),
+        Want::Partial(v) => format!("application/json;as=PartialObjectMetadata;v={v};g=meta.k8s.io"),
+    }
+}
+
+fn render_list(
+    def: &ResourceDef,
+    items: &[&Entry],
+    meta: &Value,
+    want: Want,
+    q: &HashMap<String, String>,
+    now: Timestamp,
+) -> Reply {
+    let mut out = String::with_capacity(256 + items.iter().map(|e| e.raw.len() + 1).sum::<usize>());
+    match want {
+        Want::Full => {
+            out += &format!(
+                r#"{{"apiVersion":"{}","kind":"{}List","metadata":{meta},"items":["#,
+                def.api_version(),
+                def.kind
+            );
+            for (i, e) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out += &e.raw;
+            }
+            out += "]}";
+        }
+        Want::Partial(v) => {
+            out += &format!(
+                r#"{{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/{v}","metadata":{meta},"items":["#
+            );
+            for (i, e) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out += &partial(e, v);
+            }
+            out += "]}";
+        }
+        Want::Table(v) => out = table(def, items, meta, v, q, now),
+    }
+    Reply::raw(200, &content_type(want, true), out.into_bytes())
+}
+
+fn render_object(def: &ResourceDef, e: &Entry, want: Want, q: &HashMap<String, String>, now: Timestamp) -> Reply {
+    let body = match want {
+        Want::Full => e.raw.to_string(),
+        Want::Partial(v) => partial(e, v),
+        Want::Table(v) => table(def, &[e], &json!({}), v, q, now),
+    };
+    Reply::raw(200, &content_type(want, false), body.into_bytes())
+}
+
+/// kubectl's `HumanDuration` (what the AGE column shows).
+pub(crate) fn human_duration(seconds: i64) -> String {
+    if seconds < -1 {
+        return "<invalid>".into();
+    }
+    if seconds < 0 {
+        return "0s".into();
+    }
+    if seconds < 60 * 2 {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / 60;
+    if minutes < 10 {
+        let s = seconds % 60;
+        return if s == 0 { format!("{minutes}m") } else { format!("{minutes}m{s}s") };
+    }
+    if minutes < 60 * 3 {
+        return format!("{minutes}m");
+    }
+    let hours = minutes / 60;
+    if hours < 8 {
+        let m = minutes % 60;
+        return if m == 0 { format!("{hours}h") } else { format!("{hours}h{m}m") };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 24 * 8 {
+        let h = hours % 24;
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
+    }
+    if hours < 24 * 365 * 2 {
+        return format!("{}d", hours / 24);
+    }
+    if hours < 24 * 365 * 8 {
+        let dy = (hours / 24) % 365;
+        return if dy == 0 {
+            format!("{}y", hours / 24 / 365)
+        } else {
+            format!("{}y{dy}d", hours / 24 / 365)
+        };
+    }
+    format!("{}y", hours / 24 / 365)
+}
+
+fn age(now: Timestamp, created: Option<&str>) -> String {
+    match created.and_then(|c| c.parse::<Timestamp>().ok()) {
+        Some(t) => human_duration(now.as_second() - t.as_second()),
+        None => "<unknown>".into(),
+    }
+}
+
+fn column(name: &str, ty: &str, format: &str, description: &str) -> Value {
+    json!({"name": name, "type": ty, "format": format, "description": description, "priority": 0})
+}
+
+fn table(def: &ResourceDef, items: &[&Entry], meta: &Value, version: &str, q: &HashMap<String, String>, now: Timestamp) -> String {
+    let name_col = column("Name", "string", "name", "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names");
+    let age_col = column("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata");
+    let columns = match def.kind {
+        "Pod" => vec![
+            name_col,
+            column("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic."),
+            column("Status", "string", "", "The aggregate status of the containers in this pod."),
+            column("Restarts", "string", "", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+            age_col,
+        ],
+        "Namespace" => vec![
+            name_col,
+            column("Status", "string", "", "The status of the namespace"),
+            age_col,
+        ],
+        _ => vec![name_col, age_col],
+    };
+    let include = q.get("includeObject").map_or("Metadata", String::as_str);
+    let rows: Vec<Value> = items
+        .iter()
+        .map(|e| {
+            let raw_meta = raw_metadata(e);
+            let m: MiniMeta = serde_json::from_str(raw_meta).unwrap_or_default();
+            let a = age(now, m.creation.as_deref());
+            let cells = match def.kind {
+                "Pod" => {
+                    let v = e.value();
+                    let n = v.pointer("/spec/containers").and_then(Value::as_array).map_or(0, Vec::len);
+                    let phase = v.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending");
+                    let ready = if phase == "Running" { n } else { 0 };
+                    json!([m.name, format!("{ready}/{n}"), phase, "0", a])
+                }
+                "Namespace" => {
+                    let v = e.value();
+                    let phase = v.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Active");
+                    json!([m.name, phase, a])
+                }
+                _ => json!([m.name, a]),
+            };
+            let mut row = json!({"cells": cells});
+            match include {
+                "None" => {}
+                "Object" => row["object"] = e.value(),
+                _ => {
+                    let meta: Value = serde_json::from_str(raw_meta).unwrap_or(json!({}));
+                    row["object"] = json!({
+                        "kind": "PartialObjectMetadata",
+                        "apiVersion": format!("meta.k8s.io/{version}"),
+                        "metadata": meta,
+                    });
+                }
+            }
+            row
+        })
+        .collect();
+    json!({
+        "kind": "Table",
+        "apiVersion": format!("meta.k8s.io/{version}"),
+        "metadata": meta,
+        "columnDefinitions": columns,
+        "rows": rows,
+    })
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_durations_match_kubectl() {
+        assert_eq!(human_duration(5), "5s");
+        assert_eq!(human_duration(119), "119s");
+        assert_eq!(human_duration(125), "2m5s");
+        assert_eq!(human_duration(600), "10m");
+        assert_eq!(human_duration(3 * 3600 + 60), "3h1m");
+        assert_eq!(human_duration(10 * 3600), "10h");
+        assert_eq!(human_duration(2 * 86400 + 5), "2d");
+        assert_eq!(human_duration(3 * 86400 + 3600 * 4), "3d4h");
+        assert_eq!(human_duration(30 * 86400), "30d");
+        assert_eq!(human_duration(120 * 86400), "120d");
+        assert_eq!(human_duration(3 * 365 * 86400), "3y");
+    }
+
+    #[test]
+    fn negotiation() {
+        let kubectl = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+        assert_eq!(negotiate(Some(kubectl), true), Ok(Want::Table("v1")));
+        let kube = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+        assert_eq!(negotiate(Some(kube), true), Ok(Want::Partial("v1")));
+        assert!(negotiate(Some(kube), false).is_err());
+        assert_eq!(negotiate(None, false), Ok(Want::Full));
+        let disco = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+        assert_eq!(negotiate(Some(disco), true), Ok(Want::Full));
+    }
+
+    #[test]
+    fn query_decoding() {
+        let q = parse_query("labelSelector=team%3Dpayments%2Ctier+in+%28web%29&limit=2");
+        assert_eq!(q["labelSelector"], "team=payments,tier in (web)");
+        assert_eq!(q["limit"], "2");
+    }
+
+    #[test]
+    fn routes() {
+        let h = HashSet::new();
+        assert!(matches!(route("/api/v1/namespaces/payments/pods", &h), Route::Resource { def, ns: Some(_), name: None, .. } if def.plural == "pods"));
+        assert!(matches!(route("/api/v1/namespaces/payments", &h), Route::Resource { def, name: Some(_), .. } if def.plural == "namespaces"));
+        assert!(matches!(route("/apis/apps/v1/deployments", &h), Route::Resource { def, ns: None, .. } if def.plural == "deployments"));
+        assert!(matches!(route("/apis/apps/v1/deployments/x", &h), Route::NotFound));
+        assert!(matches!(route("/apis/argoproj.io/v1alpha1", &h), Route::GroupVersion(..)));
+        let hidden: HashSet<String> = ["argoproj.io".to_string()].into();
+        assert!(matches!(route("/apis/argoproj.io/v1alpha1", &hidden), Route::NotFound));
+    }
+}

@@ -1,0 +1,283 @@
+//! Proof that the test API server speaks Kubernetes: the real `kubectl` drives it.
+//!
+//! Each test starts its own server, writes a kubeconfig into a temp HOME and runs `kubectl`
+//! with a cleared environment. Without kubectl on PATH the tests are skipped loudly
+//! (and fail when `CI` is set).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use test_apiserver::{Grant, ServerOptions, TestServer};
+
+struct Kubectl {
+    bin: PathBuf,
+    home: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+fn find_kubectl() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file())
+}
+
+impl Kubectl {
+    /// A kubectl pointed at `server` (context `test`), or `None` when kubectl is missing.
+    fn new(server: &TestServer, namespace: Option<&str>, token: Option<&str>) -> Option<Kubectl> {
+        let Some(bin) = find_kubectl() else {
+            if std::env::var_os("CI").is_some() {
+                panic!("kubectl is not on PATH, and CI is set: the conformance tests must run");
+            }
+            eprintln!("==================================================================");
+            eprintln!("SKIPPED: kubectl is not on PATH; the kubectl conformance test did not run");
+            eprintln!("==================================================================");
+            return None;
+        };
+        let home = tempfile::tempdir().expect("temp HOME");
+        let kubeconfig = home.path().join("kubeconfig");
+        std::fs::write(&kubeconfig, server.kubeconfig("test", namespace, token))
+            .expect("write kubeconfig");
+        Some(Kubectl {
+            bin,
+            home,
+            kubeconfig,
+        })
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let path = self.bin.parent().unwrap_or(Path::new("/usr/bin"));
+        let out = Command::new(&self.bin)
+            .args(args)
+            .arg("--request-timeout=30s")
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", self.home.path())
+            .env("KUBECONFIG", &self.kubeconfig)
+            .output()
+            .expect("run kubectl");
+        Run::from(args, out)
+    }
+}
+
+struct Run {
+    cmd: String,
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn from(args: &[&str], out: Output) -> Run {
+        Run {
+            cmd: format!("kubectl {}", args.join(" ")),
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn ok(self) -> Run {
+        assert_eq!(self.code, Some(0), "{} failed:\nstdout:\n{}\nstderr:\n{}", self.cmd, self.stdout, self.stderr);
+        self
+    }
+
+    fn fails(self) -> Run {
+        assert_eq!(self.code, Some(1), "{} should fail:\nstdout:\n{}\nstderr:\n{}", self.cmd, self.stdout, self.stderr);
+        self
+    }
+
+    /// The first stdout line whose first whitespace-separated cells are `cells`.
+    fn row(&self, cells: &[&str]) -> Vec<String> {
+        self.stdout
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .find(|r| r.len() >= cells.len() && r.iter().zip(cells).all(|(a, b)| a == b))
+            .unwrap_or_else(|| panic!("{}: no row starting {cells:?} in:\n{}", self.cmd, self.stdout))
+    }
+}
+
+fn demo() -> TestServer {
+    let s = TestServer::start(ServerOptions::default());
+    s.seed_demo();
+    s
+}
+
+#[test]
+fn get_namespaces_lists_the_demo_namespaces() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let r = k.run(&["get", "ns"]).ok();
+    let names: Vec<&str> = r.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["checkout", "data", "default", "kube-public", "kube-system", "payments", "search"]);
+    assert_eq!(r.row(&["payments"]), ["payments", "Active", "120d"]);
+    assert!(r.stdout.starts_with("NAME"), "{}", r.stdout);
+}
+
+#[test]
+fn get_pods_across_namespaces() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let r = k.run(&["get", "pods", "-A"]).ok();
+    assert!(r.stdout.starts_with("NAMESPACE"), "{}", r.stdout);
+    assert_eq!(r.stdout.lines().count(), 1 + 17, "{}", r.stdout);
+    let row = r.row(&["payments", "api-7d9f8c6b5-x2kq9"]);
+    assert_eq!(row.last().map(String::as_str), Some("2d"));
+    r.row(&["kube-system", "kube-apiserver-node-1"]);
+    // kubectl asked for a Table.
+    let list = server
+        .requests()
+        .into_iter()
+        .find(|q| q.path == "/api/v1/pods")
+        .expect("cluster-wide pod list");
+    assert!(list.accept.unwrap_or_default().contains("as=Table"));
+    assert_eq!(list.status, 200);
+}
+
+#[test]
+fn label_selector_filters_on_the_server() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let r = k.run(&["get", "deploy", "-n", "payments", "-l", "team=payments"]).ok();
+    let names: Vec<&str> = r.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["api"]);
+    let r = k.run(&["get", "deploy", "-A", "-l", "lifecycle in (production,deprecated),!team", "-o", "name"]).ok();
+    assert_eq!(r.stdout.lines().collect::<Vec<_>>(), ["deployment.apps/cart", "deployment.apps/ledger"]);
+    assert_eq!(server.count(Some("GET"), "labelSelector=team%3Dpayments"), 1);
+}
+
+#[test]
+fn chunked_list_follows_continue_tokens() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let r = k.run(&["get", "pods", "-A", "--chunk-size=2"]).ok();
+    assert_eq!(r.stdout.lines().count(), 1 + 17, "{}", r.stdout);
+    let pages: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == "/api/v1/pods")
+        .collect();
+    assert_eq!(pages.len(), 9, "17 pods in pages of 2");
+    assert!(pages.iter().all(|p| p.query.contains("limit=2")));
+    assert_eq!(pages.iter().filter(|p| p.query.contains("continue=")).count(), 8);
+}
+
+#[test]
+fn label_columns_come_from_row_metadata() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let r = k.run(&["get", "deploy", "-A", "-L", "team"]).ok();
+    assert!(r.stdout.lines().next().unwrap().ends_with("TEAM"), "{}", r.stdout);
+    assert_eq!(r.row(&["payments", "api"]), ["payments", "api", "30d", "payments"]);
+    assert_eq!(r.row(&["payments", "ledger"]), ["payments", "ledger", "30d"]);
+    let r = k.run(&["get", "deploy", "api", "-n", "payments", "--show-labels"]).ok();
+    assert!(r.stdout.contains("app=api,team=payments,tier=web"), "{}", r.stdout);
+}
+
+#[test]
+fn label_and_annotate_respect_overwrite() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let r = k.run(&["label", "deploy/web", "-n", "checkout", "team=checkout"]).ok();
+    assert_eq!(r.stdout.trim(), "deployment.apps/web labeled");
+    let r = k.run(&["label", "deploy/web", "-n", "checkout", "team=other"]).fails();
+    assert!(
+        r.stderr.contains("'team' already has a value (checkout), and --overwrite is false"),
+        "{}",
+        r.stderr
+    );
+    k.run(&["label", "deploy/web", "-n", "checkout", "team=other", "--overwrite"]).ok();
+
+    let r = k.run(&["annotate", "deploy/web", "-n", "checkout", "a8r.io/chat=#web"]).ok();
+    assert_eq!(r.stdout.trim(), "deployment.apps/web annotated");
+    let r = k.run(&["annotate", "deploy/web", "-n", "checkout", "a8r.io/chat=#other"]).fails();
+    assert!(r.stderr.contains("'a8r.io/chat' already has a value (#web)"), "{}", r.stderr);
+    k.run(&["annotate", "deploy/web", "-n", "checkout", "a8r.io/chat=#other", "--overwrite"]).ok();
+
+    let r = k.run(&["get", "deploy", "web", "-n", "checkout", "-o", "json"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("kubectl -o json");
+    assert_eq!(v["metadata"]["labels"]["team"], "other");
+    assert_eq!(v["metadata"]["annotations"]["a8r.io/chat"], "#other");
+    assert_eq!(v["metadata"]["generation"], 1, "metadata patches keep the generation");
+    // The pod template was not touched, and the store agrees with kubectl.
+    let stored = server.object("deployments", Some("checkout"), "web").unwrap();
+    assert_eq!(stored["metadata"]["labels"]["team"], "other");
+    assert!(stored["spec"]["template"]["metadata"]["labels"].get("team").is_none());
+    let patches: Vec<_> = server.writes();
+    assert_eq!(patches.len(), 4, "{patches:#?}");
+    assert!(patches.iter().all(|p| p.method == "PATCH" && p.status == 200));
+}
+
+#[test]
+fn missing_object_is_not_found() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let r = k.run(&["get", "deploy", "nope", "-n", "checkout"]).fails();
+    assert!(
+        r.stderr.contains(r#"Error from server (NotFound): deployments.apps "nope" not found"#),
+        "{}",
+        r.stderr
+    );
+    let r = k.run(&["get", "pod", "nope", "-n", "default"]).fails();
+    assert!(r.stderr.contains(r#"Error from server (NotFound): pods "nope" not found"#), "{}", r.stderr);
+}
+
+#[test]
+fn rbac_limits_a_token_to_its_namespace() {
+    let server = demo();
+    server.add_token("alice-token", "alice");
+    server.grant(Grant::new("alice", &["get", "list"], &["pods", "deployments"]).in_namespaces(&["payments"]));
+    let Some(k) = Kubectl::new(&server, Some("payments"), Some("alice-token")) else { return };
+    let r = k.run(&["get", "pods"]).ok();
+    assert_eq!(r.stdout.lines().count(), 1 + 5, "{}", r.stdout);
+    let r = k.run(&["get", "pods", "-n", "checkout"]).fails();
+    assert!(
+        r.stderr.contains(
+            r#"Error from server (Forbidden): pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "checkout""#
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = k.run(&["get", "deploy", "-A"]).fails();
+    assert!(
+        r.stderr.contains(
+            r#"deployments.apps is forbidden: User "alice" cannot list resource "deployments" in API group "apps" at the cluster scope"#
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = k.run(&["get", "pod", "debug-shell", "-n", "default"]).fails();
+    assert!(
+        r.stderr.contains(
+            r#"pods "debug-shell" is forbidden: User "alice" cannot get resource "pods" in API group "" in the namespace "default""#
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(server.requests().iter().all(|q| q.authorization.as_deref() == Some("Bearer alice-token")));
+}
+
+#[test]
+fn wrong_token_is_unauthorized() {
+    let server = demo();
+    server.add_token("right", "admin");
+    let Some(k) = Kubectl::new(&server, None, Some("wrong")) else { return };
+    let r = k.run(&["get", "pods"]).fails();
+    assert!(
+        r.stderr.contains("error: You must be logged in to the server (Unauthorized)"),
+        "{}",
+        r.stderr
+    );
+    assert!(server.requests().iter().all(|q| q.status == 401));
+}
+
+#[test]
+fn tls_with_the_ca_in_the_kubeconfig() {
+    let server = TestServer::start(ServerOptions { tls: true, port: 0 });
+    server.seed_demo();
+    assert!(server.url().starts_with("https://127.0.0.1:"));
+    let Some(k) = Kubectl::new(&server, Some("payments"), None) else { return };
+    let r = k.run(&["get", "deploy"]).ok();
+    let names: Vec<&str> = r.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    assert_eq!(names, ["api", "ledger"]);
+}
