@@ -29,7 +29,7 @@ fn usage_says_kubectl_owner_and_version_prints() {
     assert_eq!(help.code, 0);
     assert!(help.stdout.contains("Usage: kubectl owner"), "{}", help.stdout);
     let version = env.owner(&["--version"]);
-    assert_eq!(version.stdout.trim(), format!("kubectl owner {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(version.stdout.trim(), format!("kubectl-owner {}", env!("CARGO_PKG_VERSION")));
 }
 
 #[test]

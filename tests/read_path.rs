@@ -1,0 +1,409 @@
+//! The read path on the demo seed: `ls`, `who`, `teams`, their JSON, and what they ask the server.
+
+mod common;
+
+use common::{Env, demo_server};
+use serde_json::Value;
+
+/// Checked line by line against tests/apiserver/src/seed.rs (demo): every workload once, no Pod or
+/// ReplicaSet with a controller, no Job owned by a CronJob; teams via workload, namespace, alias
+/// (`checkout-old`, `data-eng`) or the registry's `kube-*` rule; `dta` is kept as written.
+const LS_ALL: &str = "\
+NAMESPACE     KIND          NAME                    TEAM       STAGE          AGE
+checkout      Deployment    cart                    checkout   deprecated     30d
+checkout      Deployment    notifier                checkout   production     30d
+checkout      Deployment    web                     checkout   experimental   30d
+data          Deployment    etl                     data       production     30d
+data          Deployment    reports                 dta        production     30d
+data          Job           backfill                data       <none>         30d
+data          Rollout       recommender             data       experimental   30d
+default       Pod           debug-shell             <none>     <none>         2d
+kube-system   DaemonSet     node-exporter           platform   production     30d
+kube-system   Pod           kube-apiserver-node-1   platform   production     2d
+payments      Deployment    api                     payments   production     30d
+payments      Deployment    ledger                  payments   production     30d
+payments      StatefulSet   postgres                data       production     30d
+search        CronJob       reindex                 <none>     <none>         30d
+search        Deployment    indexer                 <none>     <none>         30d
+";
+
+const TEAMS_ALL: &str = "\
+TEAM       WORKLOADS   EXPERIMENTAL   PRODUCTION   DEPRECATED   RETIRED   NO-STAGE   NAMESPACES       CHAT
+checkout   3           1              1            1            0         0          checkout         #checkout
+data       4           1              2            0            0         1          data,payments    #data
+dta        1           0              1            0            0         0          data             <none>
+payments   2           0              2            0            0         0          payments         #payments
+platform   2           0              2            0            0         0          kube-system      #platform
+<none>     3           0              0            0            0         3          default,search   <none>
+
+coverage: 80% (12 of 15 workloads have a team)
+";
+
+#[test]
+fn ls_all_namespaces_lists_every_workload_once_with_inherited_ownership() {
+    let server = demo_server();
+    let run = Env::new(&server).owner(&["ls", "-A"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, LS_ALL);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn ls_wide_shows_sources_contacts_and_sunset() {
+    let server = demo_server();
+    let run = Env::new(&server).owner(&["ls", "-n", "payments", "-o", "wide"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = "\
+KIND          NAME       TEAM       STAGE        AGE   TEAM-FROM              STAGE-FROM           CHAT            RUNBOOK                             SUNSET
+Deployment    api        payments   production   30d   Deployment/api         Namespace/payments   #payments-api   https://runbooks.example/payments   <none>
+Deployment    ledger     payments   production   30d   Namespace/payments     Deployment/ledger    #payments       https://runbooks.example/payments   <none>
+StatefulSet   postgres   data       production   30d   StatefulSet/postgres   Namespace/payments   #payments       https://runbooks.example/payments   <none>
+";
+    assert_eq!(run.stdout, expected);
+    let run = Env::new(&server).owner(&["ls", "deploy/cart", "-n", "checkout", "-o", "wide", "--no-headers"]);
+    assert!(run.stdout.trim_end().ends_with("2025-06-30"), "{}", run.stdout);
+}
+
+#[test]
+fn ls_team_filter_includes_workloads_inheriting_from_their_namespace() {
+    let server = demo_server();
+    let run = Env::new(&server).owner(&["ls", "-A", "--team", "payments", "-o", "name"]);
+    assert_eq!(run.stdout, "deployment.apps/api\ndeployment.apps/ledger\n", "{}", run.stderr);
+    // An alias given to --team means its canonical team.
+    let run = Env::new(&server).owner(&["ls", "-A", "--team", "checkout-old", "-o", "name"]);
+    assert_eq!(run.stdout, "deployment.apps/cart\ndeployment.apps/notifier\ndeployment.apps/web\n");
+}
+
+#[test]
+fn ls_stage_and_unowned_filters() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let run = env.owner(&["ls", "-A", "--stage", "experimental", "-o", "name"]);
+    assert_eq!(run.stdout, "deployment.apps/web\nrollout.argoproj.io/recommender\n");
+    let run = env.owner(&["ls", "-A", "--unowned", "-o", "name"]);
+    assert_eq!(run.stdout, "pod/debug-shell\ncronjob.batch/reindex\ndeployment.apps/indexer\n");
+}
+
+#[test]
+fn ls_label_and_field_selectors_are_sent_to_the_server() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let run = env.owner(&["ls", "-A", "-l", "tier=web", "-o", "name"]);
+    assert_eq!(run.stdout, "deployment.apps/web\ndeployment.apps/api\ndeployment.apps/ledger\ndeployment.apps/indexer\n");
+    // Every row list carries the selector; the namespace list (read once, for inheritance) does not.
+    let lists: Vec<_> =
+        server.requests().into_iter().filter(|r| r.query.contains("limit=") && r.path != "/api/v1/namespaces").collect();
+    assert_eq!(lists.len(), 9, "7 built-in workload kinds, Rollouts, Pods");
+    assert!(lists.iter().all(|r| r.query_param("labelSelector").as_deref() == Some("tier=web")), "{lists:?}");
+    let run = env.owner(&["ls", "-A", "--field-selector", "metadata.name=api", "-o", "name"]);
+    assert_eq!(run.stdout, "deployment.apps/api\n", "{}", run.stderr);
+}
+
+#[test]
+fn ls_bad_selector_fails_before_any_request() {
+    let server = demo_server();
+    let run = Env::new(&server).owner(&["ls", "-A", "-l", "tier in web"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.first_stderr_line(), "error: unable to parse requirement: found 'web', expected: '('");
+    assert_eq!(server.requests().len(), 0);
+}
+
+#[test]
+fn ls_types_names_and_namespaces() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let run = env.owner(&["ls", "rs", "-n", "payments", "--no-headers"]);
+    assert_eq!(
+        run.stdout,
+        "\
+ReplicaSet   api-6c4f7b9d8      payments   production   30d
+ReplicaSet   api-7d9f8c6b5      payments   production   30d
+ReplicaSet   ledger-5b7c9d6f4   payments   production   30d
+"
+    );
+    let run = env.owner(&["ls", "ns"]);
+    assert_eq!(
+        run.stdout,
+        "\
+KIND        NAME          TEAM       STAGE        AGE
+Namespace   checkout      checkout   <none>       120d
+Namespace   data          data       <none>       120d
+Namespace   default       <none>     <none>       120d
+Namespace   kube-public   platform   production   120d
+Namespace   kube-system   platform   production   120d
+Namespace   payments      payments   production   120d
+Namespace   search        <none>     <none>       120d
+"
+    );
+    let run = env.owner(&["ls", "deploy/api", "deploy/nope", "-n", "payments", "-o", "name"]);
+    assert_eq!(run.stdout, "deployment.apps/api\n");
+    assert_eq!(run.first_stderr_line(), "Error from server (NotFound): deployments.apps \"nope\" not found");
+    assert_eq!(run.code, 1);
+    let run = env.owner(&["ls", "deploymnt"]);
+    assert_eq!((run.code, run.first_stderr_line()), (1, "error: the server doesn't have a resource type \"deploymnt\""));
+}
+
+#[test]
+fn ls_sort_by_column() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let run = env.owner(&["ls", "-A", "--sort-by", "STAGE", "-o", "name", "-l", "tier=web"]);
+    assert_eq!(run.stdout, "deployment.apps/indexer\ndeployment.apps/web\ndeployment.apps/api\ndeployment.apps/ledger\n");
+    let run = env.owner(&["ls", "-A", "--sort-by", "owner"]);
+    assert_eq!(run.code, 1);
+    assert!(run.first_stderr_line().starts_with("error: --sort-by: unknown column \"owner\""), "{}", run.stderr);
+}
+
+#[test]
+fn ls_pods_makes_only_paginated_metadata_lists() {
+    let server = demo_server();
+    let run = Env::new(&server).owner(&["ls", "pods", "-A"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1 + 17, "every pod once:\n{}", run.stdout);
+    assert!(run.stdout.contains("payments      Pod    api-7d9f8c6b5-x2kq9           payments   production     2d"), "{}", run.stdout);
+    let requests = server.requests();
+    for r in &requests {
+        let discovery = r.path.starts_with("/apis/argoproj.io");
+        let registry = r.path == "/api/v1/namespaces/kube-public/configmaps/kubectl-owner";
+        if discovery || registry {
+            continue;
+        }
+        assert_eq!(r.query_param("limit").as_deref(), Some("500"), "a paginated LIST, not a GET: {r:?}");
+        let accept = r.accept.as_deref().unwrap_or("");
+        assert!(accept.contains("as=PartialObjectMetadataList"), "metadata only: {r:?}");
+    }
+    assert!(requests.iter().any(|r| r.path == "/api/v1/pods"));
+}
+
+#[test]
+fn ls_follows_continue_pages() {
+    let server = demo_server();
+    // More pods than one page holds.
+    for i in 0..1203 {
+        server.insert(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default", "labels": {"app": "bulk"}},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
+        }));
+    }
+    let run = Env::new(&server).owner(&["ls", "pods", "-n", "default", "-l", "app=bulk", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1203);
+    let pages: Vec<_> = server.requests().into_iter().filter(|r| r.path == "/api/v1/namespaces/default/pods").collect();
+    assert_eq!(pages.len(), 3, "⌈1203/500⌉ pages");
+    assert!(pages[1].query_param("continue").is_some() && pages[2].query_param("continue").is_some());
+}
+
+#[test]
+fn ls_restarts_a_list_whose_continue_token_expired() {
+    let server = demo_server();
+    for i in 0..600 {
+        server.insert(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
+        }));
+    }
+    server.add_fault(test_apiserver::Fault::new("continue=", 1, test_apiserver::FaultKind::Status { code: 410, retry_after: None }));
+    let run = Env::new(&server).owner(&["ls", "pods", "-n", "default", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 601);
+}
+
+#[test]
+fn who_pod_walks_up_with_targeted_gets_only() {
+    let server = demo_server();
+    let run = Env::new(&server).owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let expected = "\
+Object:  Pod/api-7d9f8c6b5-x2kq9 in namespace payments
+Chain:   pod/api-7d9f8c6b5-x2kq9 ← replicaset/api-7d9f8c6b5 ← deployment/api
+
+FIELD     VALUE                                  SOURCE
+team      payments                               Deployment/api (team)
+stage     production                             Namespace/payments (lifecycle)
+sunset    <none>                                 <none>
+exempt    <none>                                 <none>
+chat      #payments-api                          Deployment/api (a8r.io/chat)
+email     payments@example.com                   Registry/payments (email)
+oncall    https://pager.example/schedules/P123   Registry/payments (oncall)
+owner     jane@example.com                       Deployment/api (a8r.io/owner)
+runbook   https://runbooks.example/payments      Namespace/payments (a8r.io/runbook)
+part-of   shop                                   hint only, never the owner
+";
+    assert_eq!(run.stdout, expected);
+    let requests = server.requests();
+    let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        vec![
+            "/api/v1/namespaces/kube-public/configmaps/kubectl-owner",
+            "/api/v1/namespaces/payments/pods/api-7d9f8c6b5-x2kq9",
+            "/apis/apps/v1/namespaces/payments/replicasets/api-7d9f8c6b5",
+            "/apis/apps/v1/namespaces/payments/deployments/api",
+            "/api/v1/namespaces/payments",
+        ],
+        "4 object GETs + 1 registry, no LIST"
+    );
+    assert!(requests.iter().all(|r| r.method == "GET" && !r.query.contains("limit")));
+    assert!(requests[1..].iter().all(|r| r.accept.as_deref().unwrap_or("").contains("as=PartialObjectMetadata")));
+}
+
+#[test]
+fn who_accepts_type_slash_name_and_type_name() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let a = env.owner(&["who", "deploy/cart", "-n", "checkout"]);
+    let b = env.owner(&["who", "deployment", "cart", "-n", "checkout"]);
+    assert_eq!(a.code, 0, "{}", a.stderr);
+    assert_eq!(a.stdout, b.stdout);
+    assert!(a.stdout.contains("sunset   2025-06-30             Deployment/cart (kubectl-owner/sunset)"), "{}", a.stdout);
+    let cron_pod = env.owner(&["who", "reindex-29430000-abcde", "-n", "search"]);
+    assert!(cron_pod.stdout.contains("pod/reindex-29430000-abcde ← job/reindex-29430000 ← cronjob/reindex"), "{}", cron_pod.stdout);
+    let rollout_pod = env.owner(&["who", "recommender-6b8d7c9f4-a1s2d", "-n", "data"]);
+    assert!(rollout_pod.stdout.contains("← rollout/recommender"), "{}", rollout_pod.stdout);
+    let missing = env.owner(&["who", "nope", "-n", "payments"]);
+    assert_eq!((missing.code, missing.first_stderr_line()), (1, "Error from server (NotFound): pods \"nope\" not found"));
+}
+
+fn assert_resolved(field: &Value) {
+    let obj = field.as_object().expect("a resolved field is an object");
+    assert_eq!(obj.len(), 2, "value and source only: {field}");
+    assert!(obj["value"].is_string() || obj["value"].is_null());
+    match &obj["source"] {
+        Value::Null => assert!(obj["value"].is_null()),
+        Value::Object(s) => {
+            assert_eq!(s.len(), 3);
+            for key in ["kind", "name", "key"] {
+                assert!(s[key].is_string(), "{field}");
+            }
+        }
+        other => panic!("source must be null or an object: {other}"),
+    }
+}
+
+fn assert_item(item: &Value) {
+    for key in ["kind", "apiVersion", "name", "created", "chain", "team", "stage", "sunset", "exempt", "contacts"] {
+        assert!(item.get(key).is_some(), "missing {key}: {item}");
+    }
+    assert!(item["namespace"].is_string() || item["namespace"].is_null());
+    for field in ["team", "stage", "sunset", "exempt"] {
+        assert_resolved(&item[field]);
+    }
+    for contact in item["contacts"].as_object().unwrap().values() {
+        assert_resolved(contact);
+    }
+    let chain = item["chain"].as_array().unwrap();
+    assert_eq!(chain[0]["kind"], item["kind"]);
+    assert_eq!(chain[0]["name"], item["name"]);
+}
+
+#[test]
+fn json_of_ls_who_and_teams_matches_the_schema() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let ls: Value = serde_json::from_str(&env.owner(&["ls", "-A", "-o", "json"]).stdout).unwrap();
+    assert_eq!(ls["apiVersion"], "kubectl-owner/v1");
+    assert_eq!(ls["kind"], "OwnershipList");
+    let items = ls["items"].as_array().unwrap();
+    assert_eq!(items.len(), 15);
+    items.iter().for_each(assert_item);
+    let api = items.iter().find(|i| i["name"] == "api").unwrap();
+    assert_eq!(api["team"]["source"], serde_json::json!({"kind": "Deployment", "name": "api", "key": "team"}));
+    assert_eq!(api["stage"]["source"], serde_json::json!({"kind": "Namespace", "name": "payments", "key": "lifecycle"}));
+    let exporter = items.iter().find(|i| i["name"] == "node-exporter").unwrap();
+    assert_eq!(exporter["team"]["source"], serde_json::json!({"kind": "Rule", "name": "kube-*", "key": "team"}));
+    assert_eq!(exporter["exempt"]["value"], "node agent managed by the platform add-on");
+    let notifier = items.iter().find(|i| i["name"] == "notifier").unwrap();
+    assert_eq!(notifier["contacts"]["chat"]["source"], serde_json::json!({"kind": "Registry", "name": "checkout", "key": "chat"}));
+
+    let who: Value = serde_json::from_str(&env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-o", "json"]).stdout).unwrap();
+    assert_eq!(who["kind"], "Ownership");
+    assert_eq!(who["apiVersion"], "kubectl-owner/v1");
+    assert_item(&who["item"]);
+    let kinds: Vec<&str> = who["item"]["chain"].as_array().unwrap().iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["Pod", "ReplicaSet", "Deployment"]);
+
+    let teams: Value = serde_json::from_str(&env.owner(&["teams", "-A", "-o", "json"]).stdout).unwrap();
+    assert_eq!(teams["kind"], "TeamSummary");
+    assert_eq!(teams["coverage"], 80.0);
+    let unowned = teams["items"].as_array().unwrap().iter().find(|i| i["team"].is_null()).unwrap();
+    assert_eq!(unowned["workloads"], 3);
+    let payments = teams["items"].as_array().unwrap().iter().find(|i| i["team"] == "payments").unwrap();
+    assert_eq!(payments["stages"], serde_json::json!({"production": 2}));
+    assert_eq!(payments["namespaces"], serde_json::json!(["payments"]));
+    assert_eq!(payments["contacts"]["oncall"], "https://pager.example/schedules/P123");
+
+    // -o yaml is the same document.
+    let yaml = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-o", "yaml"]);
+    let from_yaml: Value = serde_yaml_ng::from_str(&yaml.stdout).unwrap();
+    assert_eq!(from_yaml, who);
+}
+
+#[test]
+fn teams_summarises_by_stage_with_the_unowned_row() {
+    let server = demo_server();
+    let run = Env::new(&server).owner(&["teams", "-A"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, TEAMS_ALL);
+}
+
+#[test]
+fn no_command_requests_secrets() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    for args in [
+        vec!["ls", "-A"],
+        vec!["ls", "pods", "-A"],
+        vec!["ls", "ns"],
+        vec!["ls", "-A", "-o", "wide"],
+        vec!["who", "debug-shell", "-n", "default"],
+        vec!["who", "deploy/api", "-n", "payments"],
+        vec!["teams", "-A"],
+    ] {
+        let run = env.owner(&args);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+    }
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert!(!r.path.contains("secrets"), "{r:?}");
+    }
+}
+
+#[test]
+fn through_real_kubectl_the_output_is_the_same() {
+    if !common::kubectl_available() {
+        return;
+    }
+    let server = demo_server();
+    let env = Env::new(&server);
+    let bin = env.home().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubectl-owner"), bin.join("kubectl-owner")).unwrap();
+    let env = env.env("PATH", &format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()));
+    let direct = env.owner(&["ls", "-A"]);
+    let via_kubectl = env.kubectl(&["owner", "ls", "-A"]);
+    assert_eq!(via_kubectl.code, 0, "{}", via_kubectl.stderr);
+    assert_eq!(via_kubectl.stdout, direct.stdout);
+    assert_eq!(via_kubectl.stdout, LS_ALL);
+}
+
+#[test]
+fn closed_stdout_pipe_is_success() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-owner"))
+        .args(["ls", "-A"])
+        .env_clear()
+        .env("KUBECONFIG", &env.kubeconfig)
+        .env("HOME", env.home())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
