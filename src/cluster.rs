@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::{Api, DynamicObject, ListParams, PartialObjectMeta};
+use kube::api::{Api, DynamicObject, ListParams, PartialObjectMeta, Patch, PatchParams};
 use kube::config::{Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
@@ -16,6 +16,12 @@ use crate::error::{Error, Result};
 use crate::kinds::Kind;
 use crate::options::ConnectionOptions;
 use crate::ownership::{MetaObject, OwnerRef};
+
+/// Retries of one request after a transient failure, the first backoff delay, and the longest
+/// server-requested wait we honour.
+pub const RETRIES: u32 = 4;
+const RETRY_BASE_DELAY: Duration = Duration::from_millis(200);
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// Page size for lists (kubectl's `--chunk-size` default).
 pub const PAGE_SIZE: u32 = 500;
@@ -208,6 +214,9 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         config.cluster_url.authority().map(|a| a.to_string()).unwrap_or_else(|| config.cluster_url.to_string());
     diag::log(4, || format!("connecting to {} as namespace {}", config.cluster_url, config.default_namespace));
     let default_namespace = config.default_namespace.clone();
+    // kube's own retry layer allows 15 retries over up to 1000 s: too patient for a CLI, so
+    // Session::request retries instead, bounded.
+    config.default_retry = false;
     let client = Client::try_from(config).map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?;
     Ok(Session { client, default_namespace, server, request_timeout })
 }
@@ -261,7 +270,37 @@ impl Session {
             })?,
             None => request.await,
         };
-        result.map_err(|e| self.error(e))
+        result.map_err(|e| self.describe(e, what))
+    }
+
+    /// One idempotent request, bounded by `--request-timeout` and retried — at most [`RETRIES`]
+    /// times — on 429 (after the server's `retryAfterSeconds`), 500/503/504 and dropped
+    /// connections, with exponential backoff.
+    async fn request<T, F, Fut>(&self, what: &str, send: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = kube::Result<T>>,
+    {
+        let mut attempt = 0;
+        loop {
+            let outcome = match self.request_timeout {
+                Some(limit) => tokio::time::timeout(limit, send()).await.map_err(|_| {
+                    Error::cluster(format!("Unable to connect to the server: {what}: request timed out after {limit:?}"))
+                })?,
+                None => send().await,
+            };
+            match outcome {
+                Ok(value) => return Ok(value),
+                Err(e) => match retry_delay(&e, attempt) {
+                    Some(delay) if attempt < RETRIES => {
+                        attempt += 1;
+                        diag::log(2, || format!("{what}: {e}; retry {attempt} of {RETRIES} in {delay:?}"));
+                        tokio::time::sleep(delay).await;
+                    }
+                    _ => return Err(self.describe(e, what)),
+                },
+            }
+        }
     }
 
     /// Lists the metadata of every object of `kind` (in `namespace`, or everywhere), page by page.
@@ -290,9 +329,9 @@ impl Session {
                     params = params.continue_token(t);
                 }
                 let what = format!("list {}", kind.qualified_plural());
-                let page = match self.bounded(&what, api.list_metadata(&params)).await {
+                let page = match self.request(&what, || api.list_metadata(&params)).await {
                     Ok(page) => page,
-                    Err(e) if token.is_some() && e.message.contains("(Expired)") && restarts < MAX_RESTARTS => {
+                    Err(e) if token.is_some() && e.status == Some(410) && restarts < MAX_RESTARTS => {
                         // A 410 on a continue token: the snapshot is gone; list again from the start.
                         restarts += 1;
                         diag::log(2, || format!("continue token for {what} expired; restarting the list"));
@@ -314,13 +353,47 @@ impl Session {
     pub async fn get_meta(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<MetaObject>> {
         let api = self.api(kind, namespace);
         let what = format!("get {} {name}", kind.qualified_plural());
-        Ok(self.bounded(&what, api.get_metadata_opt(name)).await?.map(|item| to_meta(kind, item)))
+        Ok(self.request(&what, || api.get_metadata_opt(name)).await?.map(|item| to_meta(kind, item)))
+    }
+
+    /// Sends a JSON merge patch (`application/merge-patch+json`) as field manager `kubectl-owner`,
+    /// with `dryRun=All` when `dry_run`, and returns the object's metadata after it.
+    /// A 409 (stale `metadata.resourceVersion` in the patch) is [`PatchError::Conflict`].
+    pub async fn patch_meta(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        name: &str,
+        patch: &serde_json::Value,
+        dry_run: bool,
+    ) -> std::result::Result<MetaObject, PatchError> {
+        let api = self.api(kind, namespace);
+        let params =
+            PatchParams { dry_run, field_manager: Some("kubectl-owner".to_string()), ..PatchParams::default() };
+        let patch = Patch::Merge(patch);
+        let request = api.patch_metadata(name, &params, &patch);
+        let result = match self.request_timeout {
+            Some(limit) => tokio::time::timeout(limit, request).await.map_err(|_| {
+                PatchError::Failed(Error::cluster(format!(
+                    "Unable to connect to the server: patch {} {name}: request timed out after {limit:?}",
+                    kind.qualified_plural()
+                )))
+            })?,
+            None => request.await,
+        };
+        match result {
+            Ok(item) => Ok(to_meta(kind, item)),
+            Err(kube::Error::Api(status)) if status.code == 409 => {
+                Err(PatchError::Conflict(self.error(kube::Error::Api(status))))
+            }
+            Err(e) => Err(PatchError::Failed(self.error(e))),
+        }
     }
 
     /// The `config.yaml` of the in-cluster registry ConfigMap; absent or forbidden → `None`.
     pub async fn registry_document(&self) -> Option<String> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), REGISTRY_NAMESPACE);
-        match self.bounded("get configmap", api.get_opt(REGISTRY_NAME)).await {
+        match self.request("get configmap", || api.get_opt(REGISTRY_NAME)).await {
             Ok(Some(cm)) => {
                 let text = cm.data.and_then(|mut d| d.remove("config.yaml"));
                 if text.is_none() {
@@ -358,18 +431,63 @@ impl Session {
 
     /// kubectl's wording for a failed request.
     pub fn error(&self, err: kube::Error) -> Error {
-        describe_error(err, &self.server)
+        describe_error(err, &self.server, None)
+    }
+
+    /// kubectl's wording, naming the request when the failure is not the server's own answer.
+    fn describe(&self, err: kube::Error, what: &str) -> Error {
+        describe_error(err, &self.server, Some(what))
     }
 }
 
+/// Why a patch failed: a conflict the caller may retry after re-reading, or anything else.
+#[derive(Debug)]
+pub enum PatchError {
+    Conflict(Error),
+    Failed(Error),
+}
+
+/// How long to wait before retrying after `err`, or `None` when retrying cannot help: 429, 500,
+/// 503 and 504 from the server, or a connection dropped or reset mid-request — not a refused
+/// connection (nobody is listening), not TLS, not a client-side error.
+fn retry_delay(err: &kube::Error, attempt: u32) -> Option<Duration> {
+    let backoff = RETRY_BASE_DELAY * 2u32.pow(attempt);
+    match err {
+        kube::Error::Api(status) if matches!(status.code, 429 | 500 | 503 | 504) => {
+            let asked = status.details.as_ref().map(|d| d.retry_after_seconds).filter(|s| *s > 0);
+            Some(asked.map(|s| Duration::from_secs(s.into()).min(MAX_RETRY_AFTER)).unwrap_or(backoff))
+        }
+        kube::Error::HyperError(_) | kube::Error::Service(_) => {
+            let text = error_chain(err).join(": ");
+            let permanent = text.contains("Connection refused") || text.contains("certificate") || text.contains("tls");
+            (!permanent).then_some(backoff)
+        }
+        _ => None,
+    }
+}
+
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut chain = Vec::new();
+    let mut source = Some(err);
+    while let Some(e) = source {
+        chain.push(e.to_string());
+        source = e.source();
+    }
+    chain
+}
+
 /// Translates a kube error into the line kubectl would print.
-pub fn describe_error(err: kube::Error, server: &str) -> Error {
+pub fn describe_error(err: kube::Error, server: &str, what: Option<&str>) -> Error {
     if let kube::Error::Api(status) = &err {
         if status.code == 401 {
-            return Error::cluster("You must be logged in to the server (Unauthorized)");
+            return Error::cluster("You must be logged in to the server (Unauthorized)").with_status(401);
         }
         let reason = if status.reason.is_empty() { "Unknown".to_string() } else { status.reason.clone() };
-        return Error::cluster(format!("Error from server ({reason}): {}", status.message));
+        return Error::cluster(format!("Error from server ({reason}): {}", status.message)).with_status(status.code);
+    }
+    if let kube::Error::SerdeError(e) = &err {
+        let what = what.unwrap_or("request");
+        return Error::cluster(format!("{what}: the server sent an invalid response: {e}"));
     }
     let mut chain = Vec::new();
     let mut refused = false;

@@ -7,6 +7,8 @@ use std::fmt;
 pub struct Error {
     pub message: String,
     pub kind: ErrorKind,
+    /// The HTTP status the server answered, when the error is the server's.
+    pub status: Option<u16>,
 }
 
 /// Decides the exit code (kubectl: 1 for any error; `check`: 2 when it could not check).
@@ -24,13 +26,25 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
-        Error { message: message.into(), kind: ErrorKind::Usage }
+        Error { message: message.into(), kind: ErrorKind::Usage, status: None }
     }
     pub fn cluster(message: impl Into<String>) -> Self {
-        Error { message: message.into(), kind: ErrorKind::Cluster }
+        Error { message: message.into(), kind: ErrorKind::Cluster, status: None }
     }
     pub fn config(message: impl Into<String>) -> Self {
-        Error { message: message.into(), kind: ErrorKind::Config }
+        Error { message: message.into(), kind: ErrorKind::Config, status: None }
+    }
+}
+
+impl Error {
+    /// The server answered with this HTTP status.
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    pub fn is_forbidden(&self) -> bool {
+        self.status == Some(403)
     }
 }
 

@@ -143,7 +143,7 @@ impl Inventory {
         match listed {
             Ok(list) => Ok((list.into_iter().map(|n| (n.name.clone(), n)).collect(), None)),
             // Without namespace metadata the namespace level is unknown, not fatal.
-            Err(e) if e.message.contains("(Forbidden)") => {
+            Err(e) if e.is_forbidden() => {
                 Ok((HashMap::new(), Some(format!("namespace labels unavailable, inheritance from namespaces skipped: {e}"))))
             }
             Err(e) => Err(e),

@@ -149,7 +149,11 @@ async fn plan(ctx: &Context, opts: &LsOptions, targets: &[Target]) -> Result<Lis
     }
     // Objects that may have controllers need the workload lists to join their chains.
     let needs_chain = row_kinds.iter().any(|k| !k.is_namespace());
-    let ancestor_kinds = if needs_chain { ctx.installed_workloads().await? } else { Vec::new() };
+    let mut ancestor_kinds = if needs_chain { ctx.installed_workloads().await? } else { Vec::new() };
+    // Without selectors a row list already holds every object of its kind: don't list it twice.
+    if opts.label_selector.is_none() && opts.field_selector.is_none() {
+        ancestor_kinds.retain(|a| !row_kinds.iter().any(|r| r.group == a.group && r.kind == a.kind));
+    }
     let namespace = if row_kinds.iter().all(Kind::is_namespace) { None } else { ctx.namespace(&opts.scope) };
     Ok(ListPlan {
         row_kinds,

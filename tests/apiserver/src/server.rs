@@ -65,9 +65,7 @@ impl State {
         let mut faults = self.faults.lock().expect("faults lock");
         let f = faults.iter_mut().find(|f| {
             f.times > 0
-                && f.method
-                    .as_deref()
-                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
                 && path_query.contains(&f.path_contains)
         })?;
         f.times -= 1;
@@ -86,12 +84,9 @@ impl State {
             .decode(token.trim_end_matches('='))
             .map_err(|e| bad(&e.to_string()))?;
         let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad(&e.to_string()))?;
-        let (Some(ns), Some(name), Some(off), Some(t)) = (
-            v["ns"].as_str(),
-            v["name"].as_str(),
-            v["off"].as_u64(),
-            v["t"].as_u64(),
-        ) else {
+        let (Some(ns), Some(name), Some(off), Some(t)) =
+            (v["ns"].as_str(), v["name"].as_str(), v["off"].as_u64(), v["t"].as_u64())
+        else {
             return Err(bad("incomplete token"));
         };
         if t < self.expired_below.load(Ordering::SeqCst) {
@@ -112,11 +107,7 @@ pub(crate) fn run(
     tls: Option<TlsAcceptor>,
     shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
         let mut shutdown = shutdown;
@@ -151,6 +142,7 @@ pub(crate) fn run(
 pub(crate) struct Payload {
     data: Option<Bytes>,
     fail_after: bool,
+    flushed: bool,
     exact: Option<u64>,
 }
 
@@ -158,13 +150,16 @@ impl Body for Payload {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
         if let Some(d) = this.data.take() {
             return Poll::Ready(Some(Ok(Frame::data(d))));
+        }
+        if this.fail_after && !this.flushed {
+            // Let hyper flush the half body before the error cuts the connection.
+            this.flushed = true;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
         }
         if this.fail_after {
             this.fail_after = false;
@@ -199,12 +194,7 @@ impl Reply {
     }
 
     fn raw(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
-        Reply {
-            status,
-            content_type: content_type.to_string(),
-            body,
-            headers: Vec::new(),
-        }
+        Reply { status, content_type: content_type.to_string(), body, headers: Vec::new() }
     }
 
     fn error(e: &ApiError) -> Reply {
@@ -214,11 +204,7 @@ impl Reply {
 
 /// `path?query` (or just `path`).
 pub(crate) fn path_and_query(path: &str, query: &str) -> String {
-    if query.is_empty() {
-        path.to_string()
-    } else {
-        format!("{path}?{query}")
-    }
+    if query.is_empty() { path.to_string() } else { format!("{path}?{query}") }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -279,13 +265,7 @@ fn reason_for(code: u16) -> &'static str {
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Payload>, io::Error> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
-    let header = |n: &str| {
-        parts
-            .headers
-            .get(n)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-    };
+    let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut rec = RequestRecord {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
@@ -313,7 +293,11 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
             return Err(io::Error::other("injected fault: connection dropped"));
         }
         Some(FaultKind::Status { code, retry_after }) => {
-            let e = ApiError::new(code, reason_for(code), format!("injected fault: status {code}"));
+            let mut e = ApiError::new(code, reason_for(code), format!("injected fault: status {code}"));
+            // kube-apiserver puts the delay in the Status too, not only in the header.
+            if let Some(s) = retry_after {
+                e.details = Some(serde_json::json!({ "retryAfterSeconds": s }));
+            }
             let mut r = Reply::error(&e);
             if let Some(s) = retry_after {
                 r.headers.push(("retry-after", s.to_string()));
@@ -349,18 +333,10 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
         rec.response_bytes = half;
         let mut data = reply.body;
         data.truncate(half);
-        Payload {
-            data: Some(Bytes::from(data)),
-            fail_after: true,
-            exact: None,
-        }
+        Payload { data: Some(Bytes::from(data)), fail_after: true, flushed: false, exact: None }
     } else {
         rec.response_bytes = full_len;
-        Payload {
-            data: Some(Bytes::from(reply.body)),
-            fail_after: false,
-            exact: Some(full_len as u64),
-        }
+        Payload { data: Some(Bytes::from(reply.body)), fail_after: false, flushed: false, exact: Some(full_len as u64) }
     };
     rec.status = reply.status;
     state.log.lock().expect("log lock").push(rec);
@@ -369,23 +345,9 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
 
 fn concurrent_patch(state: &State, path: &str, patch: &Value) {
     let hidden = state.hidden_groups.lock().expect("groups lock").clone();
-    if let Route::Resource {
-        def,
-        ns,
-        name: Some(name),
-        ..
-    } = route(path, &hidden)
-    {
-        let ns = if def.plural == "namespaces" {
-            String::new()
-        } else {
-            ns.unwrap_or_default()
-        };
-        state
-            .store
-            .write()
-            .expect("store lock")
-            .force_merge(def, &ns, &name, patch);
+    if let Route::Resource { def, ns, name: Some(name), .. } = route(path, &hidden) {
+        let ns = if def.plural == "namespaces" { String::new() } else { ns.unwrap_or_default() };
+        state.store.write().expect("store lock").force_merge(def, &ns, &name, patch);
     }
 }
 
@@ -397,12 +359,7 @@ enum Route {
     Group(&'static str, &'static str),
     GroupVersion(&'static str, &'static str),
     CoreV1,
-    Resource {
-        def: &'static ResourceDef,
-        ns: Option<String>,
-        name: Option<String>,
-        sub: Option<String>,
-    },
+    Resource { def: &'static ResourceDef, ns: Option<String>, name: Option<String>, sub: Option<String> },
     NotFound,
 }
 
@@ -416,10 +373,7 @@ fn route(path: &str, hidden: &HashSet<String>) -> Route {
         ["api", "v1", rest @ ..] => resource_route("", "v1", rest),
         ["apis"] => Route::Apis,
         ["apis", g, rest @ ..] => {
-            let Some(&(group, version)) = GROUPS
-                .iter()
-                .find(|(gr, _)| gr == g && !hidden.contains(*gr))
-            else {
+            let Some(&(group, version)) = GROUPS.iter().find(|(gr, _)| gr == g && !hidden.contains(*gr)) else {
                 return Route::NotFound;
             };
             match rest {
@@ -442,24 +396,9 @@ fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
         && let Some(def) = lookup(rest[2]).filter(|d| d.namespaced)
     {
         return match &rest[3..] {
-            [] => Route::Resource {
-                def,
-                ns: s(&rest[1]),
-                name: None,
-                sub: None,
-            },
-            [name] => Route::Resource {
-                def,
-                ns: s(&rest[1]),
-                name: s(name),
-                sub: None,
-            },
-            [name, sub] => Route::Resource {
-                def,
-                ns: s(&rest[1]),
-                name: s(name),
-                sub: s(sub),
-            },
+            [] => Route::Resource { def, ns: s(&rest[1]), name: None, sub: None },
+            [name] => Route::Resource { def, ns: s(&rest[1]), name: s(name), sub: None },
+            [name, sub] => Route::Resource { def, ns: s(&rest[1]), name: s(name), sub: s(sub) },
             _ => Route::NotFound,
         };
     }
@@ -467,24 +406,9 @@ fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
         return Route::NotFound;
     };
     match &rest[1..] {
-        [] => Route::Resource {
-            def,
-            ns: None,
-            name: None,
-            sub: None,
-        },
-        [name] if !def.namespaced => Route::Resource {
-            def,
-            ns: None,
-            name: s(name),
-            sub: None,
-        },
-        [name, sub] if !def.namespaced => Route::Resource {
-            def,
-            ns: None,
-            name: s(name),
-            sub: s(sub),
-        },
+        [] => Route::Resource { def, ns: None, name: None, sub: None },
+        [name] if !def.namespaced => Route::Resource { def, ns: None, name: s(name), sub: None },
+        [name, sub] if !def.namespaced => Route::Resource { def, ns: None, name: s(name), sub: s(sub) },
         _ => Route::NotFound,
     }
 }
@@ -600,11 +524,7 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
         if tokens.is_empty() {
             "admin".to_string()
         } else {
-            let token = rec
-                .authorization
-                .as_deref()
-                .and_then(|a| a.strip_prefix("Bearer "))
-                .map(str::trim);
+            let token = rec.authorization.as_deref().and_then(|a| a.strip_prefix("Bearer ")).map(str::trim);
             match token.and_then(|t| tokens.get(t)) {
                 Some(u) => u.clone(),
                 None => return Err(ApiError::new(401, "Unauthorized", "Unauthorized")),
@@ -616,7 +536,11 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     let hidden = state.hidden_groups.lock().expect("groups lock").clone();
     let discovery_get = |v: Value| -> Result<Reply, ApiError> {
         if rec.method != "GET" {
-            return Err(ApiError::new(405, "MethodNotAllowed", "the server does not allow this method on the requested resource"));
+            return Err(ApiError::new(
+                405,
+                "MethodNotAllowed",
+                "the server does not allow this method on the requested resource",
+            ));
         }
         Ok(Reply::json(200, &v))
     };
@@ -637,11 +561,8 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
             }));
         }
         Route::Apis => {
-            let groups: Vec<Value> = GROUPS
-                .iter()
-                .filter(|(g, _)| !hidden.contains(*g))
-                .map(|(g, v)| resources::api_group(g, v))
-                .collect();
+            let groups: Vec<Value> =
+                GROUPS.iter().filter(|(g, _)| !hidden.contains(*g)).map(|(g, v)| resources::api_group(g, v)).collect();
             return discovery_get(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}));
         }
         Route::Group(g, v) => {
@@ -671,16 +592,15 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
             return Err(ApiError::new(
                 405,
                 "MethodNotAllowed",
-                format!("the server does not allow this method on the requested resource ({} {})", rec.method, rec.path),
+                format!(
+                    "the server does not allow this method on the requested resource ({} {})",
+                    rec.method, rec.path
+                ),
             ));
         }
     };
     // Authorization: a namespace object is authorized "in" itself, like the real server.
-    let authz_ns = if def.plural == "namespaces" {
-        name.as_deref()
-    } else {
-        ns.as_deref()
-    };
+    let authz_ns = if def.plural == "namespaces" { name.as_deref() } else { ns.as_deref() };
     {
         let grants = state.grants.lock().expect("grants lock");
         if !allowed(&grants, &user, verb, def.plural, authz_ns, name.as_deref()) {
@@ -696,35 +616,26 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
             let name = name.expect("get has a name");
             let want = negotiate(rec.accept.as_deref(), false)?;
             let store = state.store.read().expect("store lock");
-            let e = store
-                .get(def, &ns_key, &name)
-                .ok_or_else(|| ApiError::not_found(def, &name))?;
+            let e = store.get(def, &ns_key, &name).ok_or_else(|| ApiError::not_found(def, &name))?;
             Ok(render_object(def, e, want, &q, now))
         }
         "patch" => {
             let name = name.expect("patch has a name");
             let ct = rec.content_type.as_deref().unwrap_or("");
-            let out = state
-                .store
-                .write()
-                .expect("store lock")
-                .patch(def, &ns_key, &name, ct, body, dry_run)?;
-            Ok(Reply::json(200, &out))
+            let want = negotiate(rec.accept.as_deref(), false)?;
+            let out = state.store.write().expect("store lock").patch(def, &ns_key, &name, ct, body, dry_run)?;
+            Ok(render_written(200, &out, want))
         }
         "create" => {
-            let out = state
-                .store
-                .write()
-                .expect("store lock")
-                .create(def, &ns_key, body, dry_run, now)?;
-            Ok(Reply::json(201, &out))
+            let want = negotiate(rec.accept.as_deref(), false)?;
+            let out = state.store.write().expect("store lock").create(def, &ns_key, body, dry_run, now)?;
+            Ok(render_written(201, &out, want))
         }
         "delete" => {
             let name = name.expect("delete has a name");
+            let want = negotiate(rec.accept.as_deref(), false)?;
             let mut store = state.store.write().expect("store lock");
-            let e = store
-                .get(def, &ns_key, &name)
-                .ok_or_else(|| ApiError::not_found(def, &name))?;
+            let e = store.get(def, &ns_key, &name).ok_or_else(|| ApiError::not_found(def, &name))?;
             let v = e.value();
             if !dry_run {
                 store.remove(def, &ns_key, &name);
@@ -733,7 +644,7 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
                 }
                 store.bump();
             }
-            Ok(Reply::json(200, &v))
+            Ok(render_written(200, &v, want))
         }
         _ => unreachable!("verb {verb}"),
     }
@@ -748,14 +659,12 @@ fn list(
     now: Timestamp,
 ) -> Result<Reply, ApiError> {
     let want = negotiate(rec.accept.as_deref(), true)?;
-    let labels = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
-        .map_err(ApiError::bad_request)?;
-    let fields = FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str))
-        .map_err(ApiError::bad_request)?;
+    let labels =
+        LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str)).map_err(ApiError::bad_request)?;
+    let fields =
+        FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str)).map_err(ApiError::bad_request)?;
     let limit = match q.get("limit").filter(|l| !l.is_empty()) {
-        Some(l) => l
-            .parse::<usize>()
-            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
+        Some(l) => l.parse::<usize>().map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
         None => 0,
     };
     let (after, offset) = match q.get("continue").filter(|c| !c.is_empty()) {
@@ -765,23 +674,9 @@ fn list(
         }
         None => (None, 0),
     };
-    let namespace = if def.namespaced {
-        ns.or(fields.namespace())
-    } else {
-        None
-    };
+    let namespace = if def.namespaced { ns.or(fields.namespace()) } else { None };
     let store = state.store.read().expect("store lock");
-    let page = store.list(
-        def,
-        ListQuery {
-            namespace,
-            labels: &labels,
-            fields: &fields,
-            limit,
-            after,
-            offset,
-        },
-    );
+    let page = store.list(def, ListQuery { namespace, labels: &labels, fields: &fields, limit, after, offset });
     let rv = store.rv;
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some(next) = &page.next {
@@ -808,16 +703,11 @@ struct MiniMeta {
 }
 
 fn raw_metadata(e: &Entry) -> &str {
-    serde_json::from_str::<MetaView<'_>>(&e.raw)
-        .map(|m| m.metadata.get())
-        .unwrap_or("{}")
+    serde_json::from_str::<MetaView<'_>>(&e.raw).map(|m| m.metadata.get()).unwrap_or("{}")
 }
 
 fn partial(e: &Entry, version: &str) -> String {
-    format!(
-        r#"{{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/{version}","metadata":{}}}"#,
-        raw_metadata(e)
-    )
+    format!(r#"{{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/{version}","metadata":{}}}"#, raw_metadata(e))
 }
 
 fn content_type(want: Want, is_list: bool) -> String {
@@ -879,6 +769,22 @@ fn render_object(def: &ResourceDef, e: &Entry, want: Want, q: &HashMap<String, S
     Reply::raw(200, &content_type(want, false), body.into_bytes())
 }
 
+/// The answer to a write: the object, or its metadata when the client asked for
+/// `as=PartialObjectMetadata` (kube-rs' `patch_metadata` does). A Table is not offered for writes.
+fn render_written(status: u16, obj: &Value, want: Want) -> Reply {
+    match want {
+        Want::Partial(v) => {
+            let body = json!({
+                "kind": "PartialObjectMetadata",
+                "apiVersion": format!("meta.k8s.io/{v}"),
+                "metadata": obj.get("metadata").cloned().unwrap_or(json!({})),
+            });
+            Reply::raw(status, &content_type(want, false), body.to_string().into_bytes())
+        }
+        _ => Reply::json(status, obj),
+    }
+}
+
 /// kubectl's `HumanDuration` (what the AGE column shows).
 pub(crate) fn human_duration(seconds: i64) -> String {
     if seconds < -1 {
@@ -908,22 +814,14 @@ pub(crate) fn human_duration(seconds: i64) -> String {
     }
     if hours < 24 * 8 {
         let h = hours % 24;
-        return if h == 0 {
-            format!("{}d", hours / 24)
-        } else {
-            format!("{}d{h}h", hours / 24)
-        };
+        return if h == 0 { format!("{}d", hours / 24) } else { format!("{}d{h}h", hours / 24) };
     }
     if hours < 24 * 365 * 2 {
         return format!("{}d", hours / 24);
     }
     if hours < 24 * 365 * 8 {
         let dy = (hours / 24) % 365;
-        return if dy == 0 {
-            format!("{}y", hours / 24 / 365)
-        } else {
-            format!("{}y{dy}d", hours / 24 / 365)
-        };
+        return if dy == 0 { format!("{}y", hours / 24 / 365) } else { format!("{}y{dy}d", hours / 24 / 365) };
     }
     format!("{}y", hours / 24 / 365)
 }
@@ -939,22 +837,40 @@ fn column(name: &str, ty: &str, format: &str, description: &str) -> Value {
     json!({"name": name, "type": ty, "format": format, "description": description, "priority": 0})
 }
 
-fn table(def: &ResourceDef, items: &[&Entry], meta: &Value, version: &str, q: &HashMap<String, String>, now: Timestamp) -> String {
-    let name_col = column("Name", "string", "name", "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names");
-    let age_col = column("Age", "string", "", "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata");
+fn table(
+    def: &ResourceDef,
+    items: &[&Entry],
+    meta: &Value,
+    version: &str,
+    q: &HashMap<String, String>,
+    now: Timestamp,
+) -> String {
+    let name_col = column(
+        "Name",
+        "string",
+        "name",
+        "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
+    );
+    let age_col = column(
+        "Age",
+        "string",
+        "",
+        "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
+    );
     let columns = match def.kind {
         "Pod" => vec![
             name_col,
             column("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic."),
             column("Status", "string", "", "The aggregate status of the containers in this pod."),
-            column("Restarts", "string", "", "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted."),
+            column(
+                "Restarts",
+                "string",
+                "",
+                "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
+            ),
             age_col,
         ],
-        "Namespace" => vec![
-            name_col,
-            column("Status", "string", "", "The status of the namespace"),
-            age_col,
-        ],
+        "Namespace" => vec![name_col, column("Status", "string", "", "The status of the namespace"), age_col],
         _ => vec![name_col, age_col],
     };
     let include = q.get("includeObject").map_or("Metadata", String::as_str);
@@ -970,6 +886,7 @@ fn table(def: &ResourceDef, items: &[&Entry], meta: &Value, version: &str, q: &H
                     let n = v.pointer("/spec/containers").and_then(Value::as_array).map_or(0, Vec::len);
                     let phase = v.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending");
                     let ready = if phase == "Running" { n } else { 0 };
+                    let phase = if phase == "Succeeded" { "Completed" } else { phase };
                     json!([m.name, format!("{ready}/{n}"), phase, "0", a])
                 }
                 "Namespace" => {
@@ -1046,9 +963,15 @@ mod tests {
     #[test]
     fn routes() {
         let h = HashSet::new();
-        assert!(matches!(route("/api/v1/namespaces/payments/pods", &h), Route::Resource { def, ns: Some(_), name: None, .. } if def.plural == "pods"));
-        assert!(matches!(route("/api/v1/namespaces/payments", &h), Route::Resource { def, name: Some(_), .. } if def.plural == "namespaces"));
-        assert!(matches!(route("/apis/apps/v1/deployments", &h), Route::Resource { def, ns: None, .. } if def.plural == "deployments"));
+        assert!(
+            matches!(route("/api/v1/namespaces/payments/pods", &h), Route::Resource { def, ns: Some(_), name: None, .. } if def.plural == "pods")
+        );
+        assert!(
+            matches!(route("/api/v1/namespaces/payments", &h), Route::Resource { def, name: Some(_), .. } if def.plural == "namespaces")
+        );
+        assert!(
+            matches!(route("/apis/apps/v1/deployments", &h), Route::Resource { def, ns: None, .. } if def.plural == "deployments")
+        );
         assert!(matches!(route("/apis/apps/v1/deployments/x", &h), Route::NotFound));
         assert!(matches!(route("/apis/argoproj.io/v1alpha1", &h), Route::GroupVersion(..)));
         let hidden: HashSet<String> = ["argoproj.io".to_string()].into();
