@@ -262,17 +262,6 @@ impl Session {
         }
     }
 
-    /// Bounds one request by `--request-timeout`, like kubectl's per-request timeout.
-    async fn bounded<T>(&self, what: &str, request: impl Future<Output = kube::Result<T>>) -> Result<T> {
-        let result = match self.request_timeout {
-            Some(limit) => tokio::time::timeout(limit, request).await.map_err(|_| {
-                Error::cluster(format!("Unable to connect to the server: {what}: request timed out after {limit:?}"))
-            })?,
-            None => request.await,
-        };
-        result.map_err(|e| self.describe(e, what))
-    }
-
     /// One idempotent request, bounded by `--request-timeout` and retried — at most [`RETRIES`]
     /// times — on 429 (after the server's `retryAfterSeconds`), 500/503/504 and dropped
     /// connections, with exponential backoff.
@@ -357,8 +346,10 @@ impl Session {
     }
 
     /// Sends a JSON merge patch (`application/merge-patch+json`) as field manager `kubectl-owner`,
-    /// with `dryRun=All` when `dry_run`, and returns the object's metadata after it.
-    /// A 409 (stale `metadata.resourceVersion` in the patch) is [`PatchError::Conflict`].
+    /// with `dryRun=All` when `dry_run`, and returns the object's metadata after it. Retried like
+    /// reads: `assign`'s patches carry the `resourceVersion` they were planned on, so a repeat of a
+    /// patch that did land is refused (409) instead of applied twice. A 409 is the error with
+    /// `status == Some(409)`: re-read and re-decide.
     pub async fn patch_meta(
         &self,
         kind: &Kind,
@@ -366,28 +357,13 @@ impl Session {
         name: &str,
         patch: &serde_json::Value,
         dry_run: bool,
-    ) -> std::result::Result<MetaObject, PatchError> {
+    ) -> Result<MetaObject> {
         let api = self.api(kind, namespace);
         let params =
             PatchParams { dry_run, field_manager: Some("kubectl-owner".to_string()), ..PatchParams::default() };
         let patch = Patch::Merge(patch);
-        let request = api.patch_metadata(name, &params, &patch);
-        let result = match self.request_timeout {
-            Some(limit) => tokio::time::timeout(limit, request).await.map_err(|_| {
-                PatchError::Failed(Error::cluster(format!(
-                    "Unable to connect to the server: patch {} {name}: request timed out after {limit:?}",
-                    kind.qualified_plural()
-                )))
-            })?,
-            None => request.await,
-        };
-        match result {
-            Ok(item) => Ok(to_meta(kind, item)),
-            Err(kube::Error::Api(status)) if status.code == 409 => {
-                Err(PatchError::Conflict(self.error(kube::Error::Api(status))))
-            }
-            Err(e) => Err(PatchError::Failed(self.error(e))),
-        }
+        let what = format!("patch {} {name}", kind.qualified_plural());
+        Ok(to_meta(kind, self.request(&what, || api.patch_metadata(name, &params, &patch)).await?))
     }
 
     /// The `config.yaml` of the in-cluster registry ConfigMap; absent or forbidden → `None`.
@@ -438,13 +414,6 @@ impl Session {
     fn describe(&self, err: kube::Error, what: &str) -> Error {
         describe_error(err, &self.server, Some(what))
     }
-}
-
-/// Why a patch failed: a conflict the caller may retry after re-reading, or anything else.
-#[derive(Debug)]
-pub enum PatchError {
-    Conflict(Error),
-    Failed(Error),
 }
 
 /// How long to wait before retrying after `err`, or `None` when retrying cannot help: 429, 500,

@@ -89,6 +89,8 @@ pub struct Inventory {
     pub rows: Vec<MetaObject>,
     pub ancestors: Vec<MetaObject>,
     pub namespaces: HashMap<String, MetaObject>,
+    /// What RBAC kept hidden (degraded mode): results are partial when non-empty.
+    pub unreadable: Vec<Unreadable>,
 }
 
 /// A row with its chain (object first) and resolved ownership.
@@ -103,38 +105,116 @@ impl<'a> Resolution<'a> {
     }
 }
 
+/// A list that RBAC refused, in degraded mode: ownership there is unknown, not absent.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Unreadable {
+    pub namespace: Option<String>,
+    pub resource: String,
+}
+
+/// One kind's objects, and where RBAC kept us from seeing them.
+#[derive(Default)]
+struct Listed {
+    objects: Vec<MetaObject>,
+    unreadable: Vec<Unreadable>,
+}
+
+type NamespaceMetas = (HashMap<String, MetaObject>, Option<String>);
+
+/// Lists one kind; when a cluster-wide list is forbidden, falls back to one list per namespace
+/// the user can see (the context namespace at least) and records what stays forbidden.
+struct Lister<'a> {
+    ctx: &'a Context,
+    namespace: Option<&'a str>,
+    namespaces: &'a tokio::sync::OnceCell<NamespaceMetas>,
+}
+
+impl Lister<'_> {
+    async fn namespace_metas(&self) -> Result<&NamespaceMetas> {
+        self.namespaces.get_or_try_init(|| Inventory::namespaces(self.ctx, self.namespace)).await
+    }
+
+    async fn list(&self, kind: &Kind, labels: Option<&str>, fields: Option<&str>) -> Result<Listed> {
+        let session = &self.ctx.session;
+        match session.list_meta(kind, self.namespace, labels, fields).await {
+            Ok(objects) => Ok(Listed { objects, unreadable: Vec::new() }),
+            Err(e) if e.is_forbidden() && self.namespace.is_none() && kind.namespaced => {
+                let (metas, _) = self.namespace_metas().await?;
+                let mut targets: Vec<String> = metas.keys().cloned().collect();
+                if targets.is_empty() {
+                    targets.push(session.default_namespace.clone());
+                }
+                targets.sort();
+                diag::log(2, || format!("{e}; listing {} per namespace ({} namespaces)", kind.qualified_plural(), targets.len()));
+                let results: Vec<(String, Result<Vec<MetaObject>>)> = futures::stream::iter(targets)
+                    .map(|ns| async move {
+                        let listed = session.list_meta(kind, Some(&ns), labels, fields).await;
+                        (ns, listed)
+                    })
+                    .buffered(LIST_CONCURRENCY)
+                    .collect()
+                    .await;
+                let mut listed = Listed::default();
+                for (ns, result) in results {
+                    match result {
+                        Ok(objects) => listed.objects.extend(objects),
+                        Err(e) if e.is_forbidden() => {
+                            listed.unreadable.push(Unreadable { namespace: Some(ns), resource: kind.qualified_plural() })
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Ok(listed)
+            }
+            Err(e) if e.is_forbidden() && self.namespace.is_none() => {
+                Ok(Listed { objects: Vec::new(), unreadable: vec![Unreadable { namespace: None, resource: kind.qualified_plural() }] })
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl Inventory {
     /// Lists every kind of the plan (bounded concurrency, metadata only, paginated) and the
-    /// namespaces once.
+    /// namespaces once. With `-A`, lists RBAC forbids cluster-wide are retried per namespace.
     pub async fn collect(ctx: &Context, plan: &ListPlan) -> Result<Inventory> {
         let ns = plan.namespace.as_deref();
-        let session = &ctx.session;
+        let cell = tokio::sync::OnceCell::new();
+        let lister = Lister { ctx, namespace: ns, namespaces: &cell };
+        let (labels, fields) = (plan.label_selector.as_deref(), plan.field_selector.as_deref());
         let rows_fut = futures::stream::iter(plan.row_kinds.iter())
-            .map(|kind| session.list_meta(kind, ns, plan.label_selector.as_deref(), plan.field_selector.as_deref()))
+            .map(|kind| lister.list(kind, labels, fields))
             .buffered(LIST_CONCURRENCY)
-            .try_concat();
+            .try_collect::<Vec<Listed>>();
         let ancestors_fut = futures::stream::iter(plan.ancestor_kinds.iter())
-            .map(|kind| session.list_meta(kind, ns, None, None))
+            .map(|kind| lister.list(kind, None, None))
             .buffered(LIST_CONCURRENCY)
-            .try_concat();
-        let namespaces_fut = Self::namespaces(ctx, ns);
-        let (rows, ancestors, (namespaces, namespace_warning)) =
-            futures::try_join!(rows_fut, ancestors_fut, namespaces_fut)?;
+            .try_collect::<Vec<Listed>>();
+        let (rows, ancestors, _) = futures::try_join!(rows_fut, ancestors_fut, lister.namespace_metas())?;
+        let (namespaces, namespace_warning) = cell.into_inner().expect("namespaces were read");
         // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
         if let Some(warning) = namespace_warning {
             diag::warn(&warning);
         }
+        let mut unreadable: Vec<Unreadable> =
+            rows.iter().chain(ancestors.iter()).flat_map(|l| l.unreadable.iter().cloned()).collect();
+        unreadable.sort();
+        unreadable.dedup();
+        if !unreadable.is_empty() {
+            diag::warn(&format!("ownership unknown for: {}", describe_unreadable(&unreadable)));
+        }
+        let rows = rows.into_iter().flat_map(|l| l.objects);
         let rows = if plan.top_level_only {
-            rows.into_iter()
-                .filter(|o| !o.controller.as_ref().is_some_and(|c| ctx.catalog.is_workload(&c.api_version, &c.kind)))
+            rows.filter(|o| !o.controller.as_ref().is_some_and(|c| ctx.catalog.is_workload(&c.api_version, &c.kind)))
                 .collect()
         } else {
-            rows
+            rows.collect()
         };
-        Ok(Inventory { rows, ancestors, namespaces })
+        let ancestors = ancestors.into_iter().flat_map(|l| l.objects).collect();
+        Ok(Inventory { rows, ancestors, namespaces, unreadable })
     }
 
-    async fn namespaces(ctx: &Context, ns: Option<&str>) -> Result<(HashMap<String, MetaObject>, Option<String>)> {
+    async fn namespaces(ctx: &Context, ns: Option<&str>) -> Result<NamespaceMetas> {
         let kind = ctx.catalog.namespace();
         let listed = match ns {
             Some(name) => ctx.session.get_meta(kind, None, name).await.map(|o| o.into_iter().collect()),
@@ -191,4 +271,20 @@ pub async fn default_plan(
         label_selector,
         field_selector,
     })
+}
+
+/// `namespace b (deployments.apps, pods); namespaces (cluster-wide)`, one entry per namespace.
+fn describe_unreadable(unreadable: &[Unreadable]) -> String {
+    let mut by_namespace: std::collections::BTreeMap<Option<&str>, Vec<&str>> = std::collections::BTreeMap::new();
+    for u in unreadable {
+        by_namespace.entry(u.namespace.as_deref()).or_default().push(&u.resource);
+    }
+    by_namespace
+        .into_iter()
+        .map(|(ns, resources)| match ns {
+            Some(ns) => format!("namespace {ns} ({})", resources.join(", ")),
+            None => format!("{} (cluster-wide)", resources.join(", ")),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
 }

@@ -1,0 +1,83 @@
+//! Honest partial results under RBAC: what can be seen is shown, what cannot is named.
+
+mod common;
+
+use common::{Env, ServerOptions, TestServer};
+use serde_json::json;
+use test_apiserver::Grant;
+
+fn deployment(ns: &str, name: &str, team: Option<&str>) -> serde_json::Value {
+    let labels = match team {
+        Some(t) => json!({"app": name, "team": t}),
+        None => json!({"app": name}),
+    };
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {"selector": {"matchLabels": {"app": name}},
+                 "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}
+    })
+}
+
+/// Namespaces `a` (readable) and `b` (forbidden); cluster-wide lists forbidden.
+fn partial_server() -> TestServer {
+    let server = TestServer::start(ServerOptions::default());
+    for ns in ["a", "b"] {
+        server.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"team": format!("team-{ns}")}}}));
+    }
+    server.insert(deployment("a", "web", None));
+    server.insert(deployment("a", "worker", Some("other")));
+    server.insert(deployment("b", "secret-project", Some("b-team")));
+    server.add_token("alice-token", "alice");
+    server.grant(Grant::new("alice", &["get", "list"], &["namespaces"]));
+    server.grant(Grant::new("alice", &["get", "list"], &["*"]).in_namespaces(&["a"]));
+    server
+}
+
+#[test]
+fn ls_all_namespaces_shows_what_it_can_and_names_the_rest() {
+    let server = partial_server();
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("a"), Some("alice-token")));
+    let run = env.owner(&["ls", "-A"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "\
+NAMESPACE   KIND         NAME     TEAM     STAGE    AGE
+a           Deployment   web      team-a   <none>   0s
+a           Deployment   worker   other    <none>   0s
+"
+    );
+    let warning = run.stderr.lines().find(|l| l.contains("ownership unknown for:")).expect("a warning names b");
+    assert!(warning.contains("namespace b ("), "{warning}");
+    assert!(warning.contains("deployments.apps"), "{warning}");
+    assert!(!warning.contains("namespace a"), "{warning}");
+    assert_eq!(run.stderr.lines().filter(|l| l.contains("ownership unknown")).count(), 1, "one warning");
+    assert!(!run.stdout.contains("secret-project"));
+}
+
+#[test]
+fn teams_shows_what_it_can_see() {
+    let server = partial_server();
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("a"), Some("alice-token")));
+    let run = env.owner(&["teams", "-A", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let teams: Vec<&str> = doc["items"].as_array().unwrap().iter().filter_map(|i| i["team"].as_str()).collect();
+    assert_eq!(teams, ["other", "team-a"]);
+    assert!(run.stderr.contains("namespace b"));
+}
+
+#[test]
+fn without_namespace_list_rights_the_context_namespace_is_tried() {
+    let server = TestServer::start(ServerOptions::default());
+    server.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}));
+    server.insert(deployment("a", "web", Some("web-team")));
+    server.add_token("t", "bob");
+    server.grant(Grant::new("bob", &["get", "list"], &["deployments", "pods"]).in_namespaces(&["a"]));
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("a"), Some("t")));
+    let run = env.owner(&["ls", "-A", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "deployment.apps/web\n");
+    assert!(run.stderr.contains("ownership unknown for:"), "{}", run.stderr);
+}
