@@ -1,0 +1,71 @@
+//! Nothing leaks and nothing attacker-controlled reaches the terminal raw.
+
+mod common;
+
+use common::{Env, demo_server};
+use serde_json::json;
+
+const TOKEN: &str = "sekr3t-t0ken-do-not-print";
+
+#[test]
+fn tokens_never_appear_in_any_output_even_verbose_or_failing() {
+    let server = demo_server();
+    server.add_token(TOKEN, "alice");
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("payments"), Some(TOKEN)));
+    let mut runs = Vec::new();
+    for args in [
+        vec!["ls", "-A", "-v=9"],
+        vec!["ls", "-A", "-o", "json", "-v=9"],
+        vec!["who", "api-7d9f8c6b5-x2kq9", "-v=9"],
+        vec!["teams", "-A", "-v=9"],
+        vec!["ls", "deploy", "--token", "wrong-but-also-secret", "-v=9"],
+    ] {
+        runs.push(env.owner(&args));
+    }
+    assert!(runs[0].code == 0 && runs[4].code == 1);
+    for run in &runs {
+        for secret in [TOKEN, "wrong-but-also-secret"] {
+            assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "leaked: {run:?}");
+        }
+    }
+}
+
+#[test]
+fn client_key_data_is_never_printed() {
+    let server = demo_server();
+    let key = "LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCnNlY3JldC1rZXktbWF0ZXJpYWwKLS0tLS1FTkQgUFJJVkFURSBLRVktLS0tLQo=";
+    let cert = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmJvZ3VzCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K";
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: t\nclusters:\n- name: t\n  cluster:\n    server: {}\n\
+         contexts:\n- name: t\n  context:\n    cluster: t\n    user: t\n\
+         users:\n- name: t\n  user:\n    client-certificate-data: {cert}\n    client-key-data: {key}\n",
+        server.url()
+    );
+    let run = Env::with_kubeconfig(&kubeconfig).owner(&["ls", "-v=9"]);
+    for secret in [key, cert, "secret-key-material", "PRIVATE KEY"] {
+        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "leaked {secret}: {run:?}");
+    }
+}
+
+#[test]
+fn control_characters_in_values_are_escaped_in_tables() {
+    let server = demo_server();
+    server.insert(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "evil", "namespace": "default",
+                     "annotations": {"team": "red\u{1b}[31mteam\nfake-row", "a8r.io/chat": "#chat\u{1b}]0;title\u{7}"}},
+        "spec": {"selector": {"matchLabels": {"app": "evil"}},
+                 "template": {"metadata": {"labels": {"app": "evil"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
+    }));
+    let env = Env::new(&server);
+    for args in [vec!["ls", "-o", "wide"], vec!["who", "deploy/evil"], vec!["teams"]] {
+        let run = env.owner(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'), "{args:?}: raw escape in {:?}", run.stdout);
+        assert!(run.stdout.contains("red\\u{1b}[31mteam\\nfake-row"), "{args:?}: {}", run.stdout);
+    }
+    // JSON keeps the real value (escaped by JSON itself).
+    let run = env.owner(&["ls", "-o", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["items"].as_array().unwrap().iter().find(|i| i["name"] == "evil").unwrap()["team"]["value"], "red\u{1b}[31mteam\nfake-row");
+}
