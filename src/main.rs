@@ -12,8 +12,12 @@ mod inventory;
 mod kinds;
 mod options;
 mod ownership;
+#[cfg(test)]
+mod properties;
+mod policy;
 mod render;
 mod selector;
+mod write;
 
 use std::process::ExitCode;
 
@@ -26,11 +30,13 @@ fn main() -> ExitCode {
         return commands::completion::complete_main(args.collect());
     }
     let cli = cli::Cli::parse();
+    // `check` exits 2 when it could not check, whatever the reason (kubectl's 1 elsewhere).
+    let error_code = if matches!(cli.command, cli::CliCommand::Check(_)) { 2 } else { 1 };
     let (global, command) = match cli.into_options() {
         Ok(parsed) => parsed,
         Err(message) => {
             eprintln!("{}", error::user_line(&message));
-            return ExitCode::from(1);
+            return ExitCode::from(error_code);
         }
     };
     diag::set_verbosity(global.verbosity);
@@ -39,7 +45,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("{}", error::user_line(&err.message));
-            ExitCode::from(1)
+            ExitCode::from(error_code)
         }
     }
 }
