@@ -90,6 +90,13 @@ pub enum CliCommand {
     Teams(TeamsArgs),
     /// Print a shell completion script for kubectl-owner (bash, zsh, fish, powershell).
     Completion(CompletionArgs),
+    /// Check ownership policy: every workload owned, in a valid stage, not past its sunset.
+    /// Exit 0 compliant, 1 findings at or above --fail-on, 2 could not check.
+    Check(CheckArgs),
+    /// Set team, stage, sunset date or contacts on workloads or namespaces (only those keys change).
+    Assign(AssignArgs),
+    /// Remove team, stage, sunset date or contacts from workloads or namespaces.
+    Unassign(UnassignArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -177,6 +184,155 @@ pub struct CompletionArgs {
     pub shell: CompletionShellArg,
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FailOnArg {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GroupByArg {
+    Team,
+    Namespace,
+    Rule,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// TYPE (deploy, sts, ds, rs, job, cj, po, ns, rollout, …); default: every workload.
+    #[arg(value_name = "TYPE")]
+    pub types: Vec<String>,
+    /// Check across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Label selector, sent to the server (e.g. -l 'tier=web').
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value = "error", value_name = "SEVERITY")]
+    pub fail_on: FailOnArg,
+    /// An earlier `check -o json`: only findings not in it are shown and counted.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Order the rows by team, namespace or rule.
+    #[arg(long, value_enum, default_value = "team")]
+    pub group_by: GroupByArg,
+    /// When RBAC hides some namespaces or kinds, check what is readable instead of exiting 2.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: DocOutput,
+}
+
+/// The objects `assign` / `unassign` write, and how.
+#[derive(Debug, Args)]
+pub struct WriteTargetArgs {
+    /// TYPE/NAME... (e.g. deploy/api ns/search), TYPE NAME..., or TYPE with -l or --all.
+    #[arg(required = true, value_name = "TYPE/NAME | TYPE")]
+    pub targets: Vec<String>,
+    /// With -l or --all: across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Every object of TYPE matching this label selector (e.g. -l tier=web).
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// Every object of TYPE (in the namespace, or with -A everywhere).
+    #[arg(long)]
+    pub all: bool,
+    /// none: write; client: only print the plan; server: the server validates, nothing persists.
+    #[arg(long, value_enum, default_value = "none", num_args = 0..=1, require_equals = true,
+          default_missing_value = "client", value_name = "STRATEGY")]
+    pub dry_run: DryRunArg,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: WriteOutput,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DryRunArg {
+    None,
+    Client,
+    Server,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum WriteOutput {
+    Table,
+    Json,
+    Name,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    #[command(flatten)]
+    pub target: WriteTargetArgs,
+    /// Team (label; an alias in the team registry is written as its canonical name).
+    #[arg(long, value_name = "T")]
+    pub team: Option<String>,
+    /// Lifecycle stage (label), one of the configured stages.
+    #[arg(long, value_name = "S")]
+    pub stage: Option<String>,
+    /// Sunset date YYYY-MM-DD (annotation).
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub sunset: Option<String>,
+    /// Contact annotation, KEY one of chat, runbook, incidents, repository, documentation, support, owner.
+    #[arg(long = "contact", value_name = "KEY=VALUE")]
+    pub contacts: Vec<String>,
+    /// Replace existing different values (otherwise such objects are skipped, as kubectl label does).
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Write a team that the team registry doesn't know.
+    #[arg(long)]
+    pub allow_unknown_team: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UnassignArgs {
+    #[command(flatten)]
+    pub target: WriteTargetArgs,
+    /// Remove the team label.
+    #[arg(long)]
+    pub team: bool,
+    /// Remove the stage label.
+    #[arg(long)]
+    pub stage: bool,
+    /// Remove the sunset annotation.
+    #[arg(long)]
+    pub sunset: bool,
+    /// Remove one contact annotation (chat, runbook, incidents, repository, documentation, support, owner).
+    #[arg(long = "contact", value_name = "KEY")]
+    pub contacts: Vec<String>,
+    /// Remove every contact annotation.
+    #[arg(long = "contacts")]
+    pub all_contacts: bool,
+}
+
+fn write_options(
+    t: WriteTargetArgs,
+    fields: options::WriteFields,
+    namespace: &Option<String>,
+) -> options::WriteOptions {
+    options::WriteOptions {
+        targets: t.targets,
+        scope: scope(t.all_namespaces, namespace),
+        label_selector: t.selector,
+        all: t.all,
+        fields,
+        dry_run: match t.dry_run {
+            DryRunArg::None => options::DryRun::None,
+            DryRunArg::Client => options::DryRun::Client,
+            DryRunArg::Server => options::DryRun::Server,
+        },
+        output: match t.output {
+            WriteOutput::Table => Output::Table,
+            WriteOutput::Json => Output::Json,
+            WriteOutput::Name => Output::Name,
+        },
+    }
+}
+
 fn scope(all_namespaces: bool, namespace: &Option<String>) -> Scope {
     if all_namespaces { Scope::AllNamespaces } else { Scope::Namespace(namespace.clone()) }
 }
@@ -251,6 +407,45 @@ impl Cli {
                     CompletionShellArg::Powershell => options::CompletionShell::PowerShell,
                 },
             }),
+            CliCommand::Check(a) => Command::Check(options::CheckOptions {
+                targets: a.types,
+                scope: scope(a.all_namespaces, &g.namespace),
+                label_selector: a.selector,
+                fail_on: match a.fail_on {
+                    FailOnArg::Error => crate::policy::FailOn::Error,
+                    FailOnArg::Warning => crate::policy::FailOn::Warning,
+                    FailOnArg::Never => crate::policy::FailOn::Never,
+                },
+                baseline: a.baseline,
+                allow_partial: a.allow_partial,
+                group_by: match a.group_by {
+                    GroupByArg::Team => crate::policy::GroupBy::Team,
+                    GroupByArg::Namespace => crate::policy::GroupBy::Namespace,
+                    GroupByArg::Rule => crate::policy::GroupBy::Rule,
+                },
+                output: a.output.into(),
+            }),
+            CliCommand::Assign(a) => {
+                let fields = options::WriteFields::Assign {
+                    team: a.team,
+                    stage: a.stage,
+                    sunset: a.sunset,
+                    contacts: a.contacts,
+                    overwrite: a.overwrite,
+                    allow_unknown_team: a.allow_unknown_team,
+                };
+                Command::Assign(write_options(a.target, fields, &g.namespace))
+            }
+            CliCommand::Unassign(a) => {
+                let fields = options::WriteFields::Unassign {
+                    team: a.team,
+                    stage: a.stage,
+                    sunset: a.sunset,
+                    contacts: a.contacts,
+                    all_contacts: a.all_contacts,
+                };
+                Command::Unassign(write_options(a.target, fields, &g.namespace))
+            }
         };
         Ok((global, command))
     }

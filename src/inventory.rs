@@ -106,10 +106,10 @@ impl<'a> Resolution<'a> {
 }
 
 /// A list that RBAC refused, in degraded mode: ownership there is unknown, not absent.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct Unreadable {
-    pub namespace: Option<String>,
-    pub resource: String,
+pub use crate::policy::Unreadable;
+
+fn forbidden(namespace: Option<String>, kind: &Kind) -> Unreadable {
+    Unreadable { namespace, resource: kind.qualified_plural(), reason: "Forbidden".to_string() }
 }
 
 /// One kind's objects, and where RBAC kept us from seeing them.
@@ -159,7 +159,7 @@ impl Lister<'_> {
                     match result {
                         Ok(objects) => listed.objects.extend(objects),
                         Err(e) if e.is_forbidden() => {
-                            listed.unreadable.push(Unreadable { namespace: Some(ns), resource: kind.qualified_plural() })
+                            listed.unreadable.push(forbidden(Some(ns), kind))
                         }
                         Err(e) => return Err(e),
                     }
@@ -167,7 +167,7 @@ impl Lister<'_> {
                 Ok(listed)
             }
             Err(e) if e.is_forbidden() && self.namespace.is_none() => {
-                Ok(Listed { objects: Vec::new(), unreadable: vec![Unreadable { namespace: None, resource: kind.qualified_plural() }] })
+                Ok(Listed { objects: Vec::new(), unreadable: vec![forbidden(None, kind)] })
             }
             Err(e) => Err(e),
         }
@@ -198,7 +198,7 @@ impl Inventory {
         }
         let mut unreadable: Vec<Unreadable> =
             rows.iter().chain(ancestors.iter()).flat_map(|l| l.unreadable.iter().cloned()).collect();
-        unreadable.sort();
+        unreadable.sort_by(|a, b| (&a.namespace, &a.resource).cmp(&(&b.namespace, &b.resource)));
         unreadable.dedup();
         if !unreadable.is_empty() {
             diag::warn(&format!("ownership unknown for: {}", describe_unreadable(&unreadable)));

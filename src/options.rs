@@ -93,12 +93,75 @@ pub struct CompletionOptions {
     pub shell: CompletionShell,
 }
 
+/// `check`: the policy report.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// TYPE arguments, as typed (default: the default rows).
+    pub targets: Vec<String>,
+    pub scope: Scope,
+    pub label_selector: Option<String>,
+    pub fail_on: crate::policy::FailOn,
+    pub baseline: Option<PathBuf>,
+    /// Partial data (RBAC) is checked instead of being an error.
+    pub allow_partial: bool,
+    pub group_by: crate::policy::GroupBy,
+    pub output: Output,
+}
+
+/// `--dry-run`: kubectl's three strategies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DryRun {
+    None,
+    /// Plan and print; send no write.
+    Client,
+    /// Send the patches with `dryRun=All`: the server validates, nothing persists.
+    Server,
+}
+
+/// What `assign` sets or `unassign` removes (raw values; validated by `write`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteFields {
+    Assign {
+        team: Option<String>,
+        stage: Option<String>,
+        sunset: Option<String>,
+        /// `KEY=VALUE`, as typed.
+        contacts: Vec<String>,
+        overwrite: bool,
+        allow_unknown_team: bool,
+    },
+    Unassign {
+        team: bool,
+        stage: bool,
+        sunset: bool,
+        /// Short contact keys, as typed.
+        contacts: Vec<String>,
+        all_contacts: bool,
+    },
+}
+
+/// `assign` / `unassign`.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    /// `TYPE/NAME...`, `TYPE NAME...` or `TYPE` (with `-l` or `--all`), as typed.
+    pub targets: Vec<String>,
+    pub scope: Scope,
+    pub label_selector: Option<String>,
+    pub all: bool,
+    pub fields: WriteFields,
+    pub dry_run: DryRun,
+    pub output: Output,
+}
+
 #[derive(Debug, Clone)]
 pub enum Command {
     Ls(LsOptions),
     Who(WhoOptions),
     Teams(TeamsOptions),
     Completion(CompletionOptions),
+    Check(CheckOptions),
+    Assign(WriteOptions),
+    Unassign(WriteOptions),
 }
 
 /// kubectl's `--request-timeout`: `0` (none), a bare number of seconds, or `1s`, `2m`, `1h`, `500ms`.

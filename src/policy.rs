@@ -238,10 +238,7 @@ pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(&'sta
         None => out.push(("missing-stage", "no lifecycle stage".to_string())),
         Some(s) if !config.is_stage(s) => {
             let hint = config.suggest_stage(s).map(|n| format!(" (did you mean \"{n}\"?)")).unwrap_or_default();
-            out.push((
-                "invalid-stage",
-                format!("stage \"{s}\" is not one of {}{hint}", config.stages.join(", ")),
-            ));
+            out.push(("invalid-stage", format!("stage \"{s}\" is not one of {}{hint}", config.stages.join(", "))));
         }
         Some(_) => {}
     }
@@ -330,7 +327,12 @@ pub fn order(report: &mut CheckReport, group_by: GroupBy) {
             ))
         }),
         GroupBy::Namespace => report.findings.sort_by(|a, b| {
-            (&a.namespace, &a.kind, &a.name, rule_rank(&a.rule)).cmp(&(&b.namespace, &b.kind, &b.name, rule_rank(&b.rule)))
+            (&a.namespace, &a.kind, &a.name, rule_rank(&a.rule)).cmp(&(
+                &b.namespace,
+                &b.kind,
+                &b.name,
+                rule_rank(&b.rule),
+            ))
         }),
         GroupBy::Rule => report
             .findings
@@ -338,7 +340,12 @@ pub fn order(report: &mut CheckReport, group_by: GroupBy) {
     }
     match group_by {
         GroupBy::Team => report.exempt.sort_by(|a, b| {
-            (team_key(&a.team), &a.namespace, &a.kind, &a.name).cmp(&(team_key(&b.team), &b.namespace, &b.kind, &b.name))
+            (team_key(&a.team), &a.namespace, &a.kind, &a.name).cmp(&(
+                team_key(&b.team),
+                &b.namespace,
+                &b.kind,
+                &b.name,
+            ))
         }),
         GroupBy::Namespace | GroupBy::Rule => {
             report.exempt.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)))
@@ -397,14 +404,6 @@ impl Baseline {
         }
         let keys = doc.findings.into_iter().map(|f| (f.namespace, f.kind, f.name, f.rule)).collect();
         Ok(Baseline { keys })
-    }
-
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
     }
 
     pub fn contains(&self, f: &Finding) -> bool {
@@ -508,7 +507,10 @@ mod tests {
         let config = registry();
         let o = own(&[("team", "dta"), ("lifecycle", "production")], &[], None, &config);
         assert_eq!(rules_of(&o, &config, TODAY), ["unknown-team"]);
-        assert_eq!(detail_of(&o, &config, "unknown-team"), "team \"dta\" is not in the team registry (did you mean \"data\"?)");
+        assert_eq!(
+            detail_of(&o, &config, "unknown-team"),
+            "team \"dta\" is not in the team registry (did you mean \"data\"?)"
+        );
         let no_registry = Config::default();
         let o = own(&[("team", "dta"), ("lifecycle", "production")], &[], None, &no_registry);
         assert!(rules_of(&o, &no_registry, TODAY).is_empty());
@@ -544,8 +546,7 @@ mod tests {
         let o = own(&[("team", "payments")], &[], Some(&ns), &config);
         assert!(rules_of(&o, &config, TODAY).is_empty());
         // Configured stages replace the defaults.
-        let mut custom = Config::default();
-        custom.stages = vec!["alpha".into(), "ga".into()];
+        let custom = Config { stages: vec!["alpha".into(), "ga".into()], ..Config::default() };
         let o = own(&[("team", "payments"), ("lifecycle", "ga")], &[], None, &custom);
         assert!(rules_of(&o, &custom, TODAY).is_empty());
         let o = own(&[("team", "payments"), ("lifecycle", "production")], &[], None, &custom);
@@ -557,8 +558,12 @@ mod tests {
         let config = Config::default();
         let o = own(&[("team", "payments"), ("lifecycle", "deprecated")], &[], None, &config);
         assert_eq!(rules_of(&o, &config, TODAY), ["deprecated-without-sunset"]);
-        let o =
-            own(&[("team", "payments"), ("lifecycle", "deprecated")], &[("kubectl-owner/sunset", "2027-01-01")], None, &config);
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "deprecated")],
+            &[("kubectl-owner/sunset", "2027-01-01")],
+            None,
+            &config,
+        );
         assert!(rules_of(&o, &config, TODAY).is_empty());
     }
 
@@ -603,8 +608,12 @@ mod tests {
     #[test]
     fn past_sunset_fires_in_any_stage_and_is_inherited() {
         let config = Config::default();
-        let o =
-            own(&[("team", "payments"), ("lifecycle", "experimental")], &[("kubectl-owner/sunset", "2020-01-01")], None, &config);
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "experimental")],
+            &[("kubectl-owner/sunset", "2020-01-01")],
+            None,
+            &config,
+        );
         assert_eq!(rules_of(&o, &config, TODAY), ["past-sunset"]);
         let ns = meta("Namespace", "shop", &[], &[("kubectl-owner/sunset", "2020-01-01")]);
         let o = own(GOOD, &[], Some(&ns), &config);
@@ -618,12 +627,24 @@ mod tests {
             let o = own(GOOD, &[("kubectl-owner/sunset", bad)], None, &config);
             assert_eq!(rules_of(&o, &config, TODAY), ["invalid-sunset"], "{bad:?}");
         }
-        let o = own(&[("team", "payments"), ("lifecycle", "deprecated")], &[("kubectl-owner/sunset", "soon")], None, &config);
-        assert_eq!(rules_of(&o, &config, TODAY), ["invalid-sunset"]);
-        assert_eq!(
-            detail_of(&o, &config, "invalid-sunset"),
-            "sunset \"soon\" is not a date (expected YYYY-MM-DD)"
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "deprecated")],
+            &[("kubectl-owner/sunset", "soon")],
+            None,
+            &config,
         );
+        assert_eq!(rules_of(&o, &config, TODAY), ["invalid-sunset"]);
+        assert_eq!(detail_of(&o, &config, "invalid-sunset"), "sunset \"soon\" is not a date (expected YYYY-MM-DD)");
+    }
+
+    #[test]
+    fn invalid_sunset_severity_is_configurable() {
+        let file = crate::config::parse("check:\n  severity: {invalid-sunset: warning}\n", "test").unwrap();
+        let config = crate::config::merge(Some(file), None);
+        let o = own(GOOD, &[("kubectl-owner/sunset", "someday")], None, &config);
+        let report = evaluate(&[subject("shop", "Deployment", "api", &o)], &config, date(TODAY));
+        assert_eq!(report.findings[0].rule, "invalid-sunset");
+        assert_eq!(report.findings[0].severity, Severity::Warning);
     }
 
     #[test]
@@ -631,8 +652,12 @@ mod tests {
         let config = Config::default();
         let o = own(&[("team", "payments"), ("lifecycle", "retired")], &[], None, &config);
         assert_eq!(rules_of(&o, &config, TODAY), ["retired-present"]);
-        let o =
-            own(&[("team", "payments"), ("lifecycle", "retired")], &[("kubectl-owner/sunset", "2026-01-01")], None, &config);
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "retired")],
+            &[("kubectl-owner/sunset", "2026-01-01")],
+            None,
+            &config,
+        );
         assert_eq!(rules_of(&o, &config, TODAY), ["past-sunset", "retired-present"]);
     }
 
@@ -775,7 +800,7 @@ mod tests {
         let old = sample();
         let json = serde_json::to_string(&old).unwrap();
         let baseline = Baseline::parse(&json).unwrap();
-        assert_eq!(baseline.len(), 4);
+        assert_eq!(baseline.keys.len(), 4);
         let yaml = serde_yaml_ng::to_string(&old).unwrap();
         assert_eq!(Baseline::parse(&yaml).unwrap(), baseline);
 
@@ -813,7 +838,7 @@ mod tests {
         assert!(Baseline::parse(r#"{"kind": "OwnershipList", "items": []}"#).is_err());
         assert!(Baseline::parse(r#"{"kind": "OwnershipList", "findings": []}"#).unwrap_err().contains("OwnershipList"));
         assert!(Baseline::parse("").is_err());
-        assert!(Baseline::parse(r#"{"findings": []}"#).unwrap().is_empty());
+        assert!(Baseline::parse(r#"{"findings": []}"#).unwrap().keys.is_empty());
     }
 
     #[test]

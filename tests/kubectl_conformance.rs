@@ -17,9 +17,7 @@ struct Kubectl {
 
 fn find_kubectl() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("kubectl"))
-        .find(|p| p.is_file())
+    std::env::split_paths(&path).map(|d| d.join("kubectl")).find(|p| p.is_file())
 }
 
 impl Kubectl {
@@ -36,13 +34,8 @@ impl Kubectl {
         };
         let home = tempfile::tempdir().expect("temp HOME");
         let kubeconfig = home.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, server.kubeconfig("test", namespace, token))
-            .expect("write kubeconfig");
-        Some(Kubectl {
-            bin,
-            home,
-            kubeconfig,
-        })
+        std::fs::write(&kubeconfig, server.kubeconfig("test", namespace, token)).expect("write kubeconfig");
+        Some(Kubectl { bin, home, kubeconfig })
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -103,6 +96,14 @@ fn demo() -> TestServer {
     s
 }
 
+/// kubectl (client-go's clientcmd) sends kubeconfig credentials only over TLS, so every
+/// test that needs a token runs over HTTPS.
+fn demo_tls() -> TestServer {
+    let s = TestServer::start(ServerOptions { tls: true, port: 0 });
+    s.seed_demo();
+    s
+}
+
 #[test]
 fn get_namespaces_lists_the_demo_namespaces() {
     let server = demo();
@@ -125,11 +126,7 @@ fn get_pods_across_namespaces() {
     assert_eq!(row.last().map(String::as_str), Some("2d"));
     r.row(&["kube-system", "kube-apiserver-node-1"]);
     // kubectl asked for a Table.
-    let list = server
-        .requests()
-        .into_iter()
-        .find(|q| q.path == "/api/v1/pods")
-        .expect("cluster-wide pod list");
+    let list = server.requests().into_iter().find(|q| q.path == "/api/v1/pods").expect("cluster-wide pod list");
     assert!(list.accept.unwrap_or_default().contains("as=Table"));
     assert_eq!(list.status, 200);
 }
@@ -152,11 +149,7 @@ fn chunked_list_follows_continue_tokens() {
     let Some(k) = Kubectl::new(&server, None, None) else { return };
     let r = k.run(&["get", "pods", "-A", "--chunk-size=2"]).ok();
     assert_eq!(r.stdout.lines().count(), 1 + 17, "{}", r.stdout);
-    let pages: Vec<_> = server
-        .requests()
-        .into_iter()
-        .filter(|q| q.path == "/api/v1/pods")
-        .collect();
+    let pages: Vec<_> = server.requests().into_iter().filter(|q| q.path == "/api/v1/pods").collect();
     assert_eq!(pages.len(), 9, "17 pods in pages of 2");
     assert!(pages.iter().all(|p| p.query.contains("limit=2")));
     assert_eq!(pages.iter().filter(|p| p.query.contains("continue=")).count(), 8);
@@ -181,11 +174,7 @@ fn label_and_annotate_respect_overwrite() {
     let r = k.run(&["label", "deploy/web", "-n", "checkout", "team=checkout"]).ok();
     assert_eq!(r.stdout.trim(), "deployment.apps/web labeled");
     let r = k.run(&["label", "deploy/web", "-n", "checkout", "team=other"]).fails();
-    assert!(
-        r.stderr.contains("'team' already has a value (checkout), and --overwrite is false"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("'team' already has a value (checkout), and --overwrite is false"), "{}", r.stderr);
     k.run(&["label", "deploy/web", "-n", "checkout", "team=other", "--overwrite"]).ok();
 
     let r = k.run(&["annotate", "deploy/web", "-n", "checkout", "a8r.io/chat=#web"]).ok();
@@ -213,18 +202,14 @@ fn missing_object_is_not_found() {
     let server = demo();
     let Some(k) = Kubectl::new(&server, None, None) else { return };
     let r = k.run(&["get", "deploy", "nope", "-n", "checkout"]).fails();
-    assert!(
-        r.stderr.contains(r#"Error from server (NotFound): deployments.apps "nope" not found"#),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains(r#"Error from server (NotFound): deployments.apps "nope" not found"#), "{}", r.stderr);
     let r = k.run(&["get", "pod", "nope", "-n", "default"]).fails();
     assert!(r.stderr.contains(r#"Error from server (NotFound): pods "nope" not found"#), "{}", r.stderr);
 }
 
 #[test]
 fn rbac_limits_a_token_to_its_namespace() {
-    let server = demo();
+    let server = demo_tls();
     server.add_token("alice-token", "alice");
     server.grant(Grant::new("alice", &["get", "list"], &["pods", "deployments"]).in_namespaces(&["payments"]));
     let Some(k) = Kubectl::new(&server, Some("payments"), Some("alice-token")) else { return };
@@ -259,24 +244,49 @@ fn rbac_limits_a_token_to_its_namespace() {
 
 #[test]
 fn wrong_token_is_unauthorized() {
-    let server = demo();
+    let server = demo_tls();
     server.add_token("right", "admin");
     let Some(k) = Kubectl::new(&server, None, Some("wrong")) else { return };
+    // kubectl fails in discovery, where client-go reads the raw body of the 401 and so
+    // prints its generic text rather than the Status message (a real server gives the same).
     let r = k.run(&["get", "pods"]).fails();
     assert!(
-        r.stderr.contains("error: You must be logged in to the server (Unauthorized)"),
+        r.stderr.contains(
+            "error: You must be logged in to the server (the server has asked for the client to provide credentials)"
+        ),
         "{}",
         r.stderr
     );
-    assert!(server.requests().iter().all(|q| q.status == 401));
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for q in &requests {
+        if q.path != "/version" {
+            assert_eq!(q.status, 401, "{q:?}");
+            assert_eq!(q.authorization.as_deref(), Some("Bearer wrong"));
+        }
+    }
+}
+
+#[test]
+fn unauthorized_resource_request_shows_the_status_message() {
+    // A first, authorized run caches discovery in HOME; with a wrong token the next run
+    // reaches the list request, whose 401 Status message kubectl prints.
+    let server = demo_tls();
+    server.add_token("t1", "admin");
+    let Some(k) = Kubectl::new(&server, None, Some("t1")) else { return };
+    k.run(&["get", "pods", "-n", "payments"]).ok();
+    std::fs::write(&k.kubeconfig, server.kubeconfig("test", None, Some("wrong"))).unwrap();
+    let r = k.run(&["get", "pods", "-n", "payments"]).fails();
+    assert!(r.stderr.contains("error: You must be logged in to the server (Unauthorized)"), "{}", r.stderr);
 }
 
 #[test]
 fn tls_with_the_ca_in_the_kubeconfig() {
-    let server = TestServer::start(ServerOptions { tls: true, port: 0 });
-    server.seed_demo();
+    let server = demo_tls();
     assert!(server.url().starts_with("https://127.0.0.1:"));
-    let Some(k) = Kubectl::new(&server, Some("payments"), None) else { return };
+    // Over TLS kubectl prompts for a username when the user has no credentials: use a token.
+    server.add_token("admin-token", "admin");
+    let Some(k) = Kubectl::new(&server, Some("payments"), Some("admin-token")) else { return };
     let r = k.run(&["get", "deploy"]).ok();
     let names: Vec<&str> = r.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
     assert_eq!(names, ["api", "ledger"]);

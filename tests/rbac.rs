@@ -81,3 +81,23 @@ fn without_namespace_list_rights_the_context_namespace_is_tried() {
     assert_eq!(run.stdout, "deployment.apps/web\n");
     assert!(run.stderr.contains("ownership unknown for:"), "{}", run.stderr);
 }
+
+#[test]
+fn check_refuses_partial_data_unless_allowed() {
+    let server = partial_server();
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("a"), Some("alice-token")));
+    let run = env.owner(&["check", "-A"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("namespace b"), "{}", run.stderr);
+    assert!(run.stderr.contains("--allow-partial"), "{}", run.stderr);
+
+    let run = env.owner(&["check", "-A", "--allow-partial", "-o", "json"]);
+    assert_eq!(run.code, 0, "only warnings in a: {}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let names: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["worker", "web"], "a's objects only, grouped by team (other, team-a), each missing a stage");
+    assert_eq!(report["summary"]["checked"], 2);
+    let unreadable = report["unreadable"].as_array().unwrap();
+    assert!(unreadable.iter().any(|u| u["namespace"] == "b" && u["resource"] == "deployments.apps"), "{unreadable:?}");
+    assert!(unreadable.iter().all(|u| u["namespace"] == "b"));
+}

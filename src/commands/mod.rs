@@ -1,5 +1,7 @@
 //! One file per subcommand; each takes plain options and returns the process exit code.
 
+pub mod assign;
+pub mod check;
 pub mod completion;
 pub mod ls;
 pub mod teams;
@@ -17,5 +19,7 @@ pub async fn run(global: &GlobalOptions, command: Command) -> Result<u8> {
         Command::Who(opts) => who::run(global, opts).await,
         Command::Teams(opts) => teams::run(global, opts).await,
         Command::Completion(opts) => completion::run(opts).await,
+        Command::Check(opts) => check::run(global, opts).await,
+        Command::Assign(opts) | Command::Unassign(opts) => assign::run(global, opts).await,
     }
 }

@@ -72,7 +72,8 @@ impl RequestRecord {
 /// An RBAC rule: `user` may use `verbs` on `resources` in `namespaces`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
-    /// The user name the token maps to (or the impersonated user).
+    /// The user the bearer token maps to; when the request carries `Impersonate-User`, that
+    /// user instead (impersonation itself is not authorized). Without tokens the user is `admin`.
     pub user: String,
     /// `get`, `list`, `patch`, `create`, `delete`, or `*`.
     pub verbs: Vec<String>,
@@ -119,12 +120,7 @@ pub struct Fault {
 impl Fault {
     /// A fault for the next `times` requests of any method whose path+query contains `path_contains`.
     pub fn new(path_contains: &str, times: usize, kind: FaultKind) -> Fault {
-        Fault {
-            method: None,
-            path_contains: path_contains.to_string(),
-            times,
-            kind,
-        }
+        Fault { method: None, path_contains: path_contains.to_string(), times, kind }
     }
 
     /// The same fault, for one method only.
@@ -171,9 +167,7 @@ impl TestServer {
     pub fn start(opts: ServerOptions) -> TestServer {
         let listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))
             .unwrap_or_else(|e| panic!("bind 127.0.0.1:{}: {e}", opts.port));
-        listener
-            .set_nonblocking(true)
-            .expect("non-blocking listener");
+        listener.set_nonblocking(true).expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
         let (ca_pem, acceptor) = if opts.tls {
             let (pem, acc) = tls::make_tls();
@@ -190,13 +184,7 @@ impl TestServer {
             .name(format!("test-apiserver-{}", addr.port()))
             .spawn(move || server::run(st, listener, acceptor, rx))
             .expect("spawn server thread");
-        TestServer {
-            state,
-            url,
-            ca_pem,
-            shutdown: Some(tx),
-            thread: Some(thread),
-        }
+        TestServer { state, url, ca_pem, shutdown: Some(tx), thread: Some(thread) }
     }
 
     /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`.
@@ -209,7 +197,13 @@ impl TestServer {
         self.ca_pem.clone()
     }
 
-    /// A kubeconfig with one cluster/user/context named `name` pointing at this server.
+    /// A kubeconfig with one cluster/user/context named `name` pointing at this server
+    /// (CA data when TLS, `token` and the context's `namespace` when given).
+    ///
+    /// Note for kubectl: client-go sends kubeconfig credentials only over TLS, and over TLS it
+    /// prompts for a username when the user has none — so kubectl tests that need a token (or
+    /// use TLS at all) should start the server with `tls: true` and pass a token. kube-rs sends
+    /// the token over plain HTTP too.
     pub fn kubeconfig(&self, name: &str, namespace: Option<&str>, token: Option<&str>) -> String {
         use base64::Engine as _;
         let q = |s: &str| serde_json::to_string(s).expect("string to JSON");
@@ -224,12 +218,8 @@ impl TestServer {
             Some(t) => out += &format!("  user:\n    token: {}\n", q(t)),
             None => out += "  user: {}\n",
         }
-        out += &format!(
-            "contexts:\n- name: {}\n  context:\n    cluster: {}\n    user: {}\n",
-            q(name),
-            q(name),
-            q(name)
-        );
+        out +=
+            &format!("contexts:\n- name: {}\n  context:\n    cluster: {}\n    user: {}\n", q(name), q(name), q(name));
         if let Some(ns) = namespace {
             out += &format!("    namespace: {}\n", q(ns));
         }
@@ -237,7 +227,12 @@ impl TestServer {
         out
     }
 
-    /// Load the fixed demo cluster (see the crate's seed module docs).
+    /// Load the fixed demo cluster: namespaces payments/checkout/search/data/kube-system/
+    /// kube-public/default, their Deployments (+ReplicaSets+Pods), a StatefulSet, a DaemonSet,
+    /// a CronJob→Job→Pod, a bare Job, an argoproj Rollout, a static Pod owned by Node `node-1`,
+    /// a bare Pod, the Secret `default/db-password` and the ConfigMap `kube-public/kubectl-owner`.
+    /// Ages are fixed relative to server start (namespaces 120d, workloads 30d, pods 2d);
+    /// uids are `uid-<kind>-<ns>-<name>` (`uid-<kind>-<name>` when cluster-scoped).
     pub fn seed_demo(&self) {
         let mut store = self.state.store.write().expect("store lock");
         seed::demo(&mut store, self.state.start);
@@ -260,26 +255,21 @@ impl TestServer {
 
     /// Remove an object; true if it existed.
     pub fn remove(&self, resource: &str, namespace: Option<&str>, name: &str) -> bool {
-        let def = resources::by_plural_any(resource)
-            .unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let def = resources::by_plural_any(resource).unwrap_or_else(|| panic!("unknown resource {resource}"));
         let mut store = self.state.store.write().expect("store lock");
         store.remove(def, namespace.unwrap_or(""), name).is_some()
     }
 
     /// The stored object (`resource` is the plural, e.g. `deployments`).
     pub fn object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
-        let def = resources::by_plural_any(resource)
-            .unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let def = resources::by_plural_any(resource).unwrap_or_else(|| panic!("unknown resource {resource}"));
         let store = self.state.store.read().expect("store lock");
-        store
-            .get(def, namespace.unwrap_or(""), name)
-            .map(|e| e.value())
+        store.get(def, namespace.unwrap_or(""), name).map(|e| e.value())
     }
 
     /// Number of stored objects of `resource` (plural).
     pub fn object_count(&self, resource: &str) -> usize {
-        let def = resources::by_plural_any(resource)
-            .unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let def = resources::by_plural_any(resource).unwrap_or_else(|| panic!("unknown resource {resource}"));
         self.state.store.read().expect("store lock").len(def)
     }
 
@@ -309,19 +299,12 @@ impl TestServer {
 
     /// Logged requests that were not GET (the writes).
     pub fn writes(&self) -> Vec<RequestRecord> {
-        self.requests()
-            .into_iter()
-            .filter(|r| r.method != "GET")
-            .collect()
+        self.requests().into_iter().filter(|r| r.method != "GET").collect()
     }
 
     /// Accept `Authorization: Bearer <token>` as `user`; once any token exists, others get 401.
     pub fn add_token(&self, token: &str, user: &str) {
-        self.state
-            .tokens
-            .lock()
-            .expect("tokens lock")
-            .insert(token.to_string(), user.to_string());
+        self.state.tokens.lock().expect("tokens lock").insert(token.to_string(), user.to_string());
     }
 
     /// Add an RBAC grant; the first one switches authorization on.
@@ -341,11 +324,7 @@ impl TestServer {
 
     /// Remove an API group (e.g. `argoproj.io`) from discovery and serving, as if its CRD were absent.
     pub fn hide_group(&self, group: &str) {
-        self.state
-            .hidden_groups
-            .lock()
-            .expect("groups lock")
-            .insert(group.to_string());
+        self.state.hidden_groups.lock().expect("groups lock").insert(group.to_string());
     }
 
     /// The instant the server started; seeded ages are relative to it.

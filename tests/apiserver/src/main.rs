@@ -40,14 +40,15 @@ struct Args {
     /// Pods for --seed scale.
     #[arg(long, default_value_t = ScaleParams::default().pods)]
     scale_pods: usize,
+    /// Run this shell command with KUBECONFIG pointing at the server, then exit with its status
+    /// (e.g. --exec 'cargo run -q -- ls -A').
+    #[arg(long, value_name = "COMMAND")]
+    exec: Option<String>,
 }
 
 fn main() {
     let args = Args::parse();
-    let server = TestServer::start(ServerOptions {
-        tls: args.tls,
-        port: args.port,
-    });
+    let server = TestServer::start(ServerOptions { tls: args.tls, port: args.port });
     if let Some(t) = &args.token {
         server.add_token(t, "admin");
     }
@@ -64,11 +65,29 @@ fn main() {
         }
         Seed::None => {}
     }
-    if let Some(path) = &args.kubeconfig {
+    let kubeconfig = match (&args.kubeconfig, &args.exec) {
+        (Some(path), _) => Some(path.clone()),
+        (None, Some(_)) => Some(std::env::temp_dir().join(format!("test-apiserver-{}.kubeconfig", std::process::id()))),
+        (None, None) => None,
+    };
+    if let Some(path) = &kubeconfig {
         let kc = server.kubeconfig("test", None, args.token.as_deref());
         if let Err(e) = std::fs::write(path, kc) {
             eprintln!("error: writing {}: {e}", path.display());
             std::process::exit(1);
+        }
+    }
+    if let (Some(command), Some(path)) = (&args.exec, &kubeconfig) {
+        let status = std::process::Command::new("sh").arg("-c").arg(command).env("KUBECONFIG", path).status();
+        if args.kubeconfig.is_none() {
+            let _ = std::fs::remove_file(path);
+        }
+        match status {
+            Ok(s) => std::process::exit(s.code().unwrap_or(1)),
+            Err(e) => {
+                eprintln!("error: running {command}: {e}");
+                std::process::exit(1);
+            }
         }
     }
     println!("listening on {}", server.url());

@@ -18,29 +18,17 @@ pub(crate) struct ResourceDef {
 impl ResourceDef {
     /// `v1` or `apps/v1`.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
     }
 
     /// `pods` or `deployments.apps`, as Kubernetes names a resource in messages.
     pub fn qualified(&self) -> String {
-        if self.group.is_empty() {
-            self.plural.to_string()
-        } else {
-            format!("{}.{}", self.plural, self.group)
-        }
+        if self.group.is_empty() { self.plural.to_string() } else { format!("{}.{}", self.plural, self.group) }
     }
 
     /// `Pod` or `Deployment.apps`, as Kubernetes names a kind in validation messages.
     pub fn qualified_kind(&self) -> String {
-        if self.group.is_empty() {
-            self.kind.to_string()
-        } else {
-            format!("{}.{}", self.kind, self.group)
-        }
+        if self.group.is_empty() { self.kind.to_string() } else { format!("{}.{}", self.kind, self.group) }
     }
 }
 
@@ -77,21 +65,16 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
 ];
 
 /// The API groups (other than core), with their single served version.
-pub(crate) static GROUPS: &[(&str, &str)] =
-    &[("apps", "v1"), ("batch", "v1"), ("argoproj.io", "v1alpha1")];
+pub(crate) static GROUPS: &[(&str, &str)] = &[("apps", "v1"), ("batch", "v1"), ("argoproj.io", "v1alpha1")];
 
 /// The resource served under `group`/`version` with this plural name.
 pub(crate) fn by_plural(group: &str, version: &str, plural: &str) -> Option<&'static ResourceDef> {
-    RESOURCES
-        .iter()
-        .find(|r| r.group == group && r.version == version && r.plural == plural)
+    RESOURCES.iter().find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
 /// The resource for an object's `apiVersion` and `kind`.
 pub(crate) fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResourceDef> {
-    RESOURCES
-        .iter()
-        .find(|r| r.api_version() == api_version && r.kind == kind)
+    RESOURCES.iter().find(|r| r.api_version() == api_version && r.kind == kind)
 }
 
 /// The resource with this plural name in any group.
@@ -123,11 +106,7 @@ pub(crate) fn resource_list(group: &str, version: &str) -> Value {
             v
         })
         .collect();
-    let gv = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
+    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
     json!({
         "kind": "APIResourceList",
         "apiVersion": "v1",

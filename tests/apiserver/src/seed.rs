@@ -21,11 +21,7 @@ pub struct ScaleParams {
 
 impl Default for ScaleParams {
     fn default() -> Self {
-        ScaleParams {
-            namespaces: 2000,
-            deployments: 20000,
-            pods: 100_000,
-        }
+        ScaleParams { namespaces: 2000, deployments: 20000, pods: 100_000 }
     }
 }
 
@@ -36,12 +32,7 @@ fn ago(start: Timestamp, days: i64) -> String {
 }
 
 fn map(pairs: &[(&str, &str)]) -> Value {
-    Value::Object(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), json!(v)))
-            .collect::<Map<String, Value>>(),
-    )
+    Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<String, Value>>())
 }
 
 fn with(base: &Value, extra: &[(&str, &str)]) -> Value {
@@ -117,22 +108,14 @@ struct Seeder<'a> {
 
 impl Seeder<'_> {
     fn add(&mut self, v: Value) {
-        self.store
-            .insert(v, self.start)
-            .unwrap_or_else(|e| panic!("seed object: {e}"));
+        self.store.insert(v, self.start).unwrap_or_else(|e| panic!("seed object: {e}"));
     }
 
     fn namespace(&mut self, name: &str, labels: &[(&str, &str)], annotations: &[(&str, &str)]) {
         let mut l = map(labels);
         l["kubernetes.io/metadata.name"] = json!(name);
-        let m = Meta {
-            ns: "",
-            name,
-            labels: l,
-            annotations: map(annotations),
-            created: ago(self.start, 120),
-            owner: None,
-        };
+        let m =
+            Meta { ns: "", name, labels: l, annotations: map(annotations), created: ago(self.start, 120), owner: None };
         self.add(object(
             "v1",
             "Namespace",
@@ -143,15 +126,17 @@ impl Seeder<'_> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn pod(&mut self, ns: &str, name: &str, labels: Value, owner: Option<Value>, container: &str, phase: &str, days: i64) {
-        let m = Meta {
-            ns,
-            name,
-            labels,
-            annotations: json!({}),
-            created: ago(self.start, days),
-            owner,
-        };
+    fn pod(
+        &mut self,
+        ns: &str,
+        name: &str,
+        labels: Value,
+        owner: Option<Value>,
+        container: &str,
+        phase: &str,
+        days: i64,
+    ) {
+        let m = Meta { ns, name, labels, annotations: json!({}), created: ago(self.start, days), owner };
         let spec = json!({
             "containers": [{"name": container, "image": format!("registry.example/{container}:1.4.2")}],
             "nodeName": "node-1",
@@ -230,21 +215,21 @@ impl Seeder<'_> {
 
     fn statefulset(&mut self, ns: &str, name: &str, labels: &[(&str, &str)], replicas: usize, days: i64) {
         let tmpl_labels = map(&[("app", name)]);
-        let m = Meta {
-            ns,
-            name,
-            labels: map(labels),
-            annotations: json!({}),
-            created: ago(self.start, days),
-            owner: None,
-        };
+        let m =
+            Meta { ns, name, labels: map(labels), annotations: json!({}), created: ago(self.start, days), owner: None };
         let spec = json!({
             "replicas": replicas,
             "serviceName": name,
             "selector": {"matchLabels": {"app": name}},
             "template": template(&tmpl_labels, name),
         });
-        self.add(object("apps/v1", "StatefulSet", m, Some(spec), Some(json!({"replicas": replicas, "readyReplicas": replicas}))));
+        self.add(object(
+            "apps/v1",
+            "StatefulSet",
+            m,
+            Some(spec),
+            Some(json!({"replicas": replicas, "readyReplicas": replicas})),
+        ));
         for i in 0..replicas {
             let pod = format!("{name}-{i}");
             let l = with(&tmpl_labels, &[("statefulset.kubernetes.io/pod-name", &pod)]);
@@ -253,7 +238,15 @@ impl Seeder<'_> {
         }
     }
 
-    fn daemonset(&mut self, ns: &str, name: &str, labels: &[(&str, &str)], annotations: &[(&str, &str)], pod_suffix: &str, days: i64) {
+    fn daemonset(
+        &mut self,
+        ns: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        annotations: &[(&str, &str)],
+        pod_suffix: &str,
+        days: i64,
+    ) {
         let tmpl_labels = map(&[("app", name)]);
         let m = Meta {
             ns,
@@ -267,14 +260,29 @@ impl Seeder<'_> {
             "selector": {"matchLabels": {"app": name}},
             "template": template(&tmpl_labels, name),
         });
-        self.add(object("apps/v1", "DaemonSet", m, Some(spec), Some(json!({"desiredNumberScheduled": 1, "numberReady": 1}))));
+        self.add(object(
+            "apps/v1",
+            "DaemonSet",
+            m,
+            Some(spec),
+            Some(json!({"desiredNumberScheduled": 1, "numberReady": 1})),
+        ));
         let o = owner("apps/v1", "DaemonSet", ns, name);
         self.pod(ns, &format!("{name}-{pod_suffix}"), tmpl_labels, Some(o), name, "Running", 2);
     }
 
     /// A Job (owned by a CronJob when `cron` is given) and its one pod.
     #[allow(clippy::too_many_arguments)]
-    fn job(&mut self, ns: &str, name: &str, labels: &[(&str, &str)], app: &str, cron: Option<&str>, pod_suffix: &str, days: i64) {
+    fn job(
+        &mut self,
+        ns: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        app: &str,
+        cron: Option<&str>,
+        pod_suffix: &str,
+        days: i64,
+    ) {
         let tmpl_labels = map(&[("app", app), ("job-name", name)]);
         let m = Meta {
             ns,
@@ -294,14 +302,8 @@ impl Seeder<'_> {
 
     fn cronjob(&mut self, ns: &str, name: &str, labels: &[(&str, &str)], days: i64) {
         let tmpl_labels = map(&[("app", name)]);
-        let m = Meta {
-            ns,
-            name,
-            labels: map(labels),
-            annotations: json!({}),
-            created: ago(self.start, days),
-            owner: None,
-        };
+        let m =
+            Meta { ns, name, labels: map(labels), annotations: json!({}), created: ago(self.start, days), owner: None };
         let mut t = template(&tmpl_labels, name);
         t["spec"]["restartPolicy"] = json!("Never");
         let spec = json!({
@@ -494,7 +496,7 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
 
     // default
     s.pod("default", "debug-shell", json!({}), None, "shell", "Running", 2);
-    s.add(object(
+    let mut secret = object(
         "v1",
         "Secret",
         Meta {
@@ -507,12 +509,7 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         },
         None,
         None,
-    ));
-    let mut secret = s
-        .store
-        .get(crate::resources::by_plural_any("secrets").expect("secrets"), "default", "db-password")
-        .expect("secret just stored")
-        .value();
+    );
     secret["type"] = json!("Opaque");
     secret["data"] = json!({"password": "aHVudGVyMg=="});
     s.add(secret);
@@ -549,19 +546,19 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
     let ns_names: Vec<String> = (0..p.namespaces).map(|i| format!("ns-{i:04}")).collect();
     for (i, ns) in ns_names.iter().enumerate() {
         let mut labels = json!({"kubernetes.io/metadata.name": ns});
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             labels["team"] = json!(TEAMS[i % TEAMS.len()]);
             labels["lifecycle"] = json!("production");
         }
-        let m = Meta {
-            ns: "",
-            name: ns,
-            labels,
-            annotations: json!({}),
-            created: days[399 - i % 50].clone(),
-            owner: None,
-        };
-        s.add(object("v1", "Namespace", m, Some(json!({"finalizers": ["kubernetes"]})), Some(json!({"phase": "Active"}))));
+        let m =
+            Meta { ns: "", name: ns, labels, annotations: json!({}), created: days[399 - i % 50].clone(), owner: None };
+        s.add(object(
+            "v1",
+            "Namespace",
+            m,
+            Some(json!({"finalizers": ["kubernetes"]})),
+            Some(json!({"phase": "Active"})),
+        ));
     }
     let d = p.deployments;
     for j in 0..d {
@@ -570,15 +567,15 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
         let name = format!("deploy-{j:05}");
         let hash = suffix(j as u64, 9);
         let mut labels = json!({"app": name});
-        if ns_idx % 3 != 0 && j % 13 != 0 {
+        if !ns_idx.is_multiple_of(3) && !j.is_multiple_of(13) {
             labels["team"] = json!(TEAMS[(j / 7) % TEAMS.len()]);
         }
         let stage = STAGES[j % STAGES.len()];
-        if j % 13 != 0 {
+        if !j.is_multiple_of(13) {
             labels["lifecycle"] = json!(stage);
         }
-        let annotations = if stage == "deprecated" && j % 2 == 0 {
-            json!({"kubectl-owner/sunset": if j % 4 == 0 { "2024-03-31" } else { "2099-12-31" }})
+        let annotations = if stage == "deprecated" && j.is_multiple_of(2) {
+            json!({"kubectl-owner/sunset": if j.is_multiple_of(4) { "2024-03-31" } else { "2099-12-31" }})
         } else {
             json!({})
         };
@@ -591,14 +588,7 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
             "selector": {"matchLabels": {"app": name}},
             "template": template(&tmpl_labels, "app"),
         });
-        let m = Meta {
-            ns,
-            name: &name,
-            labels,
-            annotations,
-            created: days[age].clone(),
-            owner: None,
-        };
+        let m = Meta { ns, name: &name, labels, annotations, created: days[age].clone(), owner: None };
         s.add(object("apps/v1", "Deployment", m, Some(spec), Some(json!({"replicas": hi - lo}))));
         let rs_name = format!("{name}-{hash}");
         let rs_labels = json!({"app": name, "pod-template-hash": hash});
@@ -636,7 +626,7 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
         if i % 10 == 5 {
             s.statefulset(ns, "db", &[("app", "db"), ("team", team), ("lifecycle", "production")], 2, 90);
         }
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             s.daemonset(ns, "agent", &[("app", "agent")], &[], &suffix(i as u64, 5), 90);
         }
         if i % 20 == 10 {

@@ -100,10 +100,7 @@ fn lex(s: &str) -> Vec<Tok> {
             _ => {
                 let start = i;
                 let mut j = i;
-                while j < chars.len()
-                    && !chars[j].is_whitespace()
-                    && !"!=(),<>".contains(chars[j])
-                {
+                while j < chars.len() && !chars[j].is_whitespace() && !"!=(),<>".contains(chars[j]) {
                     j += 1;
                 }
                 let word: String = chars[start..j].iter().collect();
@@ -130,8 +127,7 @@ fn is_name_part(s: &str) -> bool {
         && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 fn is_dns_subdomain(s: &str) -> bool {
@@ -142,8 +138,7 @@ fn is_dns_subdomain(s: &str) -> bool {
             !b.is_empty()
                 && b[0].is_ascii_alphanumeric()
                 && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         })
 }
 
@@ -173,9 +168,7 @@ pub fn validate_value(value: &str) -> Result<(), String> {
     if value.is_empty() || is_name_part(value) {
         Ok(())
     } else if value.len() > 63 {
-        Err(format!(
-            "Invalid value: \"{value}\": must be no more than 63 characters"
-        ))
+        Err(format!("Invalid value: \"{value}\": must be no more than 63 characters"))
     } else {
         Err(format!("Invalid value: \"{value}\": {LABEL_VALUE_MSG}"))
     }
@@ -202,10 +195,7 @@ impl LabelSelector {
                     }
                 }
                 t => {
-                    return Err(format!(
-                        "found '{}', expected: ',' or 'end of string'",
-                        t.text()
-                    ));
+                    return Err(format!("found '{}', expected: ',' or 'end of string'", t.text()));
                 }
             }
         }
@@ -235,11 +225,7 @@ impl LabelSelector {
                     let Ok(have) = v.parse::<i64>() else {
                         return false;
                     };
-                    if r.op == Op::GreaterThan {
-                        have > want
-                    } else {
-                        have < want
-                    }
+                    if r.op == Op::GreaterThan { have > want } else { have < want }
                 }
             }
         })
@@ -260,28 +246,17 @@ fn parse_requirement(toks: &[Tok], pos: &mut usize) -> Result<Requirement, Strin
     let key = match &toks[*pos] {
         Tok::Ident(k) => k.clone(),
         t => {
-            return Err(format!(
-                "found '{}', expected: !, identifier",
-                t.text()
-            ));
+            return Err(format!("found '{}', expected: !, identifier", t.text()));
         }
     };
     *pos += 1;
     validate_key(&key).map_err(|e| requirement_error(format!("key: {e}")))?;
     if negated {
-        return Ok(Requirement {
-            key,
-            op: Op::DoesNotExist,
-            values: vec![],
-        });
+        return Ok(Requirement { key, op: Op::DoesNotExist, values: vec![] });
     }
     let op = match &toks[*pos] {
         Tok::End | Tok::Comma => {
-            return Ok(Requirement {
-                key,
-                op: Op::Exists,
-                values: vec![],
-            });
+            return Ok(Requirement { key, op: Op::Exists, values: vec![] });
         }
         Tok::Eq | Tok::DoubleEq => Op::Equals,
         Tok::NotEq => Op::NotEquals,
@@ -290,10 +265,7 @@ fn parse_requirement(toks: &[Tok], pos: &mut usize) -> Result<Requirement, Strin
         Tok::Gt => Op::GreaterThan,
         Tok::Lt => Op::LessThan,
         t => {
-            return Err(format!(
-                "found '{}', expected: in, notin, =, ==, !=, gt, lt",
-                t.text()
-            ));
+            return Err(format!("found '{}', expected: in, notin, =, ==, !=, gt, lt", t.text()));
         }
     };
     *pos += 1;
@@ -345,8 +317,7 @@ fn parse_requirement(toks: &[Tok], pos: &mut usize) -> Result<Requirement, Strin
                 )));
             }
         } else {
-            validate_value(v)
-                .map_err(|e| requirement_error(format!("values[{i}][{key}]: {e}")))?;
+            validate_value(v).map_err(|e| requirement_error(format!("values[{i}][{key}]: {e}")))?;
         }
     }
     Ok(Requirement { key, op, values })
@@ -393,10 +364,7 @@ impl FieldSelector {
 
     /// The namespace this selector pins with `metadata.namespace=X`, if any.
     pub fn namespace(&self) -> Option<&str> {
-        self.terms
-            .iter()
-            .find(|(f, eq, _)| *eq && f == "metadata.namespace")
-            .map(|(_, _, v)| v.as_str())
+        self.terms.iter().find(|(f, eq, _)| *eq && f == "metadata.namespace").map(|(_, _, v)| v.as_str())
     }
 
     /// Whether an object with this namespace (empty when cluster-scoped) and name is selected.
@@ -414,13 +382,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn sel(s: &str, labels: &[(&str, &str)]) -> bool {
-        let m: BTreeMap<String, String> = labels
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        LabelSelector::parse(s)
-            .unwrap()
-            .matches(|k| m.get(k).map(String::as_str))
+        let m: BTreeMap<String, String> = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        LabelSelector::parse(s).unwrap().matches(|k| m.get(k).map(String::as_str))
     }
 
     #[test]

@@ -1,0 +1,219 @@
+//! `kubectl owner check`: the policy report, usable as a CI gate.
+//!
+//! Exit codes: 0 compliant, 1 findings at or above `--fail-on`, 2 could not check (every error,
+//! mapped in `main`). The rules themselves live in [`crate::policy`]; this file collects rows,
+//! applies the baseline and prints.
+//!
+//! "Today" is the current UTC date. As a testing aid, `KUBECTL_OWNER_TODAY=YYYY-MM-DD` replaces it.
+
+use std::path::Path;
+
+use jiff::civil::Date;
+
+use crate::error::{Error, Result};
+use crate::inventory::{self, Context, Inventory, ListPlan};
+use crate::kinds::Kind;
+use crate::options::{CheckOptions, GlobalOptions, Output};
+use crate::policy::{self, Baseline, CheckReport, Subject};
+use crate::render;
+use crate::selector;
+
+/// Environment variable that fixes "today" (`YYYY-MM-DD`), for tests and reproducible reports.
+pub const TODAY_ENV: &str = "KUBECTL_OWNER_TODAY";
+
+const COLUMNS: [&str; 7] = ["NAMESPACE", "KIND", "NAME", "TEAM", "RULE", "SEVERITY", "DETAIL"];
+
+pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
+    // Everything that needs no server is validated first.
+    if let Some(sel) = &opts.label_selector {
+        selector::parse_label_selector(sel).map_err(Error::usage)?;
+    }
+    let today = today()?;
+    let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
+    let ctx = Context::open(global).await?;
+    let kinds = parse_types(&ctx, &opts.targets)?;
+    let plan = plan(&ctx, &opts, kinds).await?;
+    let inventory = Inventory::collect(&ctx, &plan).await?;
+    let resolved = inventory.resolve(&ctx.config);
+    let subjects: Vec<Subject> = resolved
+        .iter()
+        .map(|r| {
+            let o = r.object();
+            Subject { namespace: o.namespace.as_deref(), kind: &o.kind, name: &o.name, ownership: &r.ownership }
+        })
+        .collect();
+    let mut report = policy::evaluate(&subjects, &ctx.config, today);
+    report.unreadable = inventory.unreadable.clone();
+    if let (Some(baseline), Some(path)) = (&baseline, &opts.baseline) {
+        let suppressed = baseline.apply(&mut report);
+        eprintln!(
+            "{suppressed} known finding{} suppressed by baseline {}",
+            if suppressed == 1 { "" } else { "s" },
+            path.display()
+        );
+    }
+    policy::order(&mut report, opts.group_by);
+    let out = match opts.output {
+        Output::Json => render::json(&report),
+        Output::Yaml => render::yaml(&report),
+        _ => table(&report),
+    };
+    render::emit(&out);
+    if !report.unreadable.is_empty() && !opts.allow_partial {
+        // A gate must not pass on what it could not see.
+        return Err(Error::cluster(
+            "could not check everything: RBAC hid some namespaces or kinds (see the warning above); use --allow-partial to check what is readable",
+        ));
+    }
+    Ok(policy::exit_code(&report, opts.fail_on))
+}
+
+/// Today's UTC date, or `KUBECTL_OWNER_TODAY` when set.
+fn today() -> Result<Date> {
+    match std::env::var(TODAY_ENV) {
+        Ok(text) if !text.is_empty() => {
+            policy::parse_date(&text).map_err(|e| Error::usage(format!("{TODAY_ENV}: {e}")))
+        }
+        _ => Ok(jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()),
+    }
+}
+
+fn read_baseline(path: &Path) -> Result<Baseline> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::usage(format!("--baseline {}: cannot read file: {e}", path.display())))?;
+    Baseline::parse(&text).map_err(|e| Error::usage(format!("--baseline {}: {e}", path.display())))
+}
+
+fn parse_types(ctx: &Context, args: &[String]) -> Result<Vec<Kind>> {
+    let mut kinds: Vec<Kind> = Vec::new();
+    for arg in args {
+        if arg.contains('/') {
+            return Err(Error::usage(format!(
+                "check takes resource types, not names: \"{arg}\" (use -l to narrow the objects checked)"
+            )));
+        }
+        let kind = ctx.catalog.parse_type(arg).map_err(Error::usage)?;
+        if !kinds.iter().any(|k| k.kind == kind.kind && k.group == kind.group) {
+            kinds.push(kind.clone());
+        }
+    }
+    Ok(kinds)
+}
+
+/// The default rows, or every object of the given types (with the workload lists to join chains).
+async fn plan(ctx: &Context, opts: &CheckOptions, kinds: Vec<Kind>) -> Result<ListPlan> {
+    if kinds.is_empty() {
+        return inventory::default_plan(ctx, &opts.scope, opts.label_selector.clone(), None).await;
+    }
+    let mut row_kinds = Vec::new();
+    for kind in kinds {
+        if kind.workload && !matches!(kind.group.as_str(), "" | "apps" | "batch") {
+            let found =
+                ctx.session.discover(&kind).await?.ok_or_else(|| {
+                    Error::usage(format!("the server doesn't have a resource type \"{}\"", kind.plural))
+                })?;
+            row_kinds.push(found);
+        } else {
+            row_kinds.push(kind);
+        }
+    }
+    let needs_chain = row_kinds.iter().any(|k| !k.is_namespace());
+    let ancestor_kinds = if needs_chain { ctx.installed_workloads().await? } else { Vec::new() };
+    let namespace = if row_kinds.iter().all(Kind::is_namespace) { None } else { ctx.namespace(&opts.scope) };
+    Ok(ListPlan {
+        row_kinds,
+        top_level_only: false,
+        ancestor_kinds,
+        namespace,
+        label_selector: opts.label_selector.clone(),
+        field_selector: None,
+    })
+}
+
+/// One row per finding, then the exempt rows, a blank line and the summary line. With no rows,
+/// only the summary line.
+fn table(report: &CheckReport) -> String {
+    let none = |v: Option<&str>| render::or_none(v);
+    let mut rows: Vec<Vec<String>> = report
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                none(f.namespace.as_deref()),
+                f.kind.clone(),
+                f.name.clone(),
+                none(f.team.as_deref()),
+                f.rule.clone(),
+                f.severity.to_string(),
+                f.detail.clone(),
+            ]
+        })
+        .collect();
+    rows.extend(report.exempt.iter().map(|e| {
+        vec![
+            none(e.namespace.as_deref()),
+            e.kind.clone(),
+            e.name.clone(),
+            none(e.team.as_deref()),
+            "exempt".to_string(),
+            "-".to_string(),
+            e.reason.clone(),
+        ]
+    }));
+    let summary = report.summary.line();
+    if rows.is_empty() {
+        return format!("{summary}\n");
+    }
+    format!("{}\n{summary}\n", render::table(&COLUMNS, &rows, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, Team};
+    use crate::ownership::{self, MetaObject};
+
+    #[test]
+    fn table_rows_exempt_rows_blank_line_and_summary() {
+        let mut config = Config::default();
+        config.teams.push(Team::new("payments"));
+        let api = MetaObject {
+            kind: "Deployment".into(),
+            namespace: Some("shop".into()),
+            name: "api".into(),
+            labels: [("team".to_string(), "paymnts".to_string())].into(),
+            ..Default::default()
+        };
+        let agent = MetaObject {
+            kind: "DaemonSet".into(),
+            namespace: Some("kube-system".into()),
+            name: "agent".into(),
+            annotations: [("kubectl-owner/exempt".to_string(), "node agent".to_string())].into(),
+            ..Default::default()
+        };
+        let own_api = ownership::resolve(&[&api], None, Some("shop"), &config);
+        let own_agent = ownership::resolve(&[&agent], None, Some("kube-system"), &config);
+        let subjects = [
+            Subject { namespace: Some("shop"), kind: "Deployment", name: "api", ownership: &own_api },
+            Subject { namespace: Some("kube-system"), kind: "DaemonSet", name: "agent", ownership: &own_agent },
+        ];
+        let report = policy::evaluate(&subjects, &config, "2026-03-01".parse().unwrap());
+        assert_eq!(
+            table(&report),
+            "\
+NAMESPACE     KIND         NAME    TEAM      RULE            SEVERITY   DETAIL
+shop          Deployment   api     paymnts   unknown-team    error      team \"paymnts\" is not in the team registry (did you mean \"payments\"?)
+shop          Deployment   api     paymnts   missing-stage   warning    no lifecycle stage
+kube-system   DaemonSet    agent   <none>    exempt          -          node agent
+
+1 checked, 0 compliant, 1 error, 1 warning, 1 exempt, coverage 100.0%
+"
+        );
+    }
+
+    #[test]
+    fn empty_report_is_only_the_summary() {
+        let report = policy::evaluate(&[], &Config::default(), "2026-03-01".parse().unwrap());
+        assert_eq!(table(&report), "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n");
+    }
+}
