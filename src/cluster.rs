@@ -221,6 +221,27 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
     Ok(Session { client, default_namespace, server, request_timeout })
 }
 
+/// What a listing keeps of each page.
+pub struct Retain<'a> {
+    /// Objects to keep.
+    pub keep: &'a (dyn Fn(&MetaObject) -> bool + Sync),
+    /// Label and annotation keys to keep (ownership needs a handful; `last-applied-configuration`
+    /// and friends can be kilobytes per object). `None` keeps all.
+    pub keys: Option<&'a std::collections::HashSet<String>>,
+}
+
+impl Retain<'_> {
+    pub const ALL: Retain<'static> = Retain { keep: &|_| true, keys: None };
+
+    fn trim(&self, mut object: MetaObject) -> MetaObject {
+        if let Some(keys) = self.keys {
+            object.labels.retain(|k, _| keys.contains(k));
+            object.annotations.retain(|k, _| keys.contains(k));
+        }
+        object
+    }
+}
+
 fn api_resource(kind: &Kind) -> ApiResource {
     ApiResource {
         group: kind.group.clone(),
@@ -300,6 +321,19 @@ impl Session {
         labels: Option<&str>,
         fields: Option<&str>,
     ) -> Result<Vec<MetaObject>> {
+        self.list_meta_retaining(kind, namespace, labels, fields, &Retain::ALL).await
+    }
+
+    /// Like [`Session::list_meta`], keeping only what `retain` asks for, page by page — so a
+    /// 100,000-pod listing never holds more than one page of what it will throw away.
+    pub async fn list_meta_retaining(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        labels: Option<&str>,
+        fields: Option<&str>,
+        retain: &Retain<'_>,
+    ) -> Result<Vec<MetaObject>> {
         const MAX_RESTARTS: usize = 3;
         let api = self.api(kind, namespace);
         let mut restarts = 0;
@@ -329,7 +363,9 @@ impl Session {
                     Err(e) => return Err(e),
                 };
                 diag::log(6, || format!("{what}: page of {} objects", page.items.len()));
-                out.extend(page.items.into_iter().map(|item| to_meta(kind, item)));
+                out.extend(
+                    page.items.into_iter().map(|item| retain.trim(to_meta(kind, item))).filter(|o| (retain.keep)(o)),
+                );
                 match page.metadata.continue_.filter(|c| !c.is_empty()) {
                     Some(next) => token = Some(next),
                     None => return Ok(out),

@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use futures::{StreamExt, TryStreamExt};
 
-use crate::cluster::{self, Session};
+use crate::cluster::{self, Retain, Session};
 use crate::config::{self, Config};
 use crate::diag;
 use crate::error::{Error, Result};
@@ -127,6 +127,7 @@ struct Lister<'a> {
     ctx: &'a Context,
     namespace: Option<&'a str>,
     namespaces: &'a tokio::sync::OnceCell<NamespaceMetas>,
+    keys: &'a std::collections::HashSet<String>,
 }
 
 impl Lister<'_> {
@@ -134,9 +135,12 @@ impl Lister<'_> {
         self.namespaces.get_or_try_init(|| Inventory::namespaces(self.ctx, self.namespace)).await
     }
 
-    async fn list(&self, kind: &Kind, labels: Option<&str>, fields: Option<&str>) -> Result<Listed> {
+    async fn list(&self, kind: &Kind, labels: Option<&str>, fields: Option<&str>, top_level_only: bool) -> Result<Listed> {
         let session = &self.ctx.session;
-        match session.list_meta(kind, self.namespace, labels, fields).await {
+        let catalog = &self.ctx.catalog;
+        let top_level = |o: &MetaObject| !o.controller.as_ref().is_some_and(|c| catalog.is_workload(&c.api_version, &c.kind));
+        let retain = &Retain { keep: if top_level_only { &top_level } else { &|_| true }, keys: Some(self.keys) };
+        match session.list_meta_retaining(kind, self.namespace, labels, fields, retain).await {
             Ok(objects) => Ok(Listed { objects, unreadable: Vec::new() }),
             Err(e) if e.is_forbidden() && self.namespace.is_none() && kind.namespaced => {
                 let (metas, _) = self.namespace_metas().await?;
@@ -148,7 +152,7 @@ impl Lister<'_> {
                 diag::log(2, || format!("{e}; listing {} per namespace ({} namespaces)", kind.qualified_plural(), targets.len()));
                 let results: Vec<(String, Result<Vec<MetaObject>>)> = futures::stream::iter(targets)
                     .map(|ns| async move {
-                        let listed = session.list_meta(kind, Some(&ns), labels, fields).await;
+                        let listed = session.list_meta_retaining(kind, Some(&ns), labels, fields, retain).await;
                         (ns, listed)
                     })
                     .buffered(LIST_CONCURRENCY)
@@ -180,14 +184,15 @@ impl Inventory {
     pub async fn collect(ctx: &Context, plan: &ListPlan) -> Result<Inventory> {
         let ns = plan.namespace.as_deref();
         let cell = tokio::sync::OnceCell::new();
-        let lister = Lister { ctx, namespace: ns, namespaces: &cell };
+        let keys = crate::ownership::ownership_keys(&ctx.config);
+        let lister = Lister { ctx, namespace: ns, namespaces: &cell, keys: &keys };
         let (labels, fields) = (plan.label_selector.as_deref(), plan.field_selector.as_deref());
         let rows_fut = futures::stream::iter(plan.row_kinds.iter())
-            .map(|kind| lister.list(kind, labels, fields))
+            .map(|kind| lister.list(kind, labels, fields, plan.top_level_only))
             .buffered(LIST_CONCURRENCY)
             .try_collect::<Vec<Listed>>();
         let ancestors_fut = futures::stream::iter(plan.ancestor_kinds.iter())
-            .map(|kind| lister.list(kind, None, None))
+            .map(|kind| lister.list(kind, None, None, false))
             .buffered(LIST_CONCURRENCY)
             .try_collect::<Vec<Listed>>();
         let (rows, ancestors, _) = futures::try_join!(rows_fut, ancestors_fut, lister.namespace_metas())?;
@@ -203,13 +208,8 @@ impl Inventory {
         if !unreadable.is_empty() {
             diag::warn(&format!("ownership unknown for: {}", describe_unreadable(&unreadable)));
         }
-        let rows = rows.into_iter().flat_map(|l| l.objects);
-        let rows = if plan.top_level_only {
-            rows.filter(|o| !o.controller.as_ref().is_some_and(|c| ctx.catalog.is_workload(&c.api_version, &c.kind)))
-                .collect()
-        } else {
-            rows.collect()
-        };
+        // Objects controlled by a workload were already dropped page by page (Retain::keep).
+        let rows = rows.into_iter().flat_map(|l| l.objects).collect();
         let ancestors = ancestors.into_iter().flat_map(|l| l.objects).collect();
         Ok(Inventory { rows, ancestors, namespaces, unreadable })
     }

@@ -182,6 +182,18 @@ pub fn resolve(
     Ownership { team, stage, sunset, exempt, contacts, team_alias, hints }
 }
 
+/// Every label or annotation key resolution can read: what listings need to keep.
+pub fn ownership_keys(config: &Config) -> std::collections::HashSet<String> {
+    let keys = &config.keys;
+    [keys.team_keys(), keys.stage_keys(), keys.sunset_keys(), keys.exempt_keys()]
+        .into_iter()
+        .flatten()
+        .chain(Config::contact_keys().iter().map(|(_, key)| *key))
+        .chain(HINT_KEYS)
+        .map(str::to_string)
+        .collect()
+}
+
 /// Follows controller ownerReferences upwards through `by_uid`, the object first.
 /// Bounded, so a reference cycle in bad data cannot loop forever.
 pub fn chain_of<'a>(object: &'a MetaObject, by_uid: &HashMap<&str, &'a MetaObject>) -> Vec<&'a MetaObject> {

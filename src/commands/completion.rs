@@ -54,6 +54,23 @@ pub fn script(shell: CompletionShell) -> String {
         CompletionShell::PowerShell => clap_complete::Shell::PowerShell,
     };
     let mut buf = Vec::new();
+    if shell == clap_complete::Shell::Bash {
+        // clap_complete's bash generator turns every `-` of the binary name into its subcommand
+        // separator, which breaks subcommand completion for `kubectl-owner`: generate for a name
+        // without `-`, then register the functions for the real name.
+        const PLACEHOLDER: &str = "kubectl_owner";
+        clap_complete::generate(shell, &mut Cli::command(), PLACEHOLDER, &mut buf);
+        let text = String::from_utf8_lossy(&buf);
+        return text
+            .lines()
+            .map(|line| match line.trim_start().starts_with("complete -F ") {
+                true => line.strip_suffix(PLACEHOLDER).map_or(line.to_string(), |l| format!("{l}{BIN_NAME}")),
+                false => line.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n";
+    }
     clap_complete::generate(shell, &mut Cli::command(), BIN_NAME, &mut buf);
     String::from_utf8_lossy(&buf).into_owned()
 }
@@ -108,7 +125,9 @@ pub fn complete(args: &[OsString]) -> (Vec<Candidate>, u8) {
         let with_eq = format!("{long}=");
         if let Some(value) = partial.strip_prefix(&with_eq) {
             if flag_takes_value(&cmd, before, flag) {
-                let out = filter(values, value).into_iter().map(|c| Candidate { value: format!("{with_eq}{}", c.value), ..c });
+                let out = filter(values, value)
+                    .into_iter()
+                    .map(|c| Candidate { value: format!("{with_eq}{}", c.value), ..c });
                 return (out.collect(), DIRECTIVE_NO_FILE_COMP);
             }
         } else if before.last() == Some(&long) && flag_takes_value(&cmd, before, flag) {
@@ -312,8 +331,11 @@ mod tests {
     fn teams_and_stages_from_the_config_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.yaml");
-        std::fs::write(&path, "stages: [alpha, beta]\nteams:\n  - name: payments\n    aliases: [pay]\n  - name: search\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "stages: [alpha, beta]\nteams:\n  - name: payments\n    aliases: [pay]\n  - name: search\n",
+        )
+        .unwrap();
         let path = path.to_str().unwrap();
         let (v, _) = values(&["ls", "--config", path, "--team", ""]);
         assert_eq!(v, vec!["payments", "search"]);

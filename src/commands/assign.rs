@@ -1,0 +1,462 @@
+//! `kubectl owner assign` / `unassign`: write (or remove) only the ownership keys asked for, on
+//! the named objects, by JSON merge patch of their metadata — never the pod template.
+//!
+//! Per object: read its metadata (the list of a bulk run counts as the read), decide with
+//! [`write::plan_object`] (kubectl label's `--overwrite` rule), and send a merge patch carrying the
+//! `resourceVersion` that was read. A 409 means another writer got there first: re-read, re-decide
+//! and retry, at most [`MAX_ATTEMPTS`] times, so no concurrent change is ever lost. Per-object
+//! failures (403, 404, 422, refusals) are reported in kubectl's words and the others proceed; the
+//! exit code is 1 if any object was not written.
+//!
+//! stdout carries only the result (table, JSON or names); warnings, notes and errors go to stderr.
+
+use futures::StreamExt;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::inventory::Context;
+use crate::kinds::Kind;
+use crate::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
+use crate::ownership::MetaObject;
+use crate::render;
+use crate::selector;
+use crate::write::{self, KeyChange, Request};
+
+/// Attempts per object when the server answers 409 Conflict.
+pub const MAX_ATTEMPTS: usize = 5;
+/// Objects written at once in a bulk run.
+const WRITE_CONCURRENCY: usize = 4;
+
+/// What the arguments name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Targets {
+    /// `TYPE/NAME...` or `TYPE NAME...`: (type, name) pairs.
+    Named(Vec<(String, String)>),
+    /// `TYPE[,TYPE...]` with `-l` or `--all`.
+    Bulk(Vec<String>),
+}
+
+/// One object to write: its kind, place, and the metadata already read (by a bulk list).
+struct Target {
+    kind: Kind,
+    namespace: Option<String>,
+    name: String,
+    listed: Option<MetaObject>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    Changed,
+    Unchanged,
+    Skipped,
+    Failed,
+}
+
+/// What happened to one object.
+struct Outcome {
+    kind: Kind,
+    namespace: Option<String>,
+    name: String,
+    status: Status,
+    /// Empty when the object could not be read.
+    changes: Vec<KeyChange>,
+    message: Option<String>,
+    warnings: Vec<String>,
+}
+
+pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
+    // Everything that needs no server is checked before connecting.
+    write::check_syntax(&opts.fields).map_err(Error::usage)?;
+    if let Some(sel) = &opts.label_selector {
+        selector::parse_label_selector(sel).map_err(Error::usage)?;
+    }
+    let targets = parse_targets(&opts)?;
+    let ctx = Context::open(global).await?;
+    // Stages and the team registry may come from the cluster's config: checked before any object request.
+    let request = write::build_request(&opts.fields, &ctx.config).map_err(Error::usage)?;
+    for note in &request.notes {
+        eprintln!("Note: {note}");
+    }
+    let work = resolve_targets(&ctx, &opts, &targets).await?;
+    let mut outcomes: Vec<Outcome> = Vec::new();
+    let mut failed = false;
+    if work.is_empty() && matches!(targets, Targets::Bulk(_)) {
+        match ctx.namespace(&opts.scope) {
+            Some(ns) if work_is_namespaced(&ctx, &targets) => eprintln!("No resources found in {ns} namespace."),
+            _ => eprintln!("No resources found"),
+        }
+    }
+    let ctx_ref = &ctx;
+    let request_ref = &request;
+    let mut stream = futures::stream::iter(work)
+        .map(|t| write_one(ctx_ref, t, request_ref, opts.dry_run))
+        .buffered(WRITE_CONCURRENCY);
+    while let Some(outcome) = stream.next().await {
+        report_stderr(&outcome);
+        failed |= matches!(outcome.status, Status::Skipped | Status::Failed);
+        outcomes.push(outcome);
+    }
+    let out = match opts.output {
+        Output::Json => render::json(&report(&opts, &request, &outcomes)),
+        Output::Name => outcomes
+            .iter()
+            .filter(|o| matches!(o.status, Status::Changed | Status::Unchanged))
+            .map(|o| format!("{}\n", render::terminal_safe(&reference(&o.kind, &o.name))))
+            .collect(),
+        _ => table(&opts, &outcomes),
+    };
+    render::emit(&out);
+    Ok(u8::from(failed))
+}
+
+fn work_is_namespaced(ctx: &Context, targets: &Targets) -> bool {
+    match targets {
+        Targets::Bulk(types) => types.iter().any(|t| ctx.catalog.parse_type(t).is_ok_and(|k| k.namespaced)),
+        Targets::Named(_) => true,
+    }
+}
+
+/// kubectl's argument shapes, checked without the server.
+fn parse_targets(opts: &WriteOptions) -> Result<Targets> {
+    let bulk = opts.label_selector.is_some() || opts.all;
+    if opts.label_selector.is_some() && opts.all {
+        return Err(Error::usage("--all and --selector (-l) cannot be used together"));
+    }
+    let args = &opts.targets;
+    let named: Vec<(String, String)> = if args.iter().all(|a| a.contains('/')) {
+        args.iter()
+            .map(|arg| match arg.split_once('/') {
+                Some((k, n)) if !k.is_empty() && !n.is_empty() && !n.contains('/') => {
+                    Ok((k.to_string(), n.to_string()))
+                }
+                _ => Err(Error::usage(format!(
+                    "arguments in resource/name form must have a single resource and name: \"{arg}\""
+                ))),
+            })
+            .collect::<Result<_>>()?
+    } else if args.iter().any(|a| a.contains('/')) {
+        return Err(Error::usage(
+            "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form",
+        ));
+    } else {
+        args[1..].iter().map(|n| (args[0].clone(), n.clone())).collect()
+    };
+    if named.is_empty() {
+        if !bulk {
+            return Err(Error::usage(
+                "resource(s) were provided, but no name, label selector, or --all flag specified",
+            ));
+        }
+        return Ok(Targets::Bulk(args[0].split(',').map(str::to_string).collect()));
+    }
+    if bulk {
+        return Err(Error::usage("names cannot be combined with --selector (-l) or --all"));
+    }
+    if opts.scope == Scope::AllNamespaces {
+        return Err(Error::usage("a resource cannot be retrieved by name across all namespaces"));
+    }
+    Ok(Targets::Named(named))
+}
+
+/// A kind by its TYPE, confirmed by discovery when it is a CRD.
+async fn kind_of(ctx: &Context, name: &str) -> Result<Kind> {
+    let kind = ctx.catalog.parse_type(name).map_err(Error::usage)?.clone();
+    if kind.workload && !matches!(kind.group.as_str(), "" | "apps" | "batch") {
+        return ctx
+            .session
+            .discover(&kind)
+            .await?
+            .ok_or_else(|| Error::usage(format!("the server doesn't have a resource type \"{name}\"")));
+    }
+    Ok(kind)
+}
+
+/// The objects to write. A bulk list that fails ends the command; a named object is read (and
+/// fails) later, on its own.
+async fn resolve_targets(ctx: &Context, opts: &WriteOptions, targets: &Targets) -> Result<Vec<Target>> {
+    let mut out = Vec::new();
+    match targets {
+        Targets::Named(pairs) => {
+            let namespace = ctx.namespace(&opts.scope);
+            for (type_name, name) in pairs {
+                let kind = kind_of(ctx, type_name).await?;
+                let namespace = if kind.namespaced { namespace.clone() } else { None };
+                out.push(Target { kind, namespace, name: name.clone(), listed: None });
+            }
+        }
+        Targets::Bulk(types) => {
+            for type_name in types {
+                let kind = kind_of(ctx, type_name).await?;
+                let namespace = if kind.namespaced { ctx.namespace(&opts.scope) } else { None };
+                let listed =
+                    ctx.session.list_meta(&kind, namespace.as_deref(), opts.label_selector.as_deref(), None).await?;
+                for object in listed {
+                    out.push(Target {
+                        kind: kind.clone(),
+                        namespace: object.namespace.clone(),
+                        name: object.name.clone(),
+                        listed: Some(object),
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// `deployment.apps/api`, as kubectl names objects.
+fn reference(kind: &Kind, name: &str) -> String {
+    format!("{}/{name}", kind.name_prefix())
+}
+
+fn place(kind: &Kind, namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("{} in namespace {ns}", reference(kind, name)),
+        None => reference(kind, name),
+    }
+}
+
+/// Read (unless listed), decide, patch; on 409 read again and decide again.
+async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: DryRun) -> Outcome {
+    let Target { kind, namespace, name, mut listed } = target;
+    let ns = namespace.as_deref();
+    let mut outcome = Outcome {
+        kind: kind.clone(),
+        namespace: namespace.clone(),
+        name: name.clone(),
+        status: Status::Failed,
+        changes: Vec::new(),
+        message: None,
+        warnings: Vec::new(),
+    };
+    for attempt in 1..=MAX_ATTEMPTS {
+        let object = match listed.take() {
+            Some(object) => object,
+            None => match ctx.session.get_meta(&kind, ns, &name).await {
+                Ok(Some(object)) => object,
+                Ok(None) => {
+                    outcome.status = Status::Failed;
+                    outcome.message =
+                        Some(format!("Error from server (NotFound): {} \"{name}\" not found", kind.qualified_plural()));
+                    return outcome;
+                }
+                Err(e) => {
+                    outcome.status = Status::Failed;
+                    outcome.message = Some(e.message);
+                    return outcome;
+                }
+            },
+        };
+        let plan = write::plan_object(&object, request);
+        outcome.changes = plan.changes.clone();
+        if let Some(reason) = plan.refusal() {
+            outcome.status = Status::Skipped;
+            outcome.message = Some(format!("{}: {reason}", place(&kind, ns, &name)));
+            return outcome;
+        }
+        let Some(patch) = plan.patch else {
+            outcome.status = Status::Unchanged;
+            return outcome;
+        };
+        outcome.warnings = warnings(ctx, &kind, &object);
+        if dry_run == DryRun::Client {
+            outcome.status = Status::Changed;
+            return outcome;
+        }
+        crate::diag::log(6, || format!("PATCH {} {name}: {patch}", kind.qualified_plural()));
+        match ctx.session.patch_meta(&kind, ns, &name, &patch, dry_run == DryRun::Server).await {
+            Ok(_) => {
+                outcome.status = Status::Changed;
+                return outcome;
+            }
+            Err(e) if e.status == Some(409) && attempt < MAX_ATTEMPTS => {
+                crate::diag::log(2, || {
+                    format!("{}: {e}; reading it again (attempt {attempt} of {MAX_ATTEMPTS})", place(&kind, ns, &name))
+                });
+            }
+            Err(e) if e.status == Some(409) => {
+                outcome.status = Status::Failed;
+                outcome.message = Some(format!("{e} (gave up after {MAX_ATTEMPTS} attempts)"));
+                return outcome;
+            }
+            Err(e) => {
+                outcome.status = Status::Failed;
+                outcome.message = Some(e.message);
+                return outcome;
+            }
+        }
+    }
+    unreachable!("the last attempt always returns")
+}
+
+/// GitOps managers that may revert the change, and controllers whose ownership wins over the object's.
+fn warnings(ctx: &Context, kind: &Kind, object: &MetaObject) -> Vec<String> {
+    let what = place(kind, object.namespace.as_deref(), &object.name);
+    let mut out: Vec<String> =
+        write::gitops_managers(object).into_iter().map(|m| format!("{what} is managed by {m}")).collect();
+    if let Some(c) = &object.controller
+        && ctx.catalog.is_workload(&c.api_version, &c.kind)
+    {
+        out.push(format!(
+            "{what} is controlled by {}/{}: ownership is read from the top of its controller chain first, so assign the workload instead",
+            c.kind, c.name
+        ));
+    }
+    out
+}
+
+fn report_stderr(outcome: &Outcome) {
+    for w in &outcome.warnings {
+        crate::diag::warn(&render::terminal_safe(w));
+    }
+    if let Some(message) = &outcome.message {
+        eprintln!("{}", crate::error::user_line(&render::terminal_safe(message)));
+    }
+}
+
+fn result_word(outcome: &Outcome, change: &KeyChange, dry_run: DryRun) -> String {
+    match outcome.status {
+        Status::Changed if change.changes() => match dry_run {
+            DryRun::None => "changed".to_string(),
+            DryRun::Client => "changed (dry run)".to_string(),
+            DryRun::Server => "changed (server dry run)".to_string(),
+        },
+        Status::Changed | Status::Unchanged => "(no change)".to_string(),
+        Status::Skipped => "skipped".to_string(),
+        Status::Failed => "failed".to_string(),
+    }
+}
+
+/// One row per object and key: `NAME KEY CHANGE RESULT`, with `NAMESPACE` first when objects
+/// come from more than one namespace (or `-A`).
+fn table(opts: &WriteOptions, outcomes: &[Outcome]) -> String {
+    let rows_of = outcomes.iter().filter(|o| !o.changes.is_empty());
+    let mut namespaces: Vec<Option<&str>> = outcomes.iter().map(|o| o.namespace.as_deref()).collect();
+    namespaces.dedup();
+    let show_namespace = opts.scope == Scope::AllNamespaces || namespaces.len() > 1;
+    let mut rows = Vec::new();
+    for o in rows_of {
+        for c in &o.changes {
+            let mut row = Vec::new();
+            if show_namespace {
+                row.push(render::or_none(o.namespace.as_deref()));
+            }
+            row.extend([reference(&o.kind, &o.name), c.key.clone(), c.describe(), result_word(o, c, opts.dry_run)]);
+            rows.push(row);
+        }
+    }
+    if rows.is_empty() {
+        return String::new();
+    }
+    let headers: &[&str] = if show_namespace {
+        &["NAMESPACE", "NAME", "KEY", "CHANGE", "RESULT"]
+    } else {
+        &["NAME", "KEY", "CHANGE", "RESULT"]
+    };
+    render::table(headers, &rows, false)
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WriteReport<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    dry_run: &'static str,
+    notes: &'a [String],
+    items: Vec<ReportItem<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportItem<'a> {
+    kind: &'a str,
+    api_version: String,
+    namespace: Option<&'a str>,
+    name: &'a str,
+    result: Status,
+    changes: &'a [KeyChange],
+    message: Option<&'a str>,
+    warnings: &'a [String],
+}
+
+fn report<'a>(opts: &WriteOptions, request: &'a Request, outcomes: &'a [Outcome]) -> WriteReport<'a> {
+    WriteReport {
+        api_version: "kubectl-owner/v1",
+        kind: match opts.fields {
+            WriteFields::Assign { .. } => "AssignResult",
+            WriteFields::Unassign { .. } => "UnassignResult",
+        },
+        dry_run: match opts.dry_run {
+            DryRun::None => "none",
+            DryRun::Client => "client",
+            DryRun::Server => "server",
+        },
+        notes: &request.notes,
+        items: outcomes
+            .iter()
+            .map(|o| ReportItem {
+                kind: &o.kind.kind,
+                api_version: o.kind.api_version(),
+                namespace: o.namespace.as_deref(),
+                name: &o.name,
+                result: o.status,
+                changes: &o.changes,
+                message: o.message.as_deref(),
+                warnings: &o.warnings,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(targets: &[&str], selector: Option<&str>, all: bool, scope: Scope) -> WriteOptions {
+        WriteOptions {
+            targets: targets.iter().map(|s| s.to_string()).collect(),
+            scope,
+            label_selector: selector.map(String::from),
+            all,
+            fields: WriteFields::Unassign {
+                team: true,
+                stage: false,
+                sunset: false,
+                contacts: vec![],
+                all_contacts: false,
+            },
+            dry_run: DryRun::None,
+            output: Output::Table,
+        }
+    }
+
+    fn ns() -> Scope {
+        Scope::Namespace(None)
+    }
+
+    #[test]
+    fn target_shapes_like_kubectl() {
+        let pair = |k: &str, n: &str| (k.to_string(), n.to_string());
+        assert_eq!(
+            parse_targets(&opts(&["deploy/api", "ns/search"], None, false, ns())).unwrap(),
+            Targets::Named(vec![pair("deploy", "api"), pair("ns", "search")])
+        );
+        assert_eq!(
+            parse_targets(&opts(&["deploy", "api", "ledger"], None, false, ns())).unwrap(),
+            Targets::Named(vec![pair("deploy", "api"), pair("deploy", "ledger")])
+        );
+        assert_eq!(
+            parse_targets(&opts(&["deploy,sts"], Some("tier=web"), false, Scope::AllNamespaces)).unwrap(),
+            Targets::Bulk(vec!["deploy".into(), "sts".into()])
+        );
+        assert_eq!(parse_targets(&opts(&["deploy"], None, true, ns())).unwrap(), Targets::Bulk(vec!["deploy".into()]));
+        let err = |o: WriteOptions| parse_targets(&o).unwrap_err().message;
+        assert!(err(opts(&["deploy"], None, false, ns())).contains("no name, label selector, or --all"));
+        assert!(err(opts(&["deploy"], Some("a=b"), true, ns())).contains("cannot be used together"));
+        assert!(err(opts(&["deploy/api"], Some("a=b"), false, ns())).contains("cannot be combined"));
+        assert!(err(opts(&["deploy/api"], None, false, Scope::AllNamespaces)).contains("across all namespaces"));
+        assert!(err(opts(&["deploy", "x/y"], None, false, ns())).contains("resource/name form"));
+        assert!(err(opts(&["deploy/"], None, false, ns())).contains("single resource and name"));
+    }
+}
