@@ -359,6 +359,21 @@ impl From<DocOutput> for Output {
     }
 }
 
+impl CliCommand {
+    /// The subcommand's name, for hints (`kubectl owner ls --help`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            CliCommand::Ls(_) => "ls",
+            CliCommand::Who(_) => "who",
+            CliCommand::Teams(_) => "teams",
+            CliCommand::Completion(_) => "completion",
+            CliCommand::Check(_) => "check",
+            CliCommand::Assign(_) => "assign",
+            CliCommand::Unassign(_) => "unassign",
+        }
+    }
+}
+
 impl Cli {
     /// The one conversion from clap types into plain options.
     pub fn into_options(self) -> Result<(GlobalOptions, Command), String> {

@@ -25,9 +25,10 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
 /// Page size for lists (kubectl's `--chunk-size` default).
 pub const PAGE_SIZE: u32 = 500;
-/// Namespace and name of the in-cluster registry ConfigMap.
-pub const REGISTRY_NAMESPACE: &str = "kube-public";
-pub const REGISTRY_NAME: &str = "kubectl-owner";
+/// Namespace, name and key of the in-cluster registry ConfigMap.
+const REGISTRY_NAMESPACE: &str = crate::config::CLUSTER_CONFIGMAP.0;
+const REGISTRY_NAME: &str = crate::config::CLUSTER_CONFIGMAP.1;
+const REGISTRY_KEY: &str = crate::config::CLUSTER_CONFIGMAP.2;
 const USER_AGENT: &str = concat!("kubectl-owner/", env!("CARGO_PKG_VERSION"));
 
 /// A connected cluster.
@@ -295,7 +296,9 @@ impl Session {
         loop {
             let outcome = match self.request_timeout {
                 Some(limit) => tokio::time::timeout(limit, send()).await.map_err(|_| {
-                    Error::cluster(format!("Unable to connect to the server: {what}: request timed out after {limit:?}"))
+                    Error::cluster(format!(
+                        "Unable to connect to the server: {what}: request timed out after {limit:?}"
+                    ))
                 })?,
                 None => send().await,
             };
@@ -407,7 +410,7 @@ impl Session {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), REGISTRY_NAMESPACE);
         match self.request("get configmap", || api.get_opt(REGISTRY_NAME)).await {
             Ok(Some(cm)) => {
-                let text = cm.data.and_then(|mut d| d.remove("config.yaml"));
+                let text = cm.data.and_then(|mut d| d.remove(REGISTRY_KEY));
                 if text.is_none() {
                     diag::log(2, || {
                         format!("configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored")

@@ -28,9 +28,12 @@ impl Context {
     /// merges the in-cluster registry (`kube-public/kubectl-owner`) under the local file.
     pub async fn open(global: &GlobalOptions) -> Result<Context> {
         let local = config::load_local(global.config_path.as_deref()).map_err(|e| Error::config(e.to_string()))?;
+        if local.is_none() {
+            diag::log(2, || format!("no local config file (looked in: {:?})", config::search_path()));
+        }
         let session = cluster::connect(&global.connection).await?;
         let cluster_doc = match session.registry_document().await {
-            Some(text) => match config::parse(&text, "configmap kube-public/kubectl-owner") {
+            Some(text) => match config::parse(&text, config::CLUSTER_ORIGIN) {
                 Ok(doc) => Some(doc),
                 Err(e) => {
                     diag::warn(&format!("ignoring the in-cluster registry: {e}"));
@@ -135,10 +138,17 @@ impl Lister<'_> {
         self.namespaces.get_or_try_init(|| Inventory::namespaces(self.ctx, self.namespace)).await
     }
 
-    async fn list(&self, kind: &Kind, labels: Option<&str>, fields: Option<&str>, top_level_only: bool) -> Result<Listed> {
+    async fn list(
+        &self,
+        kind: &Kind,
+        labels: Option<&str>,
+        fields: Option<&str>,
+        top_level_only: bool,
+    ) -> Result<Listed> {
         let session = &self.ctx.session;
         let catalog = &self.ctx.catalog;
-        let top_level = |o: &MetaObject| !o.controller.as_ref().is_some_and(|c| catalog.is_workload(&c.api_version, &c.kind));
+        let top_level =
+            |o: &MetaObject| !o.controller.as_ref().is_some_and(|c| catalog.is_workload(&c.api_version, &c.kind));
         let retain = &Retain { keep: if top_level_only { &top_level } else { &|_| true }, keys: Some(self.keys) };
         match session.list_meta_retaining(kind, self.namespace, labels, fields, retain).await {
             Ok(objects) => Ok(Listed { objects, unreadable: Vec::new() }),
@@ -149,7 +159,9 @@ impl Lister<'_> {
                     targets.push(session.default_namespace.clone());
                 }
                 targets.sort();
-                diag::log(2, || format!("{e}; listing {} per namespace ({} namespaces)", kind.qualified_plural(), targets.len()));
+                diag::log(2, || {
+                    format!("{e}; listing {} per namespace ({} namespaces)", kind.qualified_plural(), targets.len())
+                });
                 let results: Vec<(String, Result<Vec<MetaObject>>)> = futures::stream::iter(targets)
                     .map(|ns| async move {
                         let listed = session.list_meta_retaining(kind, Some(&ns), labels, fields, retain).await;
@@ -162,9 +174,7 @@ impl Lister<'_> {
                 for (ns, result) in results {
                     match result {
                         Ok(objects) => listed.objects.extend(objects),
-                        Err(e) if e.is_forbidden() => {
-                            listed.unreadable.push(forbidden(Some(ns), kind))
-                        }
+                        Err(e) if e.is_forbidden() => listed.unreadable.push(forbidden(Some(ns), kind)),
                         Err(e) => return Err(e),
                     }
                 }
@@ -223,9 +233,10 @@ impl Inventory {
         match listed {
             Ok(list) => Ok((list.into_iter().map(|n| (n.name.clone(), n)).collect(), None)),
             // Without namespace metadata the namespace level is unknown, not fatal.
-            Err(e) if e.is_forbidden() => {
-                Ok((HashMap::new(), Some(format!("namespace labels unavailable, inheritance from namespaces skipped: {e}"))))
-            }
+            Err(e) if e.is_forbidden() => Ok((
+                HashMap::new(),
+                Some(format!("namespace labels unavailable, inheritance from namespaces skipped: {e}")),
+            )),
             Err(e) => Err(e),
         }
     }

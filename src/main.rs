@@ -12,9 +12,9 @@ mod inventory;
 mod kinds;
 mod options;
 mod ownership;
+mod policy;
 #[cfg(test)]
 mod properties;
-mod policy;
 mod render;
 mod selector;
 mod write;
@@ -29,9 +29,19 @@ fn main() -> ExitCode {
     if args.next().is_some_and(|a| a == commands::completion::COMPLETE_COMMAND) {
         return commands::completion::complete_main(args.collect());
     }
-    let cli = cli::Cli::parse();
     // `check` exits 2 when it could not check, whatever the reason (kubectl's 1 elsewhere).
-    let error_code = if matches!(cli.command, cli::CliCommand::Check(_)) { 2 } else { 1 };
+    let is_check =
+        std::env::args_os().skip(1).find(|a| !a.to_string_lossy().starts_with('-')).is_some_and(|a| a == "check");
+    let error_code = if is_check { 2 } else { 1 };
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version print and succeed; bad flags exit like kubectl's (1; check: 2).
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { error_code } else { 0 });
+        }
+    };
+    let subcommand = cli.command.name();
     let (global, command) = match cli.into_options() {
         Ok(parsed) => parsed,
         Err(message) => {
@@ -45,6 +55,9 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("{}", error::user_line(&err.message));
+            if err.kind == error::ErrorKind::Usage {
+                eprintln!("See 'kubectl owner {subcommand} --help' for usage.");
+            }
             ExitCode::from(error_code)
         }
     }

@@ -19,8 +19,10 @@ fn requirement() -> impl Strategy<Value = String> {
         (label_name(), label_name()).prop_map(|(k, v)| format!("{k}={v}")),
         (label_name(), label_name()).prop_map(|(k, v)| format!("{k}=={v}")),
         (label_name(), label_name()).prop_map(|(k, v)| format!("{k}!={v}")),
-        (label_name(), prop::collection::vec(label_name(), 1..4)).prop_map(|(k, v)| format!("{k} in ({})", v.join(","))),
-        (label_name(), prop::collection::vec(label_name(), 1..4)).prop_map(|(k, v)| format!("{k} notin ({})", v.join(", "))),
+        (label_name(), prop::collection::vec(label_name(), 1..4))
+            .prop_map(|(k, v)| format!("{k} in ({})", v.join(","))),
+        (label_name(), prop::collection::vec(label_name(), 1..4))
+            .prop_map(|(k, v)| format!("{k} notin ({})", v.join(", "))),
         label_name(),
         label_name().prop_map(|k| format!("!{k}")),
     ]

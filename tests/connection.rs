@@ -70,7 +70,10 @@ fn kubeconfig_list_merges_first_wins_and_skips_missing_files() {
 
     let run = env.owner(&["ls", "deploy", "-o", "name", "--context", "b"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "deployment.apps/cart\ndeployment.apps/notifier\ndeployment.apps/web\n", "b.yaml's extra context");
+    assert_eq!(
+        run.stdout, "deployment.apps/cart\ndeployment.apps/notifier\ndeployment.apps/web\n",
+        "b.yaml's extra context"
+    );
     assert!(b.count(Some("GET"), "/apis/apps/v1/namespaces/checkout/deployments") > 0);
 }
 
@@ -259,7 +262,11 @@ fn exec_credential_plugin_from_kubeconfig() {
 #[test]
 fn request_timeout_bounds_each_request() {
     let server = demo_server();
-    server.add_fault(test_apiserver::Fault::new("/deployments", 5, test_apiserver::FaultKind::Latency(std::time::Duration::from_secs(3))));
+    server.add_fault(test_apiserver::Fault::new(
+        "/deployments",
+        5,
+        test_apiserver::FaultKind::Latency(std::time::Duration::from_secs(3)),
+    ));
     let env = Env::new(&server);
     let started = std::time::Instant::now();
     let run = env.owner(&["ls", "deploy", "--request-timeout", "500ms"]);
@@ -275,6 +282,10 @@ fn bad_request_timeout_is_a_usage_error() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "--request-timeout", "soon"]);
     assert_eq!(run.code, 1);
-    assert!(run.first_stderr_line().starts_with("error: invalid argument \"soon\" for \"--request-timeout\""), "{}", run.stderr);
+    assert!(
+        run.first_stderr_line().starts_with("error: invalid argument \"soon\" for \"--request-timeout\""),
+        "{}",
+        run.stderr
+    );
     assert_eq!(server.requests().len(), 0);
 }

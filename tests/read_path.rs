@@ -89,10 +89,16 @@ fn ls_label_and_field_selectors_are_sent_to_the_server() {
     let server = demo_server();
     let env = Env::new(&server);
     let run = env.owner(&["ls", "-A", "-l", "tier=web", "-o", "name"]);
-    assert_eq!(run.stdout, "deployment.apps/web\ndeployment.apps/api\ndeployment.apps/ledger\ndeployment.apps/indexer\n");
+    assert_eq!(
+        run.stdout,
+        "deployment.apps/web\ndeployment.apps/api\ndeployment.apps/ledger\ndeployment.apps/indexer\n"
+    );
     // Every row list carries the selector; the namespace list (read once, for inheritance) does not.
-    let lists: Vec<_> =
-        server.requests().into_iter().filter(|r| r.query.contains("limit=") && r.path != "/api/v1/namespaces").collect();
+    let lists: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.query.contains("limit=") && r.path != "/api/v1/namespaces")
+        .collect();
     assert_eq!(lists.len(), 9, "7 built-in workload kinds, Rollouts, Pods");
     assert!(lists.iter().all(|r| r.query_param("labelSelector").as_deref() == Some("tier=web")), "{lists:?}");
     let run = env.owner(&["ls", "-A", "--field-selector", "metadata.name=api", "-o", "name"]);
@@ -140,7 +146,10 @@ Namespace   search        <none>     <none>       120d
     assert_eq!(run.first_stderr_line(), "Error from server (NotFound): deployments.apps \"nope\" not found");
     assert_eq!(run.code, 1);
     let run = env.owner(&["ls", "deploymnt"]);
-    assert_eq!((run.code, run.first_stderr_line()), (1, "error: the server doesn't have a resource type \"deploymnt\""));
+    assert_eq!(
+        (run.code, run.first_stderr_line()),
+        (1, "error: the server doesn't have a resource type \"deploymnt\"")
+    );
 }
 
 #[test]
@@ -148,7 +157,10 @@ fn ls_sort_by_column() {
     let server = demo_server();
     let env = Env::new(&server);
     let run = env.owner(&["ls", "-A", "--sort-by", "STAGE", "-o", "name", "-l", "tier=web"]);
-    assert_eq!(run.stdout, "deployment.apps/indexer\ndeployment.apps/web\ndeployment.apps/api\ndeployment.apps/ledger\n");
+    assert_eq!(
+        run.stdout,
+        "deployment.apps/indexer\ndeployment.apps/web\ndeployment.apps/api\ndeployment.apps/ledger\n"
+    );
     let run = env.owner(&["ls", "-A", "--sort-by", "owner"]);
     assert_eq!(run.code, 1);
     assert!(run.first_stderr_line().starts_with("error: --sort-by: unknown column \"owner\""), "{}", run.stderr);
@@ -160,7 +172,11 @@ fn ls_pods_makes_only_paginated_metadata_lists() {
     let run = Env::new(&server).owner(&["ls", "pods", "-A"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.lines().count(), 1 + 17, "every pod once:\n{}", run.stdout);
-    assert!(run.stdout.contains("payments      Pod    api-7d9f8c6b5-x2kq9           payments   production     2d"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("payments      Pod    api-7d9f8c6b5-x2kq9           payments   production     2d"),
+        "{}",
+        run.stdout
+    );
     let requests = server.requests();
     for r in &requests {
         let discovery = r.path.starts_with("/apis/argoproj.io");
@@ -204,7 +220,11 @@ fn ls_restarts_a_list_whose_continue_token_expired() {
             "spec": {"containers": [{"name": "c", "image": "busybox"}]}
         }));
     }
-    server.add_fault(test_apiserver::Fault::new("continue=", 1, test_apiserver::FaultKind::Status { code: 410, retry_after: None }));
+    server.add_fault(test_apiserver::Fault::new(
+        "continue=",
+        1,
+        test_apiserver::FaultKind::Status { code: 410, retry_after: None },
+    ));
     let run = Env::new(&server).owner(&["ls", "pods", "-n", "default", "-o", "name"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.lines().count(), 601);
@@ -257,13 +277,24 @@ fn who_accepts_type_slash_name_and_type_name() {
     let b = env.owner(&["who", "deployment", "cart", "-n", "checkout"]);
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, b.stdout);
-    assert!(a.stdout.contains("sunset   2025-06-30             Deployment/cart (kubectl-owner/sunset)"), "{}", a.stdout);
+    assert!(
+        a.stdout.contains("sunset   2025-06-30             Deployment/cart (kubectl-owner/sunset)"),
+        "{}",
+        a.stdout
+    );
     let cron_pod = env.owner(&["who", "reindex-29430000-abcde", "-n", "search"]);
-    assert!(cron_pod.stdout.contains("pod/reindex-29430000-abcde ← job/reindex-29430000 ← cronjob/reindex"), "{}", cron_pod.stdout);
+    assert!(
+        cron_pod.stdout.contains("pod/reindex-29430000-abcde ← job/reindex-29430000 ← cronjob/reindex"),
+        "{}",
+        cron_pod.stdout
+    );
     let rollout_pod = env.owner(&["who", "recommender-6b8d7c9f4-a1s2d", "-n", "data"]);
     assert!(rollout_pod.stdout.contains("← rollout/recommender"), "{}", rollout_pod.stdout);
     let missing = env.owner(&["who", "nope", "-n", "payments"]);
-    assert_eq!((missing.code, missing.first_stderr_line()), (1, "Error from server (NotFound): pods \"nope\" not found"));
+    assert_eq!(
+        (missing.code, missing.first_stderr_line()),
+        (1, "Error from server (NotFound): pods \"nope\" not found")
+    );
 }
 
 fn assert_resolved(field: &Value) {
@@ -310,18 +341,27 @@ fn json_of_ls_who_and_teams_matches_the_schema() {
     items.iter().for_each(assert_item);
     let api = items.iter().find(|i| i["name"] == "api").unwrap();
     assert_eq!(api["team"]["source"], serde_json::json!({"kind": "Deployment", "name": "api", "key": "team"}));
-    assert_eq!(api["stage"]["source"], serde_json::json!({"kind": "Namespace", "name": "payments", "key": "lifecycle"}));
+    assert_eq!(
+        api["stage"]["source"],
+        serde_json::json!({"kind": "Namespace", "name": "payments", "key": "lifecycle"})
+    );
     let exporter = items.iter().find(|i| i["name"] == "node-exporter").unwrap();
     assert_eq!(exporter["team"]["source"], serde_json::json!({"kind": "Rule", "name": "kube-*", "key": "team"}));
     assert_eq!(exporter["exempt"]["value"], "node agent managed by the platform add-on");
     let notifier = items.iter().find(|i| i["name"] == "notifier").unwrap();
-    assert_eq!(notifier["contacts"]["chat"]["source"], serde_json::json!({"kind": "Registry", "name": "checkout", "key": "chat"}));
+    assert_eq!(
+        notifier["contacts"]["chat"]["source"],
+        serde_json::json!({"kind": "Registry", "name": "checkout", "key": "chat"})
+    );
 
-    let who: Value = serde_json::from_str(&env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-o", "json"]).stdout).unwrap();
+    let who: Value =
+        serde_json::from_str(&env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-o", "json"]).stdout)
+            .unwrap();
     assert_eq!(who["kind"], "Ownership");
     assert_eq!(who["apiVersion"], "kubectl-owner/v1");
     assert_item(&who["item"]);
-    let kinds: Vec<&str> = who["item"]["chain"].as_array().unwrap().iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        who["item"]["chain"].as_array().unwrap().iter().map(|l| l["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["Pod", "ReplicaSet", "Deployment"]);
 
     let teams: Value = serde_json::from_str(&env.owner(&["teams", "-A", "-o", "json"]).stdout).unwrap();

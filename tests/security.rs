@@ -61,11 +61,18 @@ fn control_characters_in_values_are_escaped_in_tables() {
     for args in [vec!["ls", "-o", "wide"], vec!["who", "deploy/evil"], vec!["teams"]] {
         let run = env.owner(&args);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'), "{args:?}: raw escape in {:?}", run.stdout);
+        assert!(
+            !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
+            "{args:?}: raw escape in {:?}",
+            run.stdout
+        );
         assert!(run.stdout.contains("red\\u{1b}[31mteam\\nfake-row"), "{args:?}: {}", run.stdout);
     }
     // JSON keeps the real value (escaped by JSON itself).
     let run = env.owner(&["ls", "-o", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(doc["items"].as_array().unwrap().iter().find(|i| i["name"] == "evil").unwrap()["team"]["value"], "red\u{1b}[31mteam\nfake-row");
+    assert_eq!(
+        doc["items"].as_array().unwrap().iter().find(|i| i["name"] == "evil").unwrap()["team"]["value"],
+        "red\u{1b}[31mteam\nfake-row"
+    );
 }

@@ -26,12 +26,12 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
     Ok(0)
 }
 
+/// Per team: workloads, count by stage, namespaces, first contact seen per key.
+type Tally = (usize, BTreeMap<String, usize>, BTreeSet<String>, BTreeMap<String, String>);
+
 /// Groups resolved rows by team; the unowned row (`team: None`) comes last.
 fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
-    let mut by_team: BTreeMap<
-        Option<String>,
-        (usize, BTreeMap<String, usize>, BTreeSet<String>, BTreeMap<String, String>),
-    > = BTreeMap::new();
+    let mut by_team: BTreeMap<Option<String>, Tally> = BTreeMap::new();
     for r in rows {
         let entry = by_team.entry(r.ownership.team.value.clone()).or_default();
         entry.0 += 1;
