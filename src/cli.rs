@@ -77,6 +77,12 @@ pub struct GlobalArgs {
     /// kubectl-owner config file (keys, stages, rules, team registry).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Query these kubeconfig contexts concurrently (ls, teams, check): --contexts a,b,c.
+    #[arg(long, global = true, value_delimiter = ',', value_name = "NAMES", conflicts_with = "context")]
+    pub contexts: Vec<String>,
+    /// Query every kubeconfig context concurrently (ls, teams, check).
+    #[arg(long, global = true, conflicts_with_all = ["context", "contexts"])]
+    pub all_contexts: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -396,7 +402,14 @@ impl Cli {
             impersonate_groups: g.as_group,
             request_timeout,
         };
-        let global = GlobalOptions { connection, config_path: g.config, verbosity: g.verbosity.unwrap_or(0) };
+        let contexts = if g.all_contexts {
+            options::Contexts::All
+        } else if !g.contexts.is_empty() {
+            options::Contexts::Named(g.contexts.into_iter().filter(|c| !c.is_empty()).collect())
+        } else {
+            options::Contexts::Current
+        };
+        let global = GlobalOptions { connection, config_path: g.config, verbosity: g.verbosity.unwrap_or(0), contexts };
         let command = match self.command {
             CliCommand::Ls(a) => Command::Ls(LsOptions {
                 targets: a.targets,

@@ -18,6 +18,9 @@ pub struct ChainLink {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OwnershipItem {
+    /// The kubeconfig context, only when several were queried (`--contexts`, `--all-contexts`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     pub kind: String,
     pub api_version: String,
     pub namespace: Option<String>,
@@ -35,6 +38,7 @@ impl OwnershipItem {
     pub fn new(chain: &[&MetaObject], ownership: &Ownership) -> OwnershipItem {
         let object = chain[0];
         OwnershipItem {
+            context: None,
             kind: object.kind.clone(),
             api_version: object.api_version.clone(),
             namespace: object.namespace.clone(),
@@ -94,6 +98,9 @@ pub struct TeamSummary {
 
 #[derive(Debug, Serialize)]
 pub struct TeamItem {
+    /// The kubeconfig context, only when several were queried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     /// `None` for the unowned row.
     pub team: Option<String>,
     pub workloads: usize,

@@ -10,7 +10,7 @@ use crate::config::{self, Config};
 use crate::diag;
 use crate::error::{Error, Result};
 use crate::kinds::{Catalog, Kind};
-use crate::options::{GlobalOptions, Scope};
+use crate::options::{Contexts, GlobalOptions, Scope};
 use crate::ownership::{self, MetaObject, Ownership};
 
 /// How many lists run at once (kinds, and namespaces in degraded mode).
@@ -74,6 +74,55 @@ impl Context {
     }
 }
 
+/// The contexts to query when several were asked for (`--contexts`, `--all-contexts`); `None`
+/// for the one kubectl would use.
+pub fn context_names(global: &GlobalOptions) -> Result<Option<Vec<String>>> {
+    match &global.contexts {
+        Contexts::Current => Ok(None),
+        Contexts::Named(names) => Ok(Some(names.clone())),
+        Contexts::All => {
+            let kubeconfig = cluster::load_kubeconfig(global.connection.kubeconfig.as_deref())?;
+            let names: Vec<String> =
+                kubeconfig.map(|kc| kc.contexts.into_iter().map(|c| c.name).collect()).unwrap_or_default();
+            if names.is_empty() {
+                return Err(Error::cluster("--all-contexts: the kubeconfig has no contexts"));
+            }
+            Ok(Some(names))
+        }
+    }
+}
+
+/// Runs `load` for each asked-for context concurrently (or once, for the current context).
+/// A failing context is reported on stderr and does not stop the others; the flag says whether
+/// any failed. With a single (current) context its error is returned as is.
+pub async fn per_context<T, F, Fut>(global: &GlobalOptions, load: F) -> Result<(Vec<(Option<String>, T)>, bool)>
+where
+    F: Fn(GlobalOptions) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let Some(names) = context_names(global)? else {
+        return Ok((vec![(None, load(global.clone()).await?)], false));
+    };
+    let results = futures::future::join_all(names.iter().map(|name| {
+        let mut one = global.clone();
+        one.connection.context = Some(name.clone());
+        load(one)
+    }))
+    .await;
+    let mut loaded = Vec::new();
+    let mut failed = false;
+    for (name, result) in names.into_iter().zip(results) {
+        match result {
+            Ok(value) => loaded.push((Some(name), value)),
+            Err(e) => {
+                eprintln!("error: context \"{name}\": {}", e.message);
+                failed = true;
+            }
+        }
+    }
+    Ok((loaded, failed))
+}
+
 /// What to list.
 pub struct ListPlan {
     /// Kinds whose objects may become rows (listed with the selectors).
@@ -112,7 +161,7 @@ impl<'a> Resolution<'a> {
 pub use crate::policy::Unreadable;
 
 fn forbidden(namespace: Option<String>, kind: &Kind) -> Unreadable {
-    Unreadable { namespace, resource: kind.qualified_plural(), reason: "Forbidden".to_string() }
+    Unreadable { context: None, namespace, resource: kind.qualified_plural(), reason: "Forbidden".to_string() }
 }
 
 /// One kind's objects, and where RBAC kept us from seeing them.
@@ -298,4 +347,42 @@ fn describe_unreadable(unreadable: &[Unreadable]) -> String {
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Every object of `kinds` (configured CRDs found by discovery), plus the workload lists their
+/// controller chains need; without TYPEs, the default rows.
+pub async fn typed_plan(
+    ctx: &Context,
+    kinds: &[Kind],
+    scope: &Scope,
+    label_selector: Option<String>,
+    field_selector: Option<String>,
+) -> Result<ListPlan> {
+    if kinds.is_empty() {
+        return default_plan(ctx, scope, label_selector, field_selector).await;
+    }
+    let mut row_kinds: Vec<Kind> = Vec::new();
+    for wanted in kinds {
+        if row_kinds.iter().any(|k| k.kind == wanted.kind && k.group == wanted.group) {
+            continue;
+        }
+        let kind = if wanted.workload && !matches!(wanted.group.as_str(), "" | "apps" | "batch") {
+            ctx.session
+                .discover(wanted)
+                .await?
+                .ok_or_else(|| Error::usage(format!("the server doesn't have a resource type \"{}\"", wanted.plural)))?
+        } else {
+            wanted.clone()
+        };
+        row_kinds.push(kind);
+    }
+    // Objects that may have controllers need the workload lists to join their chains.
+    let needs_chain = row_kinds.iter().any(|k| !k.is_namespace());
+    let mut ancestor_kinds = if needs_chain { ctx.installed_workloads().await? } else { Vec::new() };
+    // Without selectors a row list already holds every object of its kind: don't list it twice.
+    if label_selector.is_none() && field_selector.is_none() {
+        ancestor_kinds.retain(|a| !row_kinds.iter().any(|r| r.group == a.group && r.kind == a.kind));
+    }
+    let namespace = if row_kinds.iter().all(Kind::is_namespace) { None } else { ctx.namespace(scope) };
+    Ok(ListPlan { row_kinds, top_level_only: false, ancestor_kinds, namespace, label_selector, field_selector })
 }

@@ -31,6 +31,20 @@ pub struct GlobalOptions {
     pub config_path: Option<PathBuf>,
     /// `-v=N`: diagnostics on stderr.
     pub verbosity: u8,
+    /// Several clusters at once (`ls`, `teams`, `check`).
+    pub contexts: Contexts,
+}
+
+/// Which kubeconfig contexts a command reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Contexts {
+    /// The one kubectl would use (`--context`, else the current context).
+    #[default]
+    Current,
+    /// `--contexts a,b,c`
+    Named(Vec<String>),
+    /// `--all-contexts`
+    All,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

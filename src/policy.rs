@@ -49,6 +49,9 @@ pub struct Subject<'a> {
 /// A broken rule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
+    /// The kubeconfig context, only when several were checked (`--contexts`, `--all-contexts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     pub namespace: Option<String>,
     pub kind: String,
     pub name: String,
@@ -61,6 +64,9 @@ pub struct Finding {
 /// An exempt object and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exemption {
+    /// The kubeconfig context, only when several were checked (`--contexts`, `--all-contexts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     pub namespace: Option<String>,
     pub kind: String,
     pub name: String,
@@ -78,6 +84,9 @@ pub struct Summary {
     pub warnings: usize,
     pub exempt: usize,
     pub coverage: f64,
+    /// Checked objects with a team: what `coverage` is computed from (kept to merge clusters).
+    #[serde(skip)]
+    pub owned: usize,
 }
 
 impl Summary {
@@ -104,6 +113,9 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
 /// An object that could not be read (RBAC-degraded mode); always empty for now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unreadable {
+    /// The kubeconfig context, only when several were checked (`--contexts`, `--all-contexts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
     pub namespace: Option<String>,
     pub resource: String,
     pub reason: String,
@@ -151,6 +163,7 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
         let team = s.ownership.team.value.clone();
         if let Some(reason) = exemption(s.ownership) {
             exempt.push(Exemption {
+                context: None,
                 namespace: s.namespace.map(str::to_string),
                 kind: s.kind.to_string(),
                 name: s.name.to_string(),
@@ -164,6 +177,7 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
         let broken = rules_broken(s.ownership, config, today);
         compliant += usize::from(broken.is_empty());
         findings.extend(broken.into_iter().map(|(rule, detail)| Finding {
+            context: None,
             namespace: s.namespace.map(str::to_string),
             kind: s.kind.to_string(),
             name: s.name.to_string(),
@@ -180,6 +194,7 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
         warnings: 0,
         exempt: exempt.len(),
         coverage: coverage(owned, checked),
+        owned,
     };
     let mut report = CheckReport {
         api_version: API_VERSION,
@@ -312,7 +327,32 @@ fn recount(report: &mut CheckReport) {
 }
 
 /// Orders findings (and exempt rows) for `--group-by`. Exempt rows always follow the findings.
+/// One report from several clusters' reports, each row tagged with its context.
+pub fn merge(reports: Vec<(Option<String>, CheckReport)>) -> CheckReport {
+    let mut merged = evaluate(&[], &Config::default(), Date::constant(2000, 1, 1));
+    for (context, report) in reports {
+        let s = &report.summary;
+        merged.summary.checked += s.checked;
+        merged.summary.compliant += s.compliant;
+        merged.summary.exempt += s.exempt;
+        merged.summary.owned += s.owned;
+        merged.findings.extend(report.findings.into_iter().map(|f| Finding { context: context.clone(), ..f }));
+        merged.exempt.extend(report.exempt.into_iter().map(|e| Exemption { context: context.clone(), ..e }));
+        merged.unreadable.extend(report.unreadable.into_iter().map(|u| Unreadable { context: context.clone(), ..u }));
+    }
+    merged.summary.coverage = coverage(merged.summary.owned, merged.summary.checked);
+    recount(&mut merged);
+    merged
+}
+
 pub fn order(report: &mut CheckReport, group_by: GroupBy) {
+    order_within_context(report, group_by);
+    // Stable: each cluster's rows stay in --group-by order.
+    report.findings.sort_by(|a, b| a.context.cmp(&b.context));
+    report.exempt.sort_by(|a, b| a.context.cmp(&b.context));
+}
+
+fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
     fn team_key(team: &Option<String>) -> (bool, &str) {
         (team.is_none(), team.as_deref().unwrap_or(""))
     }
@@ -707,7 +747,7 @@ mod tests {
         assert_eq!(report.exempt[0].reason, "node agent");
         assert_eq!(
             report.summary,
-            Summary { checked: 4, compliant: 1, errors: 2, warnings: 1, exempt: 1, coverage: 75.0 }
+            Summary { checked: 4, compliant: 1, errors: 2, warnings: 1, exempt: 1, coverage: 75.0, owned: 3 }
         );
         assert_eq!(report.summary.line(), "4 checked, 1 compliant, 2 errors, 1 warning, 1 exempt, coverage 75.0%");
         assert_eq!(exit_code(&report, FailOn::Error), 1);
@@ -740,6 +780,7 @@ mod tests {
 
     fn finding(ns: &str, name: &str, team: Option<&str>, rule: &str, severity: Severity) -> Finding {
         Finding {
+            context: None,
             namespace: Some(ns.into()),
             kind: "Deployment".into(),
             name: name.into(),

@@ -8,7 +8,7 @@
 //! and no two platforms match the same pair; `bin` and a LICENSE are among the installed files.
 //! Each rule has a negative case on a deliberately broken copy of `krew/owner.yaml`.
 //!
-//! The packaging test runs `scripts/package.sh`. With `KUBECTL_OWNER_PACKAGE_PROFILE=PROFILE` the
+//! The packaging test runs `krew/package.sh`. With `KUBECTL_OWNER_PACKAGE_PROFILE=PROFILE` the
 //! script builds that cargo profile; unset, it builds `release` when `CI` is set (the real thing,
 //! including the 10 MB size limit) and otherwise packages the binary `cargo test` already built,
 //! so that a local `cargo test` does not re-link an LTO build after every change.
@@ -476,12 +476,12 @@ fn host_pair() -> (&'static str, &'static str) {
     (os, arch)
 }
 
-/// Runs scripts/package.sh into a temp dir; `profile` None packages the binary `cargo test` built.
+/// Runs krew/package.sh into a temp dir; `profile` None packages the binary `cargo test` built.
 fn run_package_script(profile: Option<&str>, extra_env: &[(&str, &str)]) -> (std::process::Output, tempfile::TempDir) {
     let dist = tempfile::tempdir().unwrap();
     let uri_base = format!("file://{}", dist.path().display());
     let mut cmd = Command::new("sh");
-    cmd.arg(root().join("scripts/package.sh"))
+    cmd.arg(root().join("krew/package.sh"))
         .args(["--uri-base", &uri_base])
         .env("DIST_DIR", dist.path())
         .env("CARGO", env!("CARGO"))
@@ -494,13 +494,13 @@ fn run_package_script(profile: Option<&str>, extra_env: &[(&str, &str)]) -> (std
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
-    (cmd.output().expect("run scripts/package.sh"), dist)
+    (cmd.output().expect("run krew/package.sh"), dist)
 }
 
 #[test]
 fn package_script_builds_archive_and_host_manifest() {
     if cfg!(windows) {
-        eprintln!("SKIPPED: scripts/package.sh needs a POSIX shell");
+        eprintln!("SKIPPED: krew/package.sh needs a POSIX shell");
         return;
     }
     let profile = std::env::var("KUBECTL_OWNER_PACKAGE_PROFILE")
@@ -574,7 +574,7 @@ fn package_script_rejects_an_oversized_binary() {
         return;
     }
     // The limit is enforced by the script itself, so the release workflow fails on it too.
-    let script = read("scripts/package.sh");
+    let script = read("krew/package.sh");
     assert!(script.contains(&format!("max_bytes=${{MAX_BINARY_BYTES:-{MAX_BINARY_BYTES}}}")));
     let (output, dist) = run_package_script(None, &[("MAX_BINARY_BYTES", "1000")]);
     assert!(!output.status.success(), "a 1000-byte limit must fail");
@@ -624,7 +624,7 @@ fn release_workflow_builds_the_five_targets() {
     assert_eq!(built, shipped);
 
     // It packages with the documented command, uploads, and runs the krew-release-bot.
-    assert!(steps_text.contains("scripts/package.sh --target"), "{steps_text}");
+    assert!(steps_text.contains("krew/package.sh --target"), "{steps_text}");
     assert!(steps_text.contains("rajatjindal/krew-release-bot"), "{steps_text}");
     assert!(steps_text.contains("krew/.krew.yaml"), "{steps_text}");
 }

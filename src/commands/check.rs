@@ -11,7 +11,7 @@ use std::path::Path;
 use jiff::civil::Date;
 
 use crate::error::{Error, Result};
-use crate::inventory::{self, Context, Inventory, ListPlan};
+use crate::inventory::{self, Context, Inventory};
 use crate::kinds::Kind;
 use crate::options::{CheckOptions, GlobalOptions, Output};
 use crate::policy::{self, Baseline, CheckReport, Subject};
@@ -23,16 +23,11 @@ pub const TODAY_ENV: &str = "KUBECTL_OWNER_TODAY";
 
 const COLUMNS: [&str; 7] = ["NAMESPACE", "KIND", "NAME", "TEAM", "RULE", "SEVERITY", "DETAIL"];
 
-pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
-    // Everything that needs no server is validated first.
-    if let Some(sel) = &opts.label_selector {
-        selector::parse_label_selector(sel).map_err(Error::usage)?;
-    }
-    let today = today()?;
-    let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
-    let ctx = Context::open(global).await?;
+/// One context's report (rows not yet filtered by the baseline).
+async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> Result<CheckReport> {
+    let ctx = Context::open(&global).await?;
     let kinds = parse_types(&ctx, &opts.targets)?;
-    let plan = plan(&ctx, &opts, kinds).await?;
+    let plan = inventory::typed_plan(&ctx, &kinds, &opts.scope, opts.label_selector.clone(), None).await?;
     let inventory = Inventory::collect(&ctx, &plan).await?;
     let resolved = inventory.resolve(&ctx.config);
     let subjects: Vec<Subject> = resolved
@@ -44,6 +39,19 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
         .collect();
     let mut report = policy::evaluate(&subjects, &ctx.config, today);
     report.unreadable = inventory.unreadable.clone();
+    Ok(report)
+}
+
+pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
+    // Everything that needs no server is validated first.
+    if let Some(sel) = &opts.label_selector {
+        selector::parse_label_selector(sel).map_err(Error::usage)?;
+    }
+    let today = today()?;
+    let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
+    let (mut reports, context_failed) = inventory::per_context(global, |g| check_one(g, &opts, today)).await?;
+    let multi = reports.iter().any(|(name, _)| name.is_some()) || context_failed;
+    let mut report = if multi { policy::merge(reports) } else { reports.pop().map(|(_, r)| r).expect("one report") };
     if let (Some(baseline), Some(path)) = (&baseline, &opts.baseline) {
         let suppressed = baseline.apply(&mut report);
         eprintln!(
@@ -56,9 +64,12 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
     let out = match opts.output {
         Output::Json => render::json(&report),
         Output::Yaml => render::yaml(&report),
-        _ => table(&report),
+        _ => table(&report, multi),
     };
     render::emit(&out);
+    if context_failed {
+        return Err(Error::cluster("could not check every context (see above)"));
+    }
     if !report.unreadable.is_empty() && !opts.allow_partial {
         // A gate must not pass on what it could not see.
         return Err(Error::cluster(
@@ -100,45 +111,16 @@ fn parse_types(ctx: &Context, args: &[String]) -> Result<Vec<Kind>> {
     Ok(kinds)
 }
 
-/// The default rows, or every object of the given types (with the workload lists to join chains).
-async fn plan(ctx: &Context, opts: &CheckOptions, kinds: Vec<Kind>) -> Result<ListPlan> {
-    if kinds.is_empty() {
-        return inventory::default_plan(ctx, &opts.scope, opts.label_selector.clone(), None).await;
-    }
-    let mut row_kinds = Vec::new();
-    for kind in kinds {
-        if kind.workload && !matches!(kind.group.as_str(), "" | "apps" | "batch") {
-            let found =
-                ctx.session.discover(&kind).await?.ok_or_else(|| {
-                    Error::usage(format!("the server doesn't have a resource type \"{}\"", kind.plural))
-                })?;
-            row_kinds.push(found);
-        } else {
-            row_kinds.push(kind);
-        }
-    }
-    let needs_chain = row_kinds.iter().any(|k| !k.is_namespace());
-    let ancestor_kinds = if needs_chain { ctx.installed_workloads().await? } else { Vec::new() };
-    let namespace = if row_kinds.iter().all(Kind::is_namespace) { None } else { ctx.namespace(&opts.scope) };
-    Ok(ListPlan {
-        row_kinds,
-        top_level_only: false,
-        ancestor_kinds,
-        namespace,
-        label_selector: opts.label_selector.clone(),
-        field_selector: None,
-    })
-}
-
 /// One row per finding, then the exempt rows, a blank line and the summary line. With no rows,
 /// only the summary line.
-fn table(report: &CheckReport) -> String {
+fn table(report: &CheckReport, with_context: bool) -> String {
     let none = |v: Option<&str>| render::or_none(v);
     let mut rows: Vec<Vec<String>> = report
         .findings
         .iter()
         .map(|f| {
             vec![
+                f.context.clone().unwrap_or_default(),
                 none(f.namespace.as_deref()),
                 f.kind.clone(),
                 f.name.clone(),
@@ -151,6 +133,7 @@ fn table(report: &CheckReport) -> String {
         .collect();
     rows.extend(report.exempt.iter().map(|e| {
         vec![
+            e.context.clone().unwrap_or_default(),
             none(e.namespace.as_deref()),
             e.kind.clone(),
             e.name.clone(),
@@ -164,7 +147,11 @@ fn table(report: &CheckReport) -> String {
     if rows.is_empty() {
         return format!("{summary}\n");
     }
-    format!("{}\n{summary}\n", render::table(&COLUMNS, &rows, false))
+    // CONTEXT leads only when several clusters were checked.
+    let skip = usize::from(!with_context);
+    let rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.into_iter().skip(skip).collect()).collect();
+    let headers: Vec<&str> = std::iter::once("CONTEXT").chain(COLUMNS).skip(skip).collect();
+    format!("{}\n{summary}\n", render::table(&headers, &rows, false))
 }
 
 #[cfg(test)]
@@ -199,7 +186,7 @@ mod tests {
         ];
         let report = policy::evaluate(&subjects, &config, "2026-03-01".parse().unwrap());
         assert_eq!(
-            table(&report),
+            table(&report, false),
             "\
 NAMESPACE     KIND         NAME    TEAM      RULE            SEVERITY   DETAIL
 shop          Deployment   api     paymnts   unknown-team    error      team \"paymnts\" is not in the team registry (did you mean \"payments\"?)
@@ -214,6 +201,6 @@ kube-system   DaemonSet    agent   <none>    exempt          -          node age
     #[test]
     fn empty_report_is_only_the_summary() {
         let report = policy::evaluate(&[], &Config::default(), "2026-03-01".parse().unwrap());
-        assert_eq!(table(&report), "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n");
+        assert_eq!(table(&report, false), "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n");
     }
 }

@@ -42,7 +42,7 @@ const DIRECTIVE_NO_FILE_COMP: u8 = 4;
 /// `kubectl owner completion SHELL`: prints the static completion script.
 pub async fn run(opts: CompletionOptions) -> Result<u8> {
     render::emit(&script(opts.shell));
-    Ok(super::SUCCESS)
+    Ok(0)
 }
 
 /// The static completion script for `shell`, completing the `kubectl-owner` binary.

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use crate::document::{OwnershipItem, OwnershipList};
 use crate::error::{Error, Result};
-use crate::inventory::{self, Context, Inventory, ListPlan, Resolution};
+use crate::inventory::{self, Context, Inventory, Resolution};
 use crate::kinds::Kind;
 use crate::options::{GlobalOptions, LsOptions, Output, Scope};
 use crate::render;
@@ -19,6 +19,31 @@ struct Target {
     name: Option<String>,
 }
 
+/// One context's listing.
+struct Loaded {
+    ctx: Context,
+    targets: Vec<Target>,
+    inventory: Inventory,
+}
+
+/// A row, with the context it came from when several were queried.
+struct Row<'a> {
+    context: Option<&'a str>,
+    ctx: &'a Context,
+    resolution: Resolution<'a>,
+}
+
+async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
+    let ctx = Context::open(&global).await?;
+    let targets = parse_targets(&ctx, &opts.targets)?;
+    let kinds: Vec<Kind> = targets.iter().map(|t| t.kind.clone()).collect();
+    let plan =
+        inventory::typed_plan(&ctx, &kinds, &opts.scope, opts.label_selector.clone(), opts.field_selector.clone())
+            .await?;
+    let inventory = Inventory::collect(&ctx, &plan).await?;
+    Ok(Loaded { ctx, targets, inventory })
+}
+
 pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
     // Validate everything that needs no server first, as kubectl does.
     if let Some(sel) = &opts.label_selector {
@@ -28,55 +53,71 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
         selector::validate_field_selector(sel).map_err(Error::usage)?;
     }
     let sort_column = opts.sort_by.as_deref().map(sort_column).transpose()?;
-    let ctx = Context::open(global).await?;
-    let targets = parse_targets(&ctx, &opts.targets)?;
-    let plan = plan(&ctx, &opts, &targets).await?;
-    let inventory = Inventory::collect(&ctx, &plan).await?;
-    let mut failed = false;
-    for target in &targets {
-        if let Some(name) = &target.name
-            && !inventory.rows.iter().any(|o| o.kind == target.kind.kind && &o.name == name)
-        {
-            eprintln!("Error from server (NotFound): {} \"{name}\" not found", target.kind.qualified_plural());
-            failed = true;
+    let (loaded, context_failed) = inventory::per_context(global, |g| load(g, &opts)).await?;
+    let mut failed = context_failed;
+    let multi = loaded.iter().any(|(name, _)| name.is_some()) || context_failed;
+    let mut rows: Vec<Row> = Vec::new();
+    for (context, l) in &loaded {
+        for target in &l.targets {
+            if let Some(name) = &target.name
+                && !l.inventory.rows.iter().any(|o| o.kind == target.kind.kind && &o.name == name)
+            {
+                eprintln!("Error from server (NotFound): {} \"{name}\" not found", target.kind.qualified_plural());
+                failed = true;
+            }
         }
-    }
-    let wanted_team = opts
-        .team
-        .as_deref()
-        .map(|t| ctx.config.canonical_team(t).map(|r| r.name.clone()).unwrap_or_else(|| t.to_string()));
-    let mut rows: Vec<Resolution> = inventory
-        .resolve(&ctx.config)
-        .into_iter()
-        .filter(|r| {
-            targets.iter().all(|t| t.name.is_none())
-                || targets
+        let wanted_team = opts
+            .team
+            .as_deref()
+            .map(|t| l.ctx.config.canonical_team(t).map(|r| r.name.clone()).unwrap_or_else(|| t.to_string()));
+        let named = |r: &Resolution| {
+            l.targets.iter().all(|t| t.name.is_none())
+                || l.targets
                     .iter()
                     .any(|t| t.kind.kind == r.object().kind && t.name.as_deref().is_none_or(|n| n == r.object().name))
-        })
-        .filter(|r| wanted_team.as_deref().is_none_or(|t| r.ownership.team.value() == Some(t)))
-        .filter(|r| opts.stage.as_deref().is_none_or(|s| r.ownership.stage.value() == Some(s)))
-        .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
-        .collect();
+        };
+        rows.extend(
+            l.inventory
+                .resolve(&l.ctx.config)
+                .into_iter()
+                .filter(named)
+                .filter(|r| wanted_team.as_deref().is_none_or(|t| r.ownership.team.value() == Some(t)))
+                .filter(|r| opts.stage.as_deref().is_none_or(|s| r.ownership.stage.value() == Some(s)))
+                .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
+                .map(|resolution| Row { context: context.as_deref(), ctx: &l.ctx, resolution }),
+        );
+    }
     let now = jiff::Timestamp::now();
-    let only_namespaces = !targets.is_empty() && targets.iter().all(|t| t.kind.is_namespace());
+    let only_namespaces = !opts.targets.is_empty()
+        && loaded.first().is_some_and(|(_, l)| l.targets.iter().all(|t| t.kind.is_namespace()));
     let show_namespace = opts.scope == Scope::AllNamespaces && !only_namespaces;
     let wide = opts.output == Output::Wide;
-    let cells = |r: &Resolution| row_cells(r, now, wide);
     match sort_column {
-        Some(column) => rows.sort_by(|a, b| compare(a, b, column, now)),
-        None => rows.sort_by(default_order),
+        Some(column) => rows
+            .sort_by(|a, b| a.context.cmp(&b.context).then_with(|| compare(&a.resolution, &b.resolution, column, now))),
+        None => {
+            rows.sort_by(|a, b| a.context.cmp(&b.context).then_with(|| default_order(&a.resolution, &b.resolution)))
+        }
     }
     let out = match opts.output {
         Output::Json | Output::Yaml => {
-            let doc = OwnershipList::new(rows.iter().map(|r| OwnershipItem::new(&r.chain, &r.ownership)).collect());
+            let items = rows
+                .iter()
+                .map(|r| {
+                    let mut item = OwnershipItem::new(&r.resolution.chain, &r.resolution.ownership);
+                    item.context = r.context.map(str::to_string);
+                    item
+                })
+                .collect();
+            let doc = OwnershipList::new(items);
             if opts.output == Output::Json { render::json(&doc) } else { render::yaml(&doc) }
         }
         Output::Name => rows
             .iter()
             .map(|r| {
-                let o = r.object();
-                let prefix = ctx
+                let o = r.resolution.object();
+                let prefix = r
+                    .ctx
                     .catalog
                     .by_owner(&o.api_version, &o.kind)
                     .map(Kind::name_prefix)
@@ -85,21 +126,35 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
             })
             .collect(),
         Output::Table | Output::Wide => {
-            let mut headers: Vec<&str> = COLUMNS.to_vec();
+            let mut headers: Vec<&str> = vec!["CONTEXT"];
+            headers.extend(COLUMNS);
             if wide {
                 headers.extend(WIDE_COLUMNS);
             }
-            let skip = usize::from(!show_namespace);
-            let table_rows: Vec<Vec<String>> = rows.iter().map(|r| cells(r).into_iter().skip(skip).collect()).collect();
+            // CONTEXT only with several clusters; NAMESPACE only with several namespaces.
+            let shown: Vec<bool> =
+                (0..headers.len()).map(|i| (i != 0 || multi) && (i != 1 || show_namespace)).collect();
+            let table_rows: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    std::iter::once(r.context.unwrap_or_default().to_string())
+                        .chain(row_cells(&r.resolution, now, wide))
+                        .zip(&shown)
+                        .filter_map(|(cell, show)| show.then_some(cell))
+                        .collect()
+                })
+                .collect();
+            let headers: Vec<&str> =
+                headers.into_iter().zip(&shown).filter_map(|(h, show)| show.then_some(h)).collect();
             if table_rows.is_empty() && !opts.no_headers {
-                let place = match inventory_scope(&ctx, &opts.scope) {
-                    Some(ns) => format!("No resources found in {ns} namespace.\n"),
-                    None => "No resources found\n".to_string(),
+                let place = match loaded.first().and_then(|(_, l)| inventory_scope(&l.ctx, &opts.scope)) {
+                    Some(ns) if !multi => format!("No resources found in {ns} namespace.\n"),
+                    _ => "No resources found\n".to_string(),
                 };
                 eprint!("{place}");
                 String::new()
             } else {
-                render::table(&headers[skip..], &table_rows, opts.no_headers)
+                render::table(&headers, &table_rows, opts.no_headers)
             }
         }
     };
@@ -127,42 +182,6 @@ fn parse_targets(ctx: &Context, args: &[String]) -> Result<Vec<Target>> {
             Ok(Target { kind, name })
         })
         .collect()
-}
-
-async fn plan(ctx: &Context, opts: &LsOptions, targets: &[Target]) -> Result<ListPlan> {
-    if targets.is_empty() {
-        return inventory::default_plan(ctx, &opts.scope, opts.label_selector.clone(), opts.field_selector.clone())
-            .await;
-    }
-    let mut row_kinds: Vec<Kind> = Vec::new();
-    for t in targets {
-        if !row_kinds.iter().any(|k| k.kind == t.kind.kind && k.group == t.kind.group) {
-            let kind = if t.kind.workload && !matches!(t.kind.group.as_str(), "" | "apps" | "batch") {
-                ctx.session.discover(&t.kind).await?.ok_or_else(|| {
-                    Error::usage(format!("the server doesn't have a resource type \"{}\"", t.kind.plural))
-                })?
-            } else {
-                t.kind.clone()
-            };
-            row_kinds.push(kind);
-        }
-    }
-    // Objects that may have controllers need the workload lists to join their chains.
-    let needs_chain = row_kinds.iter().any(|k| !k.is_namespace());
-    let mut ancestor_kinds = if needs_chain { ctx.installed_workloads().await? } else { Vec::new() };
-    // Without selectors a row list already holds every object of its kind: don't list it twice.
-    if opts.label_selector.is_none() && opts.field_selector.is_none() {
-        ancestor_kinds.retain(|a| !row_kinds.iter().any(|r| r.group == a.group && r.kind == a.kind));
-    }
-    let namespace = if row_kinds.iter().all(Kind::is_namespace) { None } else { ctx.namespace(&opts.scope) };
-    Ok(ListPlan {
-        row_kinds,
-        top_level_only: false,
-        ancestor_kinds,
-        namespace,
-        label_selector: opts.label_selector.clone(),
-        field_selector: opts.field_selector.clone(),
-    })
 }
 
 fn row_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<String> {

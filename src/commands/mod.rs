@@ -7,13 +7,14 @@ pub mod ls;
 pub mod teams;
 pub mod who;
 
-use crate::error::Result;
-use crate::options::{Command, GlobalOptions};
-
-/// Exit code on success with nothing to report.
-pub const SUCCESS: u8 = 0;
+use crate::error::{Error, Result};
+use crate::options::{Command, Contexts, GlobalOptions};
 
 pub async fn run(global: &GlobalOptions, command: Command) -> Result<u8> {
+    let fans_out = matches!(command, Command::Ls(_) | Command::Teams(_) | Command::Check(_));
+    if global.contexts != Contexts::Current && !fans_out {
+        return Err(Error::usage("--contexts and --all-contexts apply to ls, teams and check only"));
+    }
     match command {
         Command::Ls(opts) => ls::run(global, opts).await,
         Command::Who(opts) => who::run(global, opts).await,

@@ -11,19 +11,38 @@ use crate::render;
 
 const NO_STAGE: &str = "<none>";
 
-pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
-    let ctx = Context::open(global).await?;
+async fn load(global: GlobalOptions, opts: &TeamsOptions) -> Result<(Context, Inventory)> {
+    let ctx = Context::open(&global).await?;
     let plan = inventory::default_plan(&ctx, &opts.scope, None, None).await?;
     let inventory = Inventory::collect(&ctx, &plan).await?;
-    let resolved = inventory.resolve(&ctx.config);
-    let summary = summarise(&ctx, &resolved);
+    Ok((ctx, inventory))
+}
+
+pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
+    let (loaded, failed) = inventory::per_context(global, |g| load(g, &opts)).await?;
+    let multi = loaded.iter().any(|(name, _)| name.is_some()) || failed;
+    // One summary per context, merged: rows keep their context, coverage is over everything.
+    let mut items = Vec::new();
+    let (mut owned, mut total) = (0, 0);
+    for (context, (ctx, inventory)) in &loaded {
+        let resolved = inventory.resolve(&ctx.config);
+        owned += resolved.iter().filter(|r| r.ownership.team.value.is_some()).count();
+        total += resolved.len();
+        items.extend(summarise(ctx, &resolved).items.into_iter().map(|mut item| {
+            item.context = context.clone();
+            item
+        }));
+    }
+    let summary =
+        TeamSummary { api_version: API_VERSION, kind: "TeamSummary", coverage: coverage(owned, total), items };
+    let stages = loaded.first().map(|(_, (ctx, _))| ctx.config.stages.clone()).unwrap_or_default();
     let out = match opts.output {
         Output::Json => render::json(&summary),
         Output::Yaml => render::yaml(&summary),
-        _ => table(&ctx, &summary),
+        _ => table(&stages, &summary, multi),
     };
     render::emit(&out);
-    Ok(0)
+    Ok(u8::from(failed))
 }
 
 /// Per team: workloads, count by stage, namespaces, first contact seen per key.
@@ -58,7 +77,7 @@ fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
                     contacts.insert(key.to_string(), value.to_string());
                 }
             }
-            TeamItem { team, workloads, stages, namespaces: namespaces.into_iter().collect(), contacts }
+            TeamItem { context: None, team, workloads, stages, namespaces: namespaces.into_iter().collect(), contacts }
         })
         .collect();
     // BTreeMap puts None first; the unowned row reads best last.
@@ -71,16 +90,18 @@ fn coverage(owned: usize, total: usize) -> f64 {
     if total == 0 { 100.0 } else { (owned as f64 * 1000.0 / total as f64).round() / 10.0 }
 }
 
-fn table(ctx: &Context, summary: &TeamSummary) -> String {
-    let stages: Vec<String> = ctx.config.stages.clone();
-    let mut headers: Vec<String> = vec!["TEAM".into(), "WORKLOADS".into()];
+fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String {
+    let mut headers: Vec<String> = if with_context { vec!["CONTEXT".into()] } else { Vec::new() };
+    headers.extend(["TEAM".to_string(), "WORKLOADS".into()]);
     headers.extend(stages.iter().map(|s| s.to_uppercase()));
     headers.extend(["NO-STAGE".to_string(), "NAMESPACES".into(), "CHAT".into()]);
     let rows: Vec<Vec<String>> = summary
         .items
         .iter()
         .map(|item| {
-            let mut row = vec![render::or_none(item.team.as_deref()), item.workloads.to_string()];
+            let mut row: Vec<String> =
+                if with_context { vec![item.context.clone().unwrap_or_default()] } else { Vec::new() };
+            row.extend([render::or_none(item.team.as_deref()), item.workloads.to_string()]);
             row.extend(stages.iter().map(|s| item.stages.get(s).copied().unwrap_or(0).to_string()));
             // Missing and unknown stage values both count as "no valid stage".
             let other: usize = item.stages.iter().filter(|(s, _)| !stages.contains(s)).map(|(_, n)| n).sum();

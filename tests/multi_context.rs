@@ -1,0 +1,144 @@
+//! Several clusters at once: `--contexts a,b,c` and `--all-contexts` on `ls`, `teams` and `check`.
+
+mod common;
+
+use common::{Env, TestServer, demo_server};
+use serde_json::json;
+
+/// One kubeconfig with a context per server (`name` → url), plus a dead one.
+fn kubeconfig(contexts: &[(&str, String)]) -> String {
+    let mut clusters = String::new();
+    let mut ctxs = String::new();
+    let mut users = String::new();
+    for (name, url) in contexts {
+        clusters.push_str(&format!("- name: {name}\n  cluster:\n    server: {url}\n"));
+        ctxs.push_str(&format!(
+            "- name: {name}\n  context:\n    cluster: {name}\n    user: {name}\n    namespace: payments\n"
+        ));
+        users.push_str(&format!("- name: {name}\n  user: {{}}\n"));
+    }
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: {}\nclusters:\n{clusters}contexts:\n{ctxs}users:\n{users}",
+        contexts[0].0
+    )
+}
+
+fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
+}
+
+struct Fleet {
+    _servers: Vec<TestServer>,
+    env: Env,
+    dead: String,
+}
+
+/// `prod` and `staging` are demo clusters (staging has one more deployment); `dr` is down.
+fn fleet() -> Fleet {
+    let prod = demo_server();
+    let staging = demo_server();
+    staging.insert(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "canary", "namespace": "payments", "labels": {"app": "canary", "lifecycle": "experimental"}},
+        "spec": {"selector": {"matchLabels": {"app": "canary"}},
+                 "template": {"metadata": {"labels": {"app": "canary"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
+    }));
+    let dead = dead_url();
+    let env =
+        Env::with_kubeconfig(&kubeconfig(&[("prod", prod.url()), ("staging", staging.url()), ("dr", dead.clone())]));
+    Fleet { _servers: vec![prod, staging], env, dead }
+}
+
+#[test]
+fn ls_all_contexts_merges_live_clusters_and_names_the_dead_one() {
+    let f = fleet();
+    let run = f.env.owner(&["ls", "--all-contexts", "-n", "payments"]);
+    assert_eq!(run.code, 1, "a failed cluster makes the exit code 1");
+    assert_eq!(
+        run.stdout,
+        "\
+CONTEXT   KIND          NAME       TEAM       STAGE          AGE
+prod      Deployment    api        payments   production     30d
+prod      Deployment    ledger     payments   production     30d
+prod      StatefulSet   postgres   data       production     30d
+staging   Deployment    api        payments   production     30d
+staging   Deployment    canary     payments   experimental   0s
+staging   Deployment    ledger     payments   production     30d
+staging   StatefulSet   postgres   data       production     30d
+"
+    );
+    let host = f.dead.trim_start_matches("http://");
+    assert!(
+        run.stderr.contains(&format!(
+            "error: context \"dr\": The connection to the server {host} was refused - did you specify the right host or port?"
+        )),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn ls_all_namespaces_across_named_contexts_has_both_columns() {
+    let f = fleet();
+    let run = f.env.owner(&["ls", "-A", "--contexts", "prod,staging", "--unowned"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "\
+CONTEXT   NAMESPACE   KIND         NAME          TEAM     STAGE    AGE
+prod      default     Pod          debug-shell   <none>   <none>   2d
+prod      search      CronJob      reindex       <none>   <none>   30d
+prod      search      Deployment   indexer       <none>   <none>   30d
+staging   default     Pod          debug-shell   <none>   <none>   2d
+staging   search      CronJob      reindex       <none>   <none>   30d
+staging   search      Deployment   indexer       <none>   <none>   30d
+"
+    );
+    let json = f.env.owner(&["ls", "-A", "--contexts", "prod,staging", "-o", "json", "--unowned"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let contexts: Vec<&str> = doc["items"].as_array().unwrap().iter().map(|i| i["context"].as_str().unwrap()).collect();
+    assert_eq!(contexts, ["prod", "prod", "prod", "staging", "staging", "staging"]);
+}
+
+#[test]
+fn teams_across_contexts() {
+    let f = fleet();
+    let run = f.env.owner(&["teams", "--contexts", "prod,staging,dr"]);
+    assert_eq!(run.code, 1);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert!(lines[0].starts_with("CONTEXT   TEAM       WORKLOADS"), "{}", run.stdout);
+    assert!(lines.iter().any(|l| l.starts_with("prod      payments   2 ")), "{}", run.stdout);
+    assert!(lines.iter().any(|l| l.starts_with("staging   payments   3 ")), "{}", run.stdout);
+    assert!(run.stderr.contains("context \"dr\""));
+}
+
+#[test]
+fn check_across_contexts_exits_2_when_one_is_down() {
+    let f = fleet();
+    let env = f.env;
+    let run = env.owner(&["check", "-A", "--contexts", "prod,staging", "-o", "json"]);
+    assert_eq!(run.code, 1, "findings, every cluster checked: {}", run.stderr);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["checked"], 14 + 15, "staging has the extra canary");
+    let indexer: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "indexer" && f["rule"] == "missing-team")
+        .map(|f| f["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(indexer, ["prod", "staging"]);
+    let run = env.owner(&["check", "-A", "--all-contexts"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stdout.starts_with("CONTEXT   NAMESPACE"), "{}", run.stdout);
+    assert!(run.stderr.contains("context \"dr\""), "{}", run.stderr);
+}
+
+#[test]
+fn who_refuses_several_contexts() {
+    let f = fleet();
+    let run = f.env.owner(&["who", "deploy/api", "--all-contexts"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.first_stderr_line(), "error: --contexts and --all-contexts apply to ls, teams and check only");
+}
