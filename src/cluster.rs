@@ -366,6 +366,7 @@ impl Session {
                     Err(e) => return Err(e),
                 };
                 diag::log(6, || format!("{what}: page of {} objects", page.items.len()));
+                diag::page_fetched(page.items.len());
                 out.extend(
                     page.items.into_iter().map(|item| retain.trim(to_meta(kind, item))).filter(|o| (retain.keep)(o)),
                 );

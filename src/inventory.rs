@@ -241,6 +241,7 @@ impl Inventory {
     /// Lists every kind of the plan (bounded concurrency, metadata only, paginated) and the
     /// namespaces once. With `-A`, lists RBAC forbids cluster-wide are retried per namespace.
     pub async fn collect(ctx: &Context, plan: &ListPlan) -> Result<Inventory> {
+        let _progress = diag::Progress::start("listing");
         let ns = plan.namespace.as_deref();
         let cell = tokio::sync::OnceCell::new();
         let keys = crate::ownership::ownership_keys(&ctx.config);
