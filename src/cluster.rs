@@ -46,8 +46,12 @@ pub struct Session {
 /// merged first-wins (missing files skipped), else `~/.kube/config`.
 pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
     let read = |path: &Path| {
-        Kubeconfig::read_from(path)
-            .map_err(|e| Error::cluster(format!("error loading config file \"{}\": {e}", path.display())))
+        Kubeconfig::read_from(path).map_err(|e| {
+            // The YAML parser adds a source snippet on further lines: one line is enough.
+            let detail = e.to_string();
+            let first = detail.lines().next().unwrap_or_default().to_string();
+            Error::cluster(format!("error loading config file \"{}\": {first}", path.display()))
+        })
     };
     if let Some(path) = explicit {
         if !path.exists() {

@@ -404,6 +404,18 @@ fn no_command_requests_secrets() {
         let run = env.owner(&args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
     }
+    // The governance and write paths too (exit codes: findings, and a refused overwrite).
+    for (args, code) in [
+        (vec!["check", "-A"], 1),
+        (vec!["check", "-A", "-o", "json", "--fail-on", "never"], 0),
+        (vec!["assign", "deploy", "-A", "--all", "--stage", "production"], 1),
+        (vec!["assign", "deploy/api", "-n", "payments", "--team", "payments", "--dry-run=server"], 0),
+        (vec!["unassign", "deploy/indexer", "-n", "search", "--team"], 0),
+        (vec!["assign", "ns/search", "--team", "search"], 0),
+    ] {
+        let run = env.owner(&args);
+        assert_eq!(run.code, code, "{args:?}: {}", run.stderr);
+    }
     let requests = server.requests();
     assert!(!requests.is_empty());
     for r in requests {
@@ -446,4 +458,67 @@ fn closed_stdout_pipe_is_success() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
+
+#[test]
+fn absent_workload_crds_are_skipped_quietly() {
+    let server = demo_server();
+    server.hide_group("argoproj.io");
+    let run = Env::new(&server).owner(&["ls", "-A", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    assert!(!run.stdout.contains("rollout"));
+    assert_eq!(run.stdout.lines().count(), 14, "every other workload is still listed");
+    assert!(
+        server.requests().iter().all(|r| r.path != "/apis/argoproj.io/v1alpha1/rollouts"),
+        "no list of an absent kind"
+    );
+}
+
+#[test]
+fn ls_all_namespaces_makes_page_bounded_lists_per_kind_and_no_gets() {
+    let server = common::TestServer::start(common::ServerOptions::default());
+    server.seed_scale(test_apiserver::ScaleParams { namespaces: 40, deployments: 1300, pods: 2700 });
+    let run = Env::new(&server).owner(&["ls", "-A", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let requests = server.requests();
+    let lists_of = |path: &str| requests.iter().filter(|r| r.path == path).count();
+    for (path, resource) in [
+        ("/apis/apps/v1/deployments", "deployments"),
+        ("/apis/apps/v1/replicasets", "replicasets"),
+        ("/api/v1/pods", "pods"),
+        ("/api/v1/namespaces", "namespaces"),
+        ("/apis/batch/v1/jobs", "jobs"),
+        ("/apis/batch/v1/cronjobs", "cronjobs"),
+        ("/apis/apps/v1/statefulsets", "statefulsets"),
+        ("/apis/apps/v1/daemonsets", "daemonsets"),
+    ] {
+        let objects = server.object_count(resource);
+        let pages = objects.div_ceil(500).max(1);
+        assert_eq!(lists_of(path), pages, "{resource}: {objects} objects in ⌈N/500⌉ pages");
+    }
+    let gets: Vec<_> = requests
+        .iter()
+        .filter(|r| r.query_param("limit").is_none())
+        .filter(|r| {
+            r.path != "/api/v1/namespaces/kube-public/configmaps/kubectl-owner"
+                && !r.path.starts_with("/apis/argoproj.io")
+        })
+        .collect();
+    assert!(gets.is_empty(), "no per-object GETs: {gets:?}");
+    // Deployments are rows; their ReplicaSets and pods are not.
+    assert_eq!(run.stdout.lines().filter(|l| l.starts_with("deployment.apps/")).count(), 1300);
+    assert_eq!(run.stdout.lines().filter(|l| l.starts_with("pod/") || l.starts_with("replicaset")).count(), 0);
+}
+
+#[test]
+fn malformed_kubeconfig_is_one_clear_line() {
+    let server = demo_server();
+    let env = Env::with_kubeconfig("apiVersion: v1\nclusters: [this is: not: valid\n");
+    let run = env.owner(&["ls"]);
+    assert_eq!(run.code, 1);
+    assert!(run.first_stderr_line().starts_with("error: error loading config file \""), "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"));
+    drop(server);
 }
