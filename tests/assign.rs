@@ -606,3 +606,60 @@ fn a_transient_server_error_on_the_patch_is_retried() {
     assert_eq!(patches(&server).iter().map(|p| p.status).collect::<Vec<_>>(), vec![503, 200]);
     assert_eq!(labels(&deployment(&server, "payments", "ledger"))["team"], "payments");
 }
+
+#[test]
+fn ctrl_c_leaves_every_object_fully_written_or_untouched_and_says_which() {
+    let server = demo_server();
+    for i in 0..6 {
+        server.insert(json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": format!("batch-{i}"), "namespace": "default", "labels": {"app": "batch"}},
+            "spec": {"selector": {"matchLabels": {"app": "batch"}},
+                     "template": {"metadata": {"labels": {"app": "batch"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
+        }));
+    }
+    // Slow patches: Ctrl-C arrives while the first ones are in flight.
+    server.add_fault(
+        Fault::new("/namespaces/default/deployments/batch-", 6, FaultKind::Latency(std::time::Duration::from_secs(3)))
+            .method("PATCH"),
+    );
+    let env = Env::new(&server);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-owner"))
+        .args(["assign", "deploy", "-l", "app=batch", "--stage", "production"])
+        .env_clear()
+        .env("HOME", env.home())
+        .env("KUBECONFIG", &env.kubeconfig)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) for the bulk list, then a little for the patches to be under way.
+    for _ in 0..100 {
+        if server.count(Some("GET"), "/apis/apps/v1/namespaces/default/deployments?") > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    let written: Vec<bool> = (0..6)
+        .map(|i| {
+            let object = server.object("deployments", Some("default"), &format!("batch-{i}")).unwrap();
+            object["metadata"]["labels"].get("lifecycle").is_some()
+        })
+        .collect();
+    // The in-flight patches (4 at a time) finish; nothing new starts after Ctrl-C.
+    assert_eq!(written, [true, true, true, true, false, false], "{stderr}");
+    let line = stderr.lines().find(|l| l.starts_with("Interrupted:")).expect("says what was done");
+    assert!(line.starts_with("Interrupted: 4 written (deployment.apps/batch-0 in namespace default,"), "{line}");
+    assert!(
+        line.ends_with(
+            "2 untouched (deployment.apps/batch-4 in namespace default, deployment.apps/batch-5 in namespace default)"
+        ),
+        "{line}"
+    );
+}

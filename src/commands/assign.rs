@@ -87,9 +87,22 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
             _ => eprintln!("No resources found"),
         }
     }
+    // Ctrl-C: start no new object; the patches in flight finish (each is one atomic request), so
+    // every object ends either fully written or untouched, and we say which.
+    let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = tokio::spawn({
+        let flag = interrupted.clone();
+        async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+    });
+    let planned: Vec<String> = work.iter().map(|t| place(&t.kind, t.namespace.as_deref(), &t.name)).collect();
     let ctx_ref = &ctx;
     let request_ref = &request;
     let mut stream = futures::stream::iter(work)
+        .take_while(|_| futures::future::ready(!interrupted.load(std::sync::atomic::Ordering::SeqCst)))
         .map(|t| write_one(ctx_ref, t, request_ref, opts.dry_run))
         .buffered(WRITE_CONCURRENCY);
     while let Some(outcome) = stream.next().await {
@@ -97,6 +110,9 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
         failed |= matches!(outcome.status, Status::Skipped | Status::Failed);
         outcomes.push(outcome);
     }
+    watcher.abort();
+    // `buffered` keeps order, so the outcomes are a prefix of the plan.
+    let untouched = &planned[outcomes.len()..];
     let out = match opts.output {
         Output::Json => render::json(&report(&opts, &request, &outcomes)),
         Output::Name => outcomes
@@ -107,7 +123,27 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
         _ => table(&opts, &outcomes),
     };
     render::emit(&out);
+    if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        let done: Vec<String> = outcomes
+            .iter()
+            .filter(|o| o.status == Status::Changed)
+            .map(|o| place(&o.kind, o.namespace.as_deref(), &o.name))
+            .collect();
+        eprintln!(
+            "Interrupted: {} written ({}); {} untouched ({})",
+            done.len(),
+            list_or_none(&done),
+            untouched.len(),
+            list_or_none(untouched)
+        );
+        // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+        return Ok(130);
+    }
     Ok(u8::from(failed))
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() { "none".to_string() } else { items.join(", ") }
 }
 
 fn work_is_namespaced(ctx: &Context, targets: &Targets) -> bool {
