@@ -1010,7 +1010,7 @@ mod tests {
     use super::*;
     use std::sync::Mutex;
 
-    /// The schema example of PRODUCT.md ("Config file"); `examples/config.yaml` holds the same document.
+    /// The schema example of PRODUCT.md ("Config file"); README.md's "Configuration" shows the same document.
     const PRODUCT_EXAMPLE: &str = r##"keys:                     # all optional; defaults shown
   team: team
   stage: lifecycle
@@ -1126,9 +1126,17 @@ teams:
         check_example(cfg(PRODUCT_EXAMPLE));
     }
 
+    /// The YAML block after `<!-- config:example -->` in README.md.
+    fn readme_example() -> &'static str {
+        let readme = include_str!("../README.md");
+        let after = &readme[readme.find("<!-- config:example -->").expect("marker in README")..];
+        let start = after.find("```yaml\n").expect("yaml block") + "```yaml\n".len();
+        &after[start..start + after[start..].find("```").expect("closing fence")]
+    }
+
     #[test]
-    fn examples_config_yaml_parses() {
-        let file = cfg(include_str!("../examples/config.yaml"));
+    fn readme_config_example_parses() {
+        let file = cfg(readme_example());
         assert_eq!(file, cfg(PRODUCT_EXAMPLE));
         check_example(file);
     }
