@@ -38,12 +38,7 @@ fn through_real_kubectl_help_says_kubectl_owner() {
         return;
     }
     let server = demo_server();
-    let env = Env::new(&server);
-    let bin = env.home().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubectl-owner"), bin.join("kubectl-owner")).unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
-    let env = env.env("PATH", &path);
+    let env = Env::new(&server).with_plugin_on_path();
     let help = env.kubectl(&["owner", "--help"]);
     assert_eq!(help.code, 0, "{}", help.stderr);
     assert!(help.stdout.contains("Usage: kubectl owner"), "{}", help.stdout);

@@ -429,11 +429,7 @@ fn through_real_kubectl_the_output_is_the_same() {
         return;
     }
     let server = demo_server();
-    let env = Env::new(&server);
-    let bin = env.home().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubectl-owner"), bin.join("kubectl-owner")).unwrap();
-    let env = env.env("PATH", &format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()));
+    let env = Env::new(&server).with_plugin_on_path();
     let direct = env.owner(&["ls", "-A"]);
     let via_kubectl = env.kubectl(&["owner", "ls", "-A"]);
     assert_eq!(via_kubectl.code, 0, "{}", via_kubectl.stderr);

@@ -45,6 +45,16 @@ impl Env {
         self.dir.path()
     }
 
+    /// Puts the built `kubectl-owner` first on PATH (as an install would), so the real kubectl
+    /// finds it as the `owner` plugin.
+    pub fn with_plugin_on_path(self) -> Env {
+        let bin = self.home().join("bin");
+        std::fs::create_dir_all(&bin).expect("bin dir");
+        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubectl-owner"), bin.join("kubectl-owner")).expect("link");
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        self.env("PATH", &path)
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Env {
         self.extra_env.push((key.to_string(), value.to_string()));
         self
