@@ -94,8 +94,6 @@ pub enum CliCommand {
     Who(WhoArgs),
     /// Summarise ownership per team: workloads by stage, namespaces, contacts, coverage.
     Teams(TeamsArgs),
-    /// Print a shell completion script for kubectl-owner (bash, zsh, fish, powershell).
-    Completion(CompletionArgs),
     /// Check ownership policy: every workload owned, in a valid stage, not past its sunset.
     /// Exit 0 compliant, 1 findings at or above --fail-on, 2 could not check.
     Check(CheckArgs),
@@ -103,6 +101,8 @@ pub enum CliCommand {
     Assign(AssignArgs),
     /// Remove team, stage, sunset date or contacts from workloads or namespaces.
     Unassign(UnassignArgs),
+    /// Print a shell completion script for kubectl-owner (bash, zsh, fish, powershell).
+    Completion(CompletionArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
