@@ -1,7 +1,7 @@
 //! Collecting what a command looks at: the session, the effective config, and metadata lists
 //! joined in memory into rows with their controller chains.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{HashMap, HashSet};
 
 use futures::{StreamExt, TryStreamExt};
 
@@ -269,8 +269,8 @@ impl Inventory {
             diag::warn(&format!("ownership unknown for: {}", describe_unreadable(&unreadable)));
         }
         // Objects controlled by a workload were already dropped page by page (Retain::keep).
-        let rows = rows.into_iter().flat_map(|l| l.objects).collect();
-        let ancestors = ancestors.into_iter().flat_map(|l| l.objects).collect();
+        let rows = concat(rows);
+        let ancestors = concat(ancestors);
         Ok(Inventory { rows, ancestors, namespaces, unreadable })
     }
 
@@ -293,25 +293,41 @@ impl Inventory {
 
     /// Joins rows to their controllers by uid and resolves each row's ownership.
     pub fn resolve<'a>(&'a self, config: &Config) -> Vec<Resolution<'a>> {
+        self.resolve_each(config).collect()
+    }
+
+    /// Like [`Inventory::resolve`], one row at a time: a caller that turns each row into output
+    /// as it goes never holds every row's resolution at once (100,000 pods).
+    pub fn resolve_each<'a>(&'a self, config: &Config) -> impl Iterator<Item = Resolution<'a>> {
         let by_uid: HashMap<&str, &MetaObject> =
             self.ancestors.iter().chain(self.rows.iter()).map(|o| (o.uid.as_str(), o)).collect();
-        let mut seen = BTreeSet::new();
-        self.rows
-            .iter()
-            .filter(|o| seen.insert(o.uid.as_str()))
-            .map(|object| {
-                let chain = ownership::chain_of(object, &by_uid);
-                let ns_name = if object.kind == "Namespace" && object.api_version == "v1" {
-                    Some(object.name.as_str())
-                } else {
-                    object.namespace.as_deref()
-                };
-                let ns_meta = object.namespace.as_deref().and_then(|n| self.namespaces.get(n));
-                let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
-                Resolution { chain, ownership }
-            })
-            .collect()
+        let mut seen = HashSet::with_capacity(self.rows.len());
+        self.rows.iter().filter(move |o| seen.insert(o.uid.as_str())).map(move |object| {
+            let chain = ownership::chain_of(object, &by_uid);
+            let ns_name = if object.kind == "Namespace" && object.api_version == "v1" {
+                Some(object.name.as_str())
+            } else {
+                object.namespace.as_deref()
+            };
+            let ns_meta = object.namespace.as_deref().and_then(|n| self.namespaces.get(n));
+            let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
+            Resolution { chain, ownership }
+        })
     }
+}
+
+/// Every list's objects in one vector, in order, sized exactly (no spare capacity for 100,000
+/// pods) and reusing the first list's allocation.
+fn concat(lists: Vec<Listed>) -> Vec<MetaObject> {
+    let total: usize = lists.iter().map(|l| l.objects.len()).sum();
+    let mut lists = lists.into_iter();
+    let mut out = lists.next().map(|l| l.objects).unwrap_or_default();
+    out.reserve_exact(total - out.len());
+    for l in lists {
+        out.extend(l.objects);
+    }
+    out.shrink_to_fit();
+    out
 }
 
 /// The default rows of `ls`, `teams` and `check`: every installed workload kind and Pods,

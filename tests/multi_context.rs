@@ -23,6 +23,11 @@ fn kubeconfig(contexts: &[(&str, String)]) -> String {
     )
 }
 
+/// A fixed age, so the AGE column does not depend on when the test runs.
+fn five_days_before(server: &TestServer) -> String {
+    (server.start_time() - jiff::SignedDuration::from_hours(5 * 24)).to_string()
+}
+
 fn dead_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port())
@@ -40,7 +45,8 @@ fn fleet() -> Fleet {
     let staging = demo_server();
     staging.insert(json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "canary", "namespace": "payments", "labels": {"app": "canary", "lifecycle": "experimental"}},
+        "metadata": {"name": "canary", "namespace": "payments", "labels": {"app": "canary", "lifecycle": "experimental"},
+                     "creationTimestamp": five_days_before(&staging)},
         "spec": {"selector": {"matchLabels": {"app": "canary"}},
                  "template": {"metadata": {"labels": {"app": "canary"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
     }));
@@ -63,7 +69,7 @@ prod      Deployment    api        payments   production     30d
 prod      Deployment    ledger     payments   production     30d
 prod      StatefulSet   postgres   data       production     30d
 staging   Deployment    api        payments   production     30d
-staging   Deployment    canary     payments   experimental   0s
+staging   Deployment    canary     payments   experimental   5d
 staging   Deployment    ledger     payments   production     30d
 staging   StatefulSet   postgres   data       production     30d
 "

@@ -6,14 +6,16 @@ use common::{Env, ServerOptions, TestServer};
 use serde_json::json;
 use test_apiserver::Grant;
 
-fn deployment(ns: &str, name: &str, team: Option<&str>) -> serde_json::Value {
+/// Created five days before the server started: a fixed AGE (`5d`) whenever the test runs.
+fn deployment(server: &TestServer, ns: &str, name: &str, team: Option<&str>) -> serde_json::Value {
+    let created = (server.start_time() - jiff::SignedDuration::from_hours(5 * 24)).to_string();
     let labels = match team {
         Some(t) => json!({"app": name, "team": t}),
         None => json!({"app": name}),
     };
     json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "metadata": {"name": name, "namespace": ns, "labels": labels, "creationTimestamp": created},
         "spec": {"selector": {"matchLabels": {"app": name}},
                  "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}
     })
@@ -25,9 +27,9 @@ fn partial_server() -> TestServer {
     for ns in ["a", "b"] {
         server.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": {"team": format!("team-{ns}")}}}));
     }
-    server.insert(deployment("a", "web", None));
-    server.insert(deployment("a", "worker", Some("other")));
-    server.insert(deployment("b", "secret-project", Some("b-team")));
+    server.insert(deployment(&server, "a", "web", None));
+    server.insert(deployment(&server, "a", "worker", Some("other")));
+    server.insert(deployment(&server, "b", "secret-project", Some("b-team")));
     server.add_token("alice-token", "alice");
     server.grant(Grant::new("alice", &["get", "list"], &["namespaces"]));
     server.grant(Grant::new("alice", &["get", "list"], &["*"]).in_namespaces(&["a"]));
@@ -44,8 +46,8 @@ fn ls_all_namespaces_shows_what_it_can_and_names_the_rest() {
         run.stdout,
         "\
 NAMESPACE   KIND         NAME     TEAM     STAGE    AGE
-a           Deployment   web      team-a   <none>   0s
-a           Deployment   worker   other    <none>   0s
+a           Deployment   web      team-a   <none>   5d
+a           Deployment   worker   other    <none>   5d
 "
     );
     let warning = run.stderr.lines().find(|l| l.contains("ownership unknown for:")).expect("a warning names b");
@@ -72,7 +74,7 @@ fn teams_shows_what_it_can_see() {
 fn without_namespace_list_rights_the_context_namespace_is_tried() {
     let server = TestServer::start(ServerOptions::default());
     server.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}));
-    server.insert(deployment("a", "web", Some("web-team")));
+    server.insert(deployment(&server, "a", "web", Some("web-team")));
     server.add_token("t", "bob");
     server.grant(Grant::new("bob", &["get", "list"], &["deployments", "pods"]).in_namespaces(&["a"]));
     let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("a"), Some("t")));

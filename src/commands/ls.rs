@@ -1,12 +1,11 @@
 //! `kubectl owner ls`: a table of workloads with their effective team and stage.
 
-use std::cmp::Ordering;
-
 use crate::document::{OwnershipItem, OwnershipList};
 use crate::error::{Error, Result};
 use crate::inventory::{self, Context, Inventory, Resolution};
 use crate::kinds::Kind;
 use crate::options::{GlobalOptions, LsOptions, Output, Scope};
+use crate::ownership::MetaObject;
 use crate::render;
 use crate::selector;
 
@@ -56,8 +55,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
     let (loaded, context_failed) = inventory::per_context(global, |g| load(g, &opts)).await?;
     let mut failed = context_failed;
     let multi = loaded.iter().any(|(name, _)| name.is_some()) || context_failed;
-    let mut rows: Vec<Row> = Vec::new();
-    for (context, l) in &loaded {
+    for (_, l) in &loaded {
         for target in &l.targets {
             if let Some(name) = &target.name
                 && !l.inventory.rows.iter().any(|o| o.kind == target.kind.kind && &o.name == name)
@@ -66,65 +64,59 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                 failed = true;
             }
         }
+    }
+    // Every context's rows, filtered; each is resolved only when consumed, so a table of 100,000
+    // pods never holds 100,000 resolutions at once.
+    let opts = &opts;
+    let rows = loaded.iter().flat_map(|(context, l)| {
         let wanted_team = opts
             .team
             .as_deref()
             .map(|t| l.ctx.config.canonical_team(t).map(|r| r.name.clone()).unwrap_or_else(|| t.to_string()));
-        let named = |r: &Resolution| {
-            l.targets.iter().all(|t| t.name.is_none())
-                || l.targets
-                    .iter()
-                    .any(|t| t.kind.kind == r.object().kind && t.name.as_deref().is_none_or(|n| n == r.object().name))
-        };
-        rows.extend(
-            l.inventory
-                .resolve(&l.ctx.config)
-                .into_iter()
-                .filter(named)
-                .filter(|r| wanted_team.as_deref().is_none_or(|t| r.ownership.team.value() == Some(t)))
-                .filter(|r| opts.stage.as_deref().is_none_or(|s| r.ownership.stage.value() == Some(s)))
-                .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
-                .map(|resolution| Row { context: context.as_deref(), ctx: &l.ctx, resolution }),
-        );
-    }
+        l.inventory
+            .resolve_each(&l.ctx.config)
+            .filter(|r| named(&l.targets, r))
+            .filter(move |r| wanted_team.as_deref().is_none_or(|t| r.ownership.team.value() == Some(t)))
+            .filter(|r| opts.stage.as_deref().is_none_or(|s| r.ownership.stage.value() == Some(s)))
+            .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
+            .map(|resolution| Row { context: context.as_deref(), ctx: &l.ctx, resolution })
+    });
     let now = jiff::Timestamp::now();
     let only_namespaces = !opts.targets.is_empty()
         && loaded.first().is_some_and(|(_, l)| l.targets.iter().all(|t| t.kind.is_namespace()));
     let show_namespace = opts.scope == Scope::AllNamespaces && !only_namespaces;
     let wide = opts.output == Output::Wide;
-    match sort_column {
-        Some(column) => rows
-            .sort_by(|a, b| a.context.cmp(&b.context).then_with(|| compare(&a.resolution, &b.resolution, column, now))),
-        None => {
-            rows.sort_by(|a, b| a.context.cmp(&b.context).then_with(|| default_order(&a.resolution, &b.resolution)))
-        }
-    }
     let out = match opts.output {
-        Output::Json | Output::Yaml => {
-            let items = rows
-                .iter()
-                .map(|r| {
-                    let mut item = OwnershipItem::new(&r.resolution.chain, &r.resolution.ownership);
-                    item.context = r.context.map(str::to_string);
-                    item
+        Output::Json | Output::Yaml | Output::Name => {
+            let rows: Vec<Row> = rows.collect();
+            let mut keys = SortKeys::new(sort_column, now);
+            rows.iter().for_each(|r| keys.push(r));
+            let mut rows: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
+            let rows = keys.order().into_iter().map(|i| rows[i].take().expect("each row once"));
+            if opts.output == Output::Name {
+                rows.map(|r| {
+                    let o = r.resolution.object();
+                    let prefix = r
+                        .ctx
+                        .catalog
+                        .by_owner(&o.api_version, &o.kind)
+                        .map(Kind::name_prefix)
+                        .unwrap_or_else(|| o.kind.to_lowercase());
+                    format!("{prefix}/{}\n", render::terminal_safe(&o.name))
                 })
-                .collect();
-            let doc = OwnershipList::new(items);
-            if opts.output == Output::Json { render::json(&doc) } else { render::yaml(&doc) }
+                .collect()
+            } else {
+                let items = rows
+                    .map(|r| {
+                        let mut item = OwnershipItem::new(&r.resolution.chain, &r.resolution.ownership);
+                        item.context = r.context.map(str::to_string);
+                        item
+                    })
+                    .collect();
+                let doc = OwnershipList::new(items);
+                if opts.output == Output::Json { render::json(&doc) } else { render::yaml(&doc) }
+            }
         }
-        Output::Name => rows
-            .iter()
-            .map(|r| {
-                let o = r.resolution.object();
-                let prefix = r
-                    .ctx
-                    .catalog
-                    .by_owner(&o.api_version, &o.kind)
-                    .map(Kind::name_prefix)
-                    .unwrap_or_else(|| o.kind.to_lowercase());
-                format!("{prefix}/{}\n", render::terminal_safe(&o.name))
-            })
-            .collect(),
         Output::Table | Output::Wide => {
             let mut headers: Vec<&str> = vec!["CONTEXT"];
             headers.extend(COLUMNS);
@@ -134,28 +126,31 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
             // CONTEXT only with several clusters; NAMESPACE only with several namespaces.
             let shown: Vec<bool> =
                 (0..headers.len()).map(|i| (i != 0 || multi) && (i != 1 || show_namespace)).collect();
-            let table_rows: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    std::iter::once(r.context.unwrap_or_default().to_string())
-                        .chain(row_cells(&r.resolution, now, wide))
-                        .zip(&shown)
-                        .filter_map(|(cell, show)| show.then_some(cell))
-                        .collect()
-                })
-                .collect();
             let headers: Vec<&str> =
                 headers.into_iter().zip(&shown).filter_map(|(h, show)| show.then_some(h)).collect();
-            if table_rows.is_empty() && !opts.no_headers {
+            // Each row goes into the table as text at once; only its sort key is kept beside it.
+            let mut table = render::TableBuilder::new(&headers);
+            table.reserve(loaded.iter().map(|(_, l)| l.inventory.rows.len()).sum());
+            let mut keys = SortKeys::new(sort_column, now);
+            for r in rows {
+                keys.push(&r);
+                let cells = std::iter::once(r.context.unwrap_or_default().to_string())
+                    .chain(row_cells(&r.resolution, now, wide))
+                    .zip(&shown)
+                    .filter_map(|(cell, show)| show.then_some(cell));
+                table.push_row(cells);
+            }
+            table.set_order(keys.order());
+            if table.is_empty() && !opts.no_headers {
                 let place = match loaded.first().and_then(|(_, l)| inventory_scope(&l.ctx, &opts.scope)) {
                     Some(ns) if !multi => format!("No resources found in {ns} namespace.\n"),
                     _ => "No resources found\n".to_string(),
                 };
                 eprint!("{place}");
-                String::new()
             } else {
-                render::table(&headers, &table_rows, opts.no_headers)
+                render::emit_table(&table, opts.no_headers);
             }
+            String::new()
         }
     };
     render::emit(&out);
@@ -208,9 +203,60 @@ fn row_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<String> {
     cells
 }
 
-fn default_order(a: &Resolution, b: &Resolution) -> Ordering {
-    let (a, b) = (a.object(), b.object());
-    (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name))
+/// Whether a row is one of the `TYPE/NAME` targets (every row when no name was given).
+fn named(targets: &[Target], r: &Resolution) -> bool {
+    targets.iter().all(|t| t.name.is_none())
+        || targets
+            .iter()
+            .any(|t| t.kind.kind == r.object().kind && t.name.as_deref().is_none_or(|n| n == r.object().name))
+}
+
+/// Where each row goes: by context, then the `--sort-by` column, then namespace, kind and name.
+/// A few bytes per row, so ordering 100,000 rows costs little beside their text.
+struct SortKeys<'a> {
+    column: Option<usize>,
+    now: jiff::Timestamp,
+    rows: Vec<(Option<&'a str>, &'a MetaObject)>,
+    /// The `--sort-by` value of each row, computed once (not per comparison); empty without it.
+    primary: Vec<Primary>,
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Primary {
+    /// AGE sorts by creation time (oldest first), as kubectl's --sort-by=.metadata.creationTimestamp.
+    Created(Option<jiff::Timestamp>),
+    Cell(String),
+}
+
+impl<'a> SortKeys<'a> {
+    fn new(column: Option<usize>, now: jiff::Timestamp) -> Self {
+        SortKeys { column, now, rows: Vec::new(), primary: Vec::new() }
+    }
+
+    fn push(&mut self, r: &Row<'a>) {
+        let object = r.resolution.object();
+        match self.column {
+            None => {}
+            Some(c) if COLUMNS.get(c) == Some(&"AGE") => self.primary.push(Primary::Created(object.created)),
+            Some(c) => {
+                let cell = row_cells(&r.resolution, self.now, c >= COLUMNS.len()).swap_remove(c);
+                self.primary.push(Primary::Cell(cell));
+            }
+        }
+        self.rows.push((r.context, object));
+    }
+
+    /// Row indices (in push order) in output order.
+    fn order(self) -> Vec<usize> {
+        let mut order: Vec<u32> = (0..self.rows.len()).map(|i| u32::try_from(i).expect("rows")).collect();
+        order.sort_by(|&i, &j| {
+            let ((ci, a), (cj, b)) = (self.rows[i as usize], self.rows[j as usize]);
+            ci.cmp(&cj)
+                .then_with(|| self.primary.get(i as usize).cmp(&self.primary.get(j as usize)))
+                .then_with(|| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)))
+        });
+        order.into_iter().map(|i| i as usize).collect()
+    }
 }
 
 fn sort_column(name: &str) -> Result<usize> {
@@ -221,14 +267,4 @@ fn sort_column(name: &str) -> Result<usize> {
             [&COLUMNS[..], &WIDE_COLUMNS[..]].concat().join(", ")
         ))
     })
-}
-
-fn compare(a: &Resolution, b: &Resolution, column: usize, now: jiff::Timestamp) -> Ordering {
-    // AGE sorts by creation time (oldest first), as kubectl's --sort-by=.metadata.creationTimestamp.
-    let primary = if COLUMNS.get(column) == Some(&"AGE") {
-        a.object().created.cmp(&b.object().created)
-    } else {
-        row_cells(a, now, true).get(column).cmp(&row_cells(b, now, true).get(column))
-    };
-    primary.then_with(|| default_order(a, b))
 }
