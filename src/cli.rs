@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::options::{self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions};
+use crate::options::{
+    self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -78,7 +80,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Query these kubeconfig contexts concurrently (ls, teams, check): --contexts a,b,c.
-    #[arg(long, global = true, value_delimiter = ',', value_name = "NAMES", conflicts_with = "context")]
+    #[arg(
+        long,
+        global = true,
+        value_delimiter = ',',
+        value_name = "NAMES",
+        conflicts_with = "context"
+    )]
     pub contexts: Vec<String>,
     /// Query every kubeconfig context concurrently (ls, teams, check).
     #[arg(long, global = true, conflicts_with_all = ["context", "contexts"])]
@@ -340,7 +348,11 @@ fn write_options(
 }
 
 fn scope(all_namespaces: bool, namespace: &Option<String>) -> Scope {
-    if all_namespaces { Scope::AllNamespaces } else { Scope::Namespace(namespace.clone()) }
+    if all_namespaces {
+        Scope::AllNamespaces
+    } else {
+        Scope::Namespace(namespace.clone())
+    }
 }
 
 impl From<ListOutput> for Output {
@@ -384,7 +396,11 @@ impl Cli {
     /// The one conversion from clap types into plain options.
     pub fn into_options(self) -> Result<(GlobalOptions, Command), String> {
         let g = self.global;
-        let request_timeout = g.request_timeout.as_deref().map(options::parse_duration).transpose()?;
+        let request_timeout = g
+            .request_timeout
+            .as_deref()
+            .map(options::parse_duration)
+            .transpose()?;
         let connection = options::ConnectionOptions {
             kubeconfig: g.kubeconfig,
             context: g.context,
@@ -409,7 +425,12 @@ impl Cli {
         } else {
             options::Contexts::Current
         };
-        let global = GlobalOptions { connection, config_path: g.config, verbosity: g.verbosity.unwrap_or(0), contexts };
+        let global = GlobalOptions {
+            connection,
+            config_path: g.config,
+            verbosity: g.verbosity.unwrap_or(0),
+            contexts,
+        };
         let command = match self.command {
             CliCommand::Ls(a) => Command::Ls(LsOptions {
                 targets: a.targets,
@@ -423,10 +444,14 @@ impl Cli {
                 no_headers: a.no_headers,
                 sort_by: a.sort_by,
             }),
-            CliCommand::Who(a) => Command::Who(WhoOptions { target: a.target, output: a.output.into() }),
-            CliCommand::Teams(a) => {
-                Command::Teams(TeamsOptions { scope: scope(a.all_namespaces, &g.namespace), output: a.output.into() })
-            }
+            CliCommand::Who(a) => Command::Who(WhoOptions {
+                target: a.target,
+                output: a.output.into(),
+            }),
+            CliCommand::Teams(a) => Command::Teams(TeamsOptions {
+                scope: scope(a.all_namespaces, &g.namespace),
+                output: a.output.into(),
+            }),
             CliCommand::Completion(a) => Command::Completion(options::CompletionOptions {
                 shell: match a.shell {
                     CompletionShellArg::Bash => options::CompletionShell::Bash,
@@ -518,7 +543,16 @@ mod tests {
         assert_eq!(global.connection.impersonate_groups, vec!["g1", "g2"]);
         assert_eq!(global.verbosity, 6);
         assert!(global.connection.insecure_skip_tls_verify);
-        assert_eq!(global.connection.request_timeout, Some(std::time::Duration::from_secs(2)));
-        assert!(matches!(command, Command::Ls(LsOptions { scope: Scope::AllNamespaces, .. })));
+        assert_eq!(
+            global.connection.request_timeout,
+            Some(std::time::Duration::from_secs(2))
+        );
+        assert!(matches!(
+            command,
+            Command::Ls(LsOptions {
+                scope: Scope::AllNamespaces,
+                ..
+            })
+        ));
     }
 }

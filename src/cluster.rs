@@ -7,7 +7,9 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, DynamicObject, ListParams, PartialObjectMeta, Patch, PatchParams};
-use kube::config::{Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext};
+use kube::config::{
+    Context, KubeConfigOptions, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext,
+};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 
@@ -50,27 +52,41 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
             // The YAML parser adds a source snippet on further lines: one line is enough.
             let detail = e.to_string();
             let first = detail.lines().next().unwrap_or_default().to_string();
-            Error::cluster(format!("error loading config file \"{}\": {first}", path.display()))
+            Error::cluster(format!(
+                "error loading config file \"{}\": {first}",
+                path.display()
+            ))
         })
     };
     if let Some(path) = explicit {
         if !path.exists() {
-            return Err(Error::cluster(format!("stat {}: no such file or directory", path.display())));
+            return Err(Error::cluster(format!(
+                "stat {}: no such file or directory",
+                path.display()
+            )));
         }
         return read(path).map(Some);
     }
     let candidates: Vec<PathBuf> = match std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        Some(list) => std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()).collect(),
-        None => dirs::home_dir().map(|h| h.join(".kube").join("config")).into_iter().collect(),
+        Some(list) => std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect(),
+        None => dirs::home_dir()
+            .map(|h| h.join(".kube").join("config"))
+            .into_iter()
+            .collect(),
     };
     let mut merged: Option<Kubeconfig> = None;
     for path in candidates.iter().filter(|p| p.is_file()) {
         let next = read(path)?;
         merged = Some(match merged {
             None => next,
-            Some(first) => first
-                .merge(next)
-                .map_err(|e| Error::cluster(format!("error loading config file \"{}\": {e}", path.display())))?,
+            Some(first) => first.merge(next).map_err(|e| {
+                Error::cluster(format!(
+                    "error loading config file \"{}\": {e}",
+                    path.display()
+                ))
+            })?,
         });
     }
     Ok(merged)
@@ -79,19 +95,33 @@ pub fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>> {
 /// Applies the command-line overrides to the selected context's cluster and user, as kubectl does,
 /// and returns the names kube should select.
 fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<KubeConfigOptions> {
-    let context_name = opts.context.clone().or_else(|| kc.current_context.clone()).filter(|c| !c.is_empty());
+    let context_name = opts
+        .context
+        .clone()
+        .or_else(|| kc.current_context.clone())
+        .filter(|c| !c.is_empty());
     let context = match &context_name {
         Some(name) => Some(
             kc.contexts
                 .iter()
                 .find(|c| &c.name == name)
                 .and_then(|c| c.context.clone())
-                .ok_or_else(|| Error::cluster(format!("context was not found for specified context: {name}")))?,
+                .ok_or_else(|| {
+                    Error::cluster(format!(
+                        "context was not found for specified context: {name}"
+                    ))
+                })?,
         ),
         None => None,
     };
-    let cluster_name = opts.cluster.clone().or_else(|| context.as_ref().map(|c| c.cluster.clone()));
-    let user_name = opts.user.clone().or_else(|| context.as_ref().and_then(|c| c.user.clone()));
+    let cluster_name = opts
+        .cluster
+        .clone()
+        .or_else(|| context.as_ref().map(|c| c.cluster.clone()));
+    let user_name = opts
+        .user
+        .clone()
+        .or_else(|| context.as_ref().and_then(|c| c.user.clone()));
     if context.is_none() && opts.server.is_none() {
         return Err(no_configuration());
     }
@@ -112,7 +142,9 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
     }
     if !kc.clusters.iter().any(|c| c.name == cluster_name) {
         if opts.server.is_none() {
-            return Err(Error::cluster(format!("cluster \"{cluster_name}\" does not exist")));
+            return Err(Error::cluster(format!(
+                "cluster \"{cluster_name}\" does not exist"
+            )));
         }
         kc.clusters.push(NamedCluster {
             name: cluster_name.clone(),
@@ -122,7 +154,9 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
     }
     if !kc.auth_infos.iter().any(|u| u.name == user_name) {
         if opts.user.is_some() {
-            return Err(Error::cluster(format!("auth info \"{user_name}\" does not exist")));
+            return Err(Error::cluster(format!(
+                "auth info \"{user_name}\" does not exist"
+            )));
         }
         kc.auth_infos.push(NamedAuthInfo {
             name: user_name.clone(),
@@ -130,7 +164,11 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
             ..Default::default()
         });
     }
-    let cluster = kc.clusters.iter_mut().find(|c| c.name == cluster_name).expect("ensured above");
+    let cluster = kc
+        .clusters
+        .iter_mut()
+        .find(|c| c.name == cluster_name)
+        .expect("ensured above");
     let cluster = cluster.cluster.get_or_insert_with(Default::default);
     if let Some(server) = &opts.server {
         cluster.server = Some(server.clone());
@@ -147,7 +185,11 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
     if let Some(name) = &opts.tls_server_name {
         cluster.tls_server_name = Some(name.clone());
     }
-    let user = kc.auth_infos.iter_mut().find(|u| u.name == user_name).expect("ensured above");
+    let user = kc
+        .auth_infos
+        .iter_mut()
+        .find(|u| u.name == user_name)
+        .expect("ensured above");
     let user = user.auth_info.get_or_insert_with(Default::default);
     if let Some(token) = &opts.token {
         user.token = Some(token.clone().into());
@@ -165,15 +207,24 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
         user.client_key = Some(absolute(key));
         user.client_key_data = None;
     }
-    Ok(KubeConfigOptions { context: Some(context_name), cluster: Some(cluster_name), user: Some(user_name) })
+    Ok(KubeConfigOptions {
+        context: Some(context_name),
+        cluster: Some(cluster_name),
+        user: Some(user_name),
+    })
 }
 
 fn absolute(path: &Path) -> String {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string()
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
 }
 
 fn no_configuration() -> Error {
-    Error::cluster("no configuration has been provided, try setting KUBERNETES_MASTER environment variable")
+    Error::cluster(
+        "no configuration has been provided, try setting KUBERNETES_MASTER environment variable",
+    )
 }
 
 /// Builds a client exactly from what kubectl would use. No request is sent yet.
@@ -212,18 +263,37 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         config.write_timeout = Some(timeout);
     }
     if config.accept_invalid_certs {
-        diag::warn("skipping TLS verification of the server's certificate (insecure-skip-tls-verify)");
+        diag::warn(
+            "skipping TLS verification of the server's certificate (insecure-skip-tls-verify)",
+        );
     }
-    config.headers.push((HeaderName::from_static("user-agent"), HeaderValue::from_static(USER_AGENT)));
-    let server =
-        config.cluster_url.authority().map(|a| a.to_string()).unwrap_or_else(|| config.cluster_url.to_string());
-    diag::log(4, || format!("connecting to {} as namespace {}", config.cluster_url, config.default_namespace));
+    config.headers.push((
+        HeaderName::from_static("user-agent"),
+        HeaderValue::from_static(USER_AGENT),
+    ));
+    let server = config
+        .cluster_url
+        .authority()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|| config.cluster_url.to_string());
+    diag::log(4, || {
+        format!(
+            "connecting to {} as namespace {}",
+            config.cluster_url, config.default_namespace
+        )
+    });
     let default_namespace = config.default_namespace.clone();
     // kube's own retry layer allows 15 retries over up to 1000 s: too patient for a CLI, so
     // Session::request retries instead, bounded.
     config.default_retry = false;
-    let client = Client::try_from(config).map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?;
-    Ok(Session { client, default_namespace, server, request_timeout })
+    let client = Client::try_from(config)
+        .map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?;
+    Ok(Session {
+        client,
+        default_namespace,
+        server,
+        request_timeout,
+    })
 }
 
 /// What a listing keeps of each page.
@@ -237,7 +307,10 @@ pub struct Retain<'a> {
 }
 
 impl Retain<'_> {
-    pub const ALL: Retain<'static> = Retain { keep: &|_| true, keys: None };
+    pub const ALL: Retain<'static> = Retain {
+        keep: &|_| true,
+        keys: None,
+    };
 
     fn trim(&self, mut object: MetaObject) -> MetaObject {
         if let Some(keys) = self.keys {
@@ -245,7 +318,10 @@ impl Retain<'_> {
             // is 50 MB over 100,000 pods whose labels are all irrelevant.
             let keep = |map: &mut std::collections::BTreeMap<String, String>| {
                 if map.keys().any(|k| !keys.contains(k)) {
-                    *map = std::mem::take(map).into_iter().filter(|(k, _)| keys.contains(k)).collect();
+                    *map = std::mem::take(map)
+                        .into_iter()
+                        .filter(|(k, _)| keys.contains(k))
+                        .collect();
                 }
             };
             keep(&mut object.labels);
@@ -273,7 +349,12 @@ fn to_meta(kind: &Kind, item: PartialObjectMeta<DynamicObject>) -> MetaObject {
         .unwrap_or_default()
         .into_iter()
         .find(|o| o.controller == Some(true))
-        .map(|o| OwnerRef { api_version: o.api_version, kind: o.kind, name: o.name, uid: o.uid });
+        .map(|o| OwnerRef {
+            api_version: o.api_version,
+            kind: o.kind,
+            name: o.name,
+            uid: o.uid,
+        });
     MetaObject {
         kind: kind.kind.clone(),
         api_version: kind.api_version(),
@@ -349,7 +430,12 @@ impl LeanMeta {
             .unwrap_or_default()
             .into_iter()
             .find(|o| o.controller == Some(true))
-            .map(|o| OwnerRef { api_version: o.api_version, kind: o.kind, name: o.name, uid: o.uid });
+            .map(|o| OwnerRef {
+                api_version: o.api_version,
+                kind: o.kind,
+                name: o.name,
+                uid: o.uid,
+            });
         MetaObject {
             kind: kind.kind.clone(),
             api_version: kind.api_version(),
@@ -397,7 +483,9 @@ impl Session {
                 Err(e) => match retry_delay(&e, attempt) {
                     Some(delay) if attempt < RETRIES => {
                         attempt += 1;
-                        diag::log(2, || format!("{what}: {e}; retry {attempt} of {RETRIES} in {delay:?}"));
+                        diag::log(2, || {
+                            format!("{what}: {e}; retry {attempt} of {RETRIES} in {delay:?}")
+                        });
                         tokio::time::sleep(delay).await;
                     }
                     _ => return Err(self.describe(e, what)),
@@ -414,7 +502,8 @@ impl Session {
         labels: Option<&str>,
         fields: Option<&str>,
     ) -> Result<Vec<MetaObject>> {
-        self.list_meta_retaining(kind, namespace, labels, fields, &Retain::ALL).await
+        self.list_meta_retaining(kind, namespace, labels, fields, &Retain::ALL)
+            .await
     }
 
     /// Like [`Session::list_meta`], keeping only what `retain` asks for, page by page — so a
@@ -430,7 +519,9 @@ impl Session {
         const MAX_RESTARTS: usize = 3;
         let ar = api_resource(kind);
         let url = match namespace {
-            Some(ns) if kind.namespaced => <DynamicObject as kube::Resource>::url_path(&ar, Some(ns)),
+            Some(ns) if kind.namespaced => {
+                <DynamicObject as kube::Resource>::url_path(&ar, Some(ns))
+            }
             _ => <DynamicObject as kube::Resource>::url_path(&ar, None),
         };
         let lists = kube::core::Request::new(url);
@@ -454,20 +545,28 @@ impl Session {
                 // kube's `PartialObjectMeta` buffers every item (`#[serde(flatten)]`) and fills a
                 // full `ObjectMeta` first — a third of the CPU and scattered garbage at 100,000 pods.
                 let send = || async {
-                    let request = lists.list_metadata(&params).map_err(kube::Error::BuildRequest)?;
+                    let request = lists
+                        .list_metadata(&params)
+                        .map_err(kube::Error::BuildRequest)?;
                     self.client.request::<MetaPage>(request).await
                 };
                 let page = match self.request(&what, send).await {
                     Ok(page) => page,
-                    Err(e) if token.is_some() && e.status == Some(410) && restarts < MAX_RESTARTS => {
+                    Err(e)
+                        if token.is_some() && e.status == Some(410) && restarts < MAX_RESTARTS =>
+                    {
                         // A 410 on a continue token: the snapshot is gone; list again from the start.
                         restarts += 1;
-                        diag::log(2, || format!("continue token for {what} expired; restarting the list"));
+                        diag::log(2, || {
+                            format!("continue token for {what} expired; restarting the list")
+                        });
                         continue 'restart;
                     }
                     Err(e) => return Err(e),
                 };
-                diag::log(6, || format!("{what}: page of {} objects", page.items.len()));
+                diag::log(6, || {
+                    format!("{what}: page of {} objects", page.items.len())
+                });
                 diag::page_fetched(page.items.len());
                 out.extend(
                     page.items
@@ -484,10 +583,18 @@ impl Session {
     }
 
     /// Gets one object's metadata; `Ok(None)` when it does not exist.
-    pub async fn get_meta(&self, kind: &Kind, namespace: Option<&str>, name: &str) -> Result<Option<MetaObject>> {
+    pub async fn get_meta(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<MetaObject>> {
         let api = self.api(kind, namespace);
         let what = format!("get {} {name}", kind.qualified_plural());
-        Ok(self.request(&what, || api.get_metadata_opt(name)).await?.map(|item| to_meta(kind, item)))
+        Ok(self
+            .request(&what, || api.get_metadata_opt(name))
+            .await?
+            .map(|item| to_meta(kind, item)))
     }
 
     /// Sends a JSON merge patch (`application/merge-patch+json`) as field manager `kubectl-owner`,
@@ -504,32 +611,48 @@ impl Session {
         dry_run: bool,
     ) -> Result<MetaObject> {
         let api = self.api(kind, namespace);
-        let params =
-            PatchParams { dry_run, field_manager: Some("kubectl-owner".to_string()), ..PatchParams::default() };
+        let params = PatchParams {
+            dry_run,
+            field_manager: Some("kubectl-owner".to_string()),
+            ..PatchParams::default()
+        };
         let patch = Patch::Merge(patch);
         let what = format!("patch {} {name}", kind.qualified_plural());
-        Ok(to_meta(kind, self.request(&what, || api.patch_metadata(name, &params, &patch)).await?))
+        Ok(to_meta(
+            kind,
+            self.request(&what, || api.patch_metadata(name, &params, &patch))
+                .await?,
+        ))
     }
 
     /// The `config.yaml` of the in-cluster registry ConfigMap; absent or forbidden → `None`.
     pub async fn registry_document(&self) -> Option<String> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), REGISTRY_NAMESPACE);
-        match self.request("get configmap", || api.get_opt(REGISTRY_NAME)).await {
+        match self
+            .request("get configmap", || api.get_opt(REGISTRY_NAME))
+            .await
+        {
             Ok(Some(cm)) => {
                 let text = cm.data.and_then(|mut d| d.remove(REGISTRY_KEY));
                 if text.is_none() {
                     diag::log(2, || {
-                        format!("configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored")
+                        format!(
+                            "configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored"
+                        )
                     });
                 }
                 text
             }
             Ok(None) => {
-                diag::log(2, || format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}"));
+                diag::log(2, || {
+                    format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}")
+                });
                 None
             }
             Err(e) => {
-                diag::log(2, || format!("registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}"));
+                diag::log(2, || {
+                    format!("registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}")
+                });
                 None
             }
         }
@@ -568,12 +691,22 @@ fn retry_delay(err: &kube::Error, attempt: u32) -> Option<Duration> {
     let backoff = RETRY_BASE_DELAY * 2u32.pow(attempt);
     match err {
         kube::Error::Api(status) if matches!(status.code, 429 | 500 | 503 | 504) => {
-            let asked = status.details.as_ref().map(|d| d.retry_after_seconds).filter(|s| *s > 0);
-            Some(asked.map(|s| Duration::from_secs(s.into()).min(MAX_RETRY_AFTER)).unwrap_or(backoff))
+            let asked = status
+                .details
+                .as_ref()
+                .map(|d| d.retry_after_seconds)
+                .filter(|s| *s > 0);
+            Some(
+                asked
+                    .map(|s| Duration::from_secs(s.into()).min(MAX_RETRY_AFTER))
+                    .unwrap_or(backoff),
+            )
         }
         kube::Error::HyperError(_) | kube::Error::Service(_) => {
             let text = error_chain(err).join(": ");
-            let permanent = text.contains("Connection refused") || text.contains("certificate") || text.contains("tls");
+            let permanent = text.contains("Connection refused")
+                || text.contains("certificate")
+                || text.contains("tls");
             (!permanent).then_some(backoff)
         }
         _ => None,
@@ -594,10 +727,16 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
 pub fn describe_error(err: kube::Error, server: &str, what: Option<&str>) -> Error {
     if let kube::Error::Api(status) = &err {
         if status.code == 401 {
-            return Error::cluster("You must be logged in to the server (Unauthorized)").with_status(401);
+            return Error::cluster("You must be logged in to the server (Unauthorized)")
+                .with_status(401);
         }
-        let reason = if status.reason.is_empty() { "Unknown".to_string() } else { status.reason.clone() };
-        return Error::cluster(format!("Error from server ({reason}): {}", status.message)).with_status(status.code);
+        let reason = if status.reason.is_empty() {
+            "Unknown".to_string()
+        } else {
+            status.reason.clone()
+        };
+        return Error::cluster(format!("Error from server ({reason}): {}", status.message))
+            .with_status(status.code);
     }
     if let kube::Error::SerdeError(e) = &err {
         let what = what.unwrap_or("request");
@@ -621,9 +760,17 @@ pub fn describe_error(err: kube::Error, server: &str, what: Option<&str>) -> Err
             "The connection to the server {server} was refused - did you specify the right host or port?"
         ));
     }
-    if text.contains("certificate") || text.contains("InvalidCertificate") || text.contains("UnknownIssuer") {
+    if text.contains("certificate")
+        || text.contains("InvalidCertificate")
+        || text.contains("UnknownIssuer")
+    {
         let detail = chain.last().cloned().unwrap_or_default();
-        return Error::cluster(format!("Unable to connect to the server: tls: failed to verify certificate: {detail}"));
+        return Error::cluster(format!(
+            "Unable to connect to the server: tls: failed to verify certificate: {detail}"
+        ));
     }
-    Error::cluster(format!("Unable to connect to the server: {}", chain.last().cloned().unwrap_or(text)))
+    Error::cluster(format!(
+        "Unable to connect to the server: {}",
+        chain.last().cloned().unwrap_or(text)
+    ))
 }

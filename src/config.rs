@@ -98,19 +98,20 @@ impl Default for Config {
 impl Config {
     /// The team whose name or alias is exactly `name` (names take precedence over aliases).
     pub fn canonical_team(&self, name: &str) -> Option<&Team> {
-        self.teams
-            .iter()
-            .find(|t| t.name == name)
-            .or_else(|| self.teams.iter().find(|t| t.aliases.iter().any(|a| a == name)))
+        self.teams.iter().find(|t| t.name == name).or_else(|| {
+            self.teams
+                .iter()
+                .find(|t| t.aliases.iter().any(|a| a == name))
+        })
     }
 
     /// The registry entry nearest to `name` (by name or alias, tolerant of case and small typos),
     /// with the name or alias that matched. `None` when nothing is close enough.
     pub fn nearest_team(&self, name: &str) -> Option<(&Team, &str)> {
-        let candidates = self
-            .teams
-            .iter()
-            .flat_map(|t| std::iter::once((t, t.name.as_str())).chain(t.aliases.iter().map(move |a| (t, a.as_str()))));
+        let candidates = self.teams.iter().flat_map(|t| {
+            std::iter::once((t, t.name.as_str()))
+                .chain(t.aliases.iter().map(move |a| (t, a.as_str())))
+        });
         nearest_by(name, candidates)
     }
 
@@ -166,10 +167,15 @@ impl Default for Keys {
             stage: "lifecycle".into(),
             sunset: "kubectl-owner/sunset".into(),
             exempt: "kubectl-owner/exempt".into(),
-            team_fallbacks: ["owner", "tags.datadoghq.com/team", "opslevel.com/owner", "backstage.io/kubernetes-owner"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
+            team_fallbacks: [
+                "owner",
+                "tags.datadoghq.com/team",
+                "opslevel.com/owner",
+                "backstage.io/kubernetes-owner",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
             stage_fallbacks: vec!["opslevel.com/lifecycle".into()],
             exempt_fallbacks: vec!["a8r.io/ignore".into()],
         }
@@ -179,12 +185,16 @@ impl Default for Keys {
 impl Keys {
     /// The team key followed by its fallbacks, in lookup order.
     pub fn team_keys(&self) -> Vec<&str> {
-        std::iter::once(self.team.as_str()).chain(self.team_fallbacks.iter().map(String::as_str)).collect()
+        std::iter::once(self.team.as_str())
+            .chain(self.team_fallbacks.iter().map(String::as_str))
+            .collect()
     }
 
     /// The stage key followed by its fallbacks, in lookup order.
     pub fn stage_keys(&self) -> Vec<&str> {
-        std::iter::once(self.stage.as_str()).chain(self.stage_fallbacks.iter().map(String::as_str)).collect()
+        std::iter::once(self.stage.as_str())
+            .chain(self.stage_fallbacks.iter().map(String::as_str))
+            .collect()
     }
 
     /// The sunset key (it has no fallbacks).
@@ -194,7 +204,9 @@ impl Keys {
 
     /// The exempt key followed by its fallbacks, in lookup order.
     pub fn exempt_keys(&self) -> Vec<&str> {
-        std::iter::once(self.exempt.as_str()).chain(self.exempt_fallbacks.iter().map(String::as_str)).collect()
+        std::iter::once(self.exempt.as_str())
+            .chain(self.exempt_fallbacks.iter().map(String::as_str))
+            .collect()
     }
 }
 
@@ -216,8 +228,11 @@ impl FromStr for WorkloadKind {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad =
-            || format!("invalid workload kind \"{s}\": expected group/version/Kind, e.g. argoproj.io/v1alpha1/Rollout");
+        let bad = || {
+            format!(
+                "invalid workload kind \"{s}\": expected group/version/Kind, e.g. argoproj.io/v1alpha1/Rollout"
+            )
+        };
         let parts: Vec<&str> = s.split('/').collect();
         let [group, version, kind] = parts.as_slice() else {
             return Err(bad());
@@ -225,13 +240,19 @@ impl FromStr for WorkloadKind {
         let group_ok = is_dns_subdomain(group);
         let version_ok = version.len() <= 63
             && version.starts_with(|c: char| c.is_ascii_lowercase())
-            && version.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let kind_ok =
-            kind.starts_with(|c: char| c.is_ascii_uppercase()) && kind.chars().all(|c| c.is_ascii_alphanumeric());
+            && version
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let kind_ok = kind.starts_with(|c: char| c.is_ascii_uppercase())
+            && kind.chars().all(|c| c.is_ascii_alphanumeric());
         if !(group_ok && version_ok && kind_ok) {
             return Err(bad());
         }
-        Ok(WorkloadKind { group: group.to_string(), version: version.to_string(), kind: kind.to_string() })
+        Ok(WorkloadKind {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: kind.to_string(),
+        })
     }
 }
 
@@ -264,29 +285,73 @@ impl<'de> Deserialize<'de> for WorkloadKind {
 pub struct Rule {
     #[serde(deserialize_with = "de_globs")]
     pub namespaces: Vec<String>,
-    #[serde(default, deserialize_with = "de_opt_rule_team", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_rule_team",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub team: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_stage", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_stage",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stage: Option<String>,
     /// Sunset date, `YYYY-MM-DD`.
-    #[serde(default, deserialize_with = "de_opt_date", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_date",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sunset: Option<String>,
     /// Exemption reason.
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exempt: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub chat: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub runbook: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub incidents: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub repository: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub documentation: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub support: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub owner: Option<String>,
 }
 
@@ -393,7 +458,10 @@ pub struct CheckSettings {
 
 impl Default for CheckSettings {
     fn default() -> Self {
-        CheckSettings { sunset_warning_days: 30, severity: BTreeMap::new() }
+        CheckSettings {
+            sunset_warning_days: 30,
+            severity: BTreeMap::new(),
+        }
     }
 }
 
@@ -410,15 +478,35 @@ impl CheckSettings {
 pub struct Team {
     #[serde(deserialize_with = "de_team_name")]
     pub name: String,
-    #[serde(default, deserialize_with = "de_aliases", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "de_aliases",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub aliases: Vec<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub chat: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub oncall: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub email: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_text", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_text",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub runbook: Option<String>,
 }
 
@@ -426,15 +514,27 @@ impl Team {
     /// A team with `name` and nothing else.
     #[cfg(test)]
     pub fn new(name: impl Into<String>) -> Team {
-        Team { name: name.into(), aliases: Vec::new(), chat: None, oncall: None, email: None, runbook: None }
+        Team {
+            name: name.into(),
+            aliases: Vec::new(),
+            chat: None,
+            oncall: None,
+            email: None,
+            runbook: None,
+        }
     }
 
     /// The team's contacts that are set, as (key, value) in the order chat, oncall, email, runbook.
     pub fn contacts(&self) -> Vec<(&'static str, &str)> {
-        [("chat", &self.chat), ("oncall", &self.oncall), ("email", &self.email), ("runbook", &self.runbook)]
-            .into_iter()
-            .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
-            .collect()
+        [
+            ("chat", &self.chat),
+            ("oncall", &self.oncall),
+            ("email", &self.email),
+            ("runbook", &self.runbook),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
     }
 }
 
@@ -448,7 +548,11 @@ impl Team {
 pub struct ConfigFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keys: Option<KeysFile>,
-    #[serde(default, deserialize_with = "de_opt_stages", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_stages",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stages: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workloads: Option<Vec<WorkloadKind>>,
@@ -464,17 +568,41 @@ pub struct ConfigFile {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct KeysFile {
-    #[serde(default, deserialize_with = "de_opt_key", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_key",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub team: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_key", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_key",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stage: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_key", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_key",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sunset: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_key", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_key",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub exempt: Option<String>,
-    #[serde(default, deserialize_with = "de_opt_keys", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_keys",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub team_fallbacks: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "de_opt_keys", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_keys",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stage_fallbacks: Option<Vec<String>>,
 }
 
@@ -484,7 +612,11 @@ pub struct KeysFile {
 pub struct CheckFile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sunset_warning_days: Option<u32>,
-    #[serde(default, deserialize_with = "de_opt_severity", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de_opt_severity",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub severity: Option<BTreeMap<String, Severity>>,
 }
 
@@ -542,8 +674,14 @@ pub fn merge(local: Option<ConfigFile>, cluster: Option<ConfigFile>) -> Config {
         stage: lk.stage.or(ck.stage).unwrap_or(dk.stage),
         sunset: lk.sunset.or(ck.sunset).unwrap_or(dk.sunset),
         exempt: lk.exempt.or(ck.exempt).unwrap_or(dk.exempt),
-        team_fallbacks: lk.team_fallbacks.or(ck.team_fallbacks).unwrap_or(dk.team_fallbacks),
-        stage_fallbacks: lk.stage_fallbacks.or(ck.stage_fallbacks).unwrap_or(dk.stage_fallbacks),
+        team_fallbacks: lk
+            .team_fallbacks
+            .or(ck.team_fallbacks)
+            .unwrap_or(dk.team_fallbacks),
+        stage_fallbacks: lk
+            .stage_fallbacks
+            .or(ck.stage_fallbacks)
+            .unwrap_or(dk.stage_fallbacks),
         exempt_fallbacks: dk.exempt_fallbacks,
     };
 
@@ -564,12 +702,21 @@ pub fn merge(local: Option<ConfigFile>, cluster: Option<ConfigFile>) -> Config {
 
     let mut teams = local.teams.unwrap_or_default();
     let local_names: HashSet<String> = teams.iter().map(|t| t.name.clone()).collect();
-    teams.extend(cluster.teams.unwrap_or_default().into_iter().filter(|t| !local_names.contains(&t.name)));
+    teams.extend(
+        cluster
+            .teams
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| !local_names.contains(&t.name)),
+    );
 
     Config {
         keys,
         stages: local.stages.or(cluster.stages).unwrap_or(defaults.stages),
-        workloads: local.workloads.or(cluster.workloads).unwrap_or(defaults.workloads),
+        workloads: local
+            .workloads
+            .or(cluster.workloads)
+            .unwrap_or(defaults.workloads),
         rules,
         check,
         teams,
@@ -611,12 +758,20 @@ pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
             std::io::ErrorKind::NotFound => "file not found".to_string(),
             _ => format!("cannot read file: {e}"),
         };
-        ConfigError { origin: origin.clone(), line: None, column: None, message }
+        ConfigError {
+            origin: origin.clone(),
+            line: None,
+            column: None,
+            message,
+        }
     })?;
     parse(&text, &origin)
 }
 
-fn candidates(env: impl Fn(&str) -> Option<std::ffi::OsString>, config_dir: Option<PathBuf>) -> Vec<PathBuf> {
+fn candidates(
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+    config_dir: Option<PathBuf>,
+) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     let nonempty = |k: &str| env(k).filter(|v| !v.is_empty());
     if let Some(p) = nonempty(CONFIG_ENV) {
@@ -650,7 +805,10 @@ fn locate_with(
 // ---------------------------------------------------------------------------------------------
 
 fn squash(s: &str) -> String {
-    s.chars().filter(|c| !matches!(c, '-' | '_' | '.' | ' ')).flat_map(char::to_lowercase).collect()
+    s.chars()
+        .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// How close `input` is to `candidate`: (edit distance, similarity); `None` if not close enough.
@@ -673,7 +831,10 @@ fn better(a: (usize, f64), b: (usize, f64)) -> bool {
 }
 
 /// The candidate nearest to `input` (with its tag), if any is close enough; ties go to the first.
-fn nearest_by<'a, T>(input: &str, candidates: impl IntoIterator<Item = (T, &'a str)>) -> Option<(T, &'a str)> {
+fn nearest_by<'a, T>(
+    input: &str,
+    candidates: impl IntoIterator<Item = (T, &'a str)>,
+) -> Option<(T, &'a str)> {
     candidates
         .into_iter()
         .filter_map(|(t, c)| closeness(input, c).map(|score| (score, t, c)))
@@ -730,7 +891,9 @@ fn strip_marks(s: &str) -> String {
 fn split_path(s: &str) -> (&str, &str) {
     if let Some(i) = s.find(": ") {
         let p = &s[..i];
-        if !p.is_empty() && !p.contains(|c: char| c.is_whitespace() || c == '`' || c == '"' || c == '\'') {
+        if !p.is_empty()
+            && !p.contains(|c: char| c.is_whitespace() || c == '`' || c == '"' || c == '\'')
+        {
             return (p, &s[i + 2..]);
         }
     }
@@ -742,9 +905,17 @@ fn backticked(s: &str) -> Vec<&str> {
 }
 
 fn humanize(path: &str, msg: &str) -> String {
-    let place = if path.is_empty() { "at top level".to_string() } else { format!("in {path}") };
+    let place = if path.is_empty() {
+        "at top level".to_string()
+    } else {
+        format!("in {path}")
+    };
     let first = backticked(msg).first().copied().unwrap_or("");
-    let expected = || msg.find("expected").map(|i| backticked(&msg[i..])).unwrap_or_default();
+    let expected = || {
+        msg.find("expected")
+            .map(|i| backticked(&msg[i..]))
+            .unwrap_or_default()
+    };
     let hint = |expected: Vec<&str>| match nearest(first, expected.iter().copied()) {
         Some(s) => format!(" (did you mean \"{s}\"?)"),
         None if expected.is_empty() => " (no fields are allowed here)".to_string(),
@@ -753,7 +924,11 @@ fn humanize(path: &str, msg: &str) -> String {
     if msg.starts_with("unknown field `") {
         format!("unknown field \"{first}\" {place}{}", hint(expected()))
     } else if msg.starts_with("unknown variant `") {
-        let place = if path.is_empty() { String::new() } else { format!(" for {path}") };
+        let place = if path.is_empty() {
+            String::new()
+        } else {
+            format!(" for {path}")
+        };
         format!("unknown value \"{first}\"{place}{}", hint(expected()))
     } else if msg.starts_with("missing field `") {
         format!("missing field \"{first}\" {place}")
@@ -761,7 +936,11 @@ fn humanize(path: &str, msg: &str) -> String {
         format!("duplicate field \"{first}\" {place}")
     } else {
         let msg = msg.replace('`', "\"");
-        if path.is_empty() { msg } else { format!("{path}: {msg}") }
+        if path.is_empty() {
+            msg
+        } else {
+            format!("{path}: {msg}")
+        }
     }
 }
 
@@ -799,16 +978,56 @@ struct Str {
     unique: Option<&'static str>,
 }
 
-const TEAM_NAME: Str = Str { what: "team name", check: Check::LabelValue, unique: Some("team") };
-const TEAM_ALIAS: Str = Str { what: "team alias", check: Check::LabelValue, unique: Some("team") };
-const RULE_TEAM: Str = Str { what: "team name", check: Check::LabelValue, unique: None };
-const STAGE: Str = Str { what: "stage", check: Check::LabelValue, unique: None };
-const STAGE_UNIQUE: Str = Str { what: "stage", check: Check::LabelValue, unique: Some("stage") };
-const KEY: Str = Str { what: "label key", check: Check::LabelKey, unique: None };
-const GLOB: Str = Str { what: "namespace glob", check: Check::Glob, unique: None };
-const DATE: Str = Str { what: "date", check: Check::Date, unique: None };
-const TEXT: Str = Str { what: "string", check: Check::Text, unique: None };
-const RULE_ID: Str = Str { what: "check rule id", check: Check::RuleId, unique: None };
+const TEAM_NAME: Str = Str {
+    what: "team name",
+    check: Check::LabelValue,
+    unique: Some("team"),
+};
+const TEAM_ALIAS: Str = Str {
+    what: "team alias",
+    check: Check::LabelValue,
+    unique: Some("team"),
+};
+const RULE_TEAM: Str = Str {
+    what: "team name",
+    check: Check::LabelValue,
+    unique: None,
+};
+const STAGE: Str = Str {
+    what: "stage",
+    check: Check::LabelValue,
+    unique: None,
+};
+const STAGE_UNIQUE: Str = Str {
+    what: "stage",
+    check: Check::LabelValue,
+    unique: Some("stage"),
+};
+const KEY: Str = Str {
+    what: "label key",
+    check: Check::LabelKey,
+    unique: None,
+};
+const GLOB: Str = Str {
+    what: "namespace glob",
+    check: Check::Glob,
+    unique: None,
+};
+const DATE: Str = Str {
+    what: "date",
+    check: Check::Date,
+    unique: None,
+};
+const TEXT: Str = Str {
+    what: "string",
+    check: Check::Text,
+    unique: None,
+};
+const RULE_ID: Str = Str {
+    what: "check rule id",
+    check: Check::RuleId,
+    unique: None,
+};
 
 fn is_label_value(s: &str) -> bool {
     let alnum = |c: char| c.is_ascii_alphanumeric();
@@ -842,7 +1061,10 @@ fn is_date(s: &str) -> bool {
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
         let part = &s[r];
-        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok()).flatten()
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())
+            .flatten()
     };
     let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
         return false;
@@ -865,21 +1087,30 @@ fn validate(s: &str, spec: Str) -> Result<(), String> {
             "invalid {what} \"{s}\": must be 1-63 characters, letters, digits, '-', '_' or '.', \
              starting and ending with a letter or digit"
         )),
-        Check::LabelKey if !is_label_key(s) => {
-            Err(format!("invalid {what} \"{s}\": expected [prefix/]name, e.g. team or example.com/team"))
-        }
+        Check::LabelKey if !is_label_key(s) => Err(format!(
+            "invalid {what} \"{s}\": expected [prefix/]name, e.g. team or example.com/team"
+        )),
         Check::Glob
             if s.is_empty()
-                || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '*' | '?')) =>
+                || !s.chars().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '*' | '?')
+                }) =>
         {
-            Err(format!("invalid {what} \"{s}\": use lower-case namespace names with * and ? wildcards"))
+            Err(format!(
+                "invalid {what} \"{s}\": use lower-case namespace names with * and ? wildcards"
+            ))
         }
         Check::Date if !is_date(s) => Err(format!("invalid {what} \"{s}\": expected YYYY-MM-DD")),
         Check::Text if s.is_empty() => Err(format!("empty {what}")),
-        Check::RuleId if !RULE_IDS.contains(&s) => Err(match nearest(s, RULE_IDS.iter().copied()) {
-            Some(n) => format!("unknown check rule \"{s}\" (did you mean \"{n}\"?)"),
-            None => format!("unknown check rule \"{s}\" (expected one of: {})", RULE_IDS.join(", ")),
-        }),
+        Check::RuleId if !RULE_IDS.contains(&s) => {
+            Err(match nearest(s, RULE_IDS.iter().copied()) {
+                Some(n) => format!("unknown check rule \"{s}\" (did you mean \"{n}\"?)"),
+                None => format!(
+                    "unknown check rule \"{s}\" (expected one of: {})",
+                    RULE_IDS.join(", ")
+                ),
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -935,7 +1166,10 @@ impl<'de> Visitor<'de> for StrSeq {
             out.push(s);
         }
         if self.non_empty && out.is_empty() {
-            return Err(de::Error::custom(format!("the list of {} must not be empty", self.what)));
+            return Err(de::Error::custom(format!(
+                "the list of {} must not be empty",
+                self.what
+            )));
         }
         Ok(out)
     }
@@ -947,7 +1181,11 @@ fn seq<'de, D: Deserializer<'de>>(
     what: &'static str,
     non_empty: bool,
 ) -> Result<Vec<String>, D::Error> {
-    d.deserialize_seq(StrSeq { item, what, non_empty })
+    d.deserialize_seq(StrSeq {
+        item,
+        what,
+        non_empty,
+    })
 }
 
 fn de_team_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -1000,7 +1238,9 @@ impl<'de> Deserialize<'de> for RuleIdKey {
     }
 }
 
-fn de_opt_severity<'de, D: Deserializer<'de>>(d: D) -> Result<Option<BTreeMap<String, Severity>>, D::Error> {
+fn de_opt_severity<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<String, Severity>>, D::Error> {
     let map = BTreeMap::<RuleIdKey, Severity>::deserialize(d)?;
     Ok(Some(map.into_iter().map(|(k, v)| (k.0, v)).collect()))
 }
@@ -1055,11 +1295,19 @@ teams:
         assert_eq!(c.keys.exempt, "kubectl-owner/exempt");
         assert_eq!(
             c.keys.team_fallbacks,
-            ["owner", "tags.datadoghq.com/team", "opslevel.com/owner", "backstage.io/kubernetes-owner"]
+            [
+                "owner",
+                "tags.datadoghq.com/team",
+                "opslevel.com/owner",
+                "backstage.io/kubernetes-owner"
+            ]
         );
         assert_eq!(c.keys.stage_fallbacks, ["opslevel.com/lifecycle"]);
         assert_eq!(c.keys.exempt_fallbacks, ["a8r.io/ignore"]);
-        assert_eq!(c.stages, ["experimental", "production", "deprecated", "retired"]);
+        assert_eq!(
+            c.stages,
+            ["experimental", "production", "deprecated", "retired"]
+        );
         assert_eq!(c.workloads.len(), 1);
         assert_eq!(c.workloads[0].to_string(), "argoproj.io/v1alpha1/Rollout");
         assert_eq!(c.workloads[0].to_string(), "argoproj.io/v1alpha1/Rollout");
@@ -1069,7 +1317,10 @@ teams:
         assert!(!c.has_registry());
         assert_eq!(merge(None, None), c);
         assert_eq!(c.keys.team_keys()[0], "team");
-        assert_eq!(c.keys.exempt_keys(), ["kubectl-owner/exempt", "a8r.io/ignore"]);
+        assert_eq!(
+            c.keys.exempt_keys(),
+            ["kubectl-owner/exempt", "a8r.io/ignore"]
+        );
         assert_eq!(Config::contact_keys().len(), 7);
         assert_eq!(Config::contact_keys()[0], ("chat", "a8r.io/chat"));
         assert_eq!(Config::contact_keys()[6], ("owner", "a8r.io/owner"));
@@ -1091,9 +1342,18 @@ teams:
         assert_eq!(c.stages, d.stages);
         assert_eq!(c.workloads, d.workloads);
         assert_eq!(c.check.sunset_warning_days, 30);
-        assert_eq!(c.check.severity.get("missing-stage"), Some(&Severity::Error));
-        assert_eq!(c.check.severity_for("missing-stage", Severity::Warning), Severity::Error);
-        assert_eq!(c.check.severity_for("sunset-soon", Severity::Warning), Severity::Warning);
+        assert_eq!(
+            c.check.severity.get("missing-stage"),
+            Some(&Severity::Error)
+        );
+        assert_eq!(
+            c.check.severity_for("missing-stage", Severity::Warning),
+            Severity::Error
+        );
+        assert_eq!(
+            c.check.severity_for("sunset-soon", Severity::Warning),
+            Severity::Warning
+        );
         assert_eq!(c.rules.len(), 1);
         let r = &c.rules[0];
         assert_eq!(r.namespaces, ["kube-*", "monitoring"]);
@@ -1116,8 +1376,14 @@ teams:
             ]
         );
         assert!(c.has_registry());
-        assert_eq!(c.canonical_team("payments-old").map(|t| t.name.as_str()), Some("payments"));
-        assert_eq!(c.canonical_team("payments").map(|t| t.name.as_str()), Some("payments"));
+        assert_eq!(
+            c.canonical_team("payments-old").map(|t| t.name.as_str()),
+            Some("payments")
+        );
+        assert_eq!(
+            c.canonical_team("payments").map(|t| t.name.as_str()),
+            Some("payments")
+        );
         assert!(c.canonical_team("payment").is_none());
     }
 
@@ -1129,7 +1395,9 @@ teams:
     /// The YAML block after `<!-- config:example -->` in README.md.
     fn readme_example() -> &'static str {
         let readme = include_str!("../README.md");
-        let after = &readme[readme.find("<!-- config:example -->").expect("marker in README")..];
+        let after = &readme[readme
+            .find("<!-- config:example -->")
+            .expect("marker in README")..];
         let start = after.find("```yaml\n").expect("yaml block") + "```yaml\n".len();
         &after[start..start + after[start..].find("```").expect("closing fence")]
     }
@@ -1155,26 +1423,45 @@ teams:
     fn unknown_field_at_every_level() {
         let e = err("stages: [a]\nteamz:\n  - name: x\n");
         assert_eq!(e.line, Some(2));
-        assert_eq!(e.message, "unknown field \"teamz\" at top level (did you mean \"teams\"?)");
+        assert_eq!(
+            e.message,
+            "unknown field \"teamz\" at top level (did you mean \"teams\"?)"
+        );
 
         let e = err("teams:\n  - name: payments\n    chat: x\n  - name: search\n    alias: [s]\n");
         assert_eq!(e.line, Some(5));
-        assert_eq!(e.message, "unknown field \"alias\" in teams[1] (did you mean \"aliases\"?)");
+        assert_eq!(
+            e.message,
+            "unknown field \"alias\" in teams[1] (did you mean \"aliases\"?)"
+        );
 
         let e = err("rules:\n  - namespaces: [a]\n    stages: production\n");
         assert_eq!(e.line, Some(3));
-        assert_eq!(e.message, "unknown field \"stages\" in rules[0] (did you mean \"stage\"?)");
+        assert_eq!(
+            e.message,
+            "unknown field \"stages\" in rules[0] (did you mean \"stage\"?)"
+        );
 
         let e = err("check:\n  sunset_warning_days: 10\n");
         assert_eq!(e.line, Some(2));
-        assert_eq!(e.message, "unknown field \"sunset_warning_days\" in check (did you mean \"sunsetWarningDays\"?)");
+        assert_eq!(
+            e.message,
+            "unknown field \"sunset_warning_days\" in check (did you mean \"sunsetWarningDays\"?)"
+        );
 
         let e = err("keys:\n  team_fallbacks: [a]\n");
-        assert_eq!(e.message, "unknown field \"team_fallbacks\" in keys (did you mean \"teamFallbacks\"?)");
+        assert_eq!(
+            e.message,
+            "unknown field \"team_fallbacks\" in keys (did you mean \"teamFallbacks\"?)"
+        );
 
         // keys.exemptFallbacks is not part of the schema.
         let e = err("keys:\n  exemptFallbacks: [a]\n");
-        assert!(e.message.starts_with("unknown field \"exemptFallbacks\" in keys"), "{e}");
+        assert!(
+            e.message
+                .starts_with("unknown field \"exemptFallbacks\" in keys"),
+            "{e}"
+        );
 
         // Nothing near: list the valid names.
         let e = err("teams:\n  - name: x\n    slack: '#x'\n");
@@ -1189,11 +1476,23 @@ teams:
     fn severity_keys_and_values() {
         let e = err("check:\n  severity:\n    missing-stage: error\n    missing-stag: error\n");
         assert_eq!(e.line, Some(4));
-        assert!(e.message.contains("unknown check rule \"missing-stag\" (did you mean \"missing-stage\"?)"), "{e}");
+        assert!(
+            e.message
+                .contains("unknown check rule \"missing-stag\" (did you mean \"missing-stage\"?)"),
+            "{e}"
+        );
         let e = err("check:\n  severity:\n    sunset-soon: err\n");
         assert_eq!(e.line, Some(3));
-        assert_eq!(e.message, "unknown value \"err\" for check.severity.sunset-soon (did you mean \"error\"?)");
-        let c = merge(Some(cfg("check:\n  severity: {sunset-soon: error, retired-present: warning}\n")), None);
+        assert_eq!(
+            e.message,
+            "unknown value \"err\" for check.severity.sunset-soon (did you mean \"error\"?)"
+        );
+        let c = merge(
+            Some(cfg(
+                "check:\n  severity: {sunset-soon: error, retired-present: warning}\n",
+            )),
+            None,
+        );
         assert_eq!(c.check.severity.len(), 2);
         assert_eq!(c.check.severity["retired-present"], Severity::Warning);
     }
@@ -1202,7 +1501,11 @@ teams:
     fn malformed_yaml_names_the_line() {
         let e = err("keys:\n  team: a\n stage: b\n");
         assert_eq!(e.line, Some(3));
-        assert!(e.to_string().starts_with(&format!("config {ORIGIN}: line 3: ")), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("config {ORIGIN}: line 3: ")),
+            "{e}"
+        );
         assert!(!e.to_string().contains('\n'));
         assert!(!e.message.contains(" at line "), "{e}");
 
@@ -1215,7 +1518,11 @@ teams:
 
         let e = err("check:\n  sunsetWarningDays: soon\n");
         assert_eq!(e.line, Some(2));
-        assert!(e.message.starts_with("check.sunsetWarningDays: invalid type: string \"soon\""), "{e}");
+        assert!(
+            e.message
+                .starts_with("check.sunsetWarningDays: invalid type: string \"soon\""),
+            "{e}"
+        );
 
         let e = err("rules:\n  - team: x\n");
         assert_eq!(e.line, Some(2));
@@ -1227,14 +1534,22 @@ teams:
         // Stage and team names are label values.
         let e = err("stages: [experimental, Prod uction]\n");
         assert_eq!(e.line, Some(1));
-        assert!(e.message.starts_with("stages[1]: invalid stage \"Prod uction\""), "{e}");
+        assert!(
+            e.message
+                .starts_with("stages[1]: invalid stage \"Prod uction\""),
+            "{e}"
+        );
         let e = err("stages: []\n");
         assert!(e.message.contains("must not be empty"), "{e}");
         let e = err("stages: [a, b, a]\n");
         assert!(e.message.contains("duplicate stage \"a\""), "{e}");
         let e = err("teams:\n  - name: -payments\n");
         assert_eq!(e.line, Some(2));
-        assert!(e.message.starts_with("teams[0].name: invalid team name \"-payments\""), "{e}");
+        assert!(
+            e.message
+                .starts_with("teams[0].name: invalid team name \"-payments\""),
+            "{e}"
+        );
         let e = err(&format!("teams:\n  - name: {}\n", "a".repeat(64)));
         assert!(e.message.contains("invalid team name"), "{e}");
         cfg(&format!("teams:\n  - name: {}\n", "a".repeat(63)));
@@ -1243,10 +1558,19 @@ teams:
         // Duplicate team names and aliases.
         let e = err("teams:\n  - name: payments\n  - name: search\n  - name: payments\n");
         assert_eq!(e.line, Some(4));
-        assert!(e.message.contains("duplicate team name or alias \"payments\""), "{e}");
-        let e = err("teams:\n  - name: payments\n  - name: search\n    aliases: [find, payments]\n");
+        assert!(
+            e.message
+                .contains("duplicate team name or alias \"payments\""),
+            "{e}"
+        );
+        let e =
+            err("teams:\n  - name: payments\n  - name: search\n    aliases: [find, payments]\n");
         assert_eq!(e.line, Some(4));
-        assert!(e.message.contains("duplicate team name or alias \"payments\""), "{e}");
+        assert!(
+            e.message
+                .contains("duplicate team name or alias \"payments\""),
+            "{e}"
+        );
         let e = err("teams:\n  - name: a\n    aliases: [old]\n  - name: old\n");
         assert_eq!(e.line, Some(4));
         // Each parse starts afresh.
@@ -1256,26 +1580,51 @@ teams:
         // Workloads.
         let e = err("workloads:\n  - argoproj.io/v1alpha1/Rollout\n  - rollout\n");
         assert_eq!(e.line, Some(3));
-        assert!(e.message.contains("invalid workload kind \"rollout\": expected group/version/Kind"), "{e}");
-        for bad in ["a/b", "a/v1/Kind/x", "argoproj.io/v1alpha1/rollout", "/v1/Kind", "Argo.io/v1/Kind", "a.io//Kind"] {
+        assert!(
+            e.message
+                .contains("invalid workload kind \"rollout\": expected group/version/Kind"),
+            "{e}"
+        );
+        for bad in [
+            "a/b",
+            "a/v1/Kind/x",
+            "argoproj.io/v1alpha1/rollout",
+            "/v1/Kind",
+            "Argo.io/v1/Kind",
+            "a.io//Kind",
+        ] {
             assert!(bad.parse::<WorkloadKind>().is_err(), "{bad}");
         }
         let w: WorkloadKind = "example.com/v1beta1/Widget".parse().unwrap();
-        assert_eq!((w.group.as_str(), w.version.as_str(), w.kind.as_str()), ("example.com", "v1beta1", "Widget"));
+        assert_eq!(
+            (w.group.as_str(), w.version.as_str(), w.kind.as_str()),
+            ("example.com", "v1beta1", "Widget")
+        );
 
         // Keys.
         let e = err("keys:\n  team: \"my team\"\n");
-        assert!(e.message.starts_with("keys.team: invalid label key \"my team\""), "{e}");
+        assert!(
+            e.message
+                .starts_with("keys.team: invalid label key \"my team\""),
+            "{e}"
+        );
         cfg("keys:\n  team: example.com/team\n  teamFallbacks: []\n");
 
         // Rules.
         let e = err("rules:\n  - namespaces: [Kube-*]\n");
-        assert!(e.message.contains("invalid namespace glob \"Kube-*\""), "{e}");
+        assert!(
+            e.message.contains("invalid namespace glob \"Kube-*\""),
+            "{e}"
+        );
         let e = err("rules:\n  - namespaces: []\n");
         assert!(e.message.contains("must not be empty"), "{e}");
         let e = err("rules:\n  - namespaces: [a]\n    sunset: 2026-02-30\n");
         assert_eq!(e.line, Some(3));
-        assert!(e.message.contains("invalid date \"2026-02-30\": expected YYYY-MM-DD"), "{e}");
+        assert!(
+            e.message
+                .contains("invalid date \"2026-02-30\": expected YYYY-MM-DD"),
+            "{e}"
+        );
         let f = cfg(
             "rules:\n  - namespaces: [legacy-*]\n    stage: deprecated\n    sunset: 2028-02-29\n    exempt: vendor code\n    chat: '#legacy'\n    owner: jane\n",
         );
@@ -1312,8 +1661,14 @@ teams:
         // Local rules first.
         let teams: Vec<_> = c.rules.iter().map(|r| r.team.as_deref().unwrap()).collect();
         assert_eq!(teams, ["local", "cluster"]);
-        assert_eq!(c.matching_rules("dev-x").next().unwrap().team.as_deref(), Some("local"));
-        assert_eq!(c.matching_rules("prod").next().unwrap().team.as_deref(), Some("cluster"));
+        assert_eq!(
+            c.matching_rules("dev-x").next().unwrap().team.as_deref(),
+            Some("local")
+        );
+        assert_eq!(
+            c.matching_rules("prod").next().unwrap().team.as_deref(),
+            Some("cluster")
+        );
         // Teams by name; the local entry wins as a whole.
         let names: Vec<_> = c.teams.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["payments", "search", "platform"]);
@@ -1368,7 +1723,10 @@ teams:
         assert_eq!(c.suggest_team("Payments").as_deref(), Some("payments"));
         assert_eq!(c.suggest_team("payment").as_deref(), Some("payments"));
         assert_eq!(c.suggest_team("biling").as_deref(), Some("payments"));
-        assert_eq!(c.nearest_team("biling").map(|(t, m)| (t.name.as_str(), m)), Some(("payments", "billing")));
+        assert_eq!(
+            c.nearest_team("biling").map(|(t, m)| (t.name.as_str(), m)),
+            Some(("payments", "billing"))
+        );
         assert_eq!(c.suggest_team("serch").as_deref(), Some("search"));
         assert_eq!(c.suggest_team("platfrom").as_deref(), Some("platform"));
         assert_eq!(c.suggest_team("billing").as_deref(), Some("payments"));
@@ -1384,7 +1742,10 @@ teams:
     static ENV: Mutex<()> = Mutex::new(());
 
     fn scratch(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("kubectl-owner-config-test-{}-{name}", std::process::id()));
+        let d = std::env::temp_dir().join(format!(
+            "kubectl-owner-config-test-{}-{name}",
+            std::process::id()
+        ));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -1413,28 +1774,59 @@ teams:
             }
         };
         // Nothing exists.
-        assert_eq!(locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())), None);
+        assert_eq!(
+            locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())),
+            None
+        );
         // Explicit is returned even when missing.
         let explicit = d.join("missing.yaml");
-        assert_eq!(locate_with(Some(&explicit), env(None, None), None), Some(explicit.clone()));
+        assert_eq!(
+            locate_with(Some(&explicit), env(None, None), None),
+            Some(explicit.clone())
+        );
         write(&home_file, "");
-        assert_eq!(locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())), Some(home_file.clone()));
+        assert_eq!(
+            locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())),
+            Some(home_file.clone())
+        );
         write(&xdg_file, "");
-        assert_eq!(locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())), Some(xdg_file.clone()));
+        assert_eq!(
+            locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())),
+            Some(xdg_file.clone())
+        );
         // XDG_CONFIG_HOME only counts when set.
-        assert_eq!(locate_with(None, env(None, None), Some(home.clone())), Some(home_file.clone()));
+        assert_eq!(
+            locate_with(None, env(None, None), Some(home.clone())),
+            Some(home_file.clone())
+        );
         write(&envf, "");
-        assert_eq!(locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())), Some(envf.clone()));
-        assert_eq!(locate_with(Some(&explicit), env(Some(&envf), Some(&xdg)), Some(home.clone())), Some(explicit));
+        assert_eq!(
+            locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())),
+            Some(envf.clone())
+        );
+        assert_eq!(
+            locate_with(
+                Some(&explicit),
+                env(Some(&envf), Some(&xdg)),
+                Some(home.clone())
+            ),
+            Some(explicit)
+        );
         // Same directory twice is listed once.
-        assert_eq!(candidates(env(None, Some(&xdg)), Some(xdg.clone())).len(), 1);
+        assert_eq!(
+            candidates(env(None, Some(&xdg)), Some(xdg.clone())).len(),
+            1
+        );
         let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
     fn lookup_order_with_env_vars() {
         let _guard = ENV.lock().unwrap_or_else(|e| e.into_inner());
-        let saved: Vec<_> = [CONFIG_ENV, "XDG_CONFIG_HOME"].iter().map(|k| (*k, std::env::var_os(k))).collect();
+        let saved: Vec<_> = [CONFIG_ENV, "XDG_CONFIG_HOME"]
+            .iter()
+            .map(|k| (*k, std::env::var_os(k)))
+            .collect();
         let d = scratch("env");
         let envf = d.join("from-env.yaml");
         let xdg = d.join("xdg");
@@ -1449,16 +1841,34 @@ teams:
         // Missing env file falls through to XDG.
         write(&xdg_file, "keys:\n  team: squad\n");
         assert_eq!(locate(None), Some(xdg_file.clone()));
-        assert_eq!(load_local(None).unwrap().unwrap().keys.unwrap().team.as_deref(), Some("squad"));
+        assert_eq!(
+            load_local(None)
+                .unwrap()
+                .unwrap()
+                .keys
+                .unwrap()
+                .team
+                .as_deref(),
+            Some("squad")
+        );
         write(&envf, "stages: [a]\n");
         assert_eq!(locate(None), Some(envf.clone()));
-        assert_eq!(load_local(None).unwrap().unwrap().stages, Some(vec!["a".to_string()]));
+        assert_eq!(
+            load_local(None).unwrap().unwrap().stages,
+            Some(vec!["a".to_string()])
+        );
         // --config wins; a missing --config is an error.
         let explicit = d.join("explicit.yaml");
         let e = load_local(Some(&explicit)).unwrap_err();
-        assert_eq!(e.to_string(), format!("config {}: file not found", explicit.display()));
+        assert_eq!(
+            e.to_string(),
+            format!("config {}: file not found", explicit.display())
+        );
         write(&explicit, "");
-        assert_eq!(load_local(Some(&explicit)).unwrap(), Some(ConfigFile::default()));
+        assert_eq!(
+            load_local(Some(&explicit)).unwrap(),
+            Some(ConfigFile::default())
+        );
         // An invalid file names itself.
         write(&envf, "stagez: [a]\n");
         let e = load_local(None).unwrap_err();

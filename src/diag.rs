@@ -48,7 +48,10 @@ impl Progress {
         let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
         // One line for the whole command, even when several clusters are listed at once.
         if !terminal || PROGRESS_SHOWN.swap(true, Ordering::Relaxed) {
-            return Progress { stop: None, ticker: None };
+            return Progress {
+                stop: None,
+                ticker: None,
+            };
         }
         let (stop, stopped) = std::sync::mpsc::channel::<()>();
         let ticker = std::thread::spawn(move || {
@@ -58,7 +61,10 @@ impl Progress {
                 return;
             }
             loop {
-                let (pages, objects) = (PAGES.load(Ordering::Relaxed), OBJECTS.load(Ordering::Relaxed));
+                let (pages, objects) = (
+                    PAGES.load(Ordering::Relaxed),
+                    OBJECTS.load(Ordering::Relaxed),
+                );
                 eprint!("\r\x1b[K{what}: {pages} pages, {objects} objects fetched");
                 match stopped.recv_timeout(TICK) {
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
@@ -67,7 +73,10 @@ impl Progress {
             }
             eprint!("\r\x1b[K");
         });
-        Progress { stop: Some(stop), ticker: Some(ticker) }
+        Progress {
+            stop: Some(stop),
+            ticker: Some(ticker),
+        }
     }
 }
 

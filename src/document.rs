@@ -44,7 +44,13 @@ impl OwnershipItem {
             namespace: object.namespace.clone(),
             name: object.name.clone(),
             created: object.created.map(|t| t.to_string()),
-            chain: chain.iter().map(|o| ChainLink { kind: o.kind.clone(), name: o.name.clone() }).collect(),
+            chain: chain
+                .iter()
+                .map(|o| ChainLink {
+                    kind: o.kind.clone(),
+                    name: o.name.clone(),
+                })
+                .collect(),
             team: ownership.team.clone(),
             stage: ownership.stage.clone(),
             sunset: ownership.sunset.clone(),
@@ -66,7 +72,11 @@ pub struct OwnershipDocument {
 
 impl OwnershipDocument {
     pub fn new(item: OwnershipItem) -> OwnershipDocument {
-        OwnershipDocument { api_version: API_VERSION, kind: "Ownership", item }
+        OwnershipDocument {
+            api_version: API_VERSION,
+            kind: "Ownership",
+            item,
+        }
     }
 }
 
@@ -81,7 +91,11 @@ pub struct OwnershipList {
 
 impl OwnershipList {
     pub fn new(items: Vec<OwnershipItem>) -> OwnershipList {
-        OwnershipList { api_version: API_VERSION, kind: "OwnershipList", items }
+        OwnershipList {
+            api_version: API_VERSION,
+            kind: "OwnershipList",
+            items,
+        }
     }
 }
 

@@ -26,13 +26,25 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
-        Error { message: message.into(), kind: ErrorKind::Usage, status: None }
+        Error {
+            message: message.into(),
+            kind: ErrorKind::Usage,
+            status: None,
+        }
     }
     pub fn cluster(message: impl Into<String>) -> Self {
-        Error { message: message.into(), kind: ErrorKind::Cluster, status: None }
+        Error {
+            message: message.into(),
+            kind: ErrorKind::Cluster,
+            status: None,
+        }
     }
     pub fn config(message: impl Into<String>) -> Self {
-        Error { message: message.into(), kind: ErrorKind::Config, status: None }
+        Error {
+            message: message.into(),
+            kind: ErrorKind::Config,
+            status: None,
+        }
     }
 }
 
@@ -59,7 +71,15 @@ impl std::error::Error for Error {}
 /// Prefixes `error: ` unless the message already carries kubectl's own prefix
 /// (`Error from server (…)`, `The connection to the server …`, `Unable to connect …`).
 pub fn user_line(message: &str) -> String {
-    const OWN_PREFIXES: [&str; 4] =
-        ["error: ", "Error from server", "The connection to the server", "Unable to connect"];
-    if OWN_PREFIXES.iter().any(|p| message.starts_with(p)) { message.to_string() } else { format!("error: {message}") }
+    const OWN_PREFIXES: [&str; 4] = [
+        "error: ",
+        "Error from server",
+        "The connection to the server",
+        "Unable to connect",
+    ];
+    if OWN_PREFIXES.iter().any(|p| message.starts_with(p)) {
+        message.to_string()
+    } else {
+        format!("error: {message}")
+    }
 }

@@ -27,9 +27,15 @@ impl Context {
     /// Loads the local config first (a broken file fails before any request), connects, and
     /// merges the in-cluster registry (`kube-public/kubectl-owner`) under the local file.
     pub async fn open(global: &GlobalOptions) -> Result<Context> {
-        let local = config::load_local(global.config_path.as_deref()).map_err(|e| Error::config(e.to_string()))?;
+        let local = config::load_local(global.config_path.as_deref())
+            .map_err(|e| Error::config(e.to_string()))?;
         if local.is_none() {
-            diag::log(2, || format!("no local config file (looked in: {:?})", config::search_path()));
+            diag::log(2, || {
+                format!(
+                    "no local config file (looked in: {:?})",
+                    config::search_path()
+                )
+            });
         }
         let session = cluster::connect(&global.connection).await?;
         let cluster_doc = match session.registry_document().await {
@@ -44,14 +50,21 @@ impl Context {
         };
         let config = config::merge(local, cluster_doc);
         let catalog = Catalog::new(&config.workloads);
-        Ok(Context { session, config, catalog })
+        Ok(Context {
+            session,
+            config,
+            catalog,
+        })
     }
 
     /// The namespace a non-`-A` command looks at.
     pub fn namespace(&self, scope: &Scope) -> Option<String> {
         match scope {
             Scope::AllNamespaces => None,
-            Scope::Namespace(ns) => Some(ns.clone().unwrap_or_else(|| self.session.default_namespace.clone())),
+            Scope::Namespace(ns) => Some(
+                ns.clone()
+                    .unwrap_or_else(|| self.session.default_namespace.clone()),
+            ),
         }
     }
 
@@ -66,7 +79,11 @@ impl Context {
                 kinds.push(found);
             } else {
                 diag::log(2, || {
-                    format!("workload kind {}/{} is not installed; skipped", kind.api_version(), kind.kind)
+                    format!(
+                        "workload kind {}/{} is not installed; skipped",
+                        kind.api_version(),
+                        kind.kind
+                    )
                 });
             }
         }
@@ -82,10 +99,13 @@ pub fn context_names(global: &GlobalOptions) -> Result<Option<Vec<String>>> {
         Contexts::Named(names) => Ok(Some(names.clone())),
         Contexts::All => {
             let kubeconfig = cluster::load_kubeconfig(global.connection.kubeconfig.as_deref())?;
-            let names: Vec<String> =
-                kubeconfig.map(|kc| kc.contexts.into_iter().map(|c| c.name).collect()).unwrap_or_default();
+            let names: Vec<String> = kubeconfig
+                .map(|kc| kc.contexts.into_iter().map(|c| c.name).collect())
+                .unwrap_or_default();
             if names.is_empty() {
-                return Err(Error::cluster("--all-contexts: the kubeconfig has no contexts"));
+                return Err(Error::cluster(
+                    "--all-contexts: the kubeconfig has no contexts",
+                ));
             }
             Ok(Some(names))
         }
@@ -95,7 +115,10 @@ pub fn context_names(global: &GlobalOptions) -> Result<Option<Vec<String>>> {
 /// Runs `load` for each asked-for context concurrently (or once, for the current context).
 /// A failing context is reported on stderr and does not stop the others; the flag says whether
 /// any failed. With a single (current) context its error is returned as is.
-pub async fn per_context<T, F, Fut>(global: &GlobalOptions, load: F) -> Result<(Vec<(Option<String>, T)>, bool)>
+pub async fn per_context<T, F, Fut>(
+    global: &GlobalOptions,
+    load: F,
+) -> Result<(Vec<(Option<String>, T)>, bool)>
 where
     F: Fn(GlobalOptions) -> Fut,
     Fut: Future<Output = Result<T>>,
@@ -161,7 +184,12 @@ impl<'a> Resolution<'a> {
 pub use crate::policy::Unreadable;
 
 fn forbidden(namespace: Option<String>, kind: &Kind) -> Unreadable {
-    Unreadable { context: None, namespace, resource: kind.qualified_plural(), reason: "Forbidden".to_string() }
+    Unreadable {
+        context: None,
+        namespace,
+        resource: kind.qualified_plural(),
+        reason: "Forbidden".to_string(),
+    }
 }
 
 /// One kind's objects, and where RBAC kept us from seeing them.
@@ -184,7 +212,9 @@ struct Lister<'a> {
 
 impl Lister<'_> {
     async fn namespace_metas(&self) -> Result<&NamespaceMetas> {
-        self.namespaces.get_or_try_init(|| Inventory::namespaces(self.ctx, self.namespace)).await
+        self.namespaces
+            .get_or_try_init(|| Inventory::namespaces(self.ctx, self.namespace))
+            .await
     }
 
     async fn list(
@@ -196,11 +226,27 @@ impl Lister<'_> {
     ) -> Result<Listed> {
         let session = &self.ctx.session;
         let catalog = &self.ctx.catalog;
-        let top_level =
-            |o: &MetaObject| !o.controller.as_ref().is_some_and(|c| catalog.is_workload(&c.api_version, &c.kind));
-        let retain = &Retain { keep: if top_level_only { &top_level } else { &|_| true }, keys: Some(self.keys) };
-        match session.list_meta_retaining(kind, self.namespace, labels, fields, retain).await {
-            Ok(objects) => Ok(Listed { objects, unreadable: Vec::new() }),
+        let top_level = |o: &MetaObject| {
+            !o.controller
+                .as_ref()
+                .is_some_and(|c| catalog.is_workload(&c.api_version, &c.kind))
+        };
+        let retain = &Retain {
+            keep: if top_level_only {
+                &top_level
+            } else {
+                &|_| true
+            },
+            keys: Some(self.keys),
+        };
+        match session
+            .list_meta_retaining(kind, self.namespace, labels, fields, retain)
+            .await
+        {
+            Ok(objects) => Ok(Listed {
+                objects,
+                unreadable: Vec::new(),
+            }),
             Err(e) if e.is_forbidden() && self.namespace.is_none() && kind.namespaced => {
                 let (metas, _) = self.namespace_metas().await?;
                 let mut targets: Vec<String> = metas.keys().cloned().collect();
@@ -209,29 +255,39 @@ impl Lister<'_> {
                 }
                 targets.sort();
                 diag::log(2, || {
-                    format!("{e}; listing {} per namespace ({} namespaces)", kind.qualified_plural(), targets.len())
+                    format!(
+                        "{e}; listing {} per namespace ({} namespaces)",
+                        kind.qualified_plural(),
+                        targets.len()
+                    )
                 });
-                let results: Vec<(String, Result<Vec<MetaObject>>)> = futures::stream::iter(targets)
-                    .map(|ns| async move {
-                        let listed = session.list_meta_retaining(kind, Some(&ns), labels, fields, retain).await;
-                        (ns, listed)
-                    })
-                    .buffered(LIST_CONCURRENCY)
-                    .collect()
-                    .await;
+                let results: Vec<(String, Result<Vec<MetaObject>>)> =
+                    futures::stream::iter(targets)
+                        .map(|ns| async move {
+                            let listed = session
+                                .list_meta_retaining(kind, Some(&ns), labels, fields, retain)
+                                .await;
+                            (ns, listed)
+                        })
+                        .buffered(LIST_CONCURRENCY)
+                        .collect()
+                        .await;
                 let mut listed = Listed::default();
                 for (ns, result) in results {
                     match result {
                         Ok(objects) => listed.objects.extend(objects),
-                        Err(e) if e.is_forbidden() => listed.unreadable.push(forbidden(Some(ns), kind)),
+                        Err(e) if e.is_forbidden() => {
+                            listed.unreadable.push(forbidden(Some(ns), kind))
+                        }
                         Err(e) => return Err(e),
                     }
                 }
                 Ok(listed)
             }
-            Err(e) if e.is_forbidden() && self.namespace.is_none() => {
-                Ok(Listed { objects: Vec::new(), unreadable: vec![forbidden(None, kind)] })
-            }
+            Err(e) if e.is_forbidden() && self.namespace.is_none() => Ok(Listed {
+                objects: Vec::new(),
+                unreadable: vec![forbidden(None, kind)],
+            }),
             Err(e) => Err(e),
         }
     }
@@ -245,8 +301,16 @@ impl Inventory {
         let ns = plan.namespace.as_deref();
         let cell = tokio::sync::OnceCell::new();
         let keys = crate::ownership::ownership_keys(&ctx.config);
-        let lister = Lister { ctx, namespace: ns, namespaces: &cell, keys: &keys };
-        let (labels, fields) = (plan.label_selector.as_deref(), plan.field_selector.as_deref());
+        let lister = Lister {
+            ctx,
+            namespace: ns,
+            namespaces: &cell,
+            keys: &keys,
+        };
+        let (labels, fields) = (
+            plan.label_selector.as_deref(),
+            plan.field_selector.as_deref(),
+        );
         let rows_fut = futures::stream::iter(plan.row_kinds.iter())
             .map(|kind| lister.list(kind, labels, fields, plan.top_level_only))
             .buffered(LIST_CONCURRENCY)
@@ -255,37 +319,58 @@ impl Inventory {
             .map(|kind| lister.list(kind, None, None, false))
             .buffered(LIST_CONCURRENCY)
             .try_collect::<Vec<Listed>>();
-        let (rows, ancestors, _) = futures::try_join!(rows_fut, ancestors_fut, lister.namespace_metas())?;
+        let (rows, ancestors, _) =
+            futures::try_join!(rows_fut, ancestors_fut, lister.namespace_metas())?;
         let (namespaces, namespace_warning) = cell.into_inner().expect("namespaces were read");
         // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
         if let Some(warning) = namespace_warning {
             diag::warn(&warning);
         }
-        let mut unreadable: Vec<Unreadable> =
-            rows.iter().chain(ancestors.iter()).flat_map(|l| l.unreadable.iter().cloned()).collect();
+        let mut unreadable: Vec<Unreadable> = rows
+            .iter()
+            .chain(ancestors.iter())
+            .flat_map(|l| l.unreadable.iter().cloned())
+            .collect();
         unreadable.sort_by(|a, b| (&a.namespace, &a.resource).cmp(&(&b.namespace, &b.resource)));
         unreadable.dedup();
         if !unreadable.is_empty() {
-            diag::warn(&format!("ownership unknown for: {}", describe_unreadable(&unreadable)));
+            diag::warn(&format!(
+                "ownership unknown for: {}",
+                describe_unreadable(&unreadable)
+            ));
         }
         // Objects controlled by a workload were already dropped page by page (Retain::keep).
         let rows = concat(rows);
         let ancestors = concat(ancestors);
-        Ok(Inventory { rows, ancestors, namespaces, unreadable })
+        Ok(Inventory {
+            rows,
+            ancestors,
+            namespaces,
+            unreadable,
+        })
     }
 
     async fn namespaces(ctx: &Context, ns: Option<&str>) -> Result<NamespaceMetas> {
         let kind = ctx.catalog.namespace();
         let listed = match ns {
-            Some(name) => ctx.session.get_meta(kind, None, name).await.map(|o| o.into_iter().collect()),
+            Some(name) => ctx
+                .session
+                .get_meta(kind, None, name)
+                .await
+                .map(|o| o.into_iter().collect()),
             None => ctx.session.list_meta(kind, None, None, None).await,
         };
         match listed {
-            Ok(list) => Ok((list.into_iter().map(|n| (n.name.clone(), n)).collect(), None)),
+            Ok(list) => Ok((
+                list.into_iter().map(|n| (n.name.clone(), n)).collect(),
+                None,
+            )),
             // Without namespace metadata the namespace level is unknown, not fatal.
             Err(e) if e.is_forbidden() => Ok((
                 HashMap::new(),
-                Some(format!("namespace labels unavailable, inheritance from namespaces skipped: {e}")),
+                Some(format!(
+                    "namespace labels unavailable, inheritance from namespaces skipped: {e}"
+                )),
             )),
             Err(e) => Err(e),
         }
@@ -299,20 +384,30 @@ impl Inventory {
     /// Like [`Inventory::resolve`], one row at a time: a caller that turns each row into output
     /// as it goes never holds every row's resolution at once (100,000 pods).
     pub fn resolve_each<'a>(&'a self, config: &Config) -> impl Iterator<Item = Resolution<'a>> {
-        let by_uid: HashMap<&str, &MetaObject> =
-            self.ancestors.iter().chain(self.rows.iter()).map(|o| (o.uid.as_str(), o)).collect();
+        let by_uid: HashMap<&str, &MetaObject> = self
+            .ancestors
+            .iter()
+            .chain(self.rows.iter())
+            .map(|o| (o.uid.as_str(), o))
+            .collect();
         let mut seen = HashSet::with_capacity(self.rows.len());
-        self.rows.iter().filter(move |o| seen.insert(o.uid.as_str())).map(move |object| {
-            let chain = ownership::chain_of(object, &by_uid);
-            let ns_name = if object.kind == "Namespace" && object.api_version == "v1" {
-                Some(object.name.as_str())
-            } else {
-                object.namespace.as_deref()
-            };
-            let ns_meta = object.namespace.as_deref().and_then(|n| self.namespaces.get(n));
-            let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
-            Resolution { chain, ownership }
-        })
+        self.rows
+            .iter()
+            .filter(move |o| seen.insert(o.uid.as_str()))
+            .map(move |object| {
+                let chain = ownership::chain_of(object, &by_uid);
+                let ns_name = if object.kind == "Namespace" && object.api_version == "v1" {
+                    Some(object.name.as_str())
+                } else {
+                    object.namespace.as_deref()
+                };
+                let ns_meta = object
+                    .namespace
+                    .as_deref()
+                    .and_then(|n| self.namespaces.get(n));
+                let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
+                Resolution { chain, ownership }
+            })
     }
 }
 
@@ -352,9 +447,13 @@ pub async fn default_plan(
 
 /// `namespace b (deployments.apps, pods); namespaces (cluster-wide)`, one entry per namespace.
 fn describe_unreadable(unreadable: &[Unreadable]) -> String {
-    let mut by_namespace: std::collections::BTreeMap<Option<&str>, Vec<&str>> = std::collections::BTreeMap::new();
+    let mut by_namespace: std::collections::BTreeMap<Option<&str>, Vec<&str>> =
+        std::collections::BTreeMap::new();
     for u in unreadable {
-        by_namespace.entry(u.namespace.as_deref()).or_default().push(&u.resource);
+        by_namespace
+            .entry(u.namespace.as_deref())
+            .or_default()
+            .push(&u.resource);
     }
     by_namespace
         .into_iter()
@@ -380,14 +479,19 @@ pub async fn typed_plan(
     }
     let mut row_kinds: Vec<Kind> = Vec::new();
     for wanted in kinds {
-        if row_kinds.iter().any(|k| k.kind == wanted.kind && k.group == wanted.group) {
+        if row_kinds
+            .iter()
+            .any(|k| k.kind == wanted.kind && k.group == wanted.group)
+        {
             continue;
         }
         let kind = if wanted.workload && !matches!(wanted.group.as_str(), "" | "apps" | "batch") {
-            ctx.session
-                .discover(wanted)
-                .await?
-                .ok_or_else(|| Error::usage(format!("the server doesn't have a resource type \"{}\"", wanted.plural)))?
+            ctx.session.discover(wanted).await?.ok_or_else(|| {
+                Error::usage(format!(
+                    "the server doesn't have a resource type \"{}\"",
+                    wanted.plural
+                ))
+            })?
         } else {
             wanted.clone()
         };
@@ -395,11 +499,30 @@ pub async fn typed_plan(
     }
     // Objects that may have controllers need the workload lists to join their chains.
     let needs_chain = row_kinds.iter().any(|k| !k.is_namespace());
-    let mut ancestor_kinds = if needs_chain { ctx.installed_workloads().await? } else { Vec::new() };
+    let mut ancestor_kinds = if needs_chain {
+        ctx.installed_workloads().await?
+    } else {
+        Vec::new()
+    };
     // Without selectors a row list already holds every object of its kind: don't list it twice.
     if label_selector.is_none() && field_selector.is_none() {
-        ancestor_kinds.retain(|a| !row_kinds.iter().any(|r| r.group == a.group && r.kind == a.kind));
+        ancestor_kinds.retain(|a| {
+            !row_kinds
+                .iter()
+                .any(|r| r.group == a.group && r.kind == a.kind)
+        });
     }
-    let namespace = if row_kinds.iter().all(Kind::is_namespace) { None } else { ctx.namespace(scope) };
-    Ok(ListPlan { row_kinds, top_level_only: false, ancestor_kinds, namespace, label_selector, field_selector })
+    let namespace = if row_kinds.iter().all(Kind::is_namespace) {
+        None
+    } else {
+        ctx.namespace(scope)
+    };
+    Ok(ListPlan {
+        row_kinds,
+        top_level_only: false,
+        ancestor_kinds,
+        namespace,
+        label_selector,
+        field_selector,
+    })
 }

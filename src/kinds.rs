@@ -16,7 +16,14 @@ pub struct Kind {
 }
 
 impl Kind {
-    fn builtin(group: &str, version: &str, kind: &str, plural: &str, short: &[&str], workload: bool) -> Kind {
+    fn builtin(
+        group: &str,
+        version: &str,
+        kind: &str,
+        plural: &str,
+        short: &[&str],
+        workload: bool,
+    ) -> Kind {
         Kind {
             group: group.into(),
             version: version.into(),
@@ -29,18 +36,30 @@ impl Kind {
     }
 
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
 
     /// kubectl's `-o name` prefix: `deployment.apps`, `pod`.
     pub fn name_prefix(&self) -> String {
         let lower = self.kind.to_lowercase();
-        if self.group.is_empty() { lower } else { format!("{lower}.{}", self.group) }
+        if self.group.is_empty() {
+            lower
+        } else {
+            format!("{lower}.{}", self.group)
+        }
     }
 
     /// `resource.group` as kube-apiserver spells it in messages: `deployments.apps`, `pods`.
     pub fn qualified_plural(&self) -> String {
-        if self.group.is_empty() { self.plural.clone() } else { format!("{}.{}", self.plural, self.group) }
+        if self.group.is_empty() {
+            self.plural.clone()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
     }
 
     pub fn is_pod(&self) -> bool {
@@ -58,7 +77,10 @@ impl Kind {
             .filter(|_| !self.group.is_empty())
             .map(|n| format!("{n}.{}", self.group))
             .collect::<Vec<_>>();
-        [singular, self.plural.clone()].into_iter().chain(self.short_names.iter().cloned()).chain(qualified)
+        [singular, self.plural.clone()]
+            .into_iter()
+            .chain(self.short_names.iter().cloned())
+            .chain(qualified)
     }
 }
 
@@ -77,7 +99,14 @@ impl Catalog {
             Kind::builtin("apps", "v1", "ReplicaSet", "replicasets", &["rs"], true),
             Kind::builtin("batch", "v1", "CronJob", "cronjobs", &["cj"], true),
             Kind::builtin("batch", "v1", "Job", "jobs", &[], true),
-            Kind::builtin("", "v1", "ReplicationController", "replicationcontrollers", &["rc"], true),
+            Kind::builtin(
+                "",
+                "v1",
+                "ReplicationController",
+                "replicationcontrollers",
+                &["rc"],
+                true,
+            ),
             Kind::builtin("", "v1", "Pod", "pods", &["po"], false),
             Kind::builtin("", "v1", "Namespace", "namespaces", &["ns"], false),
         ];
@@ -87,7 +116,11 @@ impl Catalog {
             }
             let lower = w.kind.to_lowercase();
             // The plural is a guess until discovery confirms it (cluster::Session::discover).
-            let short = if w.kind == "Rollout" { vec!["ro".to_string()] } else { vec![] };
+            let short = if w.kind == "Rollout" {
+                vec!["ro".to_string()]
+            } else {
+                vec![]
+            };
             kinds.push(Kind {
                 group: w.group.clone(),
                 version: w.version.clone(),
@@ -106,11 +139,17 @@ impl Catalog {
     }
 
     pub fn pod(&self) -> &Kind {
-        self.kinds.iter().find(|k| k.is_pod()).expect("Pod is built in")
+        self.kinds
+            .iter()
+            .find(|k| k.is_pod())
+            .expect("Pod is built in")
     }
 
     pub fn namespace(&self) -> &Kind {
-        self.kinds.iter().find(|k| k.is_namespace()).expect("Namespace is built in")
+        self.kinds
+            .iter()
+            .find(|k| k.is_namespace())
+            .expect("Namespace is built in")
     }
 
     /// Is `kind` (from an ownerReference's apiVersion and kind) a workload controller?
@@ -121,7 +160,9 @@ impl Catalog {
     /// The kind an ownerReference points at, matched on group and kind (any version).
     pub fn by_owner(&self, api_version: &str, kind: &str) -> Option<&Kind> {
         let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        self.kinds.iter().find(|k| k.group == group && k.kind == kind)
+        self.kinds
+            .iter()
+            .find(|k| k.group == group && k.kind == kind)
     }
 
     /// Resolves a kubectl TYPE (`deploy`, `deployments`, `Deployment`, `deployment.apps`, …).
@@ -187,6 +228,9 @@ mod tests {
         assert!(c.is_workload("argoproj.io/v1alpha1", "Rollout"));
         assert!(!c.is_workload("v1", "Node"));
         assert!(!c.is_workload("example.com/v1", "Thing"));
-        assert_eq!(c.by_owner("apps/v1beta2", "Deployment").unwrap().plural, "deployments");
+        assert_eq!(
+            c.by_owner("apps/v1beta2", "Deployment").unwrap().plural,
+            "deployments"
+        );
     }
 }

@@ -26,12 +26,17 @@ use clap::Parser;
 fn main() -> ExitCode {
     // kubectl's plugin completion (through the `kubectl_complete-owner` shim): no clap parse.
     let mut args = std::env::args_os().skip(1);
-    if args.next().is_some_and(|a| a == commands::completion::COMPLETE_COMMAND) {
+    if args
+        .next()
+        .is_some_and(|a| a == commands::completion::COMPLETE_COMMAND)
+    {
         return commands::completion::complete_main(args.collect());
     }
     // `check` exits 2 when it could not check, whatever the reason (kubectl's 1 elsewhere).
-    let is_check =
-        std::env::args_os().skip(1).find(|a| !a.to_string_lossy().starts_with('-')).is_some_and(|a| a == "check");
+    let is_check = std::env::args_os()
+        .skip(1)
+        .find(|a| !a.to_string_lossy().starts_with('-'))
+        .is_some_and(|a| a == "check");
     let error_code = if is_check { 2 } else { 1 };
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
@@ -50,7 +55,10 @@ fn main() -> ExitCode {
         }
     };
     diag::set_verbosity(global.verbosity);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     match runtime.block_on(commands::run(&global, command)) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {

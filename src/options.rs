@@ -181,13 +181,17 @@ pub enum Command {
 /// kubectl's `--request-timeout`: `0` (none), a bare number of seconds, or `1s`, `2m`, `1h`, `500ms`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = || {
-        format!("invalid argument \"{text}\" for \"--request-timeout\" flag: expected a duration such as 30s, 1m or 0")
+        format!(
+            "invalid argument \"{text}\" for \"--request-timeout\" flag: expected a duration such as 30s, 1m or 0"
+        )
     };
     let text = text.trim();
     if let Ok(secs) = text.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).ok_or_else(invalid)?;
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(invalid)?;
     let (number, unit) = text.split_at(split);
     let number: f64 = number.parse().map_err(|_| invalid())?;
     let seconds = match unit {

@@ -34,7 +34,10 @@ pub struct OwnerRef {
 impl MetaObject {
     /// Labels first, then annotations, as PRODUCT.md's resolution order says.
     fn lookup(&self, key: &str) -> Option<&str> {
-        self.labels.get(key).or_else(|| self.annotations.get(key)).map(String::as_str)
+        self.labels
+            .get(key)
+            .or_else(|| self.annotations.get(key))
+            .map(String::as_str)
     }
 
     /// `kind/name` in lower case, as kubectl prints references: `deployment/api`.
@@ -72,7 +75,10 @@ pub struct Resolved {
 
 impl Resolved {
     fn found(value: &str, source: Source) -> Resolved {
-        Resolved { value: Some(value.to_string()), source: Some(source) }
+        Resolved {
+            value: Some(value.to_string()),
+            source: Some(source),
+        }
     }
 
     pub fn value(&self) -> Option<&str> {
@@ -108,7 +114,9 @@ pub fn resolve(
     config: &Config,
 ) -> Ownership {
     let levels: Vec<&MetaObject> = chain.iter().rev().copied().chain(namespace).collect();
-    let rules: Vec<&Rule> = namespace_name.map(|ns| config.matching_rules(ns).collect()).unwrap_or_default();
+    let rules: Vec<&Rule> = namespace_name
+        .map(|ns| config.matching_rules(ns).collect())
+        .unwrap_or_default();
     let keys = &config.keys;
     let from_levels = |keys: &[&str]| -> Option<Resolved> {
         levels.iter().find_map(|level| {
@@ -116,7 +124,11 @@ pub fn resolve(
                 level.lookup(key).map(|value| {
                     Resolved::found(
                         value,
-                        Source { kind: level.kind.clone(), name: level.name.clone(), key: key.to_string() },
+                        Source {
+                            kind: level.kind.clone(),
+                            name: level.name.clone(),
+                            key: key.to_string(),
+                        },
                     )
                 })
             })
@@ -130,17 +142,25 @@ pub fn resolve(
                 value_of(rule).map(|value| {
                     Resolved::found(
                         value,
-                        Source { kind: "Rule".into(), name: rule.name().to_string(), key: field.into() },
+                        Source {
+                            kind: "Rule".into(),
+                            name: rule.name().to_string(),
+                            key: field.into(),
+                        },
                     )
                 })
             })
             .unwrap_or_default()
     };
 
-    let mut team = from_levels(&keys.team_keys()).unwrap_or_else(|| from_rules("team", &|r| r.team.as_deref()));
-    let stage = from_levels(&keys.stage_keys()).unwrap_or_else(|| from_rules("stage", &|r| r.stage.as_deref()));
-    let sunset = from_levels(&keys.sunset_keys()).unwrap_or_else(|| from_rules("sunset", &|r| r.sunset.as_deref()));
-    let exempt = from_levels(&keys.exempt_keys()).unwrap_or_else(|| from_rules("exempt", &|r| r.exempt.as_deref()));
+    let mut team = from_levels(&keys.team_keys())
+        .unwrap_or_else(|| from_rules("team", &|r| r.team.as_deref()));
+    let stage = from_levels(&keys.stage_keys())
+        .unwrap_or_else(|| from_rules("stage", &|r| r.stage.as_deref()));
+    let sunset = from_levels(&keys.sunset_keys())
+        .unwrap_or_else(|| from_rules("sunset", &|r| r.sunset.as_deref()));
+    let exempt = from_levels(&keys.exempt_keys())
+        .unwrap_or_else(|| from_rules("exempt", &|r| r.exempt.as_deref()));
 
     let mut team_alias = None;
     if let Some(written) = team.value.clone()
@@ -163,7 +183,11 @@ pub fn resolve(
             contacts.entry(field.to_string()).or_insert_with(|| {
                 Resolved::found(
                     value,
-                    Source { kind: "Registry".into(), name: registered.name.clone(), key: field.into() },
+                    Source {
+                        kind: "Registry".into(),
+                        name: registered.name.clone(),
+                        key: field.into(),
+                    },
                 )
             });
         }
@@ -172,36 +196,58 @@ pub fn resolve(
     let hints = HINT_KEYS
         .iter()
         .filter_map(|key| {
-            levels
-                .iter()
-                .find_map(|level| level.lookup(key))
-                .map(|v| (key.trim_start_matches("app.kubernetes.io/").to_string(), v.to_string()))
+            levels.iter().find_map(|level| level.lookup(key)).map(|v| {
+                (
+                    key.trim_start_matches("app.kubernetes.io/").to_string(),
+                    v.to_string(),
+                )
+            })
         })
         .collect();
 
-    Ownership { team, stage, sunset, exempt, contacts, team_alias, hints }
+    Ownership {
+        team,
+        stage,
+        sunset,
+        exempt,
+        contacts,
+        team_alias,
+        hints,
+    }
 }
 
 /// Every label or annotation key resolution can read: what listings need to keep.
 pub fn ownership_keys(config: &Config) -> std::collections::HashSet<String> {
     let keys = &config.keys;
-    [keys.team_keys(), keys.stage_keys(), keys.sunset_keys(), keys.exempt_keys()]
-        .into_iter()
-        .flatten()
-        .chain(Config::contact_keys().iter().map(|(_, key)| *key))
-        .chain(HINT_KEYS)
-        .map(str::to_string)
-        .collect()
+    [
+        keys.team_keys(),
+        keys.stage_keys(),
+        keys.sunset_keys(),
+        keys.exempt_keys(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(Config::contact_keys().iter().map(|(_, key)| *key))
+    .chain(HINT_KEYS)
+    .map(str::to_string)
+    .collect()
 }
 
 /// Follows controller ownerReferences upwards through `by_uid`, the object first.
 /// Bounded, so a reference cycle in bad data cannot loop forever.
-pub fn chain_of<'a>(object: &'a MetaObject, by_uid: &HashMap<&str, &'a MetaObject>) -> Vec<&'a MetaObject> {
+pub fn chain_of<'a>(
+    object: &'a MetaObject,
+    by_uid: &HashMap<&str, &'a MetaObject>,
+) -> Vec<&'a MetaObject> {
     const MAX_DEPTH: usize = 8;
     let mut chain = vec![object];
     let mut current = object;
     while chain.len() < MAX_DEPTH {
-        let Some(owner) = current.controller.as_ref().and_then(|c| by_uid.get(c.uid.as_str())) else {
+        let Some(owner) = current
+            .controller
+            .as_ref()
+            .and_then(|c| by_uid.get(c.uid.as_str()))
+        else {
             break;
         };
         if chain.iter().any(|seen| seen.uid == owner.uid) {
@@ -215,7 +261,11 @@ pub fn chain_of<'a>(object: &'a MetaObject, by_uid: &HashMap<&str, &'a MetaObjec
 
 /// `pod/x ← replicaset/y ← deployment/z`
 pub fn describe_chain(chain: &[&MetaObject]) -> String {
-    chain.iter().map(|o| o.reference()).collect::<Vec<_>>().join(" ← ")
+    chain
+        .iter()
+        .map(|o| o.reference())
+        .collect::<Vec<_>>()
+        .join(" ← ")
 }
 
 #[cfg(test)]
@@ -230,21 +280,40 @@ mod tests {
         r
     }
 
-    fn obj(kind: &str, name: &str, labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> MetaObject {
+    fn obj(
+        kind: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        annotations: &[(&str, &str)],
+    ) -> MetaObject {
         MetaObject {
             kind: kind.into(),
             api_version: "v1".into(),
-            namespace: if kind == "Namespace" { None } else { Some("payments".into()) },
+            namespace: if kind == "Namespace" {
+                None
+            } else {
+                Some("payments".into())
+            },
             name: name.into(),
             uid: format!("uid-{name}"),
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            annotations: annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            annotations: annotations
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             ..Default::default()
         }
     }
 
     fn source(kind: &str, name: &str, key: &str) -> Option<Source> {
-        Some(Source { kind: kind.into(), name: name.into(), key: key.into() })
+        Some(Source {
+            kind: kind.into(),
+            name: name.into(),
+            key: key.into(),
+        })
     }
 
     fn registry() -> Config {
@@ -262,7 +331,12 @@ mod tests {
         let pod = obj("Pod", "api-1", &[("team", "old-team")], &[]);
         let rs = obj("ReplicaSet", "api-7d", &[("team", "old-team")], &[]);
         let deploy = obj("Deployment", "api", &[("team", "payments")], &[]);
-        let got = resolve(&[&pod, &rs, &deploy], None, Some("payments"), &Config::default());
+        let got = resolve(
+            &[&pod, &rs, &deploy],
+            None,
+            Some("payments"),
+            &Config::default(),
+        );
         assert_eq!(got.team.value(), Some("payments"));
         assert_eq!(got.team.source, source("Deployment", "api", "team"));
     }
@@ -279,18 +353,30 @@ mod tests {
     #[test]
     fn namespace_level_after_chain() {
         let deploy = obj("Deployment", "api", &[("team", "payments")], &[]);
-        let ns = obj("Namespace", "payments", &[("team", "ns-team"), ("lifecycle", "production")], &[]);
+        let ns = obj(
+            "Namespace",
+            "payments",
+            &[("team", "ns-team"), ("lifecycle", "production")],
+            &[],
+        );
         let got = resolve(&[&deploy], Some(&ns), Some("payments"), &Config::default());
         assert_eq!(got.team.source, source("Deployment", "api", "team"));
         assert_eq!(got.stage.value(), Some("production"));
-        assert_eq!(got.stage.source, source("Namespace", "payments", "lifecycle"));
+        assert_eq!(
+            got.stage.source,
+            source("Namespace", "payments", "lifecycle")
+        );
     }
 
     #[test]
     fn rules_after_namespace_first_rule_with_the_field_wins() {
         let mut config = Config::default();
-        config.rules.push(rule(&["kube-*"], None, Some("production")));
-        config.rules.push(rule(&["kube-system", "x"], Some("platform"), None));
+        config
+            .rules
+            .push(rule(&["kube-*"], None, Some("production")));
+        config
+            .rules
+            .push(rule(&["kube-system", "x"], Some("platform"), None));
         config.rules.push(rule(&["kube-*"], Some("later"), None));
         let ds = obj("DaemonSet", "node-exporter", &[], &[]);
         let got = resolve(&[&ds], None, Some("kube-system"), &config);
@@ -313,38 +399,97 @@ mod tests {
 
     #[test]
     fn key_before_fallbacks_and_fallbacks_in_order() {
-        let deploy = obj("Deployment", "api", &[("owner", "a"), ("backstage.io/kubernetes-owner", "b")], &[]);
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[("owner", "a"), ("backstage.io/kubernetes-owner", "b")],
+            &[],
+        );
         let got = resolve(&[&deploy], None, None, &Config::default());
         assert_eq!(got.team.source, source("Deployment", "api", "owner"));
-        let deploy = obj("Deployment", "api", &[("backstage.io/kubernetes-owner", "b"), ("team", "t")], &[]);
-        assert_eq!(resolve(&[&deploy], None, None, &Config::default()).team.value(), Some("t"));
-        let deploy = obj("Deployment", "api", &[], &[("opslevel.com/lifecycle", "production")]);
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[("backstage.io/kubernetes-owner", "b"), ("team", "t")],
+            &[],
+        );
+        assert_eq!(
+            resolve(&[&deploy], None, None, &Config::default())
+                .team
+                .value(),
+            Some("t")
+        );
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[],
+            &[("opslevel.com/lifecycle", "production")],
+        );
         let got = resolve(&[&deploy], None, None, &Config::default());
-        assert_eq!(got.stage.source, source("Deployment", "api", "opslevel.com/lifecycle"));
+        assert_eq!(
+            got.stage.source,
+            source("Deployment", "api", "opslevel.com/lifecycle")
+        );
     }
 
     #[test]
     fn fallback_on_a_higher_level_beats_key_on_a_lower_level() {
         let pod = obj("Pod", "p", &[("team", "pod-team")], &[]);
-        let deploy = obj("Deployment", "api", &[("tags.datadoghq.com/team", "dd")], &[]);
-        assert_eq!(resolve(&[&pod, &deploy], None, None, &Config::default()).team.value(), Some("dd"));
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[("tags.datadoghq.com/team", "dd")],
+            &[],
+        );
+        assert_eq!(
+            resolve(&[&pod, &deploy], None, None, &Config::default())
+                .team
+                .value(),
+            Some("dd")
+        );
     }
 
     #[test]
     fn labels_before_annotations() {
-        let deploy = obj("Deployment", "api", &[("team", "from-label")], &[("team", "from-annotation")]);
-        assert_eq!(resolve(&[&deploy], None, None, &Config::default()).team.value(), Some("from-label"));
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[("team", "from-label")],
+            &[("team", "from-annotation")],
+        );
+        assert_eq!(
+            resolve(&[&deploy], None, None, &Config::default())
+                .team
+                .value(),
+            Some("from-label")
+        );
         let deploy = obj("Deployment", "api", &[], &[("team", "from-annotation")]);
-        assert_eq!(resolve(&[&deploy], None, None, &Config::default()).team.value(), Some("from-annotation"));
+        assert_eq!(
+            resolve(&[&deploy], None, None, &Config::default())
+                .team
+                .value(),
+            Some("from-annotation")
+        );
     }
 
     #[test]
     fn a8r_owner_is_a_contact_never_the_team() {
-        let deploy = obj("Deployment", "api", &[], &[("a8r.io/owner", "jane@example.com"), ("a8r.io/chat", "#api")]);
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[],
+            &[
+                ("a8r.io/owner", "jane@example.com"),
+                ("a8r.io/chat", "#api"),
+            ],
+        );
         let got = resolve(&[&deploy], None, None, &Config::default());
         assert_eq!(got.team, Resolved::default());
         assert_eq!(got.contacts["owner"].value(), Some("jane@example.com"));
-        assert_eq!(got.contacts["chat"].source, source("Deployment", "api", "a8r.io/chat"));
+        assert_eq!(
+            got.contacts["chat"].source,
+            source("Deployment", "api", "a8r.io/chat")
+        );
     }
 
     #[test]
@@ -358,11 +503,22 @@ mod tests {
 
     #[test]
     fn registry_contacts_fill_only_missing_fields() {
-        let deploy = obj("Deployment", "api", &[("team", "payments")], &[("a8r.io/chat", "#api")]);
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[("team", "payments")],
+            &[("a8r.io/chat", "#api")],
+        );
         let got = resolve(&[&deploy], None, None, &registry());
         assert_eq!(got.contacts["chat"].value(), Some("#api"));
-        assert_eq!(got.contacts["oncall"].value(), Some("https://pager.example/P123"));
-        assert_eq!(got.contacts["oncall"].source, source("Registry", "payments", "oncall"));
+        assert_eq!(
+            got.contacts["oncall"].value(),
+            Some("https://pager.example/P123")
+        );
+        assert_eq!(
+            got.contacts["oncall"].source,
+            source("Registry", "payments", "oncall")
+        );
         assert!(!got.contacts.contains_key("email"));
     }
 
@@ -377,13 +533,33 @@ mod tests {
 
     #[test]
     fn sunset_and_exempt_with_fallback() {
-        let deploy =
-            obj("Deployment", "api", &[], &[("kubectl-owner/sunset", "2025-06-30"), ("a8r.io/ignore", "true")]);
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[],
+            &[
+                ("kubectl-owner/sunset", "2025-06-30"),
+                ("a8r.io/ignore", "true"),
+            ],
+        );
         let got = resolve(&[&deploy], None, None, &Config::default());
         assert_eq!(got.sunset.value(), Some("2025-06-30"));
-        assert_eq!(got.exempt.source, source("Deployment", "api", "a8r.io/ignore"));
-        let ns = obj("Namespace", "legacy", &[], &[("kubectl-owner/exempt", "frozen")]);
-        let got = resolve(&[&obj("Deployment", "x", &[], &[])], Some(&ns), Some("legacy"), &Config::default());
+        assert_eq!(
+            got.exempt.source,
+            source("Deployment", "api", "a8r.io/ignore")
+        );
+        let ns = obj(
+            "Namespace",
+            "legacy",
+            &[],
+            &[("kubectl-owner/exempt", "frozen")],
+        );
+        let got = resolve(
+            &[&obj("Deployment", "x", &[], &[])],
+            Some(&ns),
+            Some("legacy"),
+            &Config::default(),
+        );
         assert_eq!(got.exempt.value(), Some("frozen"));
     }
 
@@ -392,8 +568,16 @@ mod tests {
         let mut config = Config::default();
         config.keys.team = "squad".into();
         config.keys.team_fallbacks = vec![];
-        let deploy = obj("Deployment", "api", &[("team", "ignored"), ("squad", "blue")], &[]);
-        assert_eq!(resolve(&[&deploy], None, None, &config).team.value(), Some("blue"));
+        let deploy = obj(
+            "Deployment",
+            "api",
+            &[("team", "ignored"), ("squad", "blue")],
+            &[],
+        );
+        assert_eq!(
+            resolve(&[&deploy], None, None, &config).team.value(),
+            Some("blue")
+        );
         let deploy = obj("Deployment", "api", &[("owner", "ignored")], &[]);
         assert_eq!(resolve(&[&deploy], None, None, &config).team.value(), None);
     }
@@ -403,14 +587,20 @@ mod tests {
         let deploy = obj(
             "Deployment",
             "api",
-            &[("app.kubernetes.io/part-of", "shop"), ("app.kubernetes.io/managed-by", "Helm")],
+            &[
+                ("app.kubernetes.io/part-of", "shop"),
+                ("app.kubernetes.io/managed-by", "Helm"),
+            ],
             &[],
         );
         let got = resolve(&[&deploy], None, None, &Config::default());
         assert_eq!(got.team.value(), None);
         assert_eq!(
             got.hints,
-            vec![("part-of".to_string(), "shop".to_string()), ("managed-by".to_string(), "Helm".to_string())]
+            vec![
+                ("part-of".to_string(), "shop".to_string()),
+                ("managed-by".to_string(), "Helm".to_string())
+            ]
         );
     }
 
@@ -431,9 +621,14 @@ mod tests {
             name: "api".into(),
             uid: deploy.uid.clone(),
         });
-        let index: HashMap<&str, &MetaObject> = [(&rs.uid[..], &rs), (&deploy.uid[..], &deploy)].into_iter().collect();
+        let index: HashMap<&str, &MetaObject> = [(&rs.uid[..], &rs), (&deploy.uid[..], &deploy)]
+            .into_iter()
+            .collect();
         let chain = chain_of(&pod, &index);
-        assert_eq!(describe_chain(&chain), "pod/api-1 ← replicaset/api-7d ← deployment/api");
+        assert_eq!(
+            describe_chain(&chain),
+            "pod/api-1 ← replicaset/api-7d ← deployment/api"
+        );
 
         let mut a = obj("ReplicaSet", "a", &[], &[]);
         let mut b = obj("ReplicaSet", "b", &[], &[]);
@@ -449,7 +644,8 @@ mod tests {
             name: "a".into(),
             uid: a.uid.clone(),
         });
-        let index: HashMap<&str, &MetaObject> = [(&a.uid[..], &a), (&b.uid[..], &b)].into_iter().collect();
+        let index: HashMap<&str, &MetaObject> =
+            [(&a.uid[..], &a), (&b.uid[..], &b)].into_iter().collect();
         assert_eq!(chain_of(&a, &index).len(), 2);
     }
 }

@@ -237,14 +237,24 @@ fn exemption(own: &Ownership) -> Option<String> {
 pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
     match own.team.value() {
-        None => out.push(("missing-team", "no team on the object, its controllers or its namespace".to_string())),
+        None => out.push((
+            "missing-team",
+            "no team on the object, its controllers or its namespace".to_string(),
+        )),
         Some(team) if config.has_registry() && config.canonical_team(team).is_none() => {
             let hint = match config.nearest_team(team) {
-                Some((t, matched)) if matched == t.name => format!(" (did you mean \"{}\"?)", t.name),
-                Some((t, matched)) => format!(" (did you mean \"{}\"? alias \"{matched}\")", t.name),
+                Some((t, matched)) if matched == t.name => {
+                    format!(" (did you mean \"{}\"?)", t.name)
+                }
+                Some((t, matched)) => {
+                    format!(" (did you mean \"{}\"? alias \"{matched}\")", t.name)
+                }
                 None => String::new(),
             };
-            out.push(("unknown-team", format!("team \"{team}\" is not in the team registry{hint}")));
+            out.push((
+                "unknown-team",
+                format!("team \"{team}\" is not in the team registry{hint}"),
+            ));
         }
         Some(_) => {}
     }
@@ -252,37 +262,64 @@ pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(&'sta
     match stage {
         None => out.push(("missing-stage", "no lifecycle stage".to_string())),
         Some(s) if !config.is_stage(s) => {
-            let hint = config.suggest_stage(s).map(|n| format!(" (did you mean \"{n}\"?)")).unwrap_or_default();
-            out.push(("invalid-stage", format!("stage \"{s}\" is not one of {}{hint}", config.stages.join(", "))));
+            let hint = config
+                .suggest_stage(s)
+                .map(|n| format!(" (did you mean \"{n}\"?)"))
+                .unwrap_or_default();
+            out.push((
+                "invalid-stage",
+                format!(
+                    "stage \"{s}\" is not one of {}{hint}",
+                    config.stages.join(", ")
+                ),
+            ));
         }
         Some(_) => {}
     }
     let sunset = own.sunset.value();
     if stage == Some("deprecated") && sunset.is_none() {
-        out.push(("deprecated-without-sunset", "deprecated without a sunset date".to_string()));
+        out.push((
+            "deprecated-without-sunset",
+            "deprecated without a sunset date".to_string(),
+        ));
     }
     if let Some(text) = sunset {
         match parse_date(text) {
             Ok(date) => {
                 let days = days_between(today, date);
                 if days < 0 {
-                    out.push(("past-sunset", format!("sunset {date} passed {}", days_ago(-days))));
+                    out.push((
+                        "past-sunset",
+                        format!("sunset {date} passed {}", days_ago(-days)),
+                    ));
                 } else if days <= i64::from(config.check.sunset_warning_days) {
-                    out.push(("sunset-soon", format!("sunset {date} is {}", days_ahead(days))));
+                    out.push((
+                        "sunset-soon",
+                        format!("sunset {date} is {}", days_ahead(days)),
+                    ));
                 }
             }
-            Err(_) => out.push(("invalid-sunset", format!("sunset {text:?} is not a date (expected YYYY-MM-DD)"))),
+            Err(_) => out.push((
+                "invalid-sunset",
+                format!("sunset {text:?} is not a date (expected YYYY-MM-DD)"),
+            )),
         }
     }
     if stage == Some("retired") {
-        out.push(("retired-present", "stage is retired but the object still exists".to_string()));
+        out.push((
+            "retired-present",
+            "stage is retired but the object still exists".to_string(),
+        ));
     }
     out.sort_by_key(|(rule, _)| rule_rank(rule));
     out
 }
 
 fn rule_rank(rule: &str) -> usize {
-    RULE_IDS.iter().position(|r| *r == rule).unwrap_or(RULE_IDS.len())
+    RULE_IDS
+        .iter()
+        .position(|r| *r == rule)
+        .unwrap_or(RULE_IDS.len())
 }
 
 /// Days from `from` to `to` (negative when `to` is earlier).
@@ -291,7 +328,11 @@ fn days_between(from: Date, to: Date) -> i64 {
 }
 
 fn days_ago(days: i64) -> String {
-    if days == 1 { "yesterday".to_string() } else { format!("{days} days ago") }
+    if days == 1 {
+        "yesterday".to_string()
+    } else {
+        format!("{days} days ago")
+    }
 }
 
 fn days_ahead(days: i64) -> String {
@@ -309,21 +350,36 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
     let shape = b.len() == 10
         && b[4] == b'-'
         && b[7] == b'-'
-        && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     if !shape {
         return Err(format!("invalid date {text:?}: expected YYYY-MM-DD"));
     }
-    t.parse::<Date>().map_err(|e| format!("invalid date {text:?}: {e}"))
+    t.parse::<Date>()
+        .map_err(|e| format!("invalid date {text:?}: {e}"))
 }
 
 fn coverage(owned: usize, total: usize) -> f64 {
-    if total == 0 { 100.0 } else { (owned as f64 * 1000.0 / total as f64).round() / 10.0 }
+    if total == 0 {
+        100.0
+    } else {
+        (owned as f64 * 1000.0 / total as f64).round() / 10.0
+    }
 }
 
 /// Recomputes `errors` and `warnings` from the findings.
 fn recount(report: &mut CheckReport) {
-    report.summary.errors = report.findings.iter().filter(|f| f.severity == Severity::Error).count();
-    report.summary.warnings = report.findings.iter().filter(|f| f.severity == Severity::Warning).count();
+    report.summary.errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    report.summary.warnings = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+        .count();
 }
 
 /// Orders findings (and exempt rows) for `--group-by`. Exempt rows always follow the findings.
@@ -336,9 +392,24 @@ pub fn merge(reports: Vec<(Option<String>, CheckReport)>) -> CheckReport {
         merged.summary.compliant += s.compliant;
         merged.summary.exempt += s.exempt;
         merged.summary.owned += s.owned;
-        merged.findings.extend(report.findings.into_iter().map(|f| Finding { context: context.clone(), ..f }));
-        merged.exempt.extend(report.exempt.into_iter().map(|e| Exemption { context: context.clone(), ..e }));
-        merged.unreadable.extend(report.unreadable.into_iter().map(|u| Unreadable { context: context.clone(), ..u }));
+        merged
+            .findings
+            .extend(report.findings.into_iter().map(|f| Finding {
+                context: context.clone(),
+                ..f
+            }));
+        merged
+            .exempt
+            .extend(report.exempt.into_iter().map(|e| Exemption {
+                context: context.clone(),
+                ..e
+            }));
+        merged
+            .unreadable
+            .extend(report.unreadable.into_iter().map(|u| Unreadable {
+                context: context.clone(),
+                ..u
+            }));
     }
     merged.summary.coverage = coverage(merged.summary.owned, merged.summary.checked);
     recount(&mut merged);
@@ -358,13 +429,20 @@ fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
     }
     match group_by {
         GroupBy::Team => report.findings.sort_by(|a, b| {
-            (team_key(&a.team), &a.namespace, &a.kind, &a.name, rule_rank(&a.rule)).cmp(&(
-                team_key(&b.team),
-                &b.namespace,
-                &b.kind,
-                &b.name,
-                rule_rank(&b.rule),
-            ))
+            (
+                team_key(&a.team),
+                &a.namespace,
+                &a.kind,
+                &a.name,
+                rule_rank(&a.rule),
+            )
+                .cmp(&(
+                    team_key(&b.team),
+                    &b.namespace,
+                    &b.kind,
+                    &b.name,
+                    rule_rank(&b.rule),
+                ))
         }),
         GroupBy::Namespace => report.findings.sort_by(|a, b| {
             (&a.namespace, &a.kind, &a.name, rule_rank(&a.rule)).cmp(&(
@@ -374,9 +452,14 @@ fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
                 rule_rank(&b.rule),
             ))
         }),
-        GroupBy::Rule => report
-            .findings
-            .sort_by(|a, b| (&a.rule, &a.namespace, &a.kind, &a.name).cmp(&(&b.rule, &b.namespace, &b.kind, &b.name))),
+        GroupBy::Rule => report.findings.sort_by(|a, b| {
+            (&a.rule, &a.namespace, &a.kind, &a.name).cmp(&(
+                &b.rule,
+                &b.namespace,
+                &b.kind,
+                &b.name,
+            ))
+        }),
     }
     match group_by {
         GroupBy::Team => report.exempt.sort_by(|a, b| {
@@ -387,9 +470,9 @@ fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
                 &b.name,
             ))
         }),
-        GroupBy::Namespace | GroupBy::Rule => {
-            report.exempt.sort_by(|a, b| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)))
-        }
+        GroupBy::Namespace | GroupBy::Rule => report.exempt.sort_by(|a, b| {
+            (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name))
+        }),
     }
 }
 
@@ -440,15 +523,26 @@ impl Baseline {
         if let Some(kind) = doc.kind.as_deref()
             && kind != "CheckReport"
         {
-            return Err(format!("not a check report: kind is {kind:?}, expected \"CheckReport\""));
+            return Err(format!(
+                "not a check report: kind is {kind:?}, expected \"CheckReport\""
+            ));
         }
-        let keys = doc.findings.into_iter().map(|f| (f.namespace, f.kind, f.name, f.rule)).collect();
+        let keys = doc
+            .findings
+            .into_iter()
+            .map(|f| (f.namespace, f.kind, f.name, f.rule))
+            .collect();
         Ok(Baseline { keys })
     }
 
     pub fn contains(&self, f: &Finding) -> bool {
         // Borrowed lookup without allocating would need a custom key type; reports are small.
-        self.keys.contains(&(f.namespace.clone(), f.kind.clone(), f.name.clone(), f.rule.clone()))
+        self.keys.contains(&(
+            f.namespace.clone(),
+            f.kind.clone(),
+            f.name.clone(),
+            f.rule.clone(),
+        ))
     }
 
     /// Drops the findings already in the baseline and recounts; returns how many were dropped.
@@ -482,15 +576,34 @@ mod tests {
         config
     }
 
-    fn meta(kind: &str, name: &str, labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> MetaObject {
+    fn meta(
+        kind: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        annotations: &[(&str, &str)],
+    ) -> MetaObject {
         MetaObject {
             kind: kind.into(),
-            api_version: if kind == "Namespace" { "v1".into() } else { "apps/v1".into() },
-            namespace: if kind == "Namespace" { None } else { Some("shop".into()) },
+            api_version: if kind == "Namespace" {
+                "v1".into()
+            } else {
+                "apps/v1".into()
+            },
+            namespace: if kind == "Namespace" {
+                None
+            } else {
+                Some("shop".into())
+            },
             name: name.into(),
             uid: format!("uid-{kind}-{name}"),
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            annotations: annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            annotations: annotations
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             ..Default::default()
         }
     }
@@ -507,11 +620,18 @@ mod tests {
     }
 
     fn rules_of(own: &Ownership, config: &Config, today: &str) -> Vec<&'static str> {
-        rules_broken(own, config, date(today)).into_iter().map(|(r, _)| r).collect()
+        rules_broken(own, config, date(today))
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect()
     }
 
     fn detail_of(own: &Ownership, config: &Config, rule: &str) -> String {
-        rules_broken(own, config, date(TODAY)).into_iter().find(|(r, _)| *r == rule).expect(rule).1
+        rules_broken(own, config, date(TODAY))
+            .into_iter()
+            .find(|(r, _)| *r == rule)
+            .expect(rule)
+            .1
     }
 
     const GOOD: &[(&str, &str)] = &[("team", "payments"), ("lifecycle", "production")];
@@ -545,29 +665,57 @@ mod tests {
     #[test]
     fn unknown_team_only_with_a_registry() {
         let config = registry();
-        let o = own(&[("team", "dta"), ("lifecycle", "production")], &[], None, &config);
+        let o = own(
+            &[("team", "dta"), ("lifecycle", "production")],
+            &[],
+            None,
+            &config,
+        );
         assert_eq!(rules_of(&o, &config, TODAY), ["unknown-team"]);
         assert_eq!(
             detail_of(&o, &config, "unknown-team"),
             "team \"dta\" is not in the team registry (did you mean \"data\"?)"
         );
         let no_registry = Config::default();
-        let o = own(&[("team", "dta"), ("lifecycle", "production")], &[], None, &no_registry);
+        let o = own(
+            &[("team", "dta"), ("lifecycle", "production")],
+            &[],
+            None,
+            &no_registry,
+        );
         assert!(rules_of(&o, &no_registry, TODAY).is_empty());
     }
 
     #[test]
     fn unknown_team_suggests_from_aliases_and_aliases_are_known() {
         let config = registry();
-        let o = own(&[("team", "checkout-olf"), ("lifecycle", "production")], &[], None, &config);
+        let o = own(
+            &[("team", "checkout-olf"), ("lifecycle", "production")],
+            &[],
+            None,
+            &config,
+        );
         assert_eq!(
             detail_of(&o, &config, "unknown-team"),
             "team \"checkout-olf\" is not in the team registry (did you mean \"checkout\"? alias \"checkout-old\")"
         );
-        let o = own(&[("team", "checkout-old"), ("lifecycle", "production")], &[], None, &config);
+        let o = own(
+            &[("team", "checkout-old"), ("lifecycle", "production")],
+            &[],
+            None,
+            &config,
+        );
         assert!(rules_of(&o, &config, TODAY).is_empty());
-        let o = own(&[("team", "zzzzzzzz"), ("lifecycle", "production")], &[], None, &config);
-        assert_eq!(detail_of(&o, &config, "unknown-team"), "team \"zzzzzzzz\" is not in the team registry");
+        let o = own(
+            &[("team", "zzzzzzzz"), ("lifecycle", "production")],
+            &[],
+            None,
+            &config,
+        );
+        assert_eq!(
+            detail_of(&o, &config, "unknown-team"),
+            "team \"zzzzzzzz\" is not in the team registry"
+        );
     }
 
     #[test]
@@ -575,7 +723,12 @@ mod tests {
         let config = Config::default();
         let o = own(&[("team", "payments")], &[], None, &config);
         assert_eq!(rules_of(&o, &config, TODAY), ["missing-stage"]);
-        let o = own(&[("team", "payments"), ("lifecycle", "prodution")], &[], None, &config);
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "prodution")],
+            &[],
+            None,
+            &config,
+        );
         assert_eq!(rules_of(&o, &config, TODAY), ["invalid-stage"]);
         assert_eq!(
             detail_of(&o, &config, "invalid-stage"),
@@ -586,17 +739,35 @@ mod tests {
         let o = own(&[("team", "payments")], &[], Some(&ns), &config);
         assert!(rules_of(&o, &config, TODAY).is_empty());
         // Configured stages replace the defaults.
-        let custom = Config { stages: vec!["alpha".into(), "ga".into()], ..Config::default() };
-        let o = own(&[("team", "payments"), ("lifecycle", "ga")], &[], None, &custom);
+        let custom = Config {
+            stages: vec!["alpha".into(), "ga".into()],
+            ..Config::default()
+        };
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "ga")],
+            &[],
+            None,
+            &custom,
+        );
         assert!(rules_of(&o, &custom, TODAY).is_empty());
-        let o = own(&[("team", "payments"), ("lifecycle", "production")], &[], None, &custom);
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "production")],
+            &[],
+            None,
+            &custom,
+        );
         assert_eq!(rules_of(&o, &custom, TODAY), ["invalid-stage"]);
     }
 
     #[test]
     fn deprecated_without_sunset() {
         let config = Config::default();
-        let o = own(&[("team", "payments"), ("lifecycle", "deprecated")], &[], None, &config);
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "deprecated")],
+            &[],
+            None,
+            &config,
+        );
         assert_eq!(rules_of(&o, &config, TODAY), ["deprecated-without-sunset"]);
         let o = own(
             &[("team", "payments"), ("lifecycle", "deprecated")],
@@ -619,7 +790,11 @@ mod tests {
         assert_eq!(check("2025-06-30"), ["past-sunset"], "long ago");
         assert_eq!(check("2026-03-01"), ["sunset-soon"], "today");
         assert_eq!(check("2026-03-02"), ["sunset-soon"], "tomorrow");
-        assert_eq!(check("2026-03-31"), ["sunset-soon"], "day 30: the window's edge");
+        assert_eq!(
+            check("2026-03-31"),
+            ["sunset-soon"],
+            "day 30: the window's edge"
+        );
         assert!(check("2026-04-01").is_empty(), "day 31: outside the window");
         assert!(check("2030-01-01").is_empty());
     }
@@ -628,21 +803,39 @@ mod tests {
     fn sunset_details() {
         let config = Config::default();
         let d = |s: &str, rule: &str| detail_of(&with_sunset(s, &config), &config, rule);
-        assert_eq!(d("2026-02-28", "past-sunset"), "sunset 2026-02-28 passed yesterday");
-        assert_eq!(d("2026-02-19", "past-sunset"), "sunset 2026-02-19 passed 10 days ago");
+        assert_eq!(
+            d("2026-02-28", "past-sunset"),
+            "sunset 2026-02-28 passed yesterday"
+        );
+        assert_eq!(
+            d("2026-02-19", "past-sunset"),
+            "sunset 2026-02-19 passed 10 days ago"
+        );
         assert_eq!(d("2026-03-01", "sunset-soon"), "sunset 2026-03-01 is today");
-        assert_eq!(d("2026-03-02", "sunset-soon"), "sunset 2026-03-02 is tomorrow");
-        assert_eq!(d("2026-03-31", "sunset-soon"), "sunset 2026-03-31 is in 30 days");
+        assert_eq!(
+            d("2026-03-02", "sunset-soon"),
+            "sunset 2026-03-02 is tomorrow"
+        );
+        assert_eq!(
+            d("2026-03-31", "sunset-soon"),
+            "sunset 2026-03-31 is in 30 days"
+        );
     }
 
     #[test]
     fn sunset_window_is_configurable() {
         let mut config = Config::default();
         config.check.sunset_warning_days = 0;
-        assert_eq!(rules_of(&with_sunset("2026-03-01", &config), &config, TODAY), ["sunset-soon"]);
+        assert_eq!(
+            rules_of(&with_sunset("2026-03-01", &config), &config, TODAY),
+            ["sunset-soon"]
+        );
         assert!(rules_of(&with_sunset("2026-03-02", &config), &config, TODAY).is_empty());
         config.check.sunset_warning_days = 365;
-        assert_eq!(rules_of(&with_sunset("2027-03-01", &config), &config, TODAY), ["sunset-soon"]);
+        assert_eq!(
+            rules_of(&with_sunset("2027-03-01", &config), &config, TODAY),
+            ["sunset-soon"]
+        );
     }
 
     #[test]
@@ -655,7 +848,12 @@ mod tests {
             &config,
         );
         assert_eq!(rules_of(&o, &config, TODAY), ["past-sunset"]);
-        let ns = meta("Namespace", "shop", &[], &[("kubectl-owner/sunset", "2020-01-01")]);
+        let ns = meta(
+            "Namespace",
+            "shop",
+            &[],
+            &[("kubectl-owner/sunset", "2020-01-01")],
+        );
         let o = own(GOOD, &[], Some(&ns), &config);
         assert_eq!(rules_of(&o, &config, TODAY), ["past-sunset"]);
     }
@@ -663,7 +861,14 @@ mod tests {
     #[test]
     fn malformed_sunset_is_invalid_sunset() {
         let config = Config::default();
-        for bad in ["next week", "2026-02-30", "2026-3-1", "01/03/2026", "2026-03-01T00:00:00Z", ""] {
+        for bad in [
+            "next week",
+            "2026-02-30",
+            "2026-3-1",
+            "01/03/2026",
+            "2026-03-01T00:00:00Z",
+            "",
+        ] {
             let o = own(GOOD, &[("kubectl-owner/sunset", bad)], None, &config);
             assert_eq!(rules_of(&o, &config, TODAY), ["invalid-sunset"], "{bad:?}");
         }
@@ -674,15 +879,23 @@ mod tests {
             &config,
         );
         assert_eq!(rules_of(&o, &config, TODAY), ["invalid-sunset"]);
-        assert_eq!(detail_of(&o, &config, "invalid-sunset"), "sunset \"soon\" is not a date (expected YYYY-MM-DD)");
+        assert_eq!(
+            detail_of(&o, &config, "invalid-sunset"),
+            "sunset \"soon\" is not a date (expected YYYY-MM-DD)"
+        );
     }
 
     #[test]
     fn invalid_sunset_severity_is_configurable() {
-        let file = crate::config::parse("check:\n  severity: {invalid-sunset: warning}\n", "test").unwrap();
+        let file = crate::config::parse("check:\n  severity: {invalid-sunset: warning}\n", "test")
+            .unwrap();
         let config = crate::config::merge(Some(file), None);
         let o = own(GOOD, &[("kubectl-owner/sunset", "someday")], None, &config);
-        let report = evaluate(&[subject("shop", "Deployment", "api", &o)], &config, date(TODAY));
+        let report = evaluate(
+            &[subject("shop", "Deployment", "api", &o)],
+            &config,
+            date(TODAY),
+        );
         assert_eq!(report.findings[0].rule, "invalid-sunset");
         assert_eq!(report.findings[0].severity, Severity::Warning);
     }
@@ -690,7 +903,12 @@ mod tests {
     #[test]
     fn retired_present() {
         let config = Config::default();
-        let o = own(&[("team", "payments"), ("lifecycle", "retired")], &[], None, &config);
+        let o = own(
+            &[("team", "payments"), ("lifecycle", "retired")],
+            &[],
+            None,
+            &config,
+        );
         assert_eq!(rules_of(&o, &config, TODAY), ["retired-present"]);
         let o = own(
             &[("team", "payments"), ("lifecycle", "retired")],
@@ -698,32 +916,67 @@ mod tests {
             None,
             &config,
         );
-        assert_eq!(rules_of(&o, &config, TODAY), ["past-sunset", "retired-present"]);
+        assert_eq!(
+            rules_of(&o, &config, TODAY),
+            ["past-sunset", "retired-present"]
+        );
     }
 
     #[test]
     fn several_rules_in_rule_id_order() {
         let config = registry();
-        let o = own(&[("team", "dta"), ("lifecycle", "deprecatd")], &[], None, &config);
-        assert_eq!(rules_of(&o, &config, TODAY), ["unknown-team", "invalid-stage"]);
+        let o = own(
+            &[("team", "dta"), ("lifecycle", "deprecatd")],
+            &[],
+            None,
+            &config,
+        );
+        assert_eq!(
+            rules_of(&o, &config, TODAY),
+            ["unknown-team", "invalid-stage"]
+        );
         let o = own(&[], &[], None, &config);
-        assert_eq!(rules_of(&o, &config, TODAY), ["missing-team", "missing-stage"]);
+        assert_eq!(
+            rules_of(&o, &config, TODAY),
+            ["missing-team", "missing-stage"]
+        );
     }
 
     fn subject<'a>(ns: &'a str, kind: &'a str, name: &'a str, own: &'a Ownership) -> Subject<'a> {
-        Subject { namespace: Some(ns), kind, name, ownership: own }
+        Subject {
+            namespace: Some(ns),
+            kind,
+            name,
+            ownership: own,
+        }
     }
 
     #[test]
     fn evaluate_counts_exempt_severity_overrides_and_summary() {
         let mut config = registry();
-        config.check.severity.insert("missing-stage".into(), Severity::Error);
-        config.check.severity.insert("unknown-team".into(), Severity::Warning);
+        config
+            .check
+            .severity
+            .insert("missing-stage".into(), Severity::Error);
+        config
+            .check
+            .severity
+            .insert("unknown-team".into(), Severity::Warning);
         let good = own(GOOD, &[], None, &config);
         let no_stage = own(&[("team", "payments")], &[], None, &config);
-        let unknown = own(&[("team", "dta"), ("lifecycle", "production")], &[], None, &config);
+        let unknown = own(
+            &[("team", "dta"), ("lifecycle", "production")],
+            &[],
+            None,
+            &config,
+        );
         let unowned = own(&[("lifecycle", "production")], &[], None, &config);
-        let exempt = own(&[], &[("kubectl-owner/exempt", "node agent")], None, &config);
+        let exempt = own(
+            &[],
+            &[("kubectl-owner/exempt", "node agent")],
+            None,
+            &config,
+        );
         let subjects = [
             subject("a", "Deployment", "good", &good),
             subject("a", "Deployment", "no-stage", &no_stage),
@@ -732,8 +985,11 @@ mod tests {
             subject("kube-system", "DaemonSet", "agent", &exempt),
         ];
         let report = evaluate(&subjects, &config, date(TODAY));
-        let rows: Vec<(&str, &str, Severity)> =
-            report.findings.iter().map(|f| (f.name.as_str(), f.rule.as_str(), f.severity)).collect();
+        let rows: Vec<(&str, &str, Severity)> = report
+            .findings
+            .iter()
+            .map(|f| (f.name.as_str(), f.rule.as_str(), f.severity))
+            .collect();
         assert_eq!(
             rows,
             [
@@ -747,9 +1003,20 @@ mod tests {
         assert_eq!(report.exempt[0].reason, "node agent");
         assert_eq!(
             report.summary,
-            Summary { checked: 4, compliant: 1, errors: 2, warnings: 1, exempt: 1, coverage: 75.0, owned: 3 }
+            Summary {
+                checked: 4,
+                compliant: 1,
+                errors: 2,
+                warnings: 1,
+                exempt: 1,
+                coverage: 75.0,
+                owned: 3
+            }
         );
-        assert_eq!(report.summary.line(), "4 checked, 1 compliant, 2 errors, 1 warning, 1 exempt, coverage 75.0%");
+        assert_eq!(
+            report.summary.line(),
+            "4 checked, 1 compliant, 2 errors, 1 warning, 1 exempt, coverage 75.0%"
+        );
         assert_eq!(exit_code(&report, FailOn::Error), 1);
         assert_eq!(exit_code(&report, FailOn::Never), 0);
     }
@@ -757,14 +1024,31 @@ mod tests {
     #[test]
     fn exemption_at_any_level_with_reason_and_opt_out() {
         let config = Config::default();
-        let ns = meta("Namespace", "shop", &[], &[("kubectl-owner/exempt", "legacy namespace, frozen")]);
+        let ns = meta(
+            "Namespace",
+            "shop",
+            &[],
+            &[("kubectl-owner/exempt", "legacy namespace, frozen")],
+        );
         let o = own(&[], &[], Some(&ns), &config);
         assert_eq!(exemption(&o).as_deref(), Some("legacy namespace, frozen"));
         let o = own(&[], &[("a8r.io/ignore", "true")], None, &config);
-        assert_eq!(exemption(&o).as_deref(), Some("a8r.io/ignore=\"true\" on Deployment/api"));
-        let o = own(&[], &[("kubectl-owner/exempt", "false")], Some(&ns), &config);
+        assert_eq!(
+            exemption(&o).as_deref(),
+            Some("a8r.io/ignore=\"true\" on Deployment/api")
+        );
+        let o = own(
+            &[],
+            &[("kubectl-owner/exempt", "false")],
+            Some(&ns),
+            &config,
+        );
         assert_eq!(exemption(&o), None);
-        let report = evaluate(&[subject("shop", "Deployment", "api", &o)], &config, date(TODAY));
+        let report = evaluate(
+            &[subject("shop", "Deployment", "api", &o)],
+            &config,
+            date(TODAY),
+        );
         assert_eq!(report.summary.checked, 1);
         assert_eq!(report.summary.errors, 1);
         let o = own(&[], &[], None, &config);
@@ -774,11 +1058,20 @@ mod tests {
     #[test]
     fn nothing_to_check_is_compliant_with_full_coverage() {
         let report = evaluate(&[], &Config::default(), date(TODAY));
-        assert_eq!(report.summary.line(), "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%");
+        assert_eq!(
+            report.summary.line(),
+            "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%"
+        );
         assert_eq!(exit_code(&report, FailOn::Warning), 0);
     }
 
-    fn finding(ns: &str, name: &str, team: Option<&str>, rule: &str, severity: Severity) -> Finding {
+    fn finding(
+        ns: &str,
+        name: &str,
+        team: Option<&str>,
+        rule: &str,
+        severity: Severity,
+    ) -> Finding {
         Finding {
             context: None,
             namespace: Some(ns.into()),
@@ -821,12 +1114,26 @@ mod tests {
         order(&mut r, GroupBy::Rule);
         assert_eq!(names(&r), ["w", "x", "y", "z"]);
         let rules: Vec<&str> = r.findings.iter().map(|f| f.rule.as_str()).collect();
-        assert_eq!(rules, ["invalid-stage", "missing-stage", "missing-team", "past-sunset"]);
+        assert_eq!(
+            rules,
+            [
+                "invalid-stage",
+                "missing-stage",
+                "missing-team",
+                "past-sunset"
+            ]
+        );
     }
 
     #[test]
     fn fail_on_levels() {
-        let warnings_only = report_of(vec![finding("a", "x", None, "missing-stage", Severity::Warning)]);
+        let warnings_only = report_of(vec![finding(
+            "a",
+            "x",
+            None,
+            "missing-stage",
+            Severity::Warning,
+        )]);
         assert_eq!(exit_code(&warnings_only, FailOn::Error), 0);
         assert_eq!(exit_code(&warnings_only, FailOn::Warning), 1);
         assert_eq!(exit_code(&warnings_only, FailOn::Never), 0);
@@ -846,18 +1153,37 @@ mod tests {
         assert_eq!(Baseline::parse(&yaml).unwrap(), baseline);
 
         let mut now = sample();
-        now.findings.push(finding("a", "new", None, "missing-team", Severity::Error));
+        now.findings
+            .push(finding("a", "new", None, "missing-team", Severity::Error));
         // Same object, different rule: new.
-        now.findings.push(finding("b", "x", Some("zeta"), "past-sunset", Severity::Error));
+        now.findings.push(finding(
+            "b",
+            "x",
+            Some("zeta"),
+            "past-sunset",
+            Severity::Error,
+        ));
         // Same name and rule in another namespace: new.
-        now.findings.push(finding("z", "y", None, "missing-team", Severity::Error));
+        now.findings
+            .push(finding("z", "y", None, "missing-team", Severity::Error));
         // Detail and severity changes do not matter.
         now.findings[0].detail = "changed".into();
         now.findings[0].severity = Severity::Error;
         recount(&mut now);
         assert_eq!(baseline.apply(&mut now), 4);
-        let left: Vec<(&str, &str)> = now.findings.iter().map(|f| (f.name.as_str(), f.rule.as_str())).collect();
-        assert_eq!(left, [("new", "missing-team"), ("x", "past-sunset"), ("y", "missing-team")]);
+        let left: Vec<(&str, &str)> = now
+            .findings
+            .iter()
+            .map(|f| (f.name.as_str(), f.rule.as_str()))
+            .collect();
+        assert_eq!(
+            left,
+            [
+                ("new", "missing-team"),
+                ("x", "past-sunset"),
+                ("y", "missing-team")
+            ]
+        );
         assert_eq!((now.summary.errors, now.summary.warnings), (3, 0));
     }
 
@@ -866,7 +1192,8 @@ mod tests {
         let mut f = finding("a", "legacy", None, "missing-team", Severity::Error);
         f.namespace = None;
         f.kind = "Namespace".into();
-        let baseline = Baseline::parse(&serde_json::to_string(&report_of(vec![f.clone()])).unwrap()).unwrap();
+        let baseline =
+            Baseline::parse(&serde_json::to_string(&report_of(vec![f.clone()])).unwrap()).unwrap();
         assert!(baseline.contains(&f));
         let mut g = f.clone();
         g.namespace = Some("legacy".into());
@@ -875,20 +1202,41 @@ mod tests {
 
     #[test]
     fn bad_baselines_are_errors() {
-        assert!(Baseline::parse("{not json").unwrap_err().starts_with("not a check report"));
+        assert!(
+            Baseline::parse("{not json")
+                .unwrap_err()
+                .starts_with("not a check report")
+        );
         assert!(Baseline::parse(r#"{"kind": "OwnershipList", "items": []}"#).is_err());
-        assert!(Baseline::parse(r#"{"kind": "OwnershipList", "findings": []}"#).unwrap_err().contains("OwnershipList"));
+        assert!(
+            Baseline::parse(r#"{"kind": "OwnershipList", "findings": []}"#)
+                .unwrap_err()
+                .contains("OwnershipList")
+        );
         assert!(Baseline::parse("").is_err());
-        assert!(Baseline::parse(r#"{"findings": []}"#).unwrap().keys.is_empty());
+        assert!(
+            Baseline::parse(r#"{"findings": []}"#)
+                .unwrap()
+                .keys
+                .is_empty()
+        );
     }
 
     #[test]
     fn report_json_shape() {
         let config = registry();
         let unowned = own(&[("lifecycle", "production")], &[], None, &config);
-        let exempt = own(&[], &[("kubectl-owner/exempt", "node agent")], None, &config);
+        let exempt = own(
+            &[],
+            &[("kubectl-owner/exempt", "node agent")],
+            None,
+            &config,
+        );
         let report = evaluate(
-            &[subject("b", "Deployment", "unowned", &unowned), subject("kube-system", "DaemonSet", "agent", &exempt)],
+            &[
+                subject("b", "Deployment", "unowned", &unowned),
+                subject("kube-system", "DaemonSet", "agent", &exempt),
+            ],
             &config,
             date(TODAY),
         );

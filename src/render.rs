@@ -63,9 +63,11 @@ impl TableBuilder {
                 self.widths.resize(i + 1, 0);
             }
             self.widths[i] = self.widths[i].max(width);
-            self.ends.push(u32::try_from(self.text.len()).expect("table text under 4 GiB"));
+            self.ends
+                .push(u32::try_from(self.text.len()).expect("table text under 4 GiB"));
         }
-        self.rows.push(u32::try_from(self.ends.len()).expect("under 4 billion cells"));
+        self.rows
+            .push(u32::try_from(self.ends.len()).expect("under 4 billion cells"));
     }
 
     pub fn len(&self) -> usize {
@@ -80,8 +82,13 @@ impl TableBuilder {
 
     /// Writes the rows in this order (indices in push order) instead.
     pub fn set_order(&mut self, order: impl IntoIterator<Item = usize>) {
-        let order: Vec<u32> = order.into_iter().map(|i| u32::try_from(i).expect("under 4 billion rows")).collect();
-        debug_assert!(order.len() == self.len() && order.iter().all(|&i| (i as usize) < self.len()));
+        let order: Vec<u32> = order
+            .into_iter()
+            .map(|i| u32::try_from(i).expect("under 4 billion rows"))
+            .collect();
+        debug_assert!(
+            order.len() == self.len() && order.iter().all(|&i| (i as usize) < self.len())
+        );
         self.order = Some(order);
     }
 
@@ -108,7 +115,9 @@ impl TableBuilder {
             // No cell anywhere: no line to draw (comfy-table printed a lone newline).
             return out.write_all(b"\n");
         }
-        let mut widths: Vec<usize> = (0..columns).map(|i| self.widths.get(i).copied().unwrap_or(0)).collect();
+        let mut widths: Vec<usize> = (0..columns)
+            .map(|i| self.widths.get(i).copied().unwrap_or(0))
+            .collect();
         if !no_headers {
             for (w, h) in widths.iter_mut().zip(&self.headers) {
                 *w = (*w).max(display_width(h));
@@ -151,14 +160,19 @@ impl TableBuilder {
     /// The table as text.
     pub fn render(&self, no_headers: bool) -> String {
         let mut out = Vec::new();
-        self.write_to(&mut out, no_headers).expect("writing to memory");
+        self.write_to(&mut out, no_headers)
+            .expect("writing to memory");
         String::from_utf8(out).expect("cells are UTF-8")
     }
 }
 
 /// Terminal columns `text` takes (East Asian wide characters count two).
 fn display_width(text: &str) -> usize {
-    if text.is_ascii() { text.len() } else { unicode_width::UnicodeWidthStr::width(text) }
+    if text.is_ascii() {
+        text.len()
+    } else {
+        unicode_width::UnicodeWidthStr::width(text)
+    }
 }
 
 /// Label and annotation values are attacker-controlled: escape control characters (ANSI escapes,
@@ -180,7 +194,9 @@ pub fn terminal_safe(text: &str) -> String {
 
 /// `<none>` for a missing value, as kubectl prints it.
 pub fn or_none(value: Option<&str>) -> String {
-    value.map(str::to_string).unwrap_or_else(|| "<none>".to_string())
+    value
+        .map(str::to_string)
+        .unwrap_or_else(|| "<none>".to_string())
 }
 
 pub fn json<T: Serialize>(doc: &T) -> String {
@@ -202,7 +218,11 @@ pub fn emit(text: &str) {
 /// Writes a table to stdout as it is formatted (no copy of a 100,000-row table in memory).
 pub fn emit_table(table: &TableBuilder, no_headers: bool) {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    written(table.write_to(&mut out, no_headers).and_then(|_| out.flush()));
+    written(
+        table
+            .write_to(&mut out, no_headers)
+            .and_then(|_| out.flush()),
+    );
 }
 
 fn written(result: std::io::Result<()>) {
@@ -228,7 +248,11 @@ pub fn age(created: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
     let days = hours / 24;
     let years = days / 365;
     let with = |big: i64, big_unit: &str, small: i64, small_unit: &str| {
-        if small == 0 { format!("{big}{big_unit}") } else { format!("{big}{big_unit}{small}{small_unit}") }
+        if small == 0 {
+            format!("{big}{big_unit}")
+        } else {
+            format!("{big}{big_unit}{small}{small_unit}")
+        }
     };
     if seconds < 120 {
         format!("{seconds}s")
@@ -259,11 +283,21 @@ mod tests {
     fn kubectl_table_look() {
         let out = table(
             &["name", "team"],
-            &[vec!["api".into(), "payments".into()], vec!["ledger-long".into(), "<none>".into()]],
+            &[
+                vec!["api".into(), "payments".into()],
+                vec!["ledger-long".into(), "<none>".into()],
+            ],
             false,
         );
-        assert_eq!(out, "NAME          TEAM\napi           payments\nledger-long   <none>\n");
-        let out = table(&["name", "team"], &[vec!["api".into(), "payments".into()]], true);
+        assert_eq!(
+            out,
+            "NAME          TEAM\napi           payments\nledger-long   <none>\n"
+        );
+        let out = table(
+            &["name", "team"],
+            &[vec!["api".into(), "payments".into()]],
+            true,
+        );
         assert_eq!(out, "api   payments\n");
         // Rows without cells in a table without columns draw nothing (as comfy-table did).
         assert_eq!(table(&[""], &[vec![], vec![]], true), "\n");
@@ -276,7 +310,8 @@ mod tests {
             return String::new();
         }
         let mut t = Table::new();
-        t.load_style(presets::NOTHING).set_content_arrangement(ContentArrangement::Disabled);
+        t.load_style(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled);
         if !no_headers {
             t.set_header(headers.iter().map(|h| h.to_uppercase()));
         }
@@ -319,7 +354,12 @@ mod tests {
     #[test]
     fn ages_like_kubectl() {
         let now = jiff::Timestamp::from_second(1_000_000_000).unwrap();
-        let ago = |s: i64| age(Some(jiff::Timestamp::from_second(1_000_000_000 - s).unwrap()), now);
+        let ago = |s: i64| {
+            age(
+                Some(jiff::Timestamp::from_second(1_000_000_000 - s).unwrap()),
+                now,
+            )
+        };
         assert_eq!(ago(45), "45s");
         assert_eq!(ago(119), "119s");
         assert_eq!(ago(5 * 60 + 30), "5m30s");

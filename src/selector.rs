@@ -18,7 +18,9 @@ pub fn parse_label_selector(input: &str) -> Result<Vec<Requirement>, String> {
     for part in split_top_level(input)? {
         let part = part.trim();
         if part.is_empty() {
-            return Err(format!("unable to parse requirement: empty requirement in selector \"{input}\""));
+            return Err(format!(
+                "unable to parse requirement: empty requirement in selector \"{input}\""
+            ));
         }
         out.push(parse_requirement(part)?);
     }
@@ -36,9 +38,9 @@ fn split_top_level(input: &str) -> Result<Vec<&str>, String> {
         match c {
             '(' => depth += 1,
             ')' => {
-                depth = depth
-                    .checked_sub(1)
-                    .ok_or_else(|| format!("unable to parse requirement: unexpected ')' in \"{input}\""))?
+                depth = depth.checked_sub(1).ok_or_else(|| {
+                    format!("unable to parse requirement: unexpected ')' in \"{input}\"")
+                })?
             }
             ',' if depth == 0 => {
                 parts.push(&input[start..i]);
@@ -48,7 +50,9 @@ fn split_top_level(input: &str) -> Result<Vec<&str>, String> {
         }
     }
     if depth != 0 {
-        return Err(format!("unable to parse requirement: missing ')' in \"{input}\""));
+        return Err(format!(
+            "unable to parse requirement: missing ')' in \"{input}\""
+        ));
     }
     parts.push(&input[start..]);
     Ok(parts)
@@ -81,7 +85,9 @@ fn parse_requirement(part: &str) -> Result<Requirement, String> {
         } else if let Some(s) = rest.strip_prefix("in") {
             (false, s)
         } else {
-            return Err(format!("unable to parse requirement: found '{rest}', expected: in, notin, =, ==, !=, gt, lt"));
+            return Err(format!(
+                "unable to parse requirement: found '{rest}', expected: in, notin, =, ==, !=, gt, lt"
+            ));
         };
         validate_key(key)?;
         let set = set.trim();
@@ -93,7 +99,11 @@ fn parse_requirement(part: &str) -> Result<Requirement, String> {
         for v in &values {
             validate_value(v)?;
         }
-        return Ok(if negated { Requirement::NotIn(key.into(), values) } else { Requirement::In(key.into(), values) });
+        return Ok(if negated {
+            Requirement::NotIn(key.into(), values)
+        } else {
+            Requirement::In(key.into(), values)
+        });
     }
     validate_key(part)?;
     Ok(Requirement::Exists(part.to_string()))
@@ -110,12 +120,15 @@ pub fn validate_key(key: &str) -> Result<(), String> {
             && prefix.len() <= 253
             && prefix.split('.').all(|l| {
                 !l.is_empty()
-                    && l.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && l.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                     && !l.starts_with('-')
                     && !l.ends_with('-')
             });
         if !ok {
-            return Err(format!("invalid label key \"{key}\": prefix part must be a lowercase DNS subdomain"));
+            return Err(format!(
+                "invalid label key \"{key}\": prefix part must be a lowercase DNS subdomain"
+            ));
         }
     }
     if name.is_empty() || name.len() > 63 || !is_label_name(name) {
@@ -130,7 +143,9 @@ fn is_label_name(s: &str) -> bool {
     let bytes = s.as_bytes();
     bytes.first().is_some_and(u8::is_ascii_alphanumeric)
         && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
 }
 
 /// A label value: empty, or ≤ 63 characters, alphanumeric at both ends, `-_.` inside.
@@ -152,7 +167,9 @@ pub fn validate_field_selector(input: &str) -> Result<(), String> {
             .find_map(|op| part.split_once(op).map(|(f, _)| f.trim()))
             .ok_or_else(|| format!("invalid selector: '{input}'; can't understand '{part}'"))?;
         if field.is_empty() {
-            return Err(format!("invalid selector: '{input}'; can't understand '{part}'"));
+            return Err(format!(
+                "invalid selector: '{input}'; can't understand '{part}'"
+            ));
         }
     }
     Ok(())
@@ -164,8 +181,10 @@ mod tests {
 
     #[test]
     fn parses_every_operator() {
-        let got = parse_label_selector("team=payments,tier==web,env!=prod,app in (a, b),zone notin (x),ready,!legacy")
-            .unwrap();
+        let got = parse_label_selector(
+            "team=payments,tier==web,env!=prod,app in (a, b),zone notin (x),ready,!legacy",
+        )
+        .unwrap();
         assert_eq!(
             got,
             vec![
@@ -188,7 +207,9 @@ mod tests {
 
     #[test]
     fn rejects_malformed() {
-        for bad in ["a in b", "a in (b", "=x", "a=b,,c", "a==b c", "a b", "-a=1", "a=-b", "a)"] {
+        for bad in [
+            "a in b", "a in (b", "=x", "a=b,,c", "a==b c", "a b", "-a=1", "a=-b", "a)",
+        ] {
             assert!(parse_label_selector(bad).is_err(), "{bad}");
         }
         assert!(parse_label_selector("").unwrap().is_empty());

@@ -76,26 +76,34 @@ impl ObjectPlan {
     /// kubectl's message for a refused object (without the object's name).
     pub fn refusal(&self) -> Option<String> {
         let (key, value) = self.refused.first()?;
-        Some(format!("'{key}' already has a value ({value}), and --overwrite is false"))
+        Some(format!(
+            "'{key}' already has a value ({value}), and --overwrite is false"
+        ))
     }
 }
 
 const CONTACT_LIST: &str = "chat, runbook, incidents, repository, documentation, support, owner";
 
 fn contact_annotation(short: &str) -> Result<&'static str, String> {
-    CONTACT_KEYS.iter().find(|(k, _)| *k == short).map(|(_, a)| *a).ok_or_else(|| {
-        let hint = CONTACT_KEYS
-            .iter()
-            .find(|(k, a)| *a == short || strsim::levenshtein(k, short) <= 2)
-            .map(|(k, _)| format!("; did you mean \"{k}\"?"))
-            .unwrap_or_default();
-        format!("unknown contact key \"{short}\" (one of: {CONTACT_LIST}){hint}")
-    })
+    CONTACT_KEYS
+        .iter()
+        .find(|(k, _)| *k == short)
+        .map(|(_, a)| *a)
+        .ok_or_else(|| {
+            let hint = CONTACT_KEYS
+                .iter()
+                .find(|(k, a)| *a == short || strsim::levenshtein(k, short) <= 2)
+                .map(|(k, _)| format!("; did you mean \"{k}\"?"))
+                .unwrap_or_default();
+            format!("unknown contact key \"{short}\" (one of: {CONTACT_LIST}){hint}")
+        })
 }
 
 fn label_value(flag: &str, value: &str) -> Result<(), String> {
     if value.is_empty() {
-        return Err(format!("{flag} needs a value (to remove the key, use `unassign {flag}`)"));
+        return Err(format!(
+            "{flag} needs a value (to remove the key, use `unassign {flag}`)"
+        ));
     }
     selector::validate_value(value).map_err(|e| format!("{flag}: {e}"))
 }
@@ -103,16 +111,25 @@ fn label_value(flag: &str, value: &str) -> Result<(), String> {
 /// A calendar date written `YYYY-MM-DD`.
 pub fn is_date(text: &str) -> bool {
     text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() })
+        && text.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        })
         && text.parse::<jiff::civil::Date>().is_ok()
 }
 
 /// `KEY=VALUE` of `--contact`, with KEY a short contact key.
 fn parse_contact(arg: &str) -> Result<(&'static str, String), String> {
     let Some((key, value)) = arg.split_once('=') else {
-        return Err(format!("invalid --contact \"{arg}\": expected KEY=VALUE with KEY one of: {CONTACT_LIST}"));
+        return Err(format!(
+            "invalid --contact \"{arg}\": expected KEY=VALUE with KEY one of: {CONTACT_LIST}"
+        ));
     };
-    let annotation = contact_annotation(key.trim()).map_err(|e| format!("invalid --contact \"{arg}\": {e}"))?;
+    let annotation =
+        contact_annotation(key.trim()).map_err(|e| format!("invalid --contact \"{arg}\": {e}"))?;
     if value.trim().is_empty() {
         return Err(format!(
             "invalid --contact \"{arg}\": the value is empty (to remove it, use `unassign --contact {key}`)"
@@ -124,7 +141,13 @@ fn parse_contact(arg: &str) -> Result<(&'static str, String), String> {
 /// Checks that need no config (and therefore no request): run before connecting.
 pub fn check_syntax(fields: &WriteFields) -> Result<(), String> {
     match fields {
-        WriteFields::Assign { team, stage, sunset, contacts, .. } => {
+        WriteFields::Assign {
+            team,
+            stage,
+            sunset,
+            contacts,
+            ..
+        } => {
             if team.is_none() && stage.is_none() && sunset.is_none() && contacts.is_empty() {
                 return Err("nothing to assign: give at least one of --team, --stage, --sunset or --contact".into());
             }
@@ -137,7 +160,9 @@ pub fn check_syntax(fields: &WriteFields) -> Result<(), String> {
             if let Some(date) = sunset
                 && !is_date(date)
             {
-                return Err(format!("invalid --sunset \"{date}\": expected a calendar date YYYY-MM-DD"));
+                return Err(format!(
+                    "invalid --sunset \"{date}\": expected a calendar date YYYY-MM-DD"
+                ));
             }
             let mut seen: Vec<(&str, String)> = Vec::new();
             for arg in contacts {
@@ -145,13 +170,21 @@ pub fn check_syntax(fields: &WriteFields) -> Result<(), String> {
                 if let Some((_, earlier)) = seen.iter().find(|(a, _)| *a == annotation)
                     && *earlier != value
                 {
-                    return Err(format!("--contact given twice for {annotation} with different values"));
+                    return Err(format!(
+                        "--contact given twice for {annotation} with different values"
+                    ));
                 }
                 seen.push((annotation, value));
             }
             Ok(())
         }
-        WriteFields::Unassign { team, stage, sunset, contacts, all_contacts } => {
+        WriteFields::Unassign {
+            team,
+            stage,
+            sunset,
+            contacts,
+            all_contacts,
+        } => {
             if !team && !stage && !sunset && contacts.is_empty() && !all_contacts {
                 return Err(
                     "nothing to unassign: give at least one of --team, --stage, --sunset, --contact KEY or --contacts"
@@ -172,9 +205,20 @@ pub fn build_request(fields: &WriteFields, config: &Config) -> Result<Request, S
     let keys = &config.keys;
     let mut writes = Vec::new();
     let mut notes = Vec::new();
-    let set = |key: &str, place, value: &str| KeyWrite { key: key.to_string(), place, value: Some(value.to_string()) };
+    let set = |key: &str, place, value: &str| KeyWrite {
+        key: key.to_string(),
+        place,
+        value: Some(value.to_string()),
+    };
     match fields {
-        WriteFields::Assign { team, stage, sunset, contacts, overwrite, allow_unknown_team } => {
+        WriteFields::Assign {
+            team,
+            stage,
+            sunset,
+            contacts,
+            overwrite,
+            allow_unknown_team,
+        } => {
             if let Some(team) = team {
                 let written = canonical_team(config, team, *allow_unknown_team, &mut notes)?;
                 writes.push(set(&keys.team, Place::Label, &written));
@@ -184,7 +228,13 @@ pub fn build_request(fields: &WriteFields, config: &Config) -> Result<Request, S
                     let lower = stage.to_lowercase();
                     let hint = config
                         .suggest_stage(stage)
-                        .or_else(|| config.stages.iter().map(String::as_str).find(|s| s.starts_with(&lower)))
+                        .or_else(|| {
+                            config
+                                .stages
+                                .iter()
+                                .map(String::as_str)
+                                .find(|s| s.starts_with(&lower))
+                        })
                         .map(|s| format!("; did you mean \"{s}\"?"))
                         .unwrap_or_default();
                     return Err(format!(
@@ -203,10 +253,24 @@ pub fn build_request(fields: &WriteFields, config: &Config) -> Result<Request, S
                     writes.push(set(annotation, Place::Annotation, &value));
                 }
             }
-            Ok(Request { writes, overwrite: *overwrite, notes })
+            Ok(Request {
+                writes,
+                overwrite: *overwrite,
+                notes,
+            })
         }
-        WriteFields::Unassign { team, stage, sunset, contacts, all_contacts } => {
-            let remove = |key: &str, place| KeyWrite { key: key.to_string(), place, value: None };
+        WriteFields::Unassign {
+            team,
+            stage,
+            sunset,
+            contacts,
+            all_contacts,
+        } => {
+            let remove = |key: &str, place| KeyWrite {
+                key: key.to_string(),
+                place,
+                value: None,
+            };
             if *team {
                 writes.push(remove(&keys.team, Place::Label));
             }
@@ -228,14 +292,23 @@ pub fn build_request(fields: &WriteFields, config: &Config) -> Result<Request, S
                 }
             }
             // Removing needs no --overwrite: the user named the keys.
-            Ok(Request { writes, overwrite: true, notes })
+            Ok(Request {
+                writes,
+                overwrite: true,
+                notes,
+            })
         }
     }
 }
 
 /// The name `--team` writes: canonical for an alias; with a registry, unknown names are refused
 /// (with the nearest registry team) unless `--allow-unknown-team`.
-fn canonical_team(config: &Config, team: &str, allow_unknown: bool, notes: &mut Vec<String>) -> Result<String, String> {
+fn canonical_team(
+    config: &Config,
+    team: &str,
+    allow_unknown: bool,
+    notes: &mut Vec<String>,
+) -> Result<String, String> {
     if !config.has_registry() {
         return Ok(team.to_string());
     }
@@ -254,7 +327,10 @@ fn canonical_team(config: &Config, team: &str, allow_unknown: bool, notes: &mut 
             Ok(team.to_string())
         }
         None => {
-            let hint = config.suggest_team(team).map(|t| format!("; did you mean \"{t}\"?")).unwrap_or_default();
+            let hint = config
+                .suggest_team(team)
+                .map(|t| format!("; did you mean \"{t}\"?"))
+                .unwrap_or_default();
             Err(format!(
                 "unknown team \"{team}\": not in the team registry{hint} (pass --allow-unknown-team to write it anyway)"
             ))
@@ -271,7 +347,12 @@ pub fn plan_object(object: &MetaObject, request: &Request) -> ObjectPlan {
             Place::Label => object.labels.get(&w.key),
             Place::Annotation => object.annotations.get(&w.key),
         };
-        let change = KeyChange { key: w.key.clone(), place: w.place, old: current.cloned(), new: w.value.clone() };
+        let change = KeyChange {
+            key: w.key.clone(),
+            place: w.place,
+            old: current.cloned(),
+            new: w.value.clone(),
+        };
         if let (Some(old), Some(_)) = (&change.old, &change.new)
             && change.changes()
             && !request.overwrite
@@ -285,7 +366,11 @@ pub fn plan_object(object: &MetaObject, request: &Request) -> ObjectPlan {
     } else {
         None
     };
-    ObjectPlan { changes, refused, patch }
+    ObjectPlan {
+        changes,
+        refused,
+        patch,
+    }
 }
 
 /// `{"metadata": {"resourceVersion": …, "labels": {…}, "annotations": {…}}}` with only the keys
@@ -299,7 +384,12 @@ pub fn merge_patch(resource_version: Option<&str>, changes: &[KeyChange]) -> Val
         let entries: Map<String, Value> = changes
             .iter()
             .filter(|c| c.place == place && c.changes())
-            .map(|c| (c.key.clone(), c.new.clone().map(Value::String).unwrap_or(Value::Null)))
+            .map(|c| {
+                (
+                    c.key.clone(),
+                    c.new.clone().map(Value::String).unwrap_or(Value::Null),
+                )
+            })
             .collect();
         if !entries.is_empty() {
             metadata.insert(field.into(), Value::Object(entries));
@@ -312,7 +402,12 @@ pub fn merge_patch(resource_version: Option<&str>, changes: &[KeyChange]) -> Val
 /// A change made by hand may be reverted by their next sync or upgrade.
 pub fn gitops_managers(object: &MetaObject) -> Vec<String> {
     let get = |key: &str| {
-        object.labels.get(key).or_else(|| object.annotations.get(key)).map(String::as_str).filter(|v| !v.is_empty())
+        object
+            .labels
+            .get(key)
+            .or_else(|| object.annotations.get(key))
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
     };
     let qualified = |name: &str, ns_key: &str| match get(ns_key) {
         Some(ns) => format!("{ns}/{name}"),
@@ -332,19 +427,24 @@ pub fn gitops_managers(object: &MetaObject) -> Vec<String> {
             qualified(name, "helm.toolkit.fluxcd.io/namespace")
         ));
     }
-    let argo = get("argocd.argoproj.io/instance")
-        .or_else(|| get("argocd.argoproj.io/tracking-id").map(|id| id.split(':').next().unwrap_or(id)));
+    let argo = get("argocd.argoproj.io/instance").or_else(|| {
+        get("argocd.argoproj.io/tracking-id").map(|id| id.split(':').next().unwrap_or(id))
+    });
     if let Some(app) = argo {
         out.push(format!(
             "Argo CD Application \"{app}\": its next sync may revert this change; edit the Application's source instead"
         ));
     }
     // Flux and Argo CD render Helm charts too; then they, not a Helm release, are what to edit.
-    let helm_label = get("app.kubernetes.io/managed-by").is_some_and(|v| v.eq_ignore_ascii_case("helm"));
+    let helm_label =
+        get("app.kubernetes.io/managed-by").is_some_and(|v| v.eq_ignore_ascii_case("helm"));
     let helm_release = get("meta.helm.sh/release-name");
     if flux_helm.is_none() && argo.is_none() && (helm_release.is_some() || helm_label) {
         let release = match helm_release.or_else(|| get("app.kubernetes.io/instance")) {
-            Some(name) => format!("Helm release \"{}\"", qualified(name, "meta.helm.sh/release-namespace")),
+            Some(name) => format!(
+                "Helm release \"{}\"",
+                qualified(name, "meta.helm.sh/release-namespace")
+            ),
             None => "a Helm release".to_string(),
         };
         out.push(format!(
@@ -365,8 +465,14 @@ mod tests {
             namespace: Some("payments".into()),
             name: "api".into(),
             uid: "u1".into(),
-            labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-            annotations: annotations.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            labels: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            annotations: annotations
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
             controller: None,
             created: None,
             resource_version: Some("42".into()),
@@ -404,7 +510,11 @@ mod tests {
 
     #[test]
     fn assign_patches_only_the_asked_keys_with_the_resource_version() {
-        let req = build_request(&assign(Some("payments"), Some("production"), false), &Config::default()).unwrap();
+        let req = build_request(
+            &assign(Some("payments"), Some("production"), false),
+            &Config::default(),
+        )
+        .unwrap();
         let plan = plan_object(&object(&[("tier", "web")], &[("x", "y")]), &req);
         assert!(plan.refused.is_empty());
         assert_eq!(
@@ -418,27 +528,45 @@ mod tests {
     #[test]
     fn a_different_existing_value_is_refused_without_overwrite() {
         let current = object(&[("team", "checkout")], &[]);
-        let req = build_request(&assign(Some("payments"), Some("production"), false), &Config::default()).unwrap();
+        let req = build_request(
+            &assign(Some("payments"), Some("production"), false),
+            &Config::default(),
+        )
+        .unwrap();
         let plan = plan_object(&current, &req);
-        assert_eq!(plan.refused, vec![("team".to_string(), "checkout".to_string())]);
+        assert_eq!(
+            plan.refused,
+            vec![("team".to_string(), "checkout".to_string())]
+        );
         assert_eq!(plan.patch, None);
-        assert_eq!(plan.refusal().unwrap(), "'team' already has a value (checkout), and --overwrite is false");
+        assert_eq!(
+            plan.refusal().unwrap(),
+            "'team' already has a value (checkout), and --overwrite is false"
+        );
 
         let req = build_request(&assign(Some("payments"), None, true), &Config::default()).unwrap();
         let plan = plan_object(&current, &req);
         assert!(plan.refused.is_empty());
-        assert_eq!(plan.patch.unwrap(), json!({"metadata": {"resourceVersion": "42", "labels": {"team": "payments"}}}));
+        assert_eq!(
+            plan.patch.unwrap(),
+            json!({"metadata": {"resourceVersion": "42", "labels": {"team": "payments"}}})
+        );
     }
 
     #[test]
     fn an_equal_value_is_no_change_and_no_patch() {
-        let req = build_request(&assign(Some("payments"), None, false), &Config::default()).unwrap();
+        let req =
+            build_request(&assign(Some("payments"), None, false), &Config::default()).unwrap();
         let plan = plan_object(&object(&[("team", "payments")], &[]), &req);
         assert!(plan.refused.is_empty());
         assert_eq!(plan.patch, None);
         assert!(!plan.changes[0].changes());
         // Only the keys that change are in the patch.
-        let req = build_request(&assign(Some("payments"), Some("production"), false), &Config::default()).unwrap();
+        let req = build_request(
+            &assign(Some("payments"), Some("production"), false),
+            &Config::default(),
+        )
+        .unwrap();
         let plan = plan_object(&object(&[("team", "payments")], &[]), &req);
         assert_eq!(
             plan.patch.unwrap(),
@@ -449,7 +577,8 @@ mod tests {
     #[test]
     fn inherited_or_fallback_values_do_not_count_as_existing() {
         // `owner` is a read fallback of team; assign writes `team` and does not need --overwrite.
-        let req = build_request(&assign(Some("payments"), None, false), &Config::default()).unwrap();
+        let req =
+            build_request(&assign(Some("payments"), None, false), &Config::default()).unwrap();
         let plan = plan_object(&object(&[("owner", "data")], &[]), &req);
         assert!(plan.refused.is_empty());
         assert!(plan.patch.is_some());
@@ -457,10 +586,16 @@ mod tests {
 
     #[test]
     fn unassign_removes_only_the_asked_keys_with_null() {
-        let current = object(&[("team", "payments"), ("lifecycle", "production")], &[("a8r.io/chat", "#p")]);
+        let current = object(
+            &[("team", "payments"), ("lifecycle", "production")],
+            &[("a8r.io/chat", "#p")],
+        );
         let req = build_request(&unassign(true, &[], false), &Config::default()).unwrap();
         let plan = plan_object(&current, &req);
-        assert_eq!(plan.patch.unwrap(), json!({"metadata": {"resourceVersion": "42", "labels": {"team": null}}}));
+        assert_eq!(
+            plan.patch.unwrap(),
+            json!({"metadata": {"resourceVersion": "42", "labels": {"team": null}}})
+        );
         assert_eq!(plan.changes[0].describe(), "payments → <none>");
 
         let req = build_request(&unassign(false, &[], true), &Config::default()).unwrap();
@@ -470,8 +605,10 @@ mod tests {
             json!({"metadata": {"resourceVersion": "42", "annotations": {"a8r.io/chat": null}}})
         );
         // Removing what is absent is no change.
-        let plan =
-            plan_object(&object(&[], &[]), &build_request(&unassign(true, &[], false), &Config::default()).unwrap());
+        let plan = plan_object(
+            &object(&[], &[]),
+            &build_request(&unassign(true, &[], false), &Config::default()).unwrap(),
+        );
         assert_eq!(plan.patch, None);
     }
 
@@ -481,11 +618,17 @@ mod tests {
             team: None,
             stage: None,
             sunset: Some("2026-12-31".into()),
-            contacts: vec!["chat=#payments".into(), "runbook=https://r.example/p".into()],
+            contacts: vec![
+                "chat=#payments".into(),
+                "runbook=https://r.example/p".into(),
+            ],
             overwrite: false,
             allow_unknown_team: false,
         };
-        let plan = plan_object(&object(&[], &[]), &build_request(&fields, &Config::default()).unwrap());
+        let plan = plan_object(
+            &object(&[], &[]),
+            &build_request(&fields, &Config::default()).unwrap(),
+        );
         assert_eq!(
             plan.patch.unwrap(),
             json!({"metadata": {"resourceVersion": "42", "annotations": {
@@ -497,7 +640,10 @@ mod tests {
     fn configured_keys_are_written() {
         let mut config = Config::default();
         config.keys.team = "example.com/team".into();
-        let plan = plan_object(&object(&[], &[]), &build_request(&assign(Some("a"), None, false), &config).unwrap());
+        let plan = plan_object(
+            &object(&[], &[]),
+            &build_request(&assign(Some("a"), None, false), &config).unwrap(),
+        );
         assert_eq!(
             plan.patch.unwrap(),
             json!({"metadata": {"resourceVersion": "42", "labels": {"example.com/team": "a"}}})
@@ -509,13 +655,16 @@ mod tests {
         let cfg = Config::default();
         let bad = |fields: WriteFields| build_request(&fields, &cfg).unwrap_err();
         assert!(bad(assign(None, None, false)).contains("nothing to assign"));
-        assert!(bad(assign(Some(&"x".repeat(64)), None, false)).contains("--team: invalid label value"));
+        assert!(
+            bad(assign(Some(&"x".repeat(64)), None, false)).contains("--team: invalid label value")
+        );
         assert!(bad(assign(Some("-bad"), None, false)).contains("--team"));
         assert!(bad(assign(Some("has space"), None, false)).contains("--team"));
         assert!(bad(assign(Some(""), None, false)).contains("--team needs a value"));
         let err = bad(assign(None, Some("prod"), false));
         assert!(
-            err.contains("not one of the configured stages") && err.contains("did you mean \"production\""),
+            err.contains("not one of the configured stages")
+                && err.contains("did you mean \"production\""),
             "{err}"
         );
         let with = |sunset: Option<&str>, contacts: &[&str]| WriteFields::Assign {
@@ -526,8 +675,18 @@ mod tests {
             overwrite: false,
             allow_unknown_team: false,
         };
-        for date in ["2026-02-30", "2026-13-01", "26-01-01", "2026/01/01", "tomorrow", "2026-1-01"] {
-            assert!(bad(with(Some(date), &[])).contains("expected a calendar date YYYY-MM-DD"), "{date}");
+        for date in [
+            "2026-02-30",
+            "2026-13-01",
+            "26-01-01",
+            "2026/01/01",
+            "tomorrow",
+            "2026-1-01",
+        ] {
+            assert!(
+                bad(with(Some(date), &[])).contains("expected a calendar date YYYY-MM-DD"),
+                "{date}"
+            );
         }
         assert!(build_request(&with(Some("2028-02-29"), &[]), &cfg).is_ok());
         assert!(bad(with(None, &["chat"])).contains("expected KEY=VALUE"));
@@ -544,15 +703,25 @@ mod tests {
     fn the_team_registry_validates_and_canonicalises() {
         let cfg = registry();
         let err = build_request(&assign(Some("paymnts"), None, false), &cfg).unwrap_err();
-        assert!(err.contains("unknown team \"paymnts\"") && err.contains("did you mean \"payments\"?"), "{err}");
+        assert!(
+            err.contains("unknown team \"paymnts\"") && err.contains("did you mean \"payments\"?"),
+            "{err}"
+        );
         assert!(err.contains("--allow-unknown-team"));
 
         let req = build_request(&assign(Some("payments-old"), None, false), &cfg).unwrap();
         assert_eq!(req.writes[0].value.as_deref(), Some("payments"));
-        assert!(req.notes[0].contains("alias of \"payments\""), "{:?}", req.notes);
+        assert!(
+            req.notes[0].contains("alias of \"payments\""),
+            "{:?}",
+            req.notes
+        );
 
         let mut fields = assign(Some("newteam"), None, false);
-        if let WriteFields::Assign { allow_unknown_team, .. } = &mut fields {
+        if let WriteFields::Assign {
+            allow_unknown_team, ..
+        } = &mut fields
+        {
             *allow_unknown_team = true;
         }
         let req = build_request(&fields, &cfg).unwrap();
@@ -565,25 +734,53 @@ mod tests {
     fn gitops_managers_are_named() {
         let helm = object(
             &[("app.kubernetes.io/managed-by", "Helm")],
-            &[("meta.helm.sh/release-name", "shop"), ("meta.helm.sh/release-namespace", "payments")],
+            &[
+                ("meta.helm.sh/release-name", "shop"),
+                ("meta.helm.sh/release-namespace", "payments"),
+            ],
         );
         let found = gitops_managers(&helm);
         assert_eq!(found.len(), 1);
-        assert!(found[0].starts_with("Helm release \"payments/shop\""), "{found:?}");
+        assert!(
+            found[0].starts_with("Helm release \"payments/shop\""),
+            "{found:?}"
+        );
 
-        let argo = object(&[], &[("argocd.argoproj.io/tracking-id", "shop-prod:apps/Deployment:payments/api")]);
+        let argo = object(
+            &[],
+            &[(
+                "argocd.argoproj.io/tracking-id",
+                "shop-prod:apps/Deployment:payments/api",
+            )],
+        );
         assert!(gitops_managers(&argo)[0].starts_with("Argo CD Application \"shop-prod\""));
-        let argo = object(&[("argocd.argoproj.io/instance", "shop"), ("app.kubernetes.io/managed-by", "Helm")], &[]);
+        let argo = object(
+            &[
+                ("argocd.argoproj.io/instance", "shop"),
+                ("app.kubernetes.io/managed-by", "Helm"),
+            ],
+            &[],
+        );
         let found = gitops_managers(&argo);
-        assert_eq!(found.len(), 1, "Argo CD rendering a chart is one manager: {found:?}");
+        assert_eq!(
+            found.len(),
+            1,
+            "Argo CD rendering a chart is one manager: {found:?}"
+        );
 
         let flux = object(
-            &[("kustomize.toolkit.fluxcd.io/name", "apps"), ("kustomize.toolkit.fluxcd.io/namespace", "flux-system")],
+            &[
+                ("kustomize.toolkit.fluxcd.io/name", "apps"),
+                ("kustomize.toolkit.fluxcd.io/namespace", "flux-system"),
+            ],
             &[],
         );
         assert!(gitops_managers(&flux)[0].starts_with("Flux Kustomization \"flux-system/apps\""));
         let flux_helm = object(
-            &[("helm.toolkit.fluxcd.io/name", "shop"), ("app.kubernetes.io/managed-by", "Helm")],
+            &[
+                ("helm.toolkit.fluxcd.io/name", "shop"),
+                ("app.kubernetes.io/managed-by", "Helm"),
+            ],
             &[("meta.helm.sh/release-name", "payments-shop")],
         );
         let found = gitops_managers(&flux_helm);

@@ -9,7 +9,9 @@ use serde_json::{Value, json};
 use test_apiserver::{Fault, FaultKind, Grant};
 
 fn deployment(server: &TestServer, ns: &str, name: &str) -> Value {
-    server.object("deployments", Some(ns), name).unwrap_or_else(|| panic!("deployment {ns}/{name}"))
+    server
+        .object("deployments", Some(ns), name)
+        .unwrap_or_else(|| panic!("deployment {ns}/{name}"))
 }
 
 fn labels(object: &Value) -> Value {
@@ -17,11 +19,19 @@ fn labels(object: &Value) -> Value {
 }
 
 fn assert_ok(run: &Run) {
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
 }
 
 fn patches(server: &TestServer) -> Vec<test_apiserver::RequestRecord> {
-    server.requests().into_iter().filter(|r| r.method == "PATCH").collect()
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "PATCH")
+        .collect()
 }
 
 /// The stored object with `keys` removed from its labels and the resourceVersion blanked.
@@ -40,14 +50,32 @@ fn assign_changes_only_the_two_labels_and_the_resource_version() {
     let server = demo_server();
     let env = Env::new(&server);
     let before = deployment(&server, "payments", "api");
-    let run = env.owner(&["assign", "deploy/api", "-n", "payments", "--team", "payments", "--stage", "production"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/api",
+        "-n",
+        "payments",
+        "--team",
+        "payments",
+        "--stage",
+        "production",
+    ]);
     assert_ok(&run);
     let after = deployment(&server, "payments", "api");
     assert_eq!(after["metadata"]["labels"]["team"], "payments");
     assert_eq!(after["metadata"]["labels"]["lifecycle"], "production");
-    assert_ne!(after["metadata"]["resourceVersion"], before["metadata"]["resourceVersion"]);
-    assert_eq!(after["spec"]["template"], before["spec"]["template"], "pod template untouched");
-    assert_eq!(without(after, &["team", "lifecycle"]), without(before.clone(), &["team", "lifecycle"]));
+    assert_ne!(
+        after["metadata"]["resourceVersion"],
+        before["metadata"]["resourceVersion"]
+    );
+    assert_eq!(
+        after["spec"]["template"], before["spec"]["template"],
+        "pod template untouched"
+    );
+    assert_eq!(
+        without(after, &["team", "lifecycle"]),
+        without(before.clone(), &["team", "lifecycle"])
+    );
     assert_eq!(
         run.stdout,
         "NAME                  KEY         CHANGE                RESULT\n\
@@ -58,9 +86,21 @@ fn assign_changes_only_the_two_labels_and_the_resource_version() {
     let patches = patches(&server);
     assert_eq!(patches.len(), 1);
     let patch = &patches[0];
-    assert_eq!(patch.path, "/apis/apps/v1/namespaces/payments/deployments/api");
-    assert!(patch.content_type.as_deref().unwrap_or("").starts_with("application/merge-patch+json"));
-    assert_eq!(patch.query_param("fieldManager").as_deref(), Some("kubectl-owner"));
+    assert_eq!(
+        patch.path,
+        "/apis/apps/v1/namespaces/payments/deployments/api"
+    );
+    assert!(
+        patch
+            .content_type
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("application/merge-patch+json")
+    );
+    assert_eq!(
+        patch.query_param("fieldManager").as_deref(),
+        Some("kubectl-owner")
+    );
     assert_eq!(patch.query_param("dryRun"), None);
     let body: Value = serde_json::from_str(&patch.body).unwrap();
     assert_eq!(
@@ -73,7 +113,14 @@ fn assign_changes_only_the_two_labels_and_the_resource_version() {
 fn an_equal_value_is_no_change_and_sends_no_patch() {
     let server = demo_server();
     let env = Env::new(&server);
-    let run = env.owner(&["assign", "deploy/api", "-n", "payments", "--team", "payments"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/api",
+        "-n",
+        "payments",
+        "--team",
+        "payments",
+    ]);
     assert_ok(&run);
     assert!(run.stdout.contains("(no change)"), "{}", run.stdout);
     assert!(patches(&server).is_empty());
@@ -84,7 +131,14 @@ fn a_different_team_is_kept_without_overwrite_and_replaced_with_it() {
     let server = demo_server();
     let env = Env::new(&server);
     let before = deployment(&server, "payments", "api");
-    let run = env.owner(&["assign", "deploy/api", "-n", "payments", "--team", "checkout"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/api",
+        "-n",
+        "payments",
+        "--team",
+        "checkout",
+    ]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains(
@@ -93,23 +147,56 @@ fn a_different_team_is_kept_without_overwrite_and_replaced_with_it() {
         "{}",
         run.stderr
     );
-    assert!(run.stdout.contains("payments → checkout   skipped"), "{}", run.stdout);
-    assert_eq!(deployment(&server, "payments", "api"), before, "object unchanged");
+    assert!(
+        run.stdout.contains("payments → checkout   skipped"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        deployment(&server, "payments", "api"),
+        before,
+        "object unchanged"
+    );
     assert!(patches(&server).is_empty());
 
-    let run = env.owner(&["assign", "deploy/api", "-n", "payments", "--team", "checkout", "--overwrite"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/api",
+        "-n",
+        "payments",
+        "--team",
+        "checkout",
+        "--overwrite",
+    ]);
     assert_ok(&run);
-    assert_eq!(labels(&deployment(&server, "payments", "api"))["team"], "checkout");
+    assert_eq!(
+        labels(&deployment(&server, "payments", "api"))["team"],
+        "checkout"
+    );
 }
 
 #[test]
 fn the_refused_object_is_skipped_and_the_others_proceed() {
     let server = demo_server();
     let env = Env::new(&server);
-    let run = env.owner(&["assign", "deploy/api", "deploy/ledger", "-n", "payments", "--team", "checkout"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/api",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--team",
+        "checkout",
+    ]);
     assert_eq!(run.code, 1);
-    assert_eq!(labels(&deployment(&server, "payments", "api"))["team"], "payments");
-    assert_eq!(labels(&deployment(&server, "payments", "ledger"))["team"], "checkout");
+    assert_eq!(
+        labels(&deployment(&server, "payments", "api"))["team"],
+        "payments"
+    );
+    assert_eq!(
+        labels(&deployment(&server, "payments", "ledger"))["team"],
+        "checkout"
+    );
 }
 
 #[test]
@@ -124,16 +211,33 @@ fn a_concurrent_writer_gets_409_then_the_retry_keeps_both_changes() {
         )
         .method("PATCH"),
     );
-    let run = env.owner(&["assign", "deploy/ledger", "-n", "payments", "--team", "payments", "-v=2"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--team",
+        "payments",
+        "-v=2",
+    ]);
     assert_ok(&run);
     let patches = patches(&server);
-    assert_eq!(patches.iter().map(|p| p.status).collect::<Vec<_>>(), vec![409, 200]);
+    assert_eq!(
+        patches.iter().map(|p| p.status).collect::<Vec<_>>(),
+        vec![409, 200]
+    );
     let first: Value = serde_json::from_str(&patches[0].body).unwrap();
     let second: Value = serde_json::from_str(&patches[1].body).unwrap();
-    assert_ne!(first["metadata"]["resourceVersion"], second["metadata"]["resourceVersion"], "re-read before retry");
+    assert_ne!(
+        first["metadata"]["resourceVersion"], second["metadata"]["resourceVersion"],
+        "re-read before retry"
+    );
     let stored = labels(&deployment(&server, "payments", "ledger"));
     assert_eq!(stored["team"], "payments");
-    assert_eq!(stored["release"], "canary", "the other writer's change is kept");
+    assert_eq!(
+        stored["release"], "canary",
+        "the other writer's change is kept"
+    );
     assert!(run.stderr.contains("reading it again"), "{}", run.stderr);
 }
 
@@ -150,10 +254,24 @@ fn the_retry_re_decides_on_the_fresh_value() {
         )
         .method("PATCH"),
     );
-    let run = env.owner(&["assign", "deploy/ledger", "-n", "payments", "--team", "payments"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--team",
+        "payments",
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(run.stderr.contains("'team' already has a value (data)"), "{}", run.stderr);
-    assert_eq!(labels(&deployment(&server, "payments", "ledger"))["team"], "data");
+    assert!(
+        run.stderr.contains("'team' already has a value (data)"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        labels(&deployment(&server, "payments", "ledger"))["team"],
+        "data"
+    );
 }
 
 #[test]
@@ -168,12 +286,30 @@ fn retries_are_bounded() {
         )
         .method("PATCH"),
     );
-    let run = env.owner(&["assign", "deploy/ledger", "-n", "payments", "--team", "payments"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--team",
+        "payments",
+    ]);
     assert_eq!(run.code, 1);
     assert_eq!(patches(&server).len(), 5);
-    assert!(run.stderr.contains("Error from server (Conflict)"), "{}", run.stderr);
-    assert!(run.stderr.contains("gave up after 5 attempts"), "{}", run.stderr);
-    assert_eq!(labels(&deployment(&server, "payments", "ledger")).get("team"), None);
+    assert!(
+        run.stderr.contains("Error from server (Conflict)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("gave up after 5 attempts"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        labels(&deployment(&server, "payments", "ledger")).get("team"),
+        None
+    );
 }
 
 #[test]
@@ -181,7 +317,15 @@ fn dry_run_server_validates_and_persists_nothing() {
     let server = demo_server();
     let env = Env::new(&server);
     let before = deployment(&server, "payments", "ledger");
-    let run = env.owner(&["assign", "deploy/ledger", "-n", "payments", "--team", "payments", "--dry-run=server"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--team",
+        "payments",
+        "--dry-run=server",
+    ]);
     assert_ok(&run);
     assert_eq!(
         run.stdout,
@@ -200,13 +344,37 @@ fn dry_run_client_sends_no_write() {
     let env = Env::new(&server);
     let before = deployment(&server, "payments", "ledger");
     for flag in ["--dry-run=client", "--dry-run"] {
-        let run = env.owner(&["assign", "deploy/ledger", "-n", "payments", "--team", "payments", flag]);
+        let run = env.owner(&[
+            "assign",
+            "deploy/ledger",
+            "-n",
+            "payments",
+            "--team",
+            "payments",
+            flag,
+        ]);
         assert_ok(&run);
-        assert!(run.stdout.contains("<none> → payments   changed (dry run)"), "{}", run.stdout);
+        assert!(
+            run.stdout.contains("<none> → payments   changed (dry run)"),
+            "{}",
+            run.stdout
+        );
     }
-    let run = env.owner(&["unassign", "deploy/ledger", "-n", "payments", "--stage", "--dry-run=client"]);
+    let run = env.owner(&[
+        "unassign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--stage",
+        "--dry-run=client",
+    ]);
     assert_ok(&run);
-    assert!(run.stdout.contains("production → <none>   changed (dry run)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("production → <none>   changed (dry run)"),
+        "{}",
+        run.stdout
+    );
     assert!(server.writes().is_empty(), "{:?}", server.writes());
     assert_eq!(deployment(&server, "payments", "ledger"), before);
 }
@@ -221,9 +389,18 @@ fn invalid_inputs_fail_before_any_request() {
         (&["--team=-payments"], "--team: invalid label value"),
         (&["--team", "pay ments"], "--team: invalid label value"),
         (&["--stage", "Prod!"], "--stage: invalid label value"),
-        (&["--sunset", "2026-02-30"], "invalid --sunset \"2026-02-30\": expected a calendar date YYYY-MM-DD"),
-        (&["--sunset", "31.12.2026"], "expected a calendar date YYYY-MM-DD"),
-        (&["--contact", "slack=#payments"], "unknown contact key \"slack\""),
+        (
+            &["--sunset", "2026-02-30"],
+            "invalid --sunset \"2026-02-30\": expected a calendar date YYYY-MM-DD",
+        ),
+        (
+            &["--sunset", "31.12.2026"],
+            "expected a calendar date YYYY-MM-DD",
+        ),
+        (
+            &["--contact", "slack=#payments"],
+            "unknown contact key \"slack\"",
+        ),
         (&["--contact", "chat"], "expected KEY=VALUE"),
         (&[], "nothing to assign"),
     ];
@@ -234,11 +411,26 @@ fn invalid_inputs_fail_before_any_request() {
         assert_eq!(run.code, 1, "{args:?}");
         assert!(run.stderr.contains(message), "{args:?}: {}", run.stderr);
         assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
-        assert!(server.requests().is_empty(), "{args:?} sent {:?}", server.requests());
+        assert!(
+            server.requests().is_empty(),
+            "{args:?} sent {:?}",
+            server.requests()
+        );
     }
-    let run = env.owner(&["unassign", "deploy/ledger", "-n", "payments", "--contact", "pager"]);
+    let run = env.owner(&[
+        "unassign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--contact",
+        "pager",
+    ]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("unknown contact key \"pager\""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown contact key \"pager\""),
+        "{}",
+        run.stderr
+    );
     let run = env.owner(&["unassign", "deploy/ledger", "-n", "payments"]);
     assert!(run.stderr.contains("nothing to unassign"), "{}", run.stderr);
     assert!(server.requests().is_empty());
@@ -249,7 +441,10 @@ fn invalid_inputs_fail_before_any_request() {
             ["--stage", "prod"],
             "invalid --stage \"prod\": not one of the configured stages (experimental, production, deprecated, retired); did you mean \"production\"?",
         ),
-        (["--team", "paymnts"], "unknown team \"paymnts\": not in the team registry; did you mean \"payments\"?"),
+        (
+            ["--team", "paymnts"],
+            "unknown team \"paymnts\": not in the team registry; did you mean \"payments\"?",
+        ),
     ] {
         let mut args = vec!["assign", "deploy/ledger", "-n", "payments"];
         args.extend_from_slice(&flags);
@@ -267,16 +462,47 @@ fn unknown_teams_need_allow_unknown_team_and_aliases_are_written_canonical() {
     let env = Env::new(&server);
     let run = env.owner(&["assign", "deploy/ledger", "-n", "payments", "--team", "web"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("unknown team \"web\""), "{}", run.stderr);
-    assert!(run.stderr.contains("--allow-unknown-team"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown team \"web\""),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("--allow-unknown-team"),
+        "{}",
+        run.stderr
+    );
     assert!(server.writes().is_empty());
 
-    let run = env.owner(&["assign", "deploy/ledger", "-n", "payments", "--team", "web", "--allow-unknown-team"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--team",
+        "web",
+        "--allow-unknown-team",
+    ]);
     assert_ok(&run);
-    assert!(run.stderr.contains("team \"web\" is not in the team registry; writing it anyway"), "{}", run.stderr);
-    assert_eq!(labels(&deployment(&server, "payments", "ledger"))["team"], "web");
+    assert!(
+        run.stderr
+            .contains("team \"web\" is not in the team registry; writing it anyway"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        labels(&deployment(&server, "payments", "ledger"))["team"],
+        "web"
+    );
 
-    let run = env.owner(&["assign", "deploy/web", "-n", "checkout", "--team", "checkout-old"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/web",
+        "-n",
+        "checkout",
+        "--team",
+        "checkout-old",
+    ]);
     assert_ok(&run);
     assert!(
         run.stderr
@@ -285,7 +511,10 @@ fn unknown_teams_need_allow_unknown_team_and_aliases_are_written_canonical() {
         run.stderr
     );
     assert!(run.stdout.contains("<none> → checkout"), "{}", run.stdout);
-    assert_eq!(labels(&deployment(&server, "checkout", "web"))["team"], "checkout");
+    assert_eq!(
+        labels(&deployment(&server, "checkout", "web"))["team"],
+        "checkout"
+    );
 }
 
 #[test]
@@ -343,12 +572,22 @@ fn bulk_assign_by_selector_changes_exactly_the_matching_objects() {
 fn bulk_without_overwrite_skips_the_owned_object_and_exits_1() {
     let server = demo_server();
     let env = Env::new(&server);
-    let run = env.owner(&["assign", "deploy", "-A", "-l", "tier=web", "--team", "search"]);
+    let run = env.owner(&[
+        "assign", "deploy", "-A", "-l", "tier=web", "--team", "search",
+    ]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("deployment.apps/api in namespace payments: 'team' already has a value (payments)"));
+    assert!(run.stderr.contains(
+        "deployment.apps/api in namespace payments: 'team' already has a value (payments)"
+    ));
     assert_eq!(patches(&server).len(), 3);
-    assert_eq!(labels(&deployment(&server, "payments", "api"))["team"], "payments");
-    assert_eq!(labels(&deployment(&server, "search", "indexer"))["team"], "search");
+    assert_eq!(
+        labels(&deployment(&server, "payments", "api"))["team"],
+        "payments"
+    );
+    assert_eq!(
+        labels(&deployment(&server, "search", "indexer"))["team"],
+        "search"
+    );
 }
 
 #[test]
@@ -368,8 +607,20 @@ fn all_in_a_namespace_and_output_formats() {
         "name",
     ]);
     assert_ok(&run);
-    assert_eq!(run.stdout, "deployment.apps/cart\ndeployment.apps/notifier\ndeployment.apps/web\n");
-    let run = env.owner(&["assign", "deploy/web", "-n", "checkout", "--sunset", "2026-12-31", "-o", "json"]);
+    assert_eq!(
+        run.stdout,
+        "deployment.apps/cart\ndeployment.apps/notifier\ndeployment.apps/web\n"
+    );
+    let run = env.owner(&[
+        "assign",
+        "deploy/web",
+        "-n",
+        "checkout",
+        "--sunset",
+        "2026-12-31",
+        "-o",
+        "json",
+    ]);
     assert_ok(&run);
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(doc["kind"], "AssignResult");
@@ -378,10 +629,17 @@ fn all_in_a_namespace_and_output_formats() {
         doc["items"][0]["changes"],
         json!([{"key": "kubectl-owner/sunset", "type": "annotation", "old": null, "new": "2026-12-31"}])
     );
-    let run = env.owner(&["assign", "deploy", "-n", "default", "--all", "--team", "search"]);
+    let run = env.owner(&[
+        "assign", "deploy", "-n", "default", "--all", "--team", "search",
+    ]);
     assert_ok(&run);
     assert_eq!(run.stdout, "");
-    assert!(run.stderr.contains("No resources found in default namespace."), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("No resources found in default namespace."),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -391,7 +649,11 @@ fn unassign_team_removes_only_that_label() {
     let before = deployment(&server, "payments", "api");
     let run = env.owner(&["unassign", "deploy/api", "-n", "payments", "--team"]);
     assert_ok(&run);
-    assert!(run.stdout.contains("payments → <none>   changed"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("payments → <none>   changed"),
+        "{}",
+        run.stdout
+    );
     let after = deployment(&server, "payments", "api");
     assert_eq!(labels(&after).get("team"), None);
     assert_eq!(without(after, &[]), without(before, &["team"]));
@@ -416,7 +678,10 @@ fn contacts_are_annotations_written_and_removed() {
     assert_ok(&run);
     let annotations = deployment(&server, "payments", "ledger")["metadata"]["annotations"].clone();
     assert_eq!(annotations["a8r.io/chat"], "#ledger");
-    assert_eq!(annotations["a8r.io/runbook"], "https://runbooks.example/ledger");
+    assert_eq!(
+        annotations["a8r.io/runbook"],
+        "https://runbooks.example/ledger"
+    );
 
     // --contacts removes every contact annotation and nothing else.
     let run = env.owner(&["unassign", "deploy/api", "-n", "payments", "--contacts"]);
@@ -435,8 +700,18 @@ fn a_namespace_default_is_inherited_by_its_workloads() {
         run.stdout,
         "NAME               KEY    CHANGE            RESULT\nnamespace/search   team   <none> → search   changed\n"
     );
-    assert_eq!(server.object("namespaces", None, "search").unwrap()["metadata"]["labels"]["team"], "search");
-    let run = env.owner(&["who", "indexer-6d8f9b7c5-w3e4r", "-n", "search", "-o", "json"]);
+    assert_eq!(
+        server.object("namespaces", None, "search").unwrap()["metadata"]["labels"]["team"],
+        "search"
+    );
+    let run = env.owner(&[
+        "who",
+        "indexer-6d8f9b7c5-w3e4r",
+        "-n",
+        "search",
+        "-o",
+        "json",
+    ]);
     assert_ok(&run);
     let doc: Value = serde_json::from_str(&run.stdout).unwrap();
     let team = &doc["item"]["team"];
@@ -499,9 +774,20 @@ fn gitops_managed_objects_get_a_warning_naming_what_to_edit() {
         "{}",
         run.stderr
     );
-    assert!(!run.stderr.contains("ledger"), "no warning for an unmanaged object: {}", run.stderr);
-    assert!(run.stdout.lines().all(|l| !l.starts_with("Warning")), "warnings stay off stdout");
-    assert_eq!(labels(&deployment(&server, "payments", "shop"))["team"], "payments", "still written");
+    assert!(
+        !run.stderr.contains("ledger"),
+        "no warning for an unmanaged object: {}",
+        run.stderr
+    );
+    assert!(
+        run.stdout.lines().all(|l| !l.starts_with("Warning")),
+        "warnings stay off stdout"
+    );
+    assert_eq!(
+        labels(&deployment(&server, "payments", "shop"))["team"],
+        "payments",
+        "still written"
+    );
 }
 
 #[test]
@@ -509,25 +795,60 @@ fn per_object_403_404_422_are_reported_and_the_others_proceed() {
     let server = demo_server();
     server.add_token("alice-token", "alice");
     server.grant(Grant::new("alice", &["get", "list"], &["*"]));
-    server.grant(Grant::new("alice", &["patch"], &["deployments"]).in_namespaces(&["checkout", "search"]));
+    server.grant(
+        Grant::new("alice", &["patch"], &["deployments"]).in_namespaces(&["checkout", "search"]),
+    );
     let env = Env::with_kubeconfig(&server.kubeconfig("test", None, Some("alice-token")));
 
     // 403 in payments; the objects in checkout and search are written.
-    let run = env.owner(&["assign", "deploy", "-A", "-l", "tier=web", "--stage", "production", "--overwrite"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy",
+        "-A",
+        "-l",
+        "tier=web",
+        "--stage",
+        "production",
+        "--overwrite",
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stderr.contains(
         "Error from server (Forbidden): deployments.apps \"api\" is forbidden: User \"alice\" cannot patch resource \"deployments\" in API group \"apps\" in the namespace \"payments\""
     ), "{}", run.stderr);
-    let api_row = run.stdout.lines().find(|l| l.contains("deployment.apps/api ")).unwrap_or_default();
-    assert!(api_row.ends_with("<none> → production         failed"), "{}", run.stdout);
-    assert_eq!(labels(&deployment(&server, "search", "indexer"))["lifecycle"], "production");
-    assert_eq!(labels(&deployment(&server, "checkout", "web"))["lifecycle"], "production");
-    assert_eq!(labels(&deployment(&server, "payments", "api")).get("lifecycle"), None);
+    let api_row = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("deployment.apps/api "))
+        .unwrap_or_default();
+    assert!(
+        api_row.ends_with("<none> → production         failed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        labels(&deployment(&server, "search", "indexer"))["lifecycle"],
+        "production"
+    );
+    assert_eq!(
+        labels(&deployment(&server, "checkout", "web"))["lifecycle"],
+        "production"
+    );
+    assert_eq!(
+        labels(&deployment(&server, "payments", "api")).get("lifecycle"),
+        None
+    );
 
     // 404 for a missing name, 422 from the server's validation; the other object still proceeds.
     server.add_fault(
-        Fault::new("/namespaces/checkout/deployments/cart", 1, FaultKind::Status { code: 422, retry_after: None })
-            .method("PATCH"),
+        Fault::new(
+            "/namespaces/checkout/deployments/cart",
+            1,
+            FaultKind::Status {
+                code: 422,
+                retry_after: None,
+            },
+        )
+        .method("PATCH"),
     );
     let run = env.owner(&[
         "assign",
@@ -541,10 +862,22 @@ fn per_object_403_404_422_are_reported_and_the_others_proceed() {
         "--overwrite",
     ]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("Error from server (NotFound): deployments.apps \"nope\" not found"), "{}", run.stderr);
-    assert!(run.stderr.contains("Error from server (Invalid)"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("Error from server (NotFound): deployments.apps \"nope\" not found"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Error from server (Invalid)"),
+        "{}",
+        run.stderr
+    );
     let notifier = deployment(&server, "checkout", "notifier");
-    assert_eq!(notifier["metadata"]["annotations"]["kubectl-owner/sunset"], "2027-01-31");
+    assert_eq!(
+        notifier["metadata"]["annotations"]["kubectl-owner/sunset"],
+        "2027-01-31"
+    );
 }
 
 #[test]
@@ -561,8 +894,17 @@ fn pods_with_a_controller_get_a_hint_to_assign_the_workload() {
         "--dry-run=client",
     ]);
     assert_ok(&run);
-    assert!(run.stderr.contains("is controlled by ReplicaSet/api-7d9f8c6b5"), "{}", run.stderr);
-    assert!(run.stderr.contains("assign the workload instead"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("is controlled by ReplicaSet/api-7d9f8c6b5"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("assign the workload instead"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -571,11 +913,26 @@ fn target_shapes_are_checked_like_kubectl() {
     let env = Env::new(&server);
     let run = env.owner(&["assign", "deploy", "--team", "payments"]);
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("no name, label selector, or --all flag specified"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no name, label selector, or --all flag specified"),
+        "{}",
+        run.stderr
+    );
     let run = env.owner(&["assign", "deploy/api", "-A", "--team", "payments"]);
-    assert!(run.stderr.contains("a resource cannot be retrieved by name across all namespaces"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("a resource cannot be retrieved by name across all namespaces"),
+        "{}",
+        run.stderr
+    );
     let run = env.owner(&["assign", "deploymnt/api", "--team", "payments"]);
-    assert!(run.stderr.contains("the server doesn't have a resource type \"deploymnt\""), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the server doesn't have a resource type \"deploymnt\""),
+        "{}",
+        run.stderr
+    );
     assert!(server.writes().is_empty());
     // TYPE NAME... works as in kubectl.
     let run = env.owner(&[
@@ -590,7 +947,9 @@ fn target_shapes_are_checked_like_kubectl() {
         "--dry-run=client",
     ]);
     assert_ok(&run);
-    assert!(run.stdout.contains("deployment.apps/api") && run.stdout.contains("deployment.apps/ledger"));
+    assert!(
+        run.stdout.contains("deployment.apps/api") && run.stdout.contains("deployment.apps/ledger")
+    );
 }
 
 #[test]
@@ -598,13 +957,36 @@ fn a_transient_server_error_on_the_patch_is_retried() {
     let server = demo_server();
     let env = Env::new(&server);
     server.add_fault(
-        Fault::new("/namespaces/payments/deployments/ledger", 1, FaultKind::Status { code: 503, retry_after: None })
-            .method("PATCH"),
+        Fault::new(
+            "/namespaces/payments/deployments/ledger",
+            1,
+            FaultKind::Status {
+                code: 503,
+                retry_after: None,
+            },
+        )
+        .method("PATCH"),
     );
-    let run = env.owner(&["assign", "deploy/ledger", "-n", "payments", "--team", "payments"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--team",
+        "payments",
+    ]);
     assert_ok(&run);
-    assert_eq!(patches(&server).iter().map(|p| p.status).collect::<Vec<_>>(), vec![503, 200]);
-    assert_eq!(labels(&deployment(&server, "payments", "ledger"))["team"], "payments");
+    assert_eq!(
+        patches(&server)
+            .iter()
+            .map(|p| p.status)
+            .collect::<Vec<_>>(),
+        vec![503, 200]
+    );
+    assert_eq!(
+        labels(&deployment(&server, "payments", "ledger"))["team"],
+        "payments"
+    );
 }
 
 #[test]
@@ -620,12 +1002,23 @@ fn ctrl_c_leaves_every_object_fully_written_or_untouched_and_says_which() {
     }
     // Slow patches: Ctrl-C arrives while the first ones are in flight.
     server.add_fault(
-        Fault::new("/namespaces/default/deployments/batch-", 6, FaultKind::Latency(std::time::Duration::from_secs(3)))
-            .method("PATCH"),
+        Fault::new(
+            "/namespaces/default/deployments/batch-",
+            6,
+            FaultKind::Latency(std::time::Duration::from_secs(3)),
+        )
+        .method("PATCH"),
     );
     let env = Env::new(&server);
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-owner"))
-        .args(["assign", "deploy", "-l", "app=batch", "--stage", "production"])
+        .args([
+            "assign",
+            "deploy",
+            "-l",
+            "app=batch",
+            "--stage",
+            "production",
+        ])
         .env_clear()
         .env("HOME", env.home())
         .env("KUBECONFIG", &env.kubeconfig)
@@ -641,21 +1034,32 @@ fn ctrl_c_leaves_every_object_fully_written_or_untouched_and_says_which() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     std::thread::sleep(std::time::Duration::from_millis(800));
-    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     let written: Vec<bool> = (0..6)
         .map(|i| {
-            let object = server.object("deployments", Some("default"), &format!("batch-{i}")).unwrap();
+            let object = server
+                .object("deployments", Some("default"), &format!("batch-{i}"))
+                .unwrap();
             object["metadata"]["labels"].get("lifecycle").is_some()
         })
         .collect();
     // The in-flight patches (4 at a time) finish; nothing new starts after Ctrl-C.
     assert_eq!(written, [true, true, true, true, false, false], "{stderr}");
-    let line = stderr.lines().find(|l| l.starts_with("Interrupted:")).expect("says what was done");
-    assert!(line.starts_with("Interrupted: 4 written (deployment.apps/batch-0 in namespace default,"), "{line}");
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("Interrupted:"))
+        .expect("says what was done");
+    assert!(
+        line.starts_with("Interrupted: 4 written (deployment.apps/batch-0 in namespace default,"),
+        "{line}"
+    );
     assert!(
         line.ends_with(
             "2 untouched (deployment.apps/batch-4 in namespace default, deployment.apps/batch-5 in namespace default)"

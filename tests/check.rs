@@ -26,7 +26,8 @@ fn env(server: &TestServer) -> Env {
 }
 
 fn json_of(run: &Run) -> Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}\nstderr: {}", run.stdout, run.stderr))
+    serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\nstderr: {}", run.stdout, run.stderr))
 }
 
 fn keys(report: &Value) -> Vec<(String, String, String, String)> {
@@ -35,7 +36,14 @@ fn keys(report: &Value) -> Vec<(String, String, String, String)> {
         .as_array()
         .expect("findings")
         .iter()
-        .map(|f| (s(&f["namespace"]), s(&f["kind"]), s(&f["name"]), s(&f["rule"])))
+        .map(|f| {
+            (
+                s(&f["namespace"]),
+                s(&f["kind"]),
+                s(&f["name"]),
+                s(&f["rule"]),
+            )
+        })
         .collect()
 }
 
@@ -46,7 +54,10 @@ fn sorted(mut v: Vec<(String, String, String, String)>) -> Vec<(String, String, 
 
 fn demo_keys() -> Vec<(String, String, String, String)> {
     sorted(
-        DEMO_FINDINGS.iter().map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string())).collect(),
+        DEMO_FINDINGS
+            .iter()
+            .map(|(a, b, c, d)| (a.to_string(), b.to_string(), c.to_string(), d.to_string()))
+            .collect(),
     )
 }
 
@@ -56,7 +67,13 @@ fn table_rows(stdout: &str) -> Vec<Vec<String>> {
         .lines()
         .skip(1)
         .take_while(|l| !l.is_empty())
-        .map(|l| l.split("   ").map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect())
+        .map(|l| {
+            l.split("   ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .collect()
 }
 
@@ -80,7 +97,12 @@ fn demo_seed_reports_each_violation_once_and_exits_1() {
                 "reason": "node agent managed by the platform add-on"}])
     );
     assert_eq!(report["unreadable"], json!([]));
-    let cart = report["findings"].as_array().unwrap().iter().find(|f| f["name"] == "cart").unwrap();
+    let cart = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "cart")
+        .unwrap();
     assert_eq!(cart["severity"], "error");
     assert_eq!(cart["team"], "checkout");
     assert_eq!(cart["detail"], "sunset 2025-06-30 passed 244 days ago");
@@ -116,14 +138,26 @@ fn fail_on_levels_and_yaml() {
     let env = env(&server);
     let run = env.owner(&["check", "-A", "--fail-on", "never"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.stdout.contains("5 errors, 4 warnings"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("5 errors, 4 warnings"),
+        "{}",
+        run.stdout
+    );
     // Only warnings in data: exit 0 on error, 1 on warning.
     let run = env.owner(&["check", "-n", "data"]);
     assert_eq!(run.code, 1, "reports has unknown-team: {}", run.stdout);
     let run = env.owner(&["check", "-n", "data", "-l", "app=backfill"]);
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(run.stdout.contains("missing-stage"), "{}", run.stdout);
-    let run = env.owner(&["check", "-n", "data", "-l", "app=backfill", "--fail-on", "warning"]);
+    let run = env.owner(&[
+        "check",
+        "-n",
+        "data",
+        "-l",
+        "app=backfill",
+        "--fail-on",
+        "warning",
+    ]);
     assert_eq!(run.code, 1, "{}", run.stdout);
     // -o yaml is the same document.
     let run = env.owner(&["check", "-A", "-o", "yaml", "--fail-on", "never"]);
@@ -138,12 +172,19 @@ fn compliant_namespace_exits_0_with_only_the_summary() {
     let server = demo_server();
     let run = env(&server).owner(&["check", "-n", "payments"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "3 checked, 3 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n");
+    assert_eq!(
+        run.stdout,
+        "3 checked, 3 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n"
+    );
 }
 
 #[test]
 fn connection_failure_exits_2() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let kubeconfig = format!(
         "apiVersion: v1\nkind: Config\ncurrent-context: c\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:{port}\n\
          contexts:\n- name: c\n  context:\n    cluster: c\n    user: c\nusers:\n- name: c\n  user: {{}}\n"
@@ -152,7 +193,11 @@ fn connection_failure_exits_2() {
     let run = env.owner(&["check", "-A"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(run.stdout, "");
-    assert!(run.stderr.contains(&format!("127.0.0.1:{port}")), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        run.stderr
+    );
     // Same for a bad flag value that clap does not see and one it does.
     let run = env.owner(&["check", "-A", "--request-timeout", "soon"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
@@ -170,18 +215,46 @@ fn local_errors_exit_2_before_any_request() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     let run = env.owner(&["check", "-A", "--baseline", "missing.json"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.starts_with("error: --baseline missing.json: cannot read file"), "{}", run.stderr);
-    std::fs::write(env.home().join("bad.json"), "{\"kind\": \"OwnershipList\", \"items\": []}").unwrap();
+    assert!(
+        run.stderr
+            .starts_with("error: --baseline missing.json: cannot read file"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        env.home().join("bad.json"),
+        "{\"kind\": \"OwnershipList\", \"items\": []}",
+    )
+    .unwrap();
     let run = env.owner(&["check", "-A", "--baseline", "bad.json"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.starts_with("error: --baseline bad.json: not a check report"), "{}", run.stderr);
-    let run = env.clone_with("KUBECTL_OWNER_TODAY", "01/03/2026").owner(&["check", "-A"]);
+    assert!(
+        run.stderr
+            .starts_with("error: --baseline bad.json: not a check report"),
+        "{}",
+        run.stderr
+    );
+    let run = env
+        .clone_with("KUBECTL_OWNER_TODAY", "01/03/2026")
+        .owner(&["check", "-A"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.starts_with("error: KUBECTL_OWNER_TODAY: invalid date"), "{}", run.stderr);
-    assert!(server.requests().is_empty(), "local errors fail before any request");
+    assert!(
+        run.stderr
+            .starts_with("error: KUBECTL_OWNER_TODAY: invalid date"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        server.requests().is_empty(),
+        "local errors fail before any request"
+    );
     let run = env.owner(&["check", "deploy/api"]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("check takes resource types, not names"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("check takes resource types, not names"),
+        "{}",
+        run.stderr
+    );
     let run = env.owner(&["check", "widgets"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
 }
@@ -214,7 +287,12 @@ fn baseline_reports_only_new_findings() {
     // Nothing new: compliant against the baseline.
     let run = env.owner(&["check", "-A", "--baseline", baseline.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stderr.contains("9 known findings suppressed by baseline"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("9 known findings suppressed by baseline"),
+        "{}",
+        run.stderr
+    );
 
     server.insert(json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
@@ -222,22 +300,43 @@ fn baseline_reports_only_new_findings() {
         "spec": {"selector": {"matchLabels": {"app": "newcomer"}},
                  "template": {"metadata": {"labels": {"app": "newcomer"}}, "spec": {"containers": []}}}
     }));
-    let run = env.owner(&["check", "-A", "-o", "json", "--baseline", baseline.to_str().unwrap()]);
+    let run = env.owner(&[
+        "check",
+        "-A",
+        "-o",
+        "json",
+        "--baseline",
+        baseline.to_str().unwrap(),
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report = json_of(&run);
     assert_eq!(
         keys(&report),
-        [("default".to_string(), "Deployment".to_string(), "newcomer".to_string(), "missing-team".to_string())]
+        [(
+            "default".to_string(),
+            "Deployment".to_string(),
+            "newcomer".to_string(),
+            "missing-team".to_string()
+        )]
     );
     assert_eq!(report["summary"]["errors"], 1);
     assert_eq!(report["summary"]["warnings"], 0);
-    assert!(run.stderr.contains("9 known findings suppressed"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("9 known findings suppressed"),
+        "{}",
+        run.stderr
+    );
 
     // The table shows the same single row.
     let run = env.owner(&["check", "-A", "--baseline", baseline.to_str().unwrap()]);
     assert_eq!(run.code, 1);
     let rows = table_rows(&run.stdout);
-    assert_eq!(rows.len(), 2, "the new finding and the exempt row: {}", run.stdout);
+    assert_eq!(
+        rows.len(),
+        2,
+        "the new finding and the exempt row: {}",
+        run.stdout
+    );
     assert_eq!(rows[0][2], "newcomer");
 }
 
@@ -250,28 +349,60 @@ fn registry_from_the_configmap_and_local_entry_wins() {
     assert_eq!(
         sorted(keys(&report)),
         [
-            ("data".into(), "Deployment".into(), "reports".into(), "unknown-team".into()),
-            ("data".into(), "Job".into(), "backfill".into(), "missing-stage".into()),
+            (
+                "data".into(),
+                "Deployment".into(),
+                "reports".into(),
+                "unknown-team".into()
+            ),
+            (
+                "data".into(),
+                "Job".into(),
+                "backfill".into(),
+                "missing-stage".into()
+            ),
         ]
     );
     // A local entry for `data` replaces the cluster's (whose alias `data-eng` etl uses).
     let dir = env.home().join(".config/kubectl-owner");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.yaml"), "teams:\n  - name: data\n    aliases: [dta]\n").unwrap();
+    std::fs::write(
+        dir.join("config.yaml"),
+        "teams:\n  - name: data\n    aliases: [dta]\n",
+    )
+    .unwrap();
     let run = env.owner(&["check", "-n", "data", "-o", "json"]);
     let report = json_of(&run);
     assert_eq!(
         sorted(keys(&report)),
         [
-            ("data".into(), "Deployment".into(), "etl".into(), "unknown-team".into()),
-            ("data".into(), "Job".into(), "backfill".into(), "missing-stage".into()),
+            (
+                "data".into(),
+                "Deployment".into(),
+                "etl".into(),
+                "unknown-team".into()
+            ),
+            (
+                "data".into(),
+                "Job".into(),
+                "backfill".into(),
+                "missing-stage".into()
+            ),
         ],
         "{}",
         run.stdout
     );
     // Other cluster teams are still known.
     let run = env.owner(&["check", "-n", "checkout", "-o", "json"]);
-    assert_eq!(keys(&json_of(&run)), [("checkout".into(), "Deployment".into(), "cart".into(), "past-sunset".into())]);
+    assert_eq!(
+        keys(&json_of(&run)),
+        [(
+            "checkout".into(),
+            "Deployment".into(),
+            "cart".into(),
+            "past-sunset".into()
+        )]
+    );
 }
 
 #[test]
@@ -279,14 +410,27 @@ fn config_typo_names_file_line_and_field_exit_2() {
     let server = demo_server();
     let env = env(&server);
     let path = env.home().join("owner.yaml");
-    std::fs::write(&path, "stages: [experimental, production]\ncheck:\n  sunsetWarningDay: 10\n").unwrap();
+    std::fs::write(
+        &path,
+        "stages: [experimental, production]\ncheck:\n  sunsetWarningDay: 10\n",
+    )
+    .unwrap();
     let run = env.owner(&["check", "-A", "--config", path.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_eq!(run.stdout, "");
     let line = run.first_stderr_line();
-    assert!(line.starts_with(&format!("error: config {}: line 3", path.display())), "{line}");
-    assert!(line.contains("sunsetWarningDay") && line.contains("did you mean \"sunsetWarningDays\""), "{line}");
-    assert!(server.requests().is_empty(), "a broken config fails before any request");
+    assert!(
+        line.starts_with(&format!("error: config {}: line 3", path.display())),
+        "{line}"
+    );
+    assert!(
+        line.contains("sunsetWarningDay") && line.contains("did you mean \"sunsetWarningDays\""),
+        "{line}"
+    );
+    assert!(
+        server.requests().is_empty(),
+        "a broken config fails before any request"
+    );
 }
 
 #[test]
@@ -294,9 +438,23 @@ fn config_severity_override_and_warning_window() {
     let server = demo_server();
     let env = env(&server);
     let path = env.home().join("owner.yaml");
-    std::fs::write(&path, "check:\n  sunsetWarningDays: 400\n  severity: {missing-stage: error}\n").unwrap();
+    std::fs::write(
+        &path,
+        "check:\n  sunsetWarningDays: 400\n  severity: {missing-stage: error}\n",
+    )
+    .unwrap();
     let config = path.to_str().unwrap();
-    let run = env.owner(&["check", "-n", "data", "-l", "app=backfill", "--config", config, "-o", "json"]);
+    let run = env.owner(&[
+        "check",
+        "-n",
+        "data",
+        "-l",
+        "app=backfill",
+        "--config",
+        config,
+        "-o",
+        "json",
+    ]);
     assert_eq!(run.code, 1, "missing-stage is an error now: {}", run.stdout);
     assert_eq!(json_of(&run)["findings"][0]["severity"], "error");
     // A year earlier the cart's sunset is ahead: sunset-soon within the 400-day window.
@@ -305,7 +463,10 @@ fn config_severity_override_and_warning_window() {
         .owner(&["check", "-n", "checkout", "--config", config, "-o", "json"]);
     let report = json_of(&run);
     assert_eq!(report["findings"][0]["rule"], "sunset-soon");
-    assert_eq!(report["findings"][0]["detail"], "sunset 2025-06-30 is in 29 days");
+    assert_eq!(
+        report["findings"][0]["detail"],
+        "sunset 2025-06-30 is in 29 days"
+    );
     assert_eq!(run.code, 0, "a warning does not fail by default");
 }
 
@@ -329,7 +490,10 @@ fn unknown_team_did_you_mean_name_and_alias() {
             .map(|f| f["detail"].as_str().unwrap().to_string())
             .unwrap_or_else(|| panic!("no unknown-team for {name}"))
     };
-    assert_eq!(detail("reports"), "team \"dta\" is not in the team registry (did you mean \"data\"?)");
+    assert_eq!(
+        detail("reports"),
+        "team \"dta\" is not in the team registry (did you mean \"data\"?)"
+    );
     assert_eq!(
         detail("refunds"),
         "team \"payments-olf\" is not in the team registry (did you mean \"payments\"? alias \"payments-old\")"
@@ -342,12 +506,25 @@ fn unknown_team_did_you_mean_name_and_alias() {
 fn group_by_namespace_and_rule_order_rows() {
     let server = demo_server();
     let env = env(&server);
-    let by_ns = table_rows(&env.owner(&["check", "-A", "--group-by", "namespace"]).stdout);
+    let by_ns = table_rows(
+        &env.owner(&["check", "-A", "--group-by", "namespace"])
+            .stdout,
+    );
     let findings: Vec<&Vec<String>> = by_ns.iter().filter(|r| r[4] != "exempt").collect();
     let namespaces: Vec<&str> = findings.iter().map(|r| r[0].as_str()).collect();
-    assert_eq!(namespaces, ["checkout", "data", "data", "default", "default", "search", "search", "search", "search"]);
+    assert_eq!(
+        namespaces,
+        [
+            "checkout", "data", "data", "default", "default", "search", "search", "search",
+            "search"
+        ]
+    );
     let names: Vec<&str> = findings.iter().map(|r| r[2].as_str()).collect();
-    assert_eq!(names[1..3], ["reports", "backfill"], "within a namespace: kind, then name");
+    assert_eq!(
+        names[1..3],
+        ["reports", "backfill"],
+        "within a namespace: kind, then name"
+    );
     assert_eq!(by_ns.last().unwrap()[4], "exempt");
 
     let by_rule = table_rows(&env.owner(&["check", "-A", "--group-by", "rule"]).stdout);
@@ -368,13 +545,27 @@ fn group_by_namespace_and_rule_order_rows() {
         ]
     );
     let json = json_of(&env.owner(&["check", "-A", "--group-by", "rule", "-o", "json"]));
-    let rules: Vec<&str> = json["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
     assert!(rules.windows(2).all(|w| w[0] <= w[1]), "{rules:?}");
 
     // Default: by team, unowned last.
     let by_team = table_rows(&env.owner(&["check", "-A"]).stdout);
-    let teams: Vec<&str> = by_team.iter().filter(|r| r[4] != "exempt").map(|r| r[3].as_str()).collect();
-    assert_eq!(teams, ["checkout", "data", "dta", "<none>", "<none>", "<none>", "<none>", "<none>", "<none>"]);
+    let teams: Vec<&str> = by_team
+        .iter()
+        .filter(|r| r[4] != "exempt")
+        .map(|r| r[3].as_str())
+        .collect();
+    assert_eq!(
+        teams,
+        [
+            "checkout", "data", "dta", "<none>", "<none>", "<none>", "<none>", "<none>", "<none>"
+        ]
+    );
 }
 
 #[test]
@@ -392,15 +583,28 @@ fn types_and_exemption_inherited_from_the_namespace() {
     }));
     let env = env(&server);
     let report = json_of(&env.owner(&["check", "deploy", "-A", "-o", "json"]));
-    assert!(keys(&report).iter().all(|k| k.1 == "Deployment"), "{report}");
+    assert!(
+        keys(&report).iter().all(|k| k.1 == "Deployment"),
+        "{report}"
+    );
     assert_eq!(report["findings"].as_array().unwrap().len(), 4, "{report}");
-    let exempt: Vec<&str> = report["exempt"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let exempt: Vec<&str> = report["exempt"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
     assert_eq!(exempt, ["old"]);
     assert_eq!(report["exempt"][0]["reason"], "frozen until the migration");
 
     // Namespaces as rows: cluster-scoped findings have a null namespace.
     let report = json_of(&env.owner(&["check", "ns", "-o", "json"]));
-    let search: Vec<&Value> = report["findings"].as_array().unwrap().iter().filter(|f| f["name"] == "search").collect();
+    let search: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["name"] == "search")
+        .collect();
     assert_eq!(search.len(), 2);
     assert_eq!(search[0]["namespace"], Value::Null);
     assert_eq!(search[0]["kind"], "Namespace");

@@ -24,23 +24,34 @@ fn find_kubectl() -> Option<PathBuf> {
 fn setup() -> Option<Env> {
     let Some(kubectl) = find_kubectl() else {
         if std::env::var_os("CI").is_some() {
-            panic!("kubectl is not installed: the completion tests need the real kubectl (>= 1.26)");
+            panic!(
+                "kubectl is not installed: the completion tests need the real kubectl (>= 1.26)"
+            );
         }
-        eprintln!("SKIPPED: kubectl is not on PATH; the completion tests need the real kubectl (>= 1.26)");
+        eprintln!(
+            "SKIPPED: kubectl is not on PATH; the completion tests need the real kubectl (>= 1.26)"
+        );
         return None;
     };
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(dir.path().join("home")).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_kubectl-owner"), bin.join("kubectl-owner")).unwrap();
+    std::fs::copy(
+        env!("CARGO_BIN_EXE_kubectl-owner"),
+        bin.join("kubectl-owner"),
+    )
+    .unwrap();
     let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("krew/kubectl_complete-owner");
     std::fs::copy(&shim, bin.join("kubectl_complete-owner")).unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&shim).unwrap().permissions().mode();
-        assert!(mode & 0o111 != 0, "krew/kubectl_complete-owner must be executable (mode {mode:o})");
+        assert!(
+            mode & 0o111 != 0,
+            "krew/kubectl_complete-owner must be executable (mode {mode:o})"
+        );
         for f in ["kubectl-owner", "kubectl_complete-owner"] {
             std::fs::set_permissions(bin.join(f), std::fs::Permissions::from_mode(0o755)).unwrap();
         }
@@ -81,16 +92,26 @@ impl Env {
         args.extend_from_slice(words);
         let out = self.run(&args, config);
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "kubectl {args:?}: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}\n{stdout}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         // kubectl logs the plugin completion it delegated to: make sure it was our shim.
-        assert!(stderr.contains("kubectl_complete-owner"), "kubectl did not call the shim: {stderr}");
+        assert!(
+            stderr.contains("kubectl_complete-owner"),
+            "kubectl did not call the shim: {stderr}"
+        );
         let mut lines: Vec<&str> = stdout.lines().filter(|l| !l.is_empty()).collect();
         let directive = match lines.last() {
             Some(l) if l.starts_with(':') => lines.pop().unwrap().to_string(),
             _ => panic!("no directive line in {stdout:?}"),
         };
-        let values = lines.iter().map(|l| l.split('\t').next().unwrap().to_string()).collect();
+        let values = lines
+            .iter()
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect();
         (values, directive)
     }
 
@@ -98,7 +119,11 @@ impl Env {
     /// are expected without changing this test).
     fn help_subcommands(&self) -> Vec<String> {
         let out = self.run(&["owner", "--help"], None);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let help = String::from_utf8_lossy(&out.stdout).into_owned();
         let section = help.split("Commands:").nth(1).expect("a Commands: section");
         section
@@ -120,15 +145,29 @@ fn kubectl_completes_subcommands_through_the_shim() {
     assert_eq!(directive, ":4");
     let expected = env.help_subcommands();
     for name in ["ls", "who", "teams", "completion"] {
-        assert!(expected.iter().any(|e| e == name), "--help lacks {name}: {expected:?}");
+        assert!(
+            expected.iter().any(|e| e == name),
+            "--help lacks {name}: {expected:?}"
+        );
     }
-    assert_eq!(values, expected, "completion candidates are not the subcommands of --help");
-    assert!(!values.iter().any(|v| v.starts_with('-') || v == "__complete"), "{values:?}");
+    assert_eq!(
+        values, expected,
+        "completion candidates are not the subcommands of --help"
+    );
+    assert!(
+        !values
+            .iter()
+            .any(|v| v.starts_with('-') || v == "__complete"),
+        "{values:?}"
+    );
 
     // A prefix narrows them down; help texts come after a tab.
     let out = env.run(&["__complete", "owner", "te"], None);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("teams\tSummarise ownership per team"), "{stdout}");
+    assert!(
+        stdout.starts_with("teams\tSummarise ownership per team"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -175,8 +214,13 @@ fn kubectl_completes_registry_teams_and_configured_stages() {
 fn kubectl_completes_kinds_flags_and_values() {
     let Some(env) = setup() else { return };
     let (values, _) = env.complete(&["ls", ""], None);
-    for kind in ["deploy", "sts", "ds", "rs", "job", "cj", "po", "ns", "rollout"] {
-        assert!(values.iter().any(|v| v == kind), "{kind} missing from {values:?}");
+    for kind in [
+        "deploy", "sts", "ds", "rs", "job", "cj", "po", "ns", "rollout",
+    ] {
+        assert!(
+            values.iter().any(|v| v == kind),
+            "{kind} missing from {values:?}"
+        );
     }
     let (values, _) = env.complete(&["who", "sta"], None);
     assert_eq!(values, ["statefulset"]);
@@ -202,17 +246,28 @@ fn completion_command_prints_static_scripts() {
         ("powershell", "Register-ArgumentCompleter"),
     ] {
         let out = env.run(&["owner", "completion", shell], None);
-        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{shell}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let script = String::from_utf8_lossy(&out.stdout);
         assert!(script.contains(marker), "{shell} script lacks {marker:?}");
-        assert!(script.contains("teams"), "{shell} script lacks the subcommands");
+        assert!(
+            script.contains("teams"),
+            "{shell} script lacks the subcommands"
+        );
     }
     let out = env.run(&["owner", "completion", "tcsh"], None);
     assert!(!out.status.success());
 
     // The bash script works in bash: `kubectl-owner ls --st<TAB>` and `kubectl-owner te<TAB>`.
     let script = env.dir.path().join("kubectl-owner.bash");
-    std::fs::write(&script, env.run(&["owner", "completion", "bash"], None).stdout).unwrap();
+    std::fs::write(
+        &script,
+        env.run(&["owner", "completion", "bash"], None).stdout,
+    )
+    .unwrap();
     let probe = format!(
         r#"source '{}'
 complete -p kubectl-owner >/dev/null || exit 3
@@ -220,8 +275,15 @@ COMP_WORDS=(kubectl-owner ls --st); COMP_CWORD=2; _kubectl_owner kubectl-owner -
 COMP_WORDS=(kubectl-owner te); COMP_CWORD=1; _kubectl_owner kubectl-owner te kubectl-owner; echo "${{COMPREPLY[*]}}""#,
         script.display()
     );
-    let out = Command::new("bash").args(["--norc", "-c", &probe]).output().expect("bash");
+    let out = Command::new("bash")
+        .args(["--norc", "-c", &probe])
+        .output()
+        .expect("bash");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(stdout.lines().collect::<Vec<_>>(), ["--stage", "teams"]);
 }

@@ -5,10 +5,24 @@ mod common;
 
 use common::{Env, ServerOptions, TestServer, demo_server};
 
-fn kubeconfig_for(url: &str, context: &str, namespace: Option<&str>, token: Option<&str>, current: bool) -> String {
-    let ns = namespace.map(|n| format!("\n    namespace: {n}")).unwrap_or_default();
-    let user = token.map(|t| format!("\n    token: {t}")).unwrap_or_else(|| " {}".to_string());
-    let current = if current { format!("current-context: {context}\n") } else { String::new() };
+fn kubeconfig_for(
+    url: &str,
+    context: &str,
+    namespace: Option<&str>,
+    token: Option<&str>,
+    current: bool,
+) -> String {
+    let ns = namespace
+        .map(|n| format!("\n    namespace: {n}"))
+        .unwrap_or_default();
+    let user = token
+        .map(|t| format!("\n    token: {t}"))
+        .unwrap_or_else(|| " {}".to_string());
+    let current = if current {
+        format!("current-context: {context}\n")
+    } else {
+        String::new()
+    };
     format!(
         "apiVersion: v1\nkind: Config\n{current}clusters:\n- name: {context}\n  cluster:\n    server: {url}\n\
          contexts:\n- name: {context}\n  context:\n    cluster: {context}\n    user: {context}{ns}\n\
@@ -27,9 +41,16 @@ fn usage_says_kubectl_owner_and_version_prints() {
     let env = Env::new(&server);
     let help = env.owner(&["--help"]);
     assert_eq!(help.code, 0);
-    assert!(help.stdout.contains("Usage: kubectl owner"), "{}", help.stdout);
+    assert!(
+        help.stdout.contains("Usage: kubectl owner"),
+        "{}",
+        help.stdout
+    );
     let version = env.owner(&["--version"]);
-    assert_eq!(version.stdout.trim(), format!("kubectl-owner {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        version.stdout.trim(),
+        format!("kubectl-owner {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
@@ -41,7 +62,11 @@ fn through_real_kubectl_help_says_kubectl_owner() {
     let env = Env::new(&server).with_plugin_on_path();
     let help = env.kubectl(&["owner", "--help"]);
     assert_eq!(help.code, 0, "{}", help.stderr);
-    assert!(help.stdout.contains("Usage: kubectl owner"), "{}", help.stdout);
+    assert!(
+        help.stdout.contains("Usage: kubectl owner"),
+        "{}",
+        help.stdout
+    );
 }
 
 #[test]
@@ -51,15 +76,31 @@ fn kubeconfig_list_merges_first_wins_and_skips_missing_files() {
     let dir = tempfile::tempdir().unwrap();
     let a_path = dir.path().join("a.yaml");
     let b_path = dir.path().join("b.yaml");
-    std::fs::write(&a_path, kubeconfig_for(&a.url(), "a", Some("payments"), None, true)).unwrap();
+    std::fs::write(
+        &a_path,
+        kubeconfig_for(&a.url(), "a", Some("payments"), None, true),
+    )
+    .unwrap();
     // b.yaml also names a current context: the first file's wins, as in kubectl.
-    std::fs::write(&b_path, kubeconfig_for(&b.url(), "b", Some("checkout"), None, true)).unwrap();
-    let list = format!("{}:{}:{}", a_path.display(), dir.path().join("missing.yaml").display(), b_path.display());
+    std::fs::write(
+        &b_path,
+        kubeconfig_for(&b.url(), "b", Some("checkout"), None, true),
+    )
+    .unwrap();
+    let list = format!(
+        "{}:{}:{}",
+        a_path.display(),
+        dir.path().join("missing.yaml").display(),
+        b_path.display()
+    );
     let env = Env::new(&a).env("KUBECONFIG", &list);
 
     let run = env.owner(&["ls", "deploy", "-o", "name"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, "deployment.apps/api\ndeployment.apps/ledger\n", "a.yaml's context and namespace");
+    assert_eq!(
+        run.stdout, "deployment.apps/api\ndeployment.apps/ledger\n",
+        "a.yaml's context and namespace"
+    );
     assert!(a.count(Some("GET"), "/apis/apps/v1/namespaces/payments/deployments") > 0);
     assert_eq!(b.requests().len(), 0);
 
@@ -77,18 +118,43 @@ fn explicit_kubeconfig_flag_and_missing_file() {
     let server = demo_server();
     let env = Env::new(&server);
     let other = env.home().join("other.yaml");
-    std::fs::write(&other, kubeconfig_for(&server.url(), "other", Some("search"), None, true)).unwrap();
-    let run = env.owner(&["ls", "deploy", "-o", "name", "--kubeconfig", other.to_str().unwrap()]);
-    assert_eq!((run.code, run.stdout.as_str()), (0, "deployment.apps/indexer\n"), "{}", run.stderr);
+    std::fs::write(
+        &other,
+        kubeconfig_for(&server.url(), "other", Some("search"), None, true),
+    )
+    .unwrap();
+    let run = env.owner(&[
+        "ls",
+        "deploy",
+        "-o",
+        "name",
+        "--kubeconfig",
+        other.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "deployment.apps/indexer\n"),
+        "{}",
+        run.stderr
+    );
     let run = env.owner(&["ls", "--kubeconfig", "/nonexistent/kubeconfig"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.first_stderr_line(), "error: stat /nonexistent/kubeconfig: no such file or directory");
+    assert_eq!(
+        run.first_stderr_line(),
+        "error: stat /nonexistent/kubeconfig: no such file or directory"
+    );
 }
 
 #[test]
 fn namespace_flag_overrides_context_namespace() {
     let server = demo_server();
-    let env = Env::with_kubeconfig(&kubeconfig_for(&server.url(), "t", Some("payments"), None, true));
+    let env = Env::with_kubeconfig(&kubeconfig_for(
+        &server.url(),
+        "t",
+        Some("payments"),
+        None,
+        true,
+    ));
     let run = env.owner(&["ls", "deploy", "-n", "search", "-o", "name"]);
     assert_eq!(run.stdout, "deployment.apps/indexer\n", "{}", run.stderr);
 }
@@ -97,12 +163,24 @@ fn namespace_flag_overrides_context_namespace() {
 fn user_agent_and_impersonation_headers() {
     let server = demo_server();
     let env = Env::new(&server);
-    let run = env.owner(&["ls", "deploy", "--as", "alice", "--as-group", "devs", "--as-group", "oncall"]);
+    let run = env.owner(&[
+        "ls",
+        "deploy",
+        "--as",
+        "alice",
+        "--as-group",
+        "devs",
+        "--as-group",
+        "oncall",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let requests = server.requests();
     assert!(!requests.is_empty());
     for r in &requests {
-        assert_eq!(r.user_agent.as_deref(), Some(concat!("kubectl-owner/", env!("CARGO_PKG_VERSION"))));
+        assert_eq!(
+            r.user_agent.as_deref(),
+            Some(concat!("kubectl-owner/", env!("CARGO_PKG_VERSION")))
+        );
         assert_eq!(r.impersonate_user.as_deref(), Some("alice"));
         assert_eq!(r.impersonate_groups, vec!["devs", "oncall"]);
     }
@@ -126,19 +204,35 @@ fn error_context_not_found() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "--context", "nope"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.first_stderr_line(), "error: context was not found for specified context: nope");
-    assert_eq!(run.stderr.lines().count(), 1, "one line, no backtrace: {}", run.stderr);
+    assert_eq!(
+        run.first_stderr_line(),
+        "error: context was not found for specified context: nope"
+    );
+    assert_eq!(
+        run.stderr.lines().count(),
+        1,
+        "one line, no backtrace: {}",
+        run.stderr
+    );
 }
 
 #[test]
 fn error_connection_refused() {
     let port = closed_port();
-    let env = Env::with_kubeconfig(&kubeconfig_for(&format!("http://127.0.0.1:{port}"), "t", None, None, true));
+    let env = Env::with_kubeconfig(&kubeconfig_for(
+        &format!("http://127.0.0.1:{port}"),
+        "t",
+        None,
+        None,
+        true,
+    ));
     let run = env.owner(&["ls"]);
     assert_eq!(run.code, 1);
     assert_eq!(
         run.first_stderr_line(),
-        format!("The connection to the server 127.0.0.1:{port} was refused - did you specify the right host or port?")
+        format!(
+            "The connection to the server 127.0.0.1:{port} was refused - did you specify the right host or port?"
+        )
     );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
@@ -150,7 +244,10 @@ fn error_unauthorized_with_a_wrong_token() {
     let env = Env::with_kubeconfig(&server.kubeconfig("t", None, Some("wrong-token")));
     let run = env.owner(&["ls"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.first_stderr_line(), "error: You must be logged in to the server (Unauthorized)");
+    assert_eq!(
+        run.first_stderr_line(),
+        "error: You must be logged in to the server (Unauthorized)"
+    );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
 }
 
@@ -158,7 +255,9 @@ fn error_unauthorized_with_a_wrong_token() {
 fn error_forbidden_by_rbac() {
     let server = demo_server();
     server.add_token("alice-token", "alice");
-    server.grant(test_apiserver::Grant::new("alice", &["get", "list"], &["*"]).in_namespaces(&["payments"]));
+    server.grant(
+        test_apiserver::Grant::new("alice", &["get", "list"], &["*"]).in_namespaces(&["payments"]),
+    );
     let env = Env::with_kubeconfig(&server.kubeconfig("t", None, Some("alice-token")));
     let run = env.owner(&["who", "web-84d5f7c6b9-z7x8c", "-n", "checkout"]);
     assert_eq!(run.code, 1);
@@ -174,20 +273,34 @@ fn error_forbidden_by_rbac() {
     );
     // The granted namespace works with the same token.
     let run = env.owner(&["ls", "deploy", "-n", "payments", "-o", "name"]);
-    assert_eq!((run.code, run.stdout.as_str()), (0, "deployment.apps/api\ndeployment.apps/ledger\n"), "{}", run.stderr);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "deployment.apps/api\ndeployment.apps/ledger\n"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn error_tls_verification_with_a_wrong_ca() {
-    let server = TestServer::start(ServerOptions { tls: true, ..Default::default() });
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        ..Default::default()
+    });
     server.seed_demo();
-    let other = TestServer::start(ServerOptions { tls: true, ..Default::default() });
+    let other = TestServer::start(ServerOptions {
+        tls: true,
+        ..Default::default()
+    });
     // The kubeconfig trusts the other server's CA: verification must fail.
-    let kubeconfig = other.kubeconfig("t", None, None).replace(&other.url(), &server.url());
+    let kubeconfig = other
+        .kubeconfig("t", None, None)
+        .replace(&other.url(), &server.url());
     let run = Env::with_kubeconfig(&kubeconfig).owner(&["ls"]);
     assert_eq!(run.code, 1);
     assert!(
-        run.first_stderr_line().starts_with("Unable to connect to the server: tls: failed to verify certificate:"),
+        run.first_stderr_line()
+            .starts_with("Unable to connect to the server: tls: failed to verify certificate:"),
         "{}",
         run.stderr
     );
@@ -196,25 +309,56 @@ fn error_tls_verification_with_a_wrong_ca() {
 
 #[test]
 fn tls_with_ca_data_and_token_from_kubeconfig() {
-    let server = TestServer::start(ServerOptions { tls: true, ..Default::default() });
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        ..Default::default()
+    });
     server.seed_demo();
     server.add_token("s3cret-token", "alice");
     let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("search"), Some("s3cret-token")));
     let run = env.owner(&["ls", "deploy", "-o", "name"]);
-    assert_eq!((run.code, run.stdout.as_str()), (0, "deployment.apps/indexer\n"), "{}", run.stderr);
-    assert!(server.requests().iter().all(|r| r.authorization.as_deref() == Some("Bearer s3cret-token")));
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "deployment.apps/indexer\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer s3cret-token"))
+    );
 }
 
 #[test]
 fn insecure_skip_tls_verify_flag_works_and_warns() {
-    let server = TestServer::start(ServerOptions { tls: true, ..Default::default() });
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        ..Default::default()
+    });
     server.seed_demo();
-    let env = Env::with_kubeconfig(&kubeconfig_for(&server.url(), "t", Some("search"), None, true));
+    let env = Env::with_kubeconfig(&kubeconfig_for(
+        &server.url(),
+        "t",
+        Some("search"),
+        None,
+        true,
+    ));
     let run = env.owner(&["ls", "deploy", "-o", "name"]);
     assert_eq!(run.code, 1, "no CA: verification fails");
     let run = env.owner(&["ls", "deploy", "-o", "name", "--insecure-skip-tls-verify"]);
-    assert_eq!((run.code, run.stdout.as_str()), (0, "deployment.apps/indexer\n"), "{}", run.stderr);
-    assert!(run.stderr.contains("insecure-skip-tls-verify"), "{}", run.stderr);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "deployment.apps/indexer\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("insecure-skip-tls-verify"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -223,9 +367,30 @@ fn server_and_token_flags_without_any_kubeconfig() {
     server.add_token("flag-token", "bob");
     let env = Env::new(&server);
     std::fs::remove_file(&env.kubeconfig).unwrap();
-    let run = env.owner(&["ls", "deploy", "-n", "search", "-o", "name", "-s", &server.url(), "--token", "flag-token"]);
-    assert_eq!((run.code, run.stdout.as_str()), (0, "deployment.apps/indexer\n"), "{}", run.stderr);
-    assert!(server.requests().iter().all(|r| r.authorization.as_deref() == Some("Bearer flag-token")));
+    let run = env.owner(&[
+        "ls",
+        "deploy",
+        "-n",
+        "search",
+        "-o",
+        "name",
+        "-s",
+        &server.url(),
+        "--token",
+        "flag-token",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "deployment.apps/indexer\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer flag-token"))
+    );
 }
 
 #[test]
@@ -250,8 +415,18 @@ fn exec_credential_plugin_from_kubeconfig() {
     );
     std::fs::write(&env.kubeconfig, kubeconfig).unwrap();
     let run = env.owner(&["ls", "deploy", "-o", "name"]);
-    assert_eq!((run.code, run.stdout.as_str()), (0, "deployment.apps/indexer\n"), "{}", run.stderr);
-    assert!(server.requests().iter().all(|r| r.authorization.as_deref() == Some("Bearer exec-token")));
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "deployment.apps/indexer\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer exec-token"))
+    );
 }
 
 #[test]
@@ -266,8 +441,17 @@ fn request_timeout_bounds_each_request() {
     let started = std::time::Instant::now();
     let run = env.owner(&["ls", "deploy", "--request-timeout", "500ms"]);
     assert_eq!(run.code, 1);
-    assert!(run.first_stderr_line().starts_with("Unable to connect to the server:"), "{}", run.stderr);
-    assert!(run.first_stderr_line().contains("timed out"), "{}", run.stderr);
+    assert!(
+        run.first_stderr_line()
+            .starts_with("Unable to connect to the server:"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.first_stderr_line().contains("timed out"),
+        "{}",
+        run.stderr
+    );
     // Not a timing assertion on speed: only that the 3 s latency was not waited out several times over.
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
 }
@@ -278,7 +462,8 @@ fn bad_request_timeout_is_a_usage_error() {
     let run = Env::new(&server).owner(&["ls", "--request-timeout", "soon"]);
     assert_eq!(run.code, 1);
     assert!(
-        run.first_stderr_line().starts_with("error: invalid argument \"soon\" for \"--request-timeout\""),
+        run.first_stderr_line()
+            .starts_with("error: invalid argument \"soon\" for \"--request-timeout\""),
         "{}",
         run.stderr
     );

@@ -41,8 +41,13 @@ const SUPPORTED: &[(&str, &str)] = &[
 ];
 
 /// The five platforms we ship.
-const SHIPPED: &[(&str, &str)] =
-    &[("linux", "amd64"), ("linux", "arm64"), ("darwin", "amd64"), ("darwin", "arm64"), ("windows", "amd64")];
+const SHIPPED: &[(&str, &str)] = &[
+    ("linux", "amd64"),
+    ("linux", "arm64"),
+    ("darwin", "amd64"),
+    ("darwin", "arm64"),
+    ("windows", "amd64"),
+];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -86,24 +91,47 @@ struct Problem {
 /// taken as the archive's entries (as in our manifests, which name files literally).
 type ArchiveEntries<'a> = Option<&'a [String]>;
 
-fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: ArchiveEntries<'_>) -> Vec<Problem> {
+fn validate(
+    stem: &str,
+    manifest: &Value,
+    expected_version: &str,
+    archive: ArchiveEntries<'_>,
+) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut fail = |rule: Rule, message: String| problems.push(Problem { rule, message });
     let str_at = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_string);
 
-    if str_at(manifest, "apiVersion").as_deref() != Some("krew.googlecontainertools.github.com/v1alpha2") {
-        fail(Rule::Schema, "apiVersion must be krew.googlecontainertools.github.com/v1alpha2".into());
+    if str_at(manifest, "apiVersion").as_deref()
+        != Some("krew.googlecontainertools.github.com/v1alpha2")
+    {
+        fail(
+            Rule::Schema,
+            "apiVersion must be krew.googlecontainertools.github.com/v1alpha2".into(),
+        );
     }
     if str_at(manifest, "kind").as_deref() != Some("Plugin") {
         fail(Rule::Schema, "kind must be Plugin".into());
     }
 
-    let name = manifest.get("metadata").and_then(|m| str_at(m, "name")).unwrap_or_default();
+    let name = manifest
+        .get("metadata")
+        .and_then(|m| str_at(m, "name"))
+        .unwrap_or_default();
     if name != stem {
-        fail(Rule::NameIsStem, format!("metadata.name {name:?} is not the file name {stem:?}"));
+        fail(
+            Rule::NameIsStem,
+            format!("metadata.name {name:?} is not the file name {stem:?}"),
+        );
     }
-    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
-        fail(Rule::NameChars, format!("metadata.name {name:?} does not match ^[\\w-]+$"));
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        fail(
+            Rule::NameChars,
+            format!("metadata.name {name:?} does not match ^[\\w-]+$"),
+        );
     }
 
     let Some(spec) = manifest.get("spec") else {
@@ -114,14 +142,23 @@ fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: Archi
     match version.strip_prefix('v') {
         Some(semver) if is_semver(semver) => {
             if semver != expected_version {
-                fail(Rule::VersionIsCargo, format!("spec.version {version} is not v{expected_version} (Cargo.toml)"));
+                fail(
+                    Rule::VersionIsCargo,
+                    format!("spec.version {version} is not v{expected_version} (Cargo.toml)"),
+                );
             }
         }
-        _ => fail(Rule::VersionSemver, format!("spec.version {version:?} is not semver with a leading v")),
+        _ => fail(
+            Rule::VersionSemver,
+            format!("spec.version {version:?} is not semver with a leading v"),
+        ),
     }
     match str_at(spec, "shortDescription") {
         Some(s) if !s.trim().is_empty() && !s.trim().contains('\n') => {}
-        _ => fail(Rule::Schema, "shortDescription must be one non-empty line".into()),
+        _ => fail(
+            Rule::Schema,
+            "shortDescription must be one non-empty line".into(),
+        ),
     }
     if str_at(spec, "description").is_none_or(|d| d.trim().is_empty()) {
         fail(Rule::Schema, "description is empty".into());
@@ -130,21 +167,35 @@ fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: Archi
         fail(Rule::Schema, "homepage must be an https URL".into());
     }
 
-    let platforms = spec.get("platforms").and_then(Value::as_sequence).cloned().unwrap_or_default();
+    let platforms = spec
+        .get("platforms")
+        .and_then(Value::as_sequence)
+        .cloned()
+        .unwrap_or_default();
     if platforms.is_empty() {
         fail(Rule::Schema, "no platforms".into());
     }
     let mut matched: Vec<Vec<usize>> = vec![Vec::new(); SUPPORTED.len()];
     for (i, p) in platforms.iter().enumerate() {
         let sha = str_at(p, "sha256").unwrap_or_default();
-        if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)) {
-            fail(Rule::Sha256, format!("platform {i}: sha256 {sha:?} is not 64 lower-case hex digits"));
+        if sha.len() != 64
+            || !sha
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        {
+            fail(
+                Rule::Sha256,
+                format!("platform {i}: sha256 {sha:?} is not 64 lower-case hex digits"),
+            );
         }
         let uri = str_at(p, "uri").unwrap_or_default();
         if !(uri.starts_with("https://") || uri.starts_with("file://"))
             || !(uri.ends_with(".tar.gz") || uri.ends_with(".zip"))
         {
-            fail(Rule::Schema, format!("platform {i}: uri {uri:?} is not an https/file .tar.gz or .zip"));
+            fail(
+                Rule::Schema,
+                format!("platform {i}: uri {uri:?} is not an https/file .tar.gz or .zip"),
+            );
         }
 
         // Selector: only matchLabels, only os and arch.
@@ -155,13 +206,19 @@ fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: Archi
             Some(sel) => {
                 for (k, v) in sel {
                     if k.as_str() != Some("matchLabels") {
-                        fail(Rule::SelectorKeys, format!("platform {i}: selector key {k:?} (only matchLabels)"));
+                        fail(
+                            Rule::SelectorKeys,
+                            format!("platform {i}: selector key {k:?} (only matchLabels)"),
+                        );
                         continue;
                     }
                     for (lk, lv) in v.as_mapping().into_iter().flatten() {
                         let lk = lk.as_str().unwrap_or_default().to_string();
                         if lk != "os" && lk != "arch" {
-                            fail(Rule::SelectorKeys, format!("platform {i}: label {lk:?} (only os and arch)"));
+                            fail(
+                                Rule::SelectorKeys,
+                                format!("platform {i}: label {lk:?} (only os and arch)"),
+                            );
                         }
                         labels.push((lk, lv.as_str().unwrap_or_default().to_string()));
                     }
@@ -169,7 +226,12 @@ fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: Archi
             }
         }
         // krew: a selector matches a pair when each of its labels equals the pair's value.
-        let label = |key: &str| labels.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let label = |key: &str| {
+            labels
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+        };
         let selector_matches = |os: &str, arch: &str| {
             labels.iter().all(|(k, _)| k == "os" || k == "arch")
                 && label("os").is_none_or(|v| v == os)
@@ -183,11 +245,18 @@ fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: Archi
             }
         }
         if !any {
-            fail(Rule::SupportedPlatform, format!("platform {i}: selector {labels:?} matches no supported os/arch"));
+            fail(
+                Rule::SupportedPlatform,
+                format!("platform {i}: selector {labels:?} matches no supported os/arch"),
+            );
         }
 
         // Installed files: each `files` entry copies the archive entries matching `from` into `to`.
-        let files = p.get("files").and_then(Value::as_sequence).cloned().unwrap_or_default();
+        let files = p
+            .get("files")
+            .and_then(Value::as_sequence)
+            .cloned()
+            .unwrap_or_default();
         let entries: Vec<String> = match archive {
             Some(entries) => entries.to_vec(),
             None => files.iter().filter_map(|f| str_at(f, "from")).collect(),
@@ -198,7 +267,11 @@ fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: Archi
             let to = str_at(f, "to").unwrap_or_else(|| ".".into());
             for e in entries.iter().filter(|e| glob(&from, e)) {
                 let base = e.rsplit('/').next().unwrap_or(e);
-                let dest = if to == "." || to.is_empty() { base.to_string() } else { format!("{to}/{base}") };
+                let dest = if to == "." || to.is_empty() {
+                    base.to_string()
+                } else {
+                    format!("{to}/{base}")
+                };
                 installed.insert(dest);
             }
         }
@@ -213,14 +286,26 @@ fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: Archi
                 format!("platform {i}: bin {bin:?} is not among the installed files {installed:?}"),
             );
         }
-        if !installed.iter().any(|f| f.rsplit('/').next().unwrap_or(f).to_uppercase().starts_with("LICENSE")) {
-            fail(Rule::License, format!("platform {i}: no LICENSE among the installed files {installed:?}"));
+        if !installed.iter().any(|f| {
+            f.rsplit('/')
+                .next()
+                .unwrap_or(f)
+                .to_uppercase()
+                .starts_with("LICENSE")
+        }) {
+            fail(
+                Rule::License,
+                format!("platform {i}: no LICENSE among the installed files {installed:?}"),
+            );
         }
     }
     for (j, hits) in matched.iter().enumerate() {
         if hits.len() > 1 {
             let (os, arch) = SUPPORTED[j];
-            fail(Rule::Overlap, format!("platforms {hits:?} all match {os}/{arch}"));
+            fail(
+                Rule::Overlap,
+                format!("platforms {hits:?} all match {os}/{arch}"),
+            );
         }
     }
     problems
@@ -228,9 +313,15 @@ fn validate(stem: &str, manifest: &Value, expected_version: &str, archive: Archi
 
 /// `MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]`, numbers without leading zeros.
 fn is_semver(text: &str) -> bool {
-    let (core, build) = text.split_once('+').map_or((text, None), |(c, b)| (c, Some(b)));
-    let (core, pre) = core.split_once('-').map_or((core, None), |(c, p)| (c, Some(p)));
-    let number = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) && (n == "0" || !n.starts_with('0'));
+    let (core, build) = text
+        .split_once('+')
+        .map_or((text, None), |(c, b)| (c, Some(b)));
+    let (core, pre) = core
+        .split_once('-')
+        .map_or((core, None), |(c, p)| (c, Some(p)));
+    let number = |n: &str| {
+        !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) && (n == "0" || !n.starts_with('0'))
+    };
     let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     let parts: Vec<&str> = core.split('.').collect();
     parts.len() == 3
@@ -244,7 +335,9 @@ fn glob(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((head, tail)) => {
-            let Some(rest) = text.strip_prefix(head) else { return false };
+            let Some(rest) = text.strip_prefix(head) else {
+                return false;
+            };
             (0..=rest.len())
                 .filter(|&i| rest.is_char_boundary(i) && !rest[..i].contains('/'))
                 .any(|i| glob(tail, &rest[i..]))
@@ -258,8 +351,15 @@ fn rules(problems: &[Problem]) -> BTreeSet<Rule> {
 
 fn assert_valid(stem: &str, manifest: &Value, archive: ArchiveEntries<'_>) {
     let problems = validate(stem, manifest, VERSION, archive);
-    let messages: Vec<String> = problems.iter().map(|p| format!("{:?}: {}", p.rule, p.message)).collect();
-    assert!(messages.is_empty(), "{stem} fails krew validation:\n{}", messages.join("\n"));
+    let messages: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{:?}: {}", p.rule, p.message))
+        .collect();
+    assert!(
+        messages.is_empty(),
+        "{stem} fails krew validation:\n{}",
+        messages.join("\n")
+    );
 }
 
 fn platforms(m: &mut Value) -> &mut Vec<Value> {
@@ -273,7 +373,10 @@ fn selector_pairs(m: &Value) -> Vec<(String, String)> {
         .iter()
         .map(|p| {
             let l = &p["selector"]["matchLabels"];
-            (l["os"].as_str().unwrap_or_default().to_string(), l["arch"].as_str().unwrap_or_default().to_string())
+            (
+                l["os"].as_str().unwrap_or_default().to_string(),
+                l["arch"].as_str().unwrap_or_default().to_string(),
+            )
         })
         .collect()
 }
@@ -288,29 +391,56 @@ fn committed_manifest_passes_krew_validation() {
     let stem = Path::new(MANIFEST).file_stem().unwrap().to_str().unwrap();
     assert_eq!(stem, "owner");
     assert_valid(stem, &manifest, None);
-    assert_eq!(manifest["spec"]["version"].as_str(), Some(format!("v{VERSION}").as_str()));
-    assert_eq!(manifest["spec"]["homepage"].as_str(), Some("https://github.com/kubectl-owner/kubectl-owner"));
+    assert_eq!(
+        manifest["spec"]["version"].as_str(),
+        Some(format!("v{VERSION}").as_str())
+    );
+    assert_eq!(
+        manifest["spec"]["homepage"].as_str(),
+        Some("https://github.com/kubectl-owner/kubectl-owner")
+    );
 
     let pairs = selector_pairs(&manifest);
-    let wanted: Vec<(String, String)> = SHIPPED.iter().map(|(o, a)| (o.to_string(), a.to_string())).collect();
+    let wanted: Vec<(String, String)> = SHIPPED
+        .iter()
+        .map(|(o, a)| (o.to_string(), a.to_string()))
+        .collect();
     assert_eq!(pairs, wanted);
     for p in manifest["spec"]["platforms"].as_sequence().unwrap() {
         let os = p["selector"]["matchLabels"]["os"].as_str().unwrap();
         let arch = p["selector"]["matchLabels"]["arch"].as_str().unwrap();
         let exe = if os == "windows" { ".exe" } else { "" };
-        assert_eq!(p["bin"].as_str(), Some(format!("kubectl-owner{exe}").as_str()));
+        assert_eq!(
+            p["bin"].as_str(),
+            Some(format!("kubectl-owner{exe}").as_str())
+        );
         assert_eq!(
             p["uri"].as_str().unwrap(),
             format!(
                 "https://github.com/kubectl-owner/kubectl-owner/releases/download/v{VERSION}/kubectl-owner_{VERSION}_{os}_{arch}.tar.gz"
             )
         );
-        let from: Vec<&str> = p["files"].as_sequence().unwrap().iter().map(|f| f["from"].as_str().unwrap()).collect();
-        assert_eq!(from, vec![format!("kubectl-owner{exe}").as_str(), "LICENSE", "kubectl_complete-owner"]);
+        let from: Vec<&str> = p["files"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|f| f["from"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            from,
+            vec![
+                format!("kubectl-owner{exe}").as_str(),
+                "LICENSE",
+                "kubectl_complete-owner"
+            ]
+        );
     }
     // The description describes; it does not list flags.
     let description = manifest["spec"]["description"].as_str().unwrap();
-    assert!(!description.contains("--"), "description lists flags: {description}");
+    assert!(
+        !description.contains("--"),
+        "description lists flags: {description}"
+    );
 }
 
 /// Renders the krew-release-bot template as the bot would (`{{ .TagName }}`, and `addURIAndSha`
@@ -323,15 +453,27 @@ fn render_template(template: &str, tag: &str, sha: &str) -> String {
         if let Some(call) = trimmed.strip_prefix("{{addURIAndSha \"") {
             let indent = line.len() - trimmed.len();
             let (url, rest) = call.split_once('"').expect("quoted URL");
-            assert!(rest.trim() == format!(".TagName | indent {indent} }}}}"), "indent must be {indent}: {line}");
-            let url = url.replace("{{ .TagName }}", tag).replace("{{ .Version }}", version);
-            out.push_str(&format!("{}uri: {url}\n{}sha256: \"{sha}\"\n", " ".repeat(indent), " ".repeat(indent)));
+            assert!(
+                rest.trim() == format!(".TagName | indent {indent} }}}}"),
+                "indent must be {indent}: {line}"
+            );
+            let url = url
+                .replace("{{ .TagName }}", tag)
+                .replace("{{ .Version }}", version);
+            out.push_str(&format!(
+                "{}uri: {url}\n{}sha256: \"{sha}\"\n",
+                " ".repeat(indent),
+                " ".repeat(indent)
+            ));
         } else {
             out.push_str(&line.replace("{{ .TagName }}", tag));
             out.push('\n');
         }
     }
-    assert!(!out.contains("{{"), "unrendered template action left:\n{out}");
+    assert!(
+        !out.contains("{{"),
+        "unrendered template action left:\n{out}"
+    );
     out
 }
 
@@ -339,9 +481,17 @@ fn render_template(template: &str, tag: &str, sha: &str) -> String {
 fn release_bot_template_renders_to_the_committed_manifest() {
     let template = read(TEMPLATE);
     assert_eq!(template.matches("addURIAndSha").count(), SHIPPED.len());
-    let rendered = parse(&render_template(&template, &format!("v{VERSION}"), &"0".repeat(64)));
+    let rendered = parse(&render_template(
+        &template,
+        &format!("v{VERSION}"),
+        &"0".repeat(64),
+    ));
     assert_valid("owner", &rendered, None);
-    assert_eq!(rendered, parse(&read(MANIFEST)), "krew/.krew.yaml and krew/owner.yaml disagree");
+    assert_eq!(
+        rendered,
+        parse(&read(MANIFEST)),
+        "krew/.krew.yaml and krew/owner.yaml disagree"
+    );
     // A later tag renders a valid manifest of that version.
     let next = parse(&render_template(&template, "v9.8.7", &"a".repeat(64)));
     assert!(validate("owner", &next, "9.8.7", None).is_empty());
@@ -359,8 +509,15 @@ fn broken(edit: impl FnOnce(&mut Value)) -> Value {
 
 fn assert_breaks(rule: Rule, stem: &str, manifest: &Value) {
     let problems = validate(stem, manifest, VERSION, None);
-    assert!(rules(&problems).contains(&rule), "expected {rule:?}, got {problems:#?}");
-    assert_eq!(rules(&problems), BTreeSet::from([rule]), "only {rule:?} should break: {problems:#?}");
+    assert!(
+        rules(&problems).contains(&rule),
+        "expected {rule:?}, got {problems:#?}"
+    );
+    assert_eq!(
+        rules(&problems),
+        BTreeSet::from([rule]),
+        "only {rule:?} should break: {problems:#?}"
+    );
 }
 
 #[test]
@@ -377,18 +534,34 @@ fn broken_name_characters() {
 
 #[test]
 fn broken_version_without_v() {
-    assert_breaks(Rule::VersionSemver, "owner", &broken(|m| m["spec"]["version"] = Value::from(VERSION)));
+    assert_breaks(
+        Rule::VersionSemver,
+        "owner",
+        &broken(|m| m["spec"]["version"] = Value::from(VERSION)),
+    );
 }
 
 #[test]
 fn broken_version_not_semver() {
-    assert_breaks(Rule::VersionSemver, "owner", &broken(|m| m["spec"]["version"] = Value::from("v0.1")));
-    assert_breaks(Rule::VersionSemver, "owner", &broken(|m| m["spec"]["version"] = Value::from("v01.0.0")));
+    assert_breaks(
+        Rule::VersionSemver,
+        "owner",
+        &broken(|m| m["spec"]["version"] = Value::from("v0.1")),
+    );
+    assert_breaks(
+        Rule::VersionSemver,
+        "owner",
+        &broken(|m| m["spec"]["version"] = Value::from("v01.0.0")),
+    );
 }
 
 #[test]
 fn broken_version_not_cargo_toml() {
-    assert_breaks(Rule::VersionIsCargo, "owner", &broken(|m| m["spec"]["version"] = Value::from("v99.0.0")));
+    assert_breaks(
+        Rule::VersionIsCargo,
+        "owner",
+        &broken(|m| m["spec"]["version"] = Value::from("v99.0.0")),
+    );
 }
 
 #[test]
@@ -401,10 +574,12 @@ fn broken_sha256() {
 
 #[test]
 fn broken_selector_keys() {
-    let extra_label = broken(|m| platforms(m)[0]["selector"]["matchLabels"]["distro"] = Value::from("debian"));
+    let extra_label =
+        broken(|m| platforms(m)[0]["selector"]["matchLabels"]["distro"] = Value::from("debian"));
     assert!(rules(&validate("owner", &extra_label, VERSION, None)).contains(&Rule::SelectorKeys));
     let expressions = broken(|m| {
-        platforms(m)[0]["selector"]["matchExpressions"] = parse("[{key: os, operator: In, values: [linux]}]");
+        platforms(m)[0]["selector"]["matchExpressions"] =
+            parse("[{key: os, operator: In, values: [linux]}]");
     });
     assert!(rules(&validate("owner", &expressions, VERSION, None)).contains(&Rule::SelectorKeys));
 }
@@ -421,7 +596,10 @@ fn broken_overlapping_platforms() {
     assert_breaks(Rule::Overlap, "owner", &m);
     // A selector without arch matches every linux pair, so it overlaps linux/amd64 too.
     let m = broken(|m| {
-        platforms(m)[1]["selector"]["matchLabels"].as_mapping_mut().unwrap().remove("arch");
+        platforms(m)[1]["selector"]["matchLabels"]
+            .as_mapping_mut()
+            .unwrap()
+            .remove("arch");
     });
     assert_breaks(Rule::Overlap, "owner", &m);
 }
@@ -435,7 +613,10 @@ fn broken_bin_not_installed() {
 #[test]
 fn broken_no_license() {
     let m = broken(|m| {
-        platforms(m)[0]["files"].as_sequence_mut().unwrap().retain(|f| f["from"].as_str() != Some("LICENSE"));
+        platforms(m)[0]["files"]
+            .as_sequence_mut()
+            .unwrap()
+            .retain(|f| f["from"].as_str() != Some("LICENSE"));
     });
     assert_breaks(Rule::License, "owner", &m);
 }
@@ -459,7 +640,11 @@ fn semver_and_glob_helpers() {
 // ---------------------------------------------------------------------------------------------
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes).as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn host_pair() -> (&'static str, &'static str) {
@@ -477,7 +662,10 @@ fn host_pair() -> (&'static str, &'static str) {
 }
 
 /// Runs krew/package.sh into a temp dir; `profile` None packages the binary `cargo test` built.
-fn run_package_script(profile: Option<&str>, extra_env: &[(&str, &str)]) -> (std::process::Output, tempfile::TempDir) {
+fn run_package_script(
+    profile: Option<&str>,
+    extra_env: &[(&str, &str)],
+) -> (std::process::Output, tempfile::TempDir) {
     let dist = tempfile::tempdir().unwrap();
     let uri_base = format!("file://{}", dist.path().display());
     let mut cmd = Command::new("sh");
@@ -506,10 +694,19 @@ fn package_script_builds_archive_and_host_manifest() {
     let profile = std::env::var("KUBECTL_OWNER_PACKAGE_PROFILE")
         .ok()
         .or_else(|| std::env::var_os("CI").map(|_| "release".to_string()));
-    eprintln!("packaging {}", profile.as_deref().map_or("the test binary".to_string(), |p| format!("a {p} build")));
+    eprintln!(
+        "packaging {}",
+        profile
+            .as_deref()
+            .map_or("the test binary".to_string(), |p| format!("a {p} build"))
+    );
     let (output, dist) = run_package_script(profile.as_deref(), &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "package.sh failed:\n{stderr}\n{}", String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "package.sh failed:\n{stderr}\n{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
     let uri_base = format!("file://{}", dist.path().display());
 
     let (os, arch) = host_pair();
@@ -518,21 +715,41 @@ fn package_script_builds_archive_and_host_manifest() {
     assert!(archive.is_file(), "{} missing", archive.display());
 
     // `tar -tzf` lists exactly the three files.
-    let listing = Command::new("tar").arg("-tzf").arg(&archive).output().expect("tar");
+    let listing = Command::new("tar")
+        .arg("-tzf")
+        .arg(&archive)
+        .output()
+        .expect("tar");
     assert!(listing.status.success());
-    let mut entries: Vec<String> = String::from_utf8_lossy(&listing.stdout).lines().map(str::to_string).collect();
+    let mut entries: Vec<String> = String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
     entries.sort();
-    assert_eq!(entries, vec!["LICENSE", "kubectl-owner", "kubectl_complete-owner"]);
+    assert_eq!(
+        entries,
+        vec!["LICENSE", "kubectl-owner", "kubectl_complete-owner"]
+    );
 
     // The host manifest validates against the archive's real contents, names the archive, and
     // carries its real sha256.
     let manifest = parse(&std::fs::read_to_string(dist.path().join("owner.yaml")).unwrap());
     assert_valid("owner", &manifest, Some(&entries));
-    assert_eq!(selector_pairs(&manifest), vec![(os.to_string(), arch.to_string())]);
+    assert_eq!(
+        selector_pairs(&manifest),
+        vec![(os.to_string(), arch.to_string())]
+    );
     let platform = &manifest["spec"]["platforms"][0];
-    assert_eq!(platform["uri"].as_str().unwrap(), format!("{uri_base}/{name}"));
+    assert_eq!(
+        platform["uri"].as_str().unwrap(),
+        format!("{uri_base}/{name}")
+    );
     let sha = sha256_hex(&std::fs::read(&archive).unwrap());
-    assert_eq!(platform["sha256"].as_str(), Some(sha.as_str()), "manifest sha256 is not the archive's");
+    assert_eq!(
+        platform["sha256"].as_str(),
+        Some(sha.as_str()),
+        "manifest sha256 is not the archive's"
+    );
     // Everything but the platforms is the committed manifest's.
     let mut committed = parse(&read(MANIFEST));
     let mut host = manifest.clone();
@@ -542,21 +759,36 @@ fn package_script_builds_archive_and_host_manifest() {
 
     // Unpack and look at the files.
     let unpacked = tempfile::tempdir().unwrap();
-    let status = Command::new("tar").arg("-xzf").arg(&archive).arg("-C").arg(unpacked.path()).status().unwrap();
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(unpacked.path())
+        .status()
+        .unwrap();
     assert!(status.success());
-    assert_eq!(std::fs::read(unpacked.path().join("LICENSE")).unwrap(), std::fs::read(root().join("LICENSE")).unwrap());
+    assert_eq!(
+        std::fs::read(unpacked.path().join("LICENSE")).unwrap(),
+        std::fs::read(root().join("LICENSE")).unwrap()
+    );
     assert_eq!(
         std::fs::read(unpacked.path().join("kubectl_complete-owner")).unwrap(),
         std::fs::read(root().join("krew/kubectl_complete-owner")).unwrap()
     );
     let binary = unpacked.path().join("kubectl-owner");
-    let version = Command::new(&binary).arg("--version").output().expect("run the packaged binary");
+    let version = Command::new(&binary)
+        .arg("--version")
+        .output()
+        .expect("run the packaged binary");
     assert!(String::from_utf8_lossy(&version.stdout).contains(VERSION));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         for f in ["kubectl-owner", "kubectl_complete-owner"] {
-            let mode = std::fs::metadata(unpacked.path().join(f)).unwrap().permissions().mode();
+            let mode = std::fs::metadata(unpacked.path().join(f))
+                .unwrap()
+                .permissions()
+                .mode();
             assert!(mode & 0o111 != 0, "{f} is not executable");
         }
     }
@@ -564,7 +796,10 @@ fn package_script_builds_archive_and_host_manifest() {
     let size = std::fs::metadata(&binary).unwrap().len();
     eprintln!("packaged kubectl-owner: {size} bytes");
     if profile.as_deref() == Some("release") {
-        assert!(size <= MAX_BINARY_BYTES, "the release binary is {size} bytes, over {MAX_BINARY_BYTES}");
+        assert!(
+            size <= MAX_BINARY_BYTES,
+            "the release binary is {size} bytes, over {MAX_BINARY_BYTES}"
+        );
     }
 }
 
@@ -575,11 +810,16 @@ fn package_script_rejects_an_oversized_binary() {
     }
     // The limit is enforced by the script itself, so the release workflow fails on it too.
     let script = read("krew/package.sh");
-    assert!(script.contains(&format!("max_bytes=${{MAX_BINARY_BYTES:-{MAX_BINARY_BYTES}}}")));
+    assert!(script.contains(&format!(
+        "max_bytes=${{MAX_BINARY_BYTES:-{MAX_BINARY_BYTES}}}"
+    )));
     let (output, dist) = run_package_script(None, &[("MAX_BINARY_BYTES", "1000")]);
     assert!(!output.status.success(), "a 1000-byte limit must fail");
     assert!(String::from_utf8_lossy(&output.stderr).contains("larger than 1000 bytes"));
-    assert!(!dist.path().join("owner.yaml").exists(), "no manifest for a rejected binary");
+    assert!(
+        !dist.path().join("owner.yaml").exists(),
+        "no manifest for a rejected binary"
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,16 +832,27 @@ fn release_workflow_builds_the_five_targets() {
     // `on: push: tags: [v*]`
     let on = &workflow["on"];
     let tags = on["push"]["tags"].as_sequence().expect("on.push.tags");
-    assert!(tags.iter().any(|t| t.as_str().is_some_and(|t| t.starts_with('v'))), "{tags:?}");
+    assert!(
+        tags.iter()
+            .any(|t| t.as_str().is_some_and(|t| t.starts_with('v'))),
+        "{tags:?}"
+    );
 
     let jobs = workflow["jobs"].as_mapping().expect("jobs");
     let mut targets: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut steps_text = String::new();
     for (_, job) in jobs {
-        for include in job["strategy"]["matrix"]["include"].as_sequence().into_iter().flatten() {
+        for include in job["strategy"]["matrix"]["include"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+        {
             let get = |k: &str| include[k].as_str().unwrap_or_default().to_string();
             targets.insert((get("target"), get("os"), get("arch")));
-            assert!(!get("runner").is_empty(), "matrix entry without a runner: {include:?}");
+            assert!(
+                !get("runner").is_empty(),
+                "matrix entry without a runner: {include:?}"
+            );
         }
         for step in job["steps"].as_sequence().into_iter().flatten() {
             steps_text.push_str(&serde_yaml_ng::to_string(step).unwrap());
@@ -619,12 +870,24 @@ fn release_workflow_builds_the_five_targets() {
     .collect();
     assert_eq!(targets, expected);
     // Every shipped platform of the manifest is built.
-    let shipped: BTreeSet<(String, String)> = SHIPPED.iter().map(|(o, a)| (o.to_string(), a.to_string())).collect();
-    let built: BTreeSet<(String, String)> = targets.iter().map(|(_, o, a)| (o.clone(), a.clone())).collect();
+    let shipped: BTreeSet<(String, String)> = SHIPPED
+        .iter()
+        .map(|(o, a)| (o.to_string(), a.to_string()))
+        .collect();
+    let built: BTreeSet<(String, String)> = targets
+        .iter()
+        .map(|(_, o, a)| (o.clone(), a.clone()))
+        .collect();
     assert_eq!(built, shipped);
 
     // It packages with the documented command, uploads, and runs the krew-release-bot.
-    assert!(steps_text.contains("krew/package.sh --target"), "{steps_text}");
-    assert!(steps_text.contains("rajatjindal/krew-release-bot"), "{steps_text}");
+    assert!(
+        steps_text.contains("krew/package.sh --target"),
+        "{steps_text}"
+    );
+    assert!(
+        steps_text.contains("rajatjindal/krew-release-bot"),
+        "{steps_text}"
+    );
     assert!(steps_text.contains("krew/.krew.yaml"), "{steps_text}");
 }

@@ -17,7 +17,9 @@ struct Kubectl {
 
 fn find_kubectl() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join("kubectl")).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join("kubectl"))
+        .find(|p| p.is_file())
 }
 
 impl Kubectl {
@@ -34,8 +36,13 @@ impl Kubectl {
         };
         let home = tempfile::tempdir().expect("temp HOME");
         let kubeconfig = home.path().join("kubeconfig");
-        std::fs::write(&kubeconfig, server.kubeconfig("test", namespace, token)).expect("write kubeconfig");
-        Some(Kubectl { bin, home, kubeconfig })
+        std::fs::write(&kubeconfig, server.kubeconfig("test", namespace, token))
+            .expect("write kubeconfig");
+        Some(Kubectl {
+            bin,
+            home,
+            kubeconfig,
+        })
     }
 
     fn run(&self, args: &[&str]) -> Run {
@@ -71,12 +78,26 @@ impl Run {
     }
 
     fn ok(self) -> Run {
-        assert_eq!(self.code, Some(0), "{} failed:\nstdout:\n{}\nstderr:\n{}", self.cmd, self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(0),
+            "{} failed:\nstdout:\n{}\nstderr:\n{}",
+            self.cmd,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     fn fails(self) -> Run {
-        assert_eq!(self.code, Some(1), "{} should fail:\nstdout:\n{}\nstderr:\n{}", self.cmd, self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(1),
+            "{} should fail:\nstdout:\n{}\nstderr:\n{}",
+            self.cmd,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
@@ -86,7 +107,12 @@ impl Run {
             .lines()
             .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
             .find(|r| r.len() >= cells.len() && r.iter().zip(cells).all(|(a, b)| a == b))
-            .unwrap_or_else(|| panic!("{}: no row starting {cells:?} in:\n{}", self.cmd, self.stdout))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: no row starting {cells:?} in:\n{}",
+                    self.cmd, self.stdout
+                )
+            })
     }
 }
 
@@ -107,10 +133,28 @@ fn demo_tls() -> TestServer {
 #[test]
 fn get_namespaces_lists_the_demo_namespaces() {
     let server = demo();
-    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
     let r = k.run(&["get", "ns"]).ok();
-    let names: Vec<&str> = r.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
-    assert_eq!(names, ["checkout", "data", "default", "kube-public", "kube-system", "payments", "search"]);
+    let names: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "checkout",
+            "data",
+            "default",
+            "kube-public",
+            "kube-system",
+            "payments",
+            "search"
+        ]
+    );
     assert_eq!(r.row(&["payments"]), ["payments", "Active", "120d"]);
     assert!(r.stdout.starts_with("NAME"), "{}", r.stdout);
 }
@@ -118,7 +162,9 @@ fn get_namespaces_lists_the_demo_namespaces() {
 #[test]
 fn get_pods_across_namespaces() {
     let server = demo();
-    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
     let r = k.run(&["get", "pods", "-A"]).ok();
     assert!(r.stdout.starts_with("NAMESPACE"), "{}", r.stdout);
     assert_eq!(r.stdout.lines().count(), 1 + 17, "{}", r.stdout);
@@ -126,7 +172,11 @@ fn get_pods_across_namespaces() {
     assert_eq!(row.last().map(String::as_str), Some("2d"));
     r.row(&["kube-system", "kube-apiserver-node-1"]);
     // kubectl asked for a Table.
-    let list = server.requests().into_iter().find(|q| q.path == "/api/v1/pods").expect("cluster-wide pod list");
+    let list = server
+        .requests()
+        .into_iter()
+        .find(|q| q.path == "/api/v1/pods")
+        .expect("cluster-wide pod list");
     assert!(list.accept.unwrap_or_default().contains("as=Table"));
     assert_eq!(list.status, 200);
 }
@@ -134,85 +184,220 @@ fn get_pods_across_namespaces() {
 #[test]
 fn label_selector_filters_on_the_server() {
     let server = demo();
-    let Some(k) = Kubectl::new(&server, None, None) else { return };
-    let r = k.run(&["get", "deploy", "-n", "payments", "-l", "team=payments"]).ok();
-    let names: Vec<&str> = r.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = k
+        .run(&["get", "deploy", "-n", "payments", "-l", "team=payments"])
+        .ok();
+    let names: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert_eq!(names, ["api"]);
-    let r = k.run(&["get", "deploy", "-A", "-l", "lifecycle in (production,deprecated),!team", "-o", "name"]).ok();
-    assert_eq!(r.stdout.lines().collect::<Vec<_>>(), ["deployment.apps/cart", "deployment.apps/ledger"]);
-    assert_eq!(server.count(Some("GET"), "labelSelector=team%3Dpayments"), 1);
+    let r = k
+        .run(&[
+            "get",
+            "deploy",
+            "-A",
+            "-l",
+            "lifecycle in (production,deprecated),!team",
+            "-o",
+            "name",
+        ])
+        .ok();
+    assert_eq!(
+        r.stdout.lines().collect::<Vec<_>>(),
+        ["deployment.apps/cart", "deployment.apps/ledger"]
+    );
+    assert_eq!(
+        server.count(Some("GET"), "labelSelector=team%3Dpayments"),
+        1
+    );
 }
 
 #[test]
 fn chunked_list_follows_continue_tokens() {
     let server = demo();
-    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
     let r = k.run(&["get", "pods", "-A", "--chunk-size=2"]).ok();
     assert_eq!(r.stdout.lines().count(), 1 + 17, "{}", r.stdout);
-    let pages: Vec<_> = server.requests().into_iter().filter(|q| q.path == "/api/v1/pods").collect();
+    let pages: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == "/api/v1/pods")
+        .collect();
     assert_eq!(pages.len(), 9, "17 pods in pages of 2");
     assert!(pages.iter().all(|p| p.query.contains("limit=2")));
-    assert_eq!(pages.iter().filter(|p| p.query.contains("continue=")).count(), 8);
+    assert_eq!(
+        pages
+            .iter()
+            .filter(|p| p.query.contains("continue="))
+            .count(),
+        8
+    );
 }
 
 #[test]
 fn label_columns_come_from_row_metadata() {
     let server = demo();
-    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
     let r = k.run(&["get", "deploy", "-A", "-L", "team"]).ok();
-    assert!(r.stdout.lines().next().unwrap().ends_with("TEAM"), "{}", r.stdout);
-    assert_eq!(r.row(&["payments", "api"]), ["payments", "api", "30d", "payments"]);
-    assert_eq!(r.row(&["payments", "ledger"]), ["payments", "ledger", "30d"]);
-    let r = k.run(&["get", "deploy", "api", "-n", "payments", "--show-labels"]).ok();
-    assert!(r.stdout.contains("app=api,team=payments,tier=web"), "{}", r.stdout);
+    assert!(
+        r.stdout.lines().next().unwrap().ends_with("TEAM"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        r.row(&["payments", "api"]),
+        ["payments", "api", "30d", "payments"]
+    );
+    assert_eq!(
+        r.row(&["payments", "ledger"]),
+        ["payments", "ledger", "30d"]
+    );
+    let r = k
+        .run(&["get", "deploy", "api", "-n", "payments", "--show-labels"])
+        .ok();
+    assert!(
+        r.stdout.contains("app=api,team=payments,tier=web"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]
 fn label_and_annotate_respect_overwrite() {
     let server = demo();
-    let Some(k) = Kubectl::new(&server, None, None) else { return };
-    let r = k.run(&["label", "deploy/web", "-n", "checkout", "team=checkout"]).ok();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = k
+        .run(&["label", "deploy/web", "-n", "checkout", "team=checkout"])
+        .ok();
     assert_eq!(r.stdout.trim(), "deployment.apps/web labeled");
-    let r = k.run(&["label", "deploy/web", "-n", "checkout", "team=other"]).fails();
-    assert!(r.stderr.contains("'team' already has a value (checkout), and --overwrite is false"), "{}", r.stderr);
-    k.run(&["label", "deploy/web", "-n", "checkout", "team=other", "--overwrite"]).ok();
+    let r = k
+        .run(&["label", "deploy/web", "-n", "checkout", "team=other"])
+        .fails();
+    assert!(
+        r.stderr
+            .contains("'team' already has a value (checkout), and --overwrite is false"),
+        "{}",
+        r.stderr
+    );
+    k.run(&[
+        "label",
+        "deploy/web",
+        "-n",
+        "checkout",
+        "team=other",
+        "--overwrite",
+    ])
+    .ok();
 
-    let r = k.run(&["annotate", "deploy/web", "-n", "checkout", "a8r.io/chat=#web"]).ok();
+    let r = k
+        .run(&[
+            "annotate",
+            "deploy/web",
+            "-n",
+            "checkout",
+            "a8r.io/chat=#web",
+        ])
+        .ok();
     assert_eq!(r.stdout.trim(), "deployment.apps/web annotated");
-    let r = k.run(&["annotate", "deploy/web", "-n", "checkout", "a8r.io/chat=#other"]).fails();
-    assert!(r.stderr.contains("'a8r.io/chat' already has a value (#web)"), "{}", r.stderr);
-    k.run(&["annotate", "deploy/web", "-n", "checkout", "a8r.io/chat=#other", "--overwrite"]).ok();
+    let r = k
+        .run(&[
+            "annotate",
+            "deploy/web",
+            "-n",
+            "checkout",
+            "a8r.io/chat=#other",
+        ])
+        .fails();
+    assert!(
+        r.stderr
+            .contains("'a8r.io/chat' already has a value (#web)"),
+        "{}",
+        r.stderr
+    );
+    k.run(&[
+        "annotate",
+        "deploy/web",
+        "-n",
+        "checkout",
+        "a8r.io/chat=#other",
+        "--overwrite",
+    ])
+    .ok();
 
-    let r = k.run(&["get", "deploy", "web", "-n", "checkout", "-o", "json"]).ok();
+    let r = k
+        .run(&["get", "deploy", "web", "-n", "checkout", "-o", "json"])
+        .ok();
     let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("kubectl -o json");
     assert_eq!(v["metadata"]["labels"]["team"], "other");
     assert_eq!(v["metadata"]["annotations"]["a8r.io/chat"], "#other");
-    assert_eq!(v["metadata"]["generation"], 1, "metadata patches keep the generation");
+    assert_eq!(
+        v["metadata"]["generation"], 1,
+        "metadata patches keep the generation"
+    );
     // The pod template was not touched, and the store agrees with kubectl.
-    let stored = server.object("deployments", Some("checkout"), "web").unwrap();
+    let stored = server
+        .object("deployments", Some("checkout"), "web")
+        .unwrap();
     assert_eq!(stored["metadata"]["labels"]["team"], "other");
-    assert!(stored["spec"]["template"]["metadata"]["labels"].get("team").is_none());
+    assert!(
+        stored["spec"]["template"]["metadata"]["labels"]
+            .get("team")
+            .is_none()
+    );
     let patches: Vec<_> = server.writes();
     assert_eq!(patches.len(), 4, "{patches:#?}");
-    assert!(patches.iter().all(|p| p.method == "PATCH" && p.status == 200));
+    assert!(
+        patches
+            .iter()
+            .all(|p| p.method == "PATCH" && p.status == 200)
+    );
 }
 
 #[test]
 fn missing_object_is_not_found() {
     let server = demo();
-    let Some(k) = Kubectl::new(&server, None, None) else { return };
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
     let r = k.run(&["get", "deploy", "nope", "-n", "checkout"]).fails();
-    assert!(r.stderr.contains(r#"Error from server (NotFound): deployments.apps "nope" not found"#), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(r#"Error from server (NotFound): deployments.apps "nope" not found"#),
+        "{}",
+        r.stderr
+    );
     let r = k.run(&["get", "pod", "nope", "-n", "default"]).fails();
-    assert!(r.stderr.contains(r#"Error from server (NotFound): pods "nope" not found"#), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(r#"Error from server (NotFound): pods "nope" not found"#),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
 fn rbac_limits_a_token_to_its_namespace() {
     let server = demo_tls();
     server.add_token("alice-token", "alice");
-    server.grant(Grant::new("alice", &["get", "list"], &["pods", "deployments"]).in_namespaces(&["payments"]));
-    let Some(k) = Kubectl::new(&server, Some("payments"), Some("alice-token")) else { return };
+    server.grant(
+        Grant::new("alice", &["get", "list"], &["pods", "deployments"])
+            .in_namespaces(&["payments"]),
+    );
+    let Some(k) = Kubectl::new(&server, Some("payments"), Some("alice-token")) else {
+        return;
+    };
     let r = k.run(&["get", "pods"]).ok();
     assert_eq!(r.stdout.lines().count(), 1 + 5, "{}", r.stdout);
     let r = k.run(&["get", "pods", "-n", "checkout"]).fails();
@@ -231,7 +416,9 @@ fn rbac_limits_a_token_to_its_namespace() {
         "{}",
         r.stderr
     );
-    let r = k.run(&["get", "pod", "debug-shell", "-n", "default"]).fails();
+    let r = k
+        .run(&["get", "pod", "debug-shell", "-n", "default"])
+        .fails();
     assert!(
         r.stderr.contains(
             r#"pods "debug-shell" is forbidden: User "alice" cannot get resource "pods" in API group "" in the namespace "default""#
@@ -239,14 +426,21 @@ fn rbac_limits_a_token_to_its_namespace() {
         "{}",
         r.stderr
     );
-    assert!(server.requests().iter().all(|q| q.authorization.as_deref() == Some("Bearer alice-token")));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|q| q.authorization.as_deref() == Some("Bearer alice-token"))
+    );
 }
 
 #[test]
 fn wrong_token_is_unauthorized() {
     let server = demo_tls();
     server.add_token("right", "admin");
-    let Some(k) = Kubectl::new(&server, None, Some("wrong")) else { return };
+    let Some(k) = Kubectl::new(&server, None, Some("wrong")) else {
+        return;
+    };
     // kubectl fails in discovery, where client-go reads the raw body of the 401 and so
     // prints its generic text rather than the Status message (a real server gives the same).
     let r = k.run(&["get", "pods"]).fails();
@@ -273,11 +467,22 @@ fn unauthorized_resource_request_shows_the_status_message() {
     // reaches the list request, whose 401 Status message kubectl prints.
     let server = demo_tls();
     server.add_token("t1", "admin");
-    let Some(k) = Kubectl::new(&server, None, Some("t1")) else { return };
+    let Some(k) = Kubectl::new(&server, None, Some("t1")) else {
+        return;
+    };
     k.run(&["get", "pods", "-n", "payments"]).ok();
-    std::fs::write(&k.kubeconfig, server.kubeconfig("test", None, Some("wrong"))).unwrap();
+    std::fs::write(
+        &k.kubeconfig,
+        server.kubeconfig("test", None, Some("wrong")),
+    )
+    .unwrap();
     let r = k.run(&["get", "pods", "-n", "payments"]).fails();
-    assert!(r.stderr.contains("error: You must be logged in to the server (Unauthorized)"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("error: You must be logged in to the server (Unauthorized)"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -286,8 +491,15 @@ fn tls_with_the_ca_in_the_kubeconfig() {
     assert!(server.url().starts_with("https://127.0.0.1:"));
     // Over TLS kubectl prompts for a username when the user has no credentials: use a token.
     server.add_token("admin-token", "admin");
-    let Some(k) = Kubectl::new(&server, Some("payments"), Some("admin-token")) else { return };
+    let Some(k) = Kubectl::new(&server, Some("payments"), Some("admin-token")) else {
+        return;
+    };
     let r = k.run(&["get", "deploy"]).ok();
-    let names: Vec<&str> = r.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().next()).collect();
+    let names: Vec<&str> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert_eq!(names, ["api", "ledger"]);
 }

@@ -13,7 +13,8 @@ const USER: &str = "oncall";
 
 /// The YAML block that follows `<!-- rbac:NAME -->` in README.md.
 fn manifest(name: &str) -> String {
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let marker = format!("<!-- rbac:{name} -->");
     let after = &readme[readme.find(&marker).expect("marker in README") + marker.len()..];
     let start = after.find("```yaml\n").expect("yaml block") + "```yaml\n".len();
@@ -53,7 +54,10 @@ fn grants(name: &str) -> Vec<Grant> {
 
 /// The demo cluster over TLS with a token whose user has exactly `roles`.
 fn server_with(roles: &[&str]) -> (TestServer, Env) {
-    let server = TestServer::start(ServerOptions { tls: true, ..Default::default() });
+    let server = TestServer::start(ServerOptions {
+        tls: true,
+        ..Default::default()
+    });
     server.seed_demo();
     server.add_token(TOKEN, USER);
     for role in roles {
@@ -67,8 +71,16 @@ fn server_with(roles: &[&str]) -> (TestServer, Env) {
 }
 
 fn assert_nothing_forbidden(server: &TestServer, run: &common::Run) {
-    assert!(!run.stderr.contains("Forbidden") && !run.stderr.contains("ownership unknown"), "{}", run.stderr);
-    let denied: Vec<_> = server.requests().into_iter().filter(|r| r.status == 403).collect();
+    assert!(
+        !run.stderr.contains("Forbidden") && !run.stderr.contains("ownership unknown"),
+        "{}",
+        run.stderr
+    );
+    let denied: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 403)
+        .collect();
     assert!(denied.is_empty(), "denied requests: {denied:?}");
 }
 
@@ -91,19 +103,45 @@ fn every_read_command_works_under_the_read_only_grant() {
     }
     // The registry ConfigMap was readable: who shows the registry's on-call contact.
     let who = env.owner(&["who", "api-7d9f8c6b5-x2kq9"]);
-    assert!(who.stdout.contains("Registry/payments (oncall)"), "{}", who.stdout);
+    assert!(
+        who.stdout.contains("Registry/payments (oncall)"),
+        "{}",
+        who.stdout
+    );
 }
 
 #[test]
 fn assign_under_the_read_only_grant_fails_cleanly_per_object() {
     let (server, env) = server_with(&["read-only"]);
-    let run = env.owner(&["assign", "deploy/ledger", "deploy/api", "--stage", "production"]);
+    let run = env.owner(&[
+        "assign",
+        "deploy/ledger",
+        "deploy/api",
+        "--stage",
+        "production",
+    ]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    let forbidden: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("Error from server (Forbidden):")).collect();
-    assert_eq!(forbidden.len(), 1, "api is patched and refused; ledger already has the stage: {}", run.stderr);
-    assert!(forbidden[0].contains("User \"oncall\" cannot patch resource \"deployments\""), "{}", forbidden[0]);
+    let forbidden: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("Error from server (Forbidden):"))
+        .collect();
     assert_eq!(
-        server.object("deployments", Some("payments"), "api").unwrap()["metadata"]["labels"].get("lifecycle"),
+        forbidden.len(),
+        1,
+        "api is patched and refused; ledger already has the stage: {}",
+        run.stderr
+    );
+    assert!(
+        forbidden[0].contains("User \"oncall\" cannot patch resource \"deployments\""),
+        "{}",
+        forbidden[0]
+    );
+    assert_eq!(
+        server
+            .object("deployments", Some("payments"), "api")
+            .unwrap()["metadata"]["labels"]
+            .get("lifecycle"),
         None
     );
 }
@@ -113,16 +151,55 @@ fn every_write_works_under_the_writer_grant() {
     let (server, env) = server_with(&["read-only", "writer"]);
     for args in [
         vec!["assign", "deploy/api", "--stage", "production"],
-        vec!["assign", "ns/search", "--team", "search", "--stage", "experimental"],
-        vec!["assign", "deploy", "-A", "-l", "tier=web", "--sunset", "2027-06-30"],
-        vec!["assign", "cronjob/reindex", "-n", "search", "--contact", "chat=#search"],
-        vec!["assign", "rollout/recommender", "-n", "data", "--stage", "production", "--overwrite"],
+        vec![
+            "assign",
+            "ns/search",
+            "--team",
+            "search",
+            "--stage",
+            "experimental",
+        ],
+        vec![
+            "assign",
+            "deploy",
+            "-A",
+            "-l",
+            "tier=web",
+            "--sunset",
+            "2027-06-30",
+        ],
+        vec![
+            "assign",
+            "cronjob/reindex",
+            "-n",
+            "search",
+            "--contact",
+            "chat=#search",
+        ],
+        vec![
+            "assign",
+            "rollout/recommender",
+            "-n",
+            "data",
+            "--stage",
+            "production",
+            "--overwrite",
+        ],
         vec!["unassign", "deploy/api", "--stage"],
-        vec!["assign", "deploy/api", "--stage", "production", "--dry-run=server"],
+        vec![
+            "assign",
+            "deploy/api",
+            "--stage",
+            "production",
+            "--dry-run=server",
+        ],
     ] {
         let run = env.owner(&args);
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
         assert_nothing_forbidden(&server, &run);
     }
-    assert_eq!(server.object("namespaces", None, "search").unwrap()["metadata"]["labels"]["team"], "search");
+    assert_eq!(
+        server.object("namespaces", None, "search").unwrap()["metadata"]["labels"]["team"],
+        "search"
+    );
 }

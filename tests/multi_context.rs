@@ -51,9 +51,16 @@ fn fleet() -> Fleet {
                  "template": {"metadata": {"labels": {"app": "canary"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
     }));
     let dead = dead_url();
-    let env =
-        Env::with_kubeconfig(&kubeconfig(&[("prod", prod.url()), ("staging", staging.url()), ("dr", dead.clone())]));
-    Fleet { _servers: vec![prod, staging], env, dead }
+    let env = Env::with_kubeconfig(&kubeconfig(&[
+        ("prod", prod.url()),
+        ("staging", staging.url()),
+        ("dr", dead.clone()),
+    ]));
+    Fleet {
+        _servers: vec![prod, staging],
+        env,
+        dead,
+    }
 }
 
 #[test]
@@ -87,7 +94,9 @@ staging   StatefulSet   postgres   data       production     30d
 #[test]
 fn ls_all_namespaces_across_named_contexts_has_both_columns() {
     let f = fleet();
-    let run = f.env.owner(&["ls", "-A", "--contexts", "prod,staging", "--unowned"]);
+    let run = f
+        .env
+        .owner(&["ls", "-A", "--contexts", "prod,staging", "--unowned"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
@@ -101,10 +110,26 @@ staging   search      CronJob      reindex       <none>   <none>   30d
 staging   search      Deployment   indexer       <none>   <none>   30d
 "
     );
-    let json = f.env.owner(&["ls", "-A", "--contexts", "prod,staging", "-o", "json", "--unowned"]);
+    let json = f.env.owner(&[
+        "ls",
+        "-A",
+        "--contexts",
+        "prod,staging",
+        "-o",
+        "json",
+        "--unowned",
+    ]);
     let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
-    let contexts: Vec<&str> = doc["items"].as_array().unwrap().iter().map(|i| i["context"].as_str().unwrap()).collect();
-    assert_eq!(contexts, ["prod", "prod", "prod", "staging", "staging", "staging"]);
+    let contexts: Vec<&str> = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["context"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contexts,
+        ["prod", "prod", "prod", "staging", "staging", "staging"]
+    );
 }
 
 #[test]
@@ -113,9 +138,25 @@ fn teams_across_contexts() {
     let run = f.env.owner(&["teams", "--contexts", "prod,staging,dr"]);
     assert_eq!(run.code, 1);
     let lines: Vec<&str> = run.stdout.lines().collect();
-    assert!(lines[0].starts_with("CONTEXT   TEAM       WORKLOADS"), "{}", run.stdout);
-    assert!(lines.iter().any(|l| l.starts_with("prod      payments   2 ")), "{}", run.stdout);
-    assert!(lines.iter().any(|l| l.starts_with("staging   payments   3 ")), "{}", run.stdout);
+    assert!(
+        lines[0].starts_with("CONTEXT   TEAM       WORKLOADS"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("prod      payments   2 ")),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("staging   payments   3 ")),
+        "{}",
+        run.stdout
+    );
     assert!(run.stderr.contains("context \"dr\""));
 }
 
@@ -124,9 +165,17 @@ fn check_across_contexts_exits_2_when_one_is_down() {
     let f = fleet();
     let env = f.env;
     let run = env.owner(&["check", "-A", "--contexts", "prod,staging", "-o", "json"]);
-    assert_eq!(run.code, 1, "findings, every cluster checked: {}", run.stderr);
+    assert_eq!(
+        run.code, 1,
+        "findings, every cluster checked: {}",
+        run.stderr
+    );
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(report["summary"]["checked"], 14 + 15, "staging has the extra canary");
+    assert_eq!(
+        report["summary"]["checked"],
+        14 + 15,
+        "staging has the extra canary"
+    );
     let indexer: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
@@ -137,7 +186,11 @@ fn check_across_contexts_exits_2_when_one_is_down() {
     assert_eq!(indexer, ["prod", "staging"]);
     let run = env.owner(&["check", "-A", "--all-contexts"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stdout.starts_with("CONTEXT   NAMESPACE"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("CONTEXT   NAMESPACE"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stderr.contains("context \"dr\""), "{}", run.stderr);
 }
 
@@ -146,5 +199,8 @@ fn who_refuses_several_contexts() {
     let f = fleet();
     let run = f.env.owner(&["who", "deploy/api", "--all-contexts"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.first_stderr_line(), "error: --contexts and --all-contexts apply to ls, teams and check only");
+    assert_eq!(
+        run.first_stderr_line(),
+        "error: --contexts and --all-contexts apply to ls, teams and check only"
+    );
 }

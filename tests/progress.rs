@@ -10,14 +10,25 @@ use test_apiserver::{Fault, FaultKind};
 fn slow_server() -> test_apiserver::TestServer {
     let server = demo_server();
     // A slow pod list keeps the listing running past the progress line's start delay.
-    server.add_fault(Fault::new("/api/v1/pods", 1, FaultKind::Latency(Duration::from_millis(1500))));
+    server.add_fault(Fault::new(
+        "/api/v1/pods",
+        1,
+        FaultKind::Latency(Duration::from_millis(1500)),
+    ));
     server
 }
 
 #[test]
 fn progress_appears_under_a_pseudo_terminal() {
-    if std::process::Command::new("script").arg("--version").output().is_err() {
-        assert!(std::env::var_os("CI").is_none(), "script (util-linux) is needed in CI");
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "script (util-linux) is needed in CI"
+        );
         eprintln!("SKIPPED: script(1) not found");
         return;
     }
@@ -34,9 +45,17 @@ fn progress_appears_under_a_pseudo_terminal() {
             .env("KUBECONFIG", &env.kubeconfig),
     );
     assert_eq!(run.code, 0, "{run:?}");
-    assert!(run.stdout.contains("listing: "), "progress on the terminal: {:?}", run.stdout);
+    assert!(
+        run.stdout.contains("listing: "),
+        "progress on the terminal: {:?}",
+        run.stdout
+    );
     assert!(run.stdout.contains("objects fetched"), "{:?}", run.stdout);
-    assert!(run.stdout.contains("payments      Deployment    api"), "the table still follows: {:?}", run.stdout);
+    assert!(
+        run.stdout.contains("payments      Deployment    api"),
+        "the table still follows: {:?}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -44,6 +63,9 @@ fn no_progress_when_piped() {
     let server = slow_server();
     let run = Env::new(&server).owner(&["ls", "-A"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr, "", "nothing but the table, and no progress line, when piped");
+    assert_eq!(
+        run.stderr, "",
+        "nothing but the table, and no progress line, when piped"
+    );
     assert!(!run.stdout.contains("listing:"));
 }

@@ -50,11 +50,22 @@ a           Deployment   web      team-a   <none>   5d
 a           Deployment   worker   other    <none>   5d
 "
     );
-    let warning = run.stderr.lines().find(|l| l.contains("ownership unknown for:")).expect("a warning names b");
+    let warning = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("ownership unknown for:"))
+        .expect("a warning names b");
     assert!(warning.contains("namespace b ("), "{warning}");
     assert!(warning.contains("deployments.apps"), "{warning}");
     assert!(!warning.contains("namespace a"), "{warning}");
-    assert_eq!(run.stderr.lines().filter(|l| l.contains("ownership unknown")).count(), 1, "one warning");
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.contains("ownership unknown"))
+            .count(),
+        1,
+        "one warning"
+    );
     assert!(!run.stdout.contains("secret-project"));
 }
 
@@ -65,7 +76,12 @@ fn teams_shows_what_it_can_see() {
     let run = env.owner(&["teams", "-A", "-o", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let teams: Vec<&str> = doc["items"].as_array().unwrap().iter().filter_map(|i| i["team"].as_str()).collect();
+    let teams: Vec<&str> = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["team"].as_str())
+        .collect();
     assert_eq!(teams, ["other", "team-a"]);
     assert!(run.stderr.contains("namespace b"));
 }
@@ -76,12 +92,17 @@ fn without_namespace_list_rights_the_context_namespace_is_tried() {
     server.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}));
     server.insert(deployment(&server, "a", "web", Some("web-team")));
     server.add_token("t", "bob");
-    server.grant(Grant::new("bob", &["get", "list"], &["deployments", "pods"]).in_namespaces(&["a"]));
+    server
+        .grant(Grant::new("bob", &["get", "list"], &["deployments", "pods"]).in_namespaces(&["a"]));
     let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("a"), Some("t")));
     let run = env.owner(&["ls", "-A", "-o", "name"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "deployment.apps/web\n");
-    assert!(run.stderr.contains("ownership unknown for:"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ownership unknown for:"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -96,10 +117,24 @@ fn check_refuses_partial_data_unless_allowed() {
     let run = env.owner(&["check", "-A", "--allow-partial", "-o", "json"]);
     assert_eq!(run.code, 0, "only warnings in a: {}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    let names: Vec<&str> = report["findings"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["worker", "web"], "a's objects only, grouped by team (other, team-a), each missing a stage");
+    let names: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["worker", "web"],
+        "a's objects only, grouped by team (other, team-a), each missing a stage"
+    );
     assert_eq!(report["summary"]["checked"], 2);
     let unreadable = report["unreadable"].as_array().unwrap();
-    assert!(unreadable.iter().any(|u| u["namespace"] == "b" && u["resource"] == "deployments.apps"), "{unreadable:?}");
+    assert!(
+        unreadable
+            .iter()
+            .any(|u| u["namespace"] == "b" && u["resource"] == "deployments.apps"),
+        "{unreadable:?}"
+    );
     assert!(unreadable.iter().all(|u| u["namespace"] == "b"));
 }

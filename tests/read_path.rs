@@ -60,18 +60,37 @@ Deployment    ledger     payments   production   30d   Namespace/payments     De
 StatefulSet   postgres   data       production   30d   StatefulSet/postgres   Namespace/payments   #payments       https://runbooks.example/payments   <none>
 ";
     assert_eq!(run.stdout, expected);
-    let run = Env::new(&server).owner(&["ls", "deploy/cart", "-n", "checkout", "-o", "wide", "--no-headers"]);
-    assert!(run.stdout.trim_end().ends_with("2025-06-30"), "{}", run.stdout);
+    let run = Env::new(&server).owner(&[
+        "ls",
+        "deploy/cart",
+        "-n",
+        "checkout",
+        "-o",
+        "wide",
+        "--no-headers",
+    ]);
+    assert!(
+        run.stdout.trim_end().ends_with("2025-06-30"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
 fn ls_team_filter_includes_workloads_inheriting_from_their_namespace() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "-A", "--team", "payments", "-o", "name"]);
-    assert_eq!(run.stdout, "deployment.apps/api\ndeployment.apps/ledger\n", "{}", run.stderr);
+    assert_eq!(
+        run.stdout, "deployment.apps/api\ndeployment.apps/ledger\n",
+        "{}",
+        run.stderr
+    );
     // An alias given to --team means its canonical team.
     let run = Env::new(&server).owner(&["ls", "-A", "--team", "checkout-old", "-o", "name"]);
-    assert_eq!(run.stdout, "deployment.apps/cart\ndeployment.apps/notifier\ndeployment.apps/web\n");
+    assert_eq!(
+        run.stdout,
+        "deployment.apps/cart\ndeployment.apps/notifier\ndeployment.apps/web\n"
+    );
 }
 
 #[test]
@@ -79,9 +98,15 @@ fn ls_stage_and_unowned_filters() {
     let server = demo_server();
     let env = Env::new(&server);
     let run = env.owner(&["ls", "-A", "--stage", "experimental", "-o", "name"]);
-    assert_eq!(run.stdout, "deployment.apps/web\nrollout.argoproj.io/recommender\n");
+    assert_eq!(
+        run.stdout,
+        "deployment.apps/web\nrollout.argoproj.io/recommender\n"
+    );
     let run = env.owner(&["ls", "-A", "--unowned", "-o", "name"]);
-    assert_eq!(run.stdout, "pod/debug-shell\ncronjob.batch/reindex\ndeployment.apps/indexer\n");
+    assert_eq!(
+        run.stdout,
+        "pod/debug-shell\ncronjob.batch/reindex\ndeployment.apps/indexer\n"
+    );
 }
 
 #[test]
@@ -100,8 +125,20 @@ fn ls_label_and_field_selectors_are_sent_to_the_server() {
         .filter(|r| r.query.contains("limit=") && r.path != "/api/v1/namespaces")
         .collect();
     assert_eq!(lists.len(), 9, "7 built-in workload kinds, Rollouts, Pods");
-    assert!(lists.iter().all(|r| r.query_param("labelSelector").as_deref() == Some("tier=web")), "{lists:?}");
-    let run = env.owner(&["ls", "-A", "--field-selector", "metadata.name=api", "-o", "name"]);
+    assert!(
+        lists
+            .iter()
+            .all(|r| r.query_param("labelSelector").as_deref() == Some("tier=web")),
+        "{lists:?}"
+    );
+    let run = env.owner(&[
+        "ls",
+        "-A",
+        "--field-selector",
+        "metadata.name=api",
+        "-o",
+        "name",
+    ]);
     assert_eq!(run.stdout, "deployment.apps/api\n", "{}", run.stderr);
 }
 
@@ -110,7 +147,10 @@ fn ls_bad_selector_fails_before_any_request() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "-A", "-l", "tier in web"]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.first_stderr_line(), "error: unable to parse requirement: found 'web', expected: '('");
+    assert_eq!(
+        run.first_stderr_line(),
+        "error: unable to parse requirement: found 'web', expected: '('"
+    );
     assert_eq!(server.requests().len(), 0);
 }
 
@@ -141,14 +181,28 @@ Namespace   payments      payments   production   120d
 Namespace   search        <none>     <none>       120d
 "
     );
-    let run = env.owner(&["ls", "deploy/api", "deploy/nope", "-n", "payments", "-o", "name"]);
+    let run = env.owner(&[
+        "ls",
+        "deploy/api",
+        "deploy/nope",
+        "-n",
+        "payments",
+        "-o",
+        "name",
+    ]);
     assert_eq!(run.stdout, "deployment.apps/api\n");
-    assert_eq!(run.first_stderr_line(), "Error from server (NotFound): deployments.apps \"nope\" not found");
+    assert_eq!(
+        run.first_stderr_line(),
+        "Error from server (NotFound): deployments.apps \"nope\" not found"
+    );
     assert_eq!(run.code, 1);
     let run = env.owner(&["ls", "deploymnt"]);
     assert_eq!(
         (run.code, run.first_stderr_line()),
-        (1, "error: the server doesn't have a resource type \"deploymnt\"")
+        (
+            1,
+            "error: the server doesn't have a resource type \"deploymnt\""
+        )
     );
 }
 
@@ -156,14 +210,28 @@ Namespace   search        <none>     <none>       120d
 fn ls_sort_by_column() {
     let server = demo_server();
     let env = Env::new(&server);
-    let run = env.owner(&["ls", "-A", "--sort-by", "STAGE", "-o", "name", "-l", "tier=web"]);
+    let run = env.owner(&[
+        "ls",
+        "-A",
+        "--sort-by",
+        "STAGE",
+        "-o",
+        "name",
+        "-l",
+        "tier=web",
+    ]);
     assert_eq!(
         run.stdout,
         "deployment.apps/indexer\ndeployment.apps/web\ndeployment.apps/api\ndeployment.apps/ledger\n"
     );
     let run = env.owner(&["ls", "-A", "--sort-by", "owner"]);
     assert_eq!(run.code, 1);
-    assert!(run.first_stderr_line().starts_with("error: --sort-by: unknown column \"owner\""), "{}", run.stderr);
+    assert!(
+        run.first_stderr_line()
+            .starts_with("error: --sort-by: unknown column \"owner\""),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -171,9 +239,16 @@ fn ls_pods_makes_only_paginated_metadata_lists() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "pods", "-A"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout.lines().count(), 1 + 17, "every pod once:\n{}", run.stdout);
+    assert_eq!(
+        run.stdout.lines().count(),
+        1 + 17,
+        "every pod once:\n{}",
+        run.stdout
+    );
     assert!(
-        run.stdout.contains("payments      Pod    api-7d9f8c6b5-x2kq9           payments   production     2d"),
+        run.stdout.contains(
+            "payments      Pod    api-7d9f8c6b5-x2kq9           payments   production     2d"
+        ),
         "{}",
         run.stdout
     );
@@ -184,9 +259,16 @@ fn ls_pods_makes_only_paginated_metadata_lists() {
         if discovery || registry {
             continue;
         }
-        assert_eq!(r.query_param("limit").as_deref(), Some("500"), "a paginated LIST, not a GET: {r:?}");
+        assert_eq!(
+            r.query_param("limit").as_deref(),
+            Some("500"),
+            "a paginated LIST, not a GET: {r:?}"
+        );
         let accept = r.accept.as_deref().unwrap_or("");
-        assert!(accept.contains("as=PartialObjectMetadataList"), "metadata only: {r:?}");
+        assert!(
+            accept.contains("as=PartialObjectMetadataList"),
+            "metadata only: {r:?}"
+        );
     }
     assert!(requests.iter().any(|r| r.path == "/api/v1/pods"));
 }
@@ -202,12 +284,20 @@ fn ls_follows_continue_pages() {
             "spec": {"containers": [{"name": "c", "image": "busybox"}]}
         }));
     }
-    let run = Env::new(&server).owner(&["ls", "pods", "-n", "default", "-l", "app=bulk", "-o", "name"]);
+    let run = Env::new(&server).owner(&[
+        "ls", "pods", "-n", "default", "-l", "app=bulk", "-o", "name",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout.lines().count(), 1203);
-    let pages: Vec<_> = server.requests().into_iter().filter(|r| r.path == "/api/v1/namespaces/default/pods").collect();
+    let pages: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/api/v1/namespaces/default/pods")
+        .collect();
     assert_eq!(pages.len(), 3, "⌈1203/500⌉ pages");
-    assert!(pages[1].query_param("continue").is_some() && pages[2].query_param("continue").is_some());
+    assert!(
+        pages[1].query_param("continue").is_some() && pages[2].query_param("continue").is_some()
+    );
 }
 
 #[test]
@@ -223,7 +313,10 @@ fn ls_restarts_a_list_whose_continue_token_expired() {
     server.add_fault(test_apiserver::Fault::new(
         "continue=",
         1,
-        test_apiserver::FaultKind::Status { code: 410, retry_after: None },
+        test_apiserver::FaultKind::Status {
+            code: 410,
+            retry_after: None,
+        },
     ));
     let run = Env::new(&server).owner(&["ls", "pods", "-n", "default", "-o", "name"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -265,8 +358,17 @@ part-of   shop                                   hint only, never the owner
         ],
         "4 object GETs + 1 registry, no LIST"
     );
-    assert!(requests.iter().all(|r| r.method == "GET" && !r.query.contains("limit")));
-    assert!(requests[1..].iter().all(|r| r.accept.as_deref().unwrap_or("").contains("as=PartialObjectMetadata")));
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.method == "GET" && !r.query.contains("limit"))
+    );
+    assert!(requests[1..].iter().all(|r| {
+        r.accept
+            .as_deref()
+            .unwrap_or("")
+            .contains("as=PartialObjectMetadata")
+    }));
 }
 
 #[test]
@@ -278,18 +380,25 @@ fn who_accepts_type_slash_name_and_type_name() {
     assert_eq!(a.code, 0, "{}", a.stderr);
     assert_eq!(a.stdout, b.stdout);
     assert!(
-        a.stdout.contains("sunset   2025-06-30             Deployment/cart (kubectl-owner/sunset)"),
+        a.stdout
+            .contains("sunset   2025-06-30             Deployment/cart (kubectl-owner/sunset)"),
         "{}",
         a.stdout
     );
     let cron_pod = env.owner(&["who", "reindex-29430000-abcde", "-n", "search"]);
     assert!(
-        cron_pod.stdout.contains("pod/reindex-29430000-abcde ← job/reindex-29430000 ← cronjob/reindex"),
+        cron_pod
+            .stdout
+            .contains("pod/reindex-29430000-abcde ← job/reindex-29430000 ← cronjob/reindex"),
         "{}",
         cron_pod.stdout
     );
     let rollout_pod = env.owner(&["who", "recommender-6b8d7c9f4-a1s2d", "-n", "data"]);
-    assert!(rollout_pod.stdout.contains("← rollout/recommender"), "{}", rollout_pod.stdout);
+    assert!(
+        rollout_pod.stdout.contains("← rollout/recommender"),
+        "{}",
+        rollout_pod.stdout
+    );
     let missing = env.owner(&["who", "nope", "-n", "payments"]);
     assert_eq!(
         (missing.code, missing.first_stderr_line()),
@@ -314,7 +423,18 @@ fn assert_resolved(field: &Value) {
 }
 
 fn assert_item(item: &Value) {
-    for key in ["kind", "apiVersion", "name", "created", "chain", "team", "stage", "sunset", "exempt", "contacts"] {
+    for key in [
+        "kind",
+        "apiVersion",
+        "name",
+        "created",
+        "chain",
+        "team",
+        "stage",
+        "sunset",
+        "exempt",
+        "contacts",
+    ] {
         assert!(item.get(key).is_some(), "missing {key}: {item}");
     }
     assert!(item["namespace"].is_string() || item["namespace"].is_null());
@@ -340,39 +460,68 @@ fn json_of_ls_who_and_teams_matches_the_schema() {
     assert_eq!(items.len(), 15);
     items.iter().for_each(assert_item);
     let api = items.iter().find(|i| i["name"] == "api").unwrap();
-    assert_eq!(api["team"]["source"], serde_json::json!({"kind": "Deployment", "name": "api", "key": "team"}));
+    assert_eq!(
+        api["team"]["source"],
+        serde_json::json!({"kind": "Deployment", "name": "api", "key": "team"})
+    );
     assert_eq!(
         api["stage"]["source"],
         serde_json::json!({"kind": "Namespace", "name": "payments", "key": "lifecycle"})
     );
     let exporter = items.iter().find(|i| i["name"] == "node-exporter").unwrap();
-    assert_eq!(exporter["team"]["source"], serde_json::json!({"kind": "Rule", "name": "kube-*", "key": "team"}));
-    assert_eq!(exporter["exempt"]["value"], "node agent managed by the platform add-on");
+    assert_eq!(
+        exporter["team"]["source"],
+        serde_json::json!({"kind": "Rule", "name": "kube-*", "key": "team"})
+    );
+    assert_eq!(
+        exporter["exempt"]["value"],
+        "node agent managed by the platform add-on"
+    );
     let notifier = items.iter().find(|i| i["name"] == "notifier").unwrap();
     assert_eq!(
         notifier["contacts"]["chat"]["source"],
         serde_json::json!({"kind": "Registry", "name": "checkout", "key": "chat"})
     );
 
-    let who: Value =
-        serde_json::from_str(&env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-o", "json"]).stdout)
-            .unwrap();
+    let who: Value = serde_json::from_str(
+        &env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-o", "json"])
+            .stdout,
+    )
+    .unwrap();
     assert_eq!(who["kind"], "Ownership");
     assert_eq!(who["apiVersion"], "kubectl-owner/v1");
     assert_item(&who["item"]);
-    let kinds: Vec<&str> =
-        who["item"]["chain"].as_array().unwrap().iter().map(|l| l["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = who["item"]["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["Pod", "ReplicaSet", "Deployment"]);
 
-    let teams: Value = serde_json::from_str(&env.owner(&["teams", "-A", "-o", "json"]).stdout).unwrap();
+    let teams: Value =
+        serde_json::from_str(&env.owner(&["teams", "-A", "-o", "json"]).stdout).unwrap();
     assert_eq!(teams["kind"], "TeamSummary");
     assert_eq!(teams["coverage"], 80.0);
-    let unowned = teams["items"].as_array().unwrap().iter().find(|i| i["team"].is_null()).unwrap();
+    let unowned = teams["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["team"].is_null())
+        .unwrap();
     assert_eq!(unowned["workloads"], 3);
-    let payments = teams["items"].as_array().unwrap().iter().find(|i| i["team"] == "payments").unwrap();
+    let payments = teams["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["team"] == "payments")
+        .unwrap();
     assert_eq!(payments["stages"], serde_json::json!({"production": 2}));
     assert_eq!(payments["namespaces"], serde_json::json!(["payments"]));
-    assert_eq!(payments["contacts"]["oncall"], "https://pager.example/schedules/P123");
+    assert_eq!(
+        payments["contacts"]["oncall"],
+        "https://pager.example/schedules/P123"
+    );
 
     // -o yaml is the same document.
     let yaml = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-o", "yaml"]);
@@ -408,9 +557,26 @@ fn no_command_requests_secrets() {
     for (args, code) in [
         (vec!["check", "-A"], 1),
         (vec!["check", "-A", "-o", "json", "--fail-on", "never"], 0),
-        (vec!["assign", "deploy", "-A", "--all", "--stage", "production"], 1),
-        (vec!["assign", "deploy/api", "-n", "payments", "--team", "payments", "--dry-run=server"], 0),
-        (vec!["unassign", "deploy/indexer", "-n", "search", "--team"], 0),
+        (
+            vec!["assign", "deploy", "-A", "--all", "--stage", "production"],
+            1,
+        ),
+        (
+            vec![
+                "assign",
+                "deploy/api",
+                "-n",
+                "payments",
+                "--team",
+                "payments",
+                "--dry-run=server",
+            ],
+            0,
+        ),
+        (
+            vec!["unassign", "deploy/indexer", "-n", "search", "--team"],
+            0,
+        ),
         (vec!["assign", "ns/search", "--team", "search"], 0),
     ] {
         let run = env.owner(&args);
@@ -452,7 +618,12 @@ fn closed_stdout_pipe_is_success() {
         .unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
 
@@ -464,9 +635,16 @@ fn absent_workload_crds_are_skipped_quietly() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "");
     assert!(!run.stdout.contains("rollout"));
-    assert_eq!(run.stdout.lines().count(), 14, "every other workload is still listed");
+    assert_eq!(
+        run.stdout.lines().count(),
+        14,
+        "every other workload is still listed"
+    );
     assert!(
-        server.requests().iter().all(|r| r.path != "/apis/argoproj.io/v1alpha1/rollouts"),
+        server
+            .requests()
+            .iter()
+            .all(|r| r.path != "/apis/argoproj.io/v1alpha1/rollouts"),
         "no list of an absent kind"
     );
 }
@@ -474,7 +652,11 @@ fn absent_workload_crds_are_skipped_quietly() {
 #[test]
 fn ls_all_namespaces_makes_page_bounded_lists_per_kind_and_no_gets() {
     let server = common::TestServer::start(common::ServerOptions::default());
-    server.seed_scale(test_apiserver::ScaleParams { namespaces: 40, deployments: 1300, pods: 2700 });
+    server.seed_scale(test_apiserver::ScaleParams {
+        namespaces: 40,
+        deployments: 1300,
+        pods: 2700,
+    });
     let run = Env::new(&server).owner(&["ls", "-A", "-o", "name"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let requests = server.requests();
@@ -491,7 +673,11 @@ fn ls_all_namespaces_makes_page_bounded_lists_per_kind_and_no_gets() {
     ] {
         let objects = server.object_count(resource);
         let pages = objects.div_ceil(500).max(1);
-        assert_eq!(lists_of(path), pages, "{resource}: {objects} objects in ⌈N/500⌉ pages");
+        assert_eq!(
+            lists_of(path),
+            pages,
+            "{resource}: {objects} objects in ⌈N/500⌉ pages"
+        );
     }
     let gets: Vec<_> = requests
         .iter()
@@ -503,8 +689,20 @@ fn ls_all_namespaces_makes_page_bounded_lists_per_kind_and_no_gets() {
         .collect();
     assert!(gets.is_empty(), "no per-object GETs: {gets:?}");
     // Deployments are rows; their ReplicaSets and pods are not.
-    assert_eq!(run.stdout.lines().filter(|l| l.starts_with("deployment.apps/")).count(), 1300);
-    assert_eq!(run.stdout.lines().filter(|l| l.starts_with("pod/") || l.starts_with("replicaset")).count(), 0);
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("deployment.apps/"))
+            .count(),
+        1300
+    );
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.starts_with("pod/") || l.starts_with("replicaset"))
+            .count(),
+        0
+    );
 }
 
 #[test]
@@ -513,7 +711,12 @@ fn malformed_kubeconfig_is_one_clear_line() {
     let env = Env::with_kubeconfig("apiVersion: v1\nclusters: [this is: not: valid\n");
     let run = env.owner(&["ls"]);
     assert_eq!(run.code, 1);
-    assert!(run.first_stderr_line().starts_with("error: error loading config file \""), "{}", run.stderr);
+    assert!(
+        run.first_stderr_line()
+            .starts_with("error: error loading config file \""),
+        "{}",
+        run.stderr
+    );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(!run.stderr.contains("panicked"));
     drop(server);

@@ -25,7 +25,10 @@ fn tokens_never_appear_in_any_output_even_verbose_or_failing() {
     assert!(runs[0].code == 0 && runs[4].code == 1);
     for run in &runs {
         for secret in [TOKEN, "wrong-but-also-secret"] {
-            assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "leaked: {run:?}");
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "leaked: {run:?}"
+            );
         }
     }
 }
@@ -43,7 +46,10 @@ fn client_key_data_is_never_printed() {
     );
     let run = Env::with_kubeconfig(&kubeconfig).owner(&["ls", "-v=9"]);
     for secret in [key, cert, "secret-key-material", "PRIVATE KEY"] {
-        assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "leaked {secret}: {run:?}");
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "leaked {secret}: {run:?}"
+        );
     }
 }
 
@@ -58,7 +64,11 @@ fn control_characters_in_values_are_escaped_in_tables() {
                  "template": {"metadata": {"labels": {"app": "evil"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
     }));
     let env = Env::new(&server);
-    for args in [vec!["ls", "-o", "wide"], vec!["who", "deploy/evil"], vec!["teams"]] {
+    for args in [
+        vec!["ls", "-o", "wide"],
+        vec!["who", "deploy/evil"],
+        vec!["teams"],
+    ] {
         let run = env.owner(&args);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert!(
@@ -66,13 +76,22 @@ fn control_characters_in_values_are_escaped_in_tables() {
             "{args:?}: raw escape in {:?}",
             run.stdout
         );
-        assert!(run.stdout.contains("red\\u{1b}[31mteam\\nfake-row"), "{args:?}: {}", run.stdout);
+        assert!(
+            run.stdout.contains("red\\u{1b}[31mteam\\nfake-row"),
+            "{args:?}: {}",
+            run.stdout
+        );
     }
     // JSON keeps the real value (escaped by JSON itself).
     let run = env.owner(&["ls", "-o", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
-        doc["items"].as_array().unwrap().iter().find(|i| i["name"] == "evil").unwrap()["team"]["value"],
+        doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == "evil")
+            .unwrap()["team"]["value"],
         "red\u{1b}[31mteam\nfake-row"
     );
 }

@@ -83,7 +83,9 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
     let mut failed = false;
     if work.is_empty() && matches!(targets, Targets::Bulk(_)) {
         match ctx.namespace(&opts.scope) {
-            Some(ns) if work_is_namespaced(&ctx, &targets) => eprintln!("No resources found in {ns} namespace."),
+            Some(ns) if work_is_namespaced(&ctx, &targets) => {
+                eprintln!("No resources found in {ns} namespace.")
+            }
             _ => eprintln!("No resources found"),
         }
     }
@@ -98,11 +100,16 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
             }
         }
     });
-    let planned: Vec<String> = work.iter().map(|t| place(&t.kind, t.namespace.as_deref(), &t.name)).collect();
+    let planned: Vec<String> = work
+        .iter()
+        .map(|t| place(&t.kind, t.namespace.as_deref(), &t.name))
+        .collect();
     let ctx_ref = &ctx;
     let request_ref = &request;
     let mut stream = futures::stream::iter(work)
-        .take_while(|_| futures::future::ready(!interrupted.load(std::sync::atomic::Ordering::SeqCst)))
+        .take_while(|_| {
+            futures::future::ready(!interrupted.load(std::sync::atomic::Ordering::SeqCst))
+        })
         .map(|t| write_one(ctx_ref, t, request_ref, opts.dry_run))
         .buffered(WRITE_CONCURRENCY);
     while let Some(outcome) = stream.next().await {
@@ -143,12 +150,18 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
 }
 
 fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() { "none".to_string() } else { items.join(", ") }
+    if items.is_empty() {
+        "none".to_string()
+    } else {
+        items.join(", ")
+    }
 }
 
 fn work_is_namespaced(ctx: &Context, targets: &Targets) -> bool {
     match targets {
-        Targets::Bulk(types) => types.iter().any(|t| ctx.catalog.parse_type(t).is_ok_and(|k| k.namespaced)),
+        Targets::Bulk(types) => types
+            .iter()
+            .any(|t| ctx.catalog.parse_type(t).is_ok_and(|k| k.namespaced)),
         Targets::Named(_) => true,
     }
 }
@@ -157,7 +170,9 @@ fn work_is_namespaced(ctx: &Context, targets: &Targets) -> bool {
 fn parse_targets(opts: &WriteOptions) -> Result<Targets> {
     let bulk = opts.label_selector.is_some() || opts.all;
     if opts.label_selector.is_some() && opts.all {
-        return Err(Error::usage("--all and --selector (-l) cannot be used together"));
+        return Err(Error::usage(
+            "--all and --selector (-l) cannot be used together",
+        ));
     }
     let args = &opts.targets;
     let named: Vec<(String, String)> = if args.iter().all(|a| a.contains('/')) {
@@ -176,7 +191,10 @@ fn parse_targets(opts: &WriteOptions) -> Result<Targets> {
             "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form",
         ));
     } else {
-        args[1..].iter().map(|n| (args[0].clone(), n.clone())).collect()
+        args[1..]
+            .iter()
+            .map(|n| (args[0].clone(), n.clone()))
+            .collect()
     };
     if named.is_empty() {
         if !bulk {
@@ -184,13 +202,19 @@ fn parse_targets(opts: &WriteOptions) -> Result<Targets> {
                 "resource(s) were provided, but no name, label selector, or --all flag specified",
             ));
         }
-        return Ok(Targets::Bulk(args[0].split(',').map(str::to_string).collect()));
+        return Ok(Targets::Bulk(
+            args[0].split(',').map(str::to_string).collect(),
+        ));
     }
     if bulk {
-        return Err(Error::usage("names cannot be combined with --selector (-l) or --all"));
+        return Err(Error::usage(
+            "names cannot be combined with --selector (-l) or --all",
+        ));
     }
     if opts.scope == Scope::AllNamespaces {
-        return Err(Error::usage("a resource cannot be retrieved by name across all namespaces"));
+        return Err(Error::usage(
+            "a resource cannot be retrieved by name across all namespaces",
+        ));
     }
     Ok(Targets::Named(named))
 }
@@ -199,34 +223,58 @@ fn parse_targets(opts: &WriteOptions) -> Result<Targets> {
 async fn kind_of(ctx: &Context, name: &str) -> Result<Kind> {
     let kind = ctx.catalog.parse_type(name).map_err(Error::usage)?.clone();
     if kind.workload && !matches!(kind.group.as_str(), "" | "apps" | "batch") {
-        return ctx
-            .session
-            .discover(&kind)
-            .await?
-            .ok_or_else(|| Error::usage(format!("the server doesn't have a resource type \"{name}\"")));
+        return ctx.session.discover(&kind).await?.ok_or_else(|| {
+            Error::usage(format!(
+                "the server doesn't have a resource type \"{name}\""
+            ))
+        });
     }
     Ok(kind)
 }
 
 /// The objects to write. A bulk list that fails ends the command; a named object is read (and
 /// fails) later, on its own.
-async fn resolve_targets(ctx: &Context, opts: &WriteOptions, targets: &Targets) -> Result<Vec<Target>> {
+async fn resolve_targets(
+    ctx: &Context,
+    opts: &WriteOptions,
+    targets: &Targets,
+) -> Result<Vec<Target>> {
     let mut out = Vec::new();
     match targets {
         Targets::Named(pairs) => {
             let namespace = ctx.namespace(&opts.scope);
             for (type_name, name) in pairs {
                 let kind = kind_of(ctx, type_name).await?;
-                let namespace = if kind.namespaced { namespace.clone() } else { None };
-                out.push(Target { kind, namespace, name: name.clone(), listed: None });
+                let namespace = if kind.namespaced {
+                    namespace.clone()
+                } else {
+                    None
+                };
+                out.push(Target {
+                    kind,
+                    namespace,
+                    name: name.clone(),
+                    listed: None,
+                });
             }
         }
         Targets::Bulk(types) => {
             for type_name in types {
                 let kind = kind_of(ctx, type_name).await?;
-                let namespace = if kind.namespaced { ctx.namespace(&opts.scope) } else { None };
-                let listed =
-                    ctx.session.list_meta(&kind, namespace.as_deref(), opts.label_selector.as_deref(), None).await?;
+                let namespace = if kind.namespaced {
+                    ctx.namespace(&opts.scope)
+                } else {
+                    None
+                };
+                let listed = ctx
+                    .session
+                    .list_meta(
+                        &kind,
+                        namespace.as_deref(),
+                        opts.label_selector.as_deref(),
+                        None,
+                    )
+                    .await?;
                 for object in listed {
                     out.push(Target {
                         kind: kind.clone(),
@@ -255,7 +303,12 @@ fn place(kind: &Kind, namespace: Option<&str>, name: &str) -> String {
 
 /// Read (unless listed), decide, patch; on 409 read again and decide again.
 async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: DryRun) -> Outcome {
-    let Target { kind, namespace, name, mut listed } = target;
+    let Target {
+        kind,
+        namespace,
+        name,
+        mut listed,
+    } = target;
     let ns = namespace.as_deref();
     let mut outcome = Outcome {
         kind: kind.clone(),
@@ -273,8 +326,10 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
                 Ok(Some(object)) => object,
                 Ok(None) => {
                     outcome.status = Status::Failed;
-                    outcome.message =
-                        Some(format!("Error from server (NotFound): {} \"{name}\" not found", kind.qualified_plural()));
+                    outcome.message = Some(format!(
+                        "Error from server (NotFound): {} \"{name}\" not found",
+                        kind.qualified_plural()
+                    ));
                     return outcome;
                 }
                 Err(e) => {
@@ -300,15 +355,24 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
             outcome.status = Status::Changed;
             return outcome;
         }
-        crate::diag::log(6, || format!("PATCH {} {name}: {patch}", kind.qualified_plural()));
-        match ctx.session.patch_meta(&kind, ns, &name, &patch, dry_run == DryRun::Server).await {
+        crate::diag::log(6, || {
+            format!("PATCH {} {name}: {patch}", kind.qualified_plural())
+        });
+        match ctx
+            .session
+            .patch_meta(&kind, ns, &name, &patch, dry_run == DryRun::Server)
+            .await
+        {
             Ok(_) => {
                 outcome.status = Status::Changed;
                 return outcome;
             }
             Err(e) if e.status == Some(409) && attempt < MAX_ATTEMPTS => {
                 crate::diag::log(2, || {
-                    format!("{}: {e}; reading it again (attempt {attempt} of {MAX_ATTEMPTS})", place(&kind, ns, &name))
+                    format!(
+                        "{}: {e}; reading it again (attempt {attempt} of {MAX_ATTEMPTS})",
+                        place(&kind, ns, &name)
+                    )
                 });
             }
             Err(e) if e.status == Some(409) => {
@@ -329,8 +393,10 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
 /// GitOps managers that may revert the change, and controllers whose ownership wins over the object's.
 fn warnings(ctx: &Context, kind: &Kind, object: &MetaObject) -> Vec<String> {
     let what = place(kind, object.namespace.as_deref(), &object.name);
-    let mut out: Vec<String> =
-        write::gitops_managers(object).into_iter().map(|m| format!("{what} is managed by {m}")).collect();
+    let mut out: Vec<String> = write::gitops_managers(object)
+        .into_iter()
+        .map(|m| format!("{what} is managed by {m}"))
+        .collect();
     if let Some(c) = &object.controller
         && ctx.catalog.is_workload(&c.api_version, &c.kind)
     {
@@ -347,7 +413,10 @@ fn report_stderr(outcome: &Outcome) {
         crate::diag::warn(&render::terminal_safe(w));
     }
     if let Some(message) = &outcome.message {
-        eprintln!("{}", crate::error::user_line(&render::terminal_safe(message)));
+        eprintln!(
+            "{}",
+            crate::error::user_line(&render::terminal_safe(message))
+        );
     }
 }
 
@@ -368,7 +437,8 @@ fn result_word(outcome: &Outcome, change: &KeyChange, dry_run: DryRun) -> String
 /// come from more than one namespace (or `-A`).
 fn table(opts: &WriteOptions, outcomes: &[Outcome]) -> String {
     let rows_of = outcomes.iter().filter(|o| !o.changes.is_empty());
-    let mut namespaces: Vec<Option<&str>> = outcomes.iter().map(|o| o.namespace.as_deref()).collect();
+    let mut namespaces: Vec<Option<&str>> =
+        outcomes.iter().map(|o| o.namespace.as_deref()).collect();
     namespaces.dedup();
     let show_namespace = opts.scope == Scope::AllNamespaces || namespaces.len() > 1;
     let mut rows = Vec::new();
@@ -378,7 +448,12 @@ fn table(opts: &WriteOptions, outcomes: &[Outcome]) -> String {
             if show_namespace {
                 row.push(render::or_none(o.namespace.as_deref()));
             }
-            row.extend([reference(&o.kind, &o.name), c.key.clone(), c.describe(), result_word(o, c, opts.dry_run)]);
+            row.extend([
+                reference(&o.kind, &o.name),
+                c.key.clone(),
+                c.describe(),
+                result_word(o, c, opts.dry_run),
+            ]);
             rows.push(row);
         }
     }
@@ -416,7 +491,11 @@ struct ReportItem<'a> {
     warnings: &'a [String],
 }
 
-fn report<'a>(opts: &WriteOptions, request: &'a Request, outcomes: &'a [Outcome]) -> WriteReport<'a> {
+fn report<'a>(
+    opts: &WriteOptions,
+    request: &'a Request,
+    outcomes: &'a [Outcome],
+) -> WriteReport<'a> {
     WriteReport {
         api_version: "kubectl-owner/v1",
         kind: match opts.fields {
@@ -483,15 +562,33 @@ mod tests {
             Targets::Named(vec![pair("deploy", "api"), pair("deploy", "ledger")])
         );
         assert_eq!(
-            parse_targets(&opts(&["deploy,sts"], Some("tier=web"), false, Scope::AllNamespaces)).unwrap(),
+            parse_targets(&opts(
+                &["deploy,sts"],
+                Some("tier=web"),
+                false,
+                Scope::AllNamespaces
+            ))
+            .unwrap(),
             Targets::Bulk(vec!["deploy".into(), "sts".into()])
         );
-        assert_eq!(parse_targets(&opts(&["deploy"], None, true, ns())).unwrap(), Targets::Bulk(vec!["deploy".into()]));
+        assert_eq!(
+            parse_targets(&opts(&["deploy"], None, true, ns())).unwrap(),
+            Targets::Bulk(vec!["deploy".into()])
+        );
         let err = |o: WriteOptions| parse_targets(&o).unwrap_err().message;
-        assert!(err(opts(&["deploy"], None, false, ns())).contains("no name, label selector, or --all"));
-        assert!(err(opts(&["deploy"], Some("a=b"), true, ns())).contains("cannot be used together"));
-        assert!(err(opts(&["deploy/api"], Some("a=b"), false, ns())).contains("cannot be combined"));
-        assert!(err(opts(&["deploy/api"], None, false, Scope::AllNamespaces)).contains("across all namespaces"));
+        assert!(
+            err(opts(&["deploy"], None, false, ns())).contains("no name, label selector, or --all")
+        );
+        assert!(
+            err(opts(&["deploy"], Some("a=b"), true, ns())).contains("cannot be used together")
+        );
+        assert!(
+            err(opts(&["deploy/api"], Some("a=b"), false, ns())).contains("cannot be combined")
+        );
+        assert!(
+            err(opts(&["deploy/api"], None, false, Scope::AllNamespaces))
+                .contains("across all namespaces")
+        );
         assert!(err(opts(&["deploy", "x/y"], None, false, ns())).contains("resource/name form"));
         assert!(err(opts(&["deploy/"], None, false, ns())).contains("single resource and name"));
     }

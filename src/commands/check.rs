@@ -21,20 +21,34 @@ use crate::selector;
 /// Environment variable that fixes "today" (`YYYY-MM-DD`), for tests and reproducible reports.
 pub const TODAY_ENV: &str = "KUBECTL_OWNER_TODAY";
 
-const COLUMNS: [&str; 7] = ["NAMESPACE", "KIND", "NAME", "TEAM", "RULE", "SEVERITY", "DETAIL"];
+const COLUMNS: [&str; 7] = [
+    "NAMESPACE",
+    "KIND",
+    "NAME",
+    "TEAM",
+    "RULE",
+    "SEVERITY",
+    "DETAIL",
+];
 
 /// One context's report (rows not yet filtered by the baseline).
 async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> Result<CheckReport> {
     let ctx = Context::open(&global).await?;
     let kinds = parse_types(&ctx, &opts.targets)?;
-    let plan = inventory::typed_plan(&ctx, &kinds, &opts.scope, opts.label_selector.clone(), None).await?;
+    let plan =
+        inventory::typed_plan(&ctx, &kinds, &opts.scope, opts.label_selector.clone(), None).await?;
     let inventory = Inventory::collect(&ctx, &plan).await?;
     let resolved = inventory.resolve(&ctx.config);
     let subjects: Vec<Subject> = resolved
         .iter()
         .map(|r| {
             let o = r.object();
-            Subject { namespace: o.namespace.as_deref(), kind: &o.kind, name: &o.name, ownership: &r.ownership }
+            Subject {
+                namespace: o.namespace.as_deref(),
+                kind: &o.kind,
+                name: &o.name,
+                ownership: &r.ownership,
+            }
         })
         .collect();
     let mut report = policy::evaluate(&subjects, &ctx.config, today);
@@ -49,9 +63,14 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
     }
     let today = today()?;
     let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
-    let (mut reports, context_failed) = inventory::per_context(global, |g| check_one(g, &opts, today)).await?;
+    let (mut reports, context_failed) =
+        inventory::per_context(global, |g| check_one(g, &opts, today)).await?;
     let multi = reports.iter().any(|(name, _)| name.is_some()) || context_failed;
-    let mut report = if multi { policy::merge(reports) } else { reports.pop().map(|(_, r)| r).expect("one report") };
+    let mut report = if multi {
+        policy::merge(reports)
+    } else {
+        reports.pop().map(|(_, r)| r).expect("one report")
+    };
     if let (Some(baseline), Some(path)) = (&baseline, &opts.baseline) {
         let suppressed = baseline.apply(&mut report);
         eprintln!(
@@ -85,13 +104,19 @@ fn today() -> Result<Date> {
         Ok(text) if !text.is_empty() => {
             policy::parse_date(&text).map_err(|e| Error::usage(format!("{TODAY_ENV}: {e}")))
         }
-        _ => Ok(jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date()),
+        _ => Ok(jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()),
     }
 }
 
 fn read_baseline(path: &Path) -> Result<Baseline> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::usage(format!("--baseline {}: cannot read file: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::usage(format!(
+            "--baseline {}: cannot read file: {e}",
+            path.display()
+        ))
+    })?;
     Baseline::parse(&text).map_err(|e| Error::usage(format!("--baseline {}: {e}", path.display())))
 }
 
@@ -104,7 +129,10 @@ fn parse_types(ctx: &Context, args: &[String]) -> Result<Vec<Kind>> {
             )));
         }
         let kind = ctx.catalog.parse_type(arg).map_err(Error::usage)?;
-        if !kinds.iter().any(|k| k.kind == kind.kind && k.group == kind.group) {
+        if !kinds
+            .iter()
+            .any(|k| k.kind == kind.kind && k.group == kind.group)
+        {
             kinds.push(kind.clone());
         }
     }
@@ -149,8 +177,14 @@ fn table(report: &CheckReport, with_context: bool) -> String {
     }
     // CONTEXT leads only when several clusters were checked.
     let skip = usize::from(!with_context);
-    let rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.into_iter().skip(skip).collect()).collect();
-    let headers: Vec<&str> = std::iter::once("CONTEXT").chain(COLUMNS).skip(skip).collect();
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.into_iter().skip(skip).collect())
+        .collect();
+    let headers: Vec<&str> = std::iter::once("CONTEXT")
+        .chain(COLUMNS)
+        .skip(skip)
+        .collect();
     format!("{}\n{summary}\n", render::table(&headers, &rows, false))
 }
 
@@ -181,8 +215,18 @@ mod tests {
         let own_api = ownership::resolve(&[&api], None, Some("shop"), &config);
         let own_agent = ownership::resolve(&[&agent], None, Some("kube-system"), &config);
         let subjects = [
-            Subject { namespace: Some("shop"), kind: "Deployment", name: "api", ownership: &own_api },
-            Subject { namespace: Some("kube-system"), kind: "DaemonSet", name: "agent", ownership: &own_agent },
+            Subject {
+                namespace: Some("shop"),
+                kind: "Deployment",
+                name: "api",
+                ownership: &own_api,
+            },
+            Subject {
+                namespace: Some("kube-system"),
+                kind: "DaemonSet",
+                name: "agent",
+                ownership: &own_agent,
+            },
         ];
         let report = policy::evaluate(&subjects, &config, "2026-03-01".parse().unwrap());
         assert_eq!(
@@ -201,6 +245,9 @@ kube-system   DaemonSet    agent   <none>    exempt          -          node age
     #[test]
     fn empty_report_is_only_the_summary() {
         let report = policy::evaluate(&[], &Config::default(), "2026-03-01".parse().unwrap());
-        assert_eq!(table(&report, false), "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n");
+        assert_eq!(
+            table(&report, false),
+            "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n"
+        );
     }
 }

@@ -64,7 +64,9 @@ pub fn script(shell: CompletionShell) -> String {
         return text
             .lines()
             .map(|line| match line.trim_start().starts_with("complete -F ") {
-                true => line.strip_suffix(PLACEHOLDER).map_or(line.to_string(), |l| format!("{l}{BIN_NAME}")),
+                true => line
+                    .strip_suffix(PLACEHOLDER)
+                    .map_or(line.to_string(), |l| format!("{l}{BIN_NAME}")),
                 false => line.to_string(),
             })
             .collect::<Vec<_>>()
@@ -91,7 +93,9 @@ pub fn complete_main(args: Vec<OsString>) -> ExitCode {
     out.push_str(&format!(":{directive}\n"));
     let mut stdout = std::io::stdout().lock();
     // A closed pipe or a broken terminal: there is nothing useful left to do.
-    let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
+    let _ = stdout
+        .write_all(out.as_bytes())
+        .and_then(|()| stdout.flush());
     ExitCode::SUCCESS
 }
 
@@ -104,13 +108,19 @@ pub struct Candidate {
 
 impl Candidate {
     fn new(value: impl Into<String>, help: Option<String>) -> Candidate {
-        Candidate { value: value.into(), help }
+        Candidate {
+            value: value.into(),
+            help,
+        }
     }
 }
 
 /// The candidates for the last word of `args` and cobra's directive.
 pub fn complete(args: &[OsString]) -> (Vec<Candidate>, u8) {
-    let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let words: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let (partial, before) = match words.split_last() {
         Some((last, before)) => (last.as_str(), before),
         None => ("", &[][..]),
@@ -120,14 +130,18 @@ pub fn complete(args: &[OsString]) -> (Vec<Candidate>, u8) {
 
     // Values of --stage / --team: keyed on the flag whatever the subcommand, so that they also work
     // for subcommands whose definitions this module has never seen.
-    for (flag, values) in [("stage", stage_candidates(&config)), ("team", team_candidates(&config))] {
+    for (flag, values) in [
+        ("stage", stage_candidates(&config)),
+        ("team", team_candidates(&config)),
+    ] {
         let long = format!("--{flag}");
         let with_eq = format!("{long}=");
         if let Some(value) = partial.strip_prefix(&with_eq) {
             if flag_takes_value(&cmd, before, flag) {
-                let out = filter(values, value)
-                    .into_iter()
-                    .map(|c| Candidate { value: format!("{with_eq}{}", c.value), ..c });
+                let out = filter(values, value).into_iter().map(|c| Candidate {
+                    value: format!("{with_eq}{}", c.value),
+                    ..c
+                });
                 return (out.collect(), DIRECTIVE_NO_FILE_COMP);
             }
         } else if before.last() == Some(&long) && flag_takes_value(&cmd, before, flag) {
@@ -148,7 +162,9 @@ pub fn complete(args: &[OsString]) -> (Vec<Candidate>, u8) {
     let index = argv.len() - 1;
     let mut cmd = cmd;
     let found = clap_complete::engine::complete(&mut cmd, argv, index, None).unwrap_or_default();
-    let current = before.iter().fold(&cmd, |c, w| c.find_subcommand(w).unwrap_or(c));
+    let current = before
+        .iter()
+        .fold(&cmd, |c, w| c.find_subcommand(w).unwrap_or(c));
     let mut out: Vec<Candidate> = Vec::new();
     for c in found {
         let mut value = c.get_value().to_string_lossy().into_owned();
@@ -217,7 +233,11 @@ fn load_config(words: &[String]) -> Config {
 }
 
 fn stage_candidates(config: &Config) -> Vec<Candidate> {
-    config.stages.iter().map(|s| Candidate::new(s.clone(), None)).collect()
+    config
+        .stages
+        .iter()
+        .map(|s| Candidate::new(s.clone(), None))
+        .collect()
 }
 
 fn team_candidates(config: &Config) -> Vec<Candidate> {
@@ -225,7 +245,11 @@ fn team_candidates(config: &Config) -> Vec<Candidate> {
         .teams
         .iter()
         .map(|t| {
-            let help = if t.aliases.is_empty() { None } else { Some(format!("aliases: {}", t.aliases.join(", "))) };
+            let help = if t.aliases.is_empty() {
+                None
+            } else {
+                Some(format!("aliases: {}", t.aliases.join(", ")))
+            };
             Candidate::new(t.name.clone(), help)
         })
         .collect()
@@ -246,7 +270,10 @@ fn kind_candidates(config: &Config) -> Vec<Candidate> {
 }
 
 fn filter(candidates: Vec<Candidate>, prefix: &str) -> Vec<Candidate> {
-    candidates.into_iter().filter(|c| c.value.starts_with(prefix)).collect()
+    candidates
+        .into_iter()
+        .filter(|c| c.value.starts_with(prefix))
+        .collect()
 }
 
 /// False only when the subcommand typed so far is known and defines `--flag` as a switch
@@ -274,7 +301,10 @@ fn is_path_flag(cmd: &clap::Command, word: &str) -> bool {
     };
     let path_hint = |a: &clap::Arg| {
         a.get_num_args().is_none_or(|n| n.takes_values())
-            && matches!(a.get_value_hint(), ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath)
+            && matches!(
+                a.get_value_hint(),
+                ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath
+            )
     };
     fn any_arg(cmd: &clap::Command, f: &dyn Fn(&clap::Arg) -> bool) -> bool {
         cmd.get_arguments().any(f) || cmd.get_subcommands().any(|sc| any_arg(sc, f))
@@ -299,8 +329,15 @@ mod tests {
     #[test]
     fn subcommands_come_from_clap() {
         let (v, d) = values(&[""]);
-        for sc in Cli::command().get_subcommands().filter(|s| !s.is_hide_set()) {
-            assert!(v.iter().any(|x| x == sc.get_name()), "{} missing from {v:?}", sc.get_name());
+        for sc in Cli::command()
+            .get_subcommands()
+            .filter(|s| !s.is_hide_set())
+        {
+            assert!(
+                v.iter().any(|x| x == sc.get_name()),
+                "{} missing from {v:?}",
+                sc.get_name()
+            );
         }
         assert!(v.iter().all(|x| !x.starts_with('-')), "{v:?}");
         assert!(!v.iter().any(|x| x == COMPLETE_COMMAND));
@@ -310,8 +347,14 @@ mod tests {
     #[test]
     fn flags_after_a_dash() {
         let (v, _) = values(&["ls", "--s"]);
-        assert!(v.contains(&"--selector".to_string()) && v.contains(&"--stage".to_string()), "{v:?}");
-        assert!(v.contains(&"--sort-by".to_string()) && v.contains(&"--server".to_string()), "{v:?}");
+        assert!(
+            v.contains(&"--selector".to_string()) && v.contains(&"--stage".to_string()),
+            "{v:?}"
+        );
+        assert!(
+            v.contains(&"--sort-by".to_string()) && v.contains(&"--server".to_string()),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -347,13 +390,18 @@ mod tests {
 
     #[allow(non_snake_case)]
     fn DEFAULT_STAGES_OWNED() -> Vec<String> {
-        config::DEFAULT_STAGES.iter().map(|s| s.to_string()).collect()
+        config::DEFAULT_STAGES
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     }
 
     #[test]
     fn kinds_for_type_arguments() {
         let (v, _) = values(&["ls", ""]);
-        for k in ["deploy", "sts", "ds", "rs", "job", "cj", "po", "ns", "rollout"] {
+        for k in [
+            "deploy", "sts", "ds", "rs", "job", "cj", "po", "ns", "rollout",
+        ] {
             assert!(v.iter().any(|x| x == k), "{k} missing from {v:?}");
         }
         let (v, _) = values(&["who", "st"]);
@@ -375,7 +423,12 @@ mod tests {
 
     #[test]
     fn static_scripts_name_the_binary() {
-        for shell in [CompletionShell::Bash, CompletionShell::Zsh, CompletionShell::Fish, CompletionShell::PowerShell] {
+        for shell in [
+            CompletionShell::Bash,
+            CompletionShell::Zsh,
+            CompletionShell::Fish,
+            CompletionShell::PowerShell,
+        ] {
             let s = script(shell);
             assert!(s.contains(BIN_NAME), "{shell:?}");
             assert!(s.contains("teams"), "{shell:?}");

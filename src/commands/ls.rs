@@ -36,11 +36,20 @@ async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
     let ctx = Context::open(&global).await?;
     let targets = parse_targets(&ctx, &opts.targets)?;
     let kinds: Vec<Kind> = targets.iter().map(|t| t.kind.clone()).collect();
-    let plan =
-        inventory::typed_plan(&ctx, &kinds, &opts.scope, opts.label_selector.clone(), opts.field_selector.clone())
-            .await?;
+    let plan = inventory::typed_plan(
+        &ctx,
+        &kinds,
+        &opts.scope,
+        opts.label_selector.clone(),
+        opts.field_selector.clone(),
+    )
+    .await?;
     let inventory = Inventory::collect(&ctx, &plan).await?;
-    Ok(Loaded { ctx, targets, inventory })
+    Ok(Loaded {
+        ctx,
+        targets,
+        inventory,
+    })
 }
 
 pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
@@ -58,9 +67,16 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
     for (_, l) in &loaded {
         for target in &l.targets {
             if let Some(name) = &target.name
-                && !l.inventory.rows.iter().any(|o| o.kind == target.kind.kind && &o.name == name)
+                && !l
+                    .inventory
+                    .rows
+                    .iter()
+                    .any(|o| o.kind == target.kind.kind && &o.name == name)
             {
-                eprintln!("Error from server (NotFound): {} \"{name}\" not found", target.kind.qualified_plural());
+                eprintln!(
+                    "Error from server (NotFound): {} \"{name}\" not found",
+                    target.kind.qualified_plural()
+                );
                 failed = true;
             }
         }
@@ -69,21 +85,38 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
     // pods never holds 100,000 resolutions at once.
     let opts = &opts;
     let rows = loaded.iter().flat_map(|(context, l)| {
-        let wanted_team = opts
-            .team
-            .as_deref()
-            .map(|t| l.ctx.config.canonical_team(t).map(|r| r.name.clone()).unwrap_or_else(|| t.to_string()));
+        let wanted_team = opts.team.as_deref().map(|t| {
+            l.ctx
+                .config
+                .canonical_team(t)
+                .map(|r| r.name.clone())
+                .unwrap_or_else(|| t.to_string())
+        });
         l.inventory
             .resolve_each(&l.ctx.config)
             .filter(|r| named(&l.targets, r))
-            .filter(move |r| wanted_team.as_deref().is_none_or(|t| r.ownership.team.value() == Some(t)))
-            .filter(|r| opts.stage.as_deref().is_none_or(|s| r.ownership.stage.value() == Some(s)))
+            .filter(move |r| {
+                wanted_team
+                    .as_deref()
+                    .is_none_or(|t| r.ownership.team.value() == Some(t))
+            })
+            .filter(|r| {
+                opts.stage
+                    .as_deref()
+                    .is_none_or(|s| r.ownership.stage.value() == Some(s))
+            })
             .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
-            .map(|resolution| Row { context: context.as_deref(), ctx: &l.ctx, resolution })
+            .map(|resolution| Row {
+                context: context.as_deref(),
+                ctx: &l.ctx,
+                resolution,
+            })
     });
     let now = jiff::Timestamp::now();
     let only_namespaces = !opts.targets.is_empty()
-        && loaded.first().is_some_and(|(_, l)| l.targets.iter().all(|t| t.kind.is_namespace()));
+        && loaded
+            .first()
+            .is_some_and(|(_, l)| l.targets.iter().all(|t| t.kind.is_namespace()));
     let show_namespace = opts.scope == Scope::AllNamespaces && !only_namespaces;
     let wide = opts.output == Output::Wide;
     let out = match opts.output {
@@ -92,7 +125,10 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
             let mut keys = SortKeys::new(sort_column, now);
             rows.iter().for_each(|r| keys.push(r));
             let mut rows: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
-            let rows = keys.order().into_iter().map(|i| rows[i].take().expect("each row once"));
+            let rows = keys
+                .order()
+                .into_iter()
+                .map(|i| rows[i].take().expect("each row once"));
             if opts.output == Output::Name {
                 rows.map(|r| {
                     let o = r.resolution.object();
@@ -108,13 +144,18 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
             } else {
                 let items = rows
                     .map(|r| {
-                        let mut item = OwnershipItem::new(&r.resolution.chain, &r.resolution.ownership);
+                        let mut item =
+                            OwnershipItem::new(&r.resolution.chain, &r.resolution.ownership);
                         item.context = r.context.map(str::to_string);
                         item
                     })
                     .collect();
                 let doc = OwnershipList::new(items);
-                if opts.output == Output::Json { render::json(&doc) } else { render::yaml(&doc) }
+                if opts.output == Output::Json {
+                    render::json(&doc)
+                } else {
+                    render::yaml(&doc)
+                }
             }
         }
         Output::Table | Output::Wide => {
@@ -124,10 +165,14 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                 headers.extend(WIDE_COLUMNS);
             }
             // CONTEXT only with several clusters; NAMESPACE only with several namespaces.
-            let shown: Vec<bool> =
-                (0..headers.len()).map(|i| (i != 0 || multi) && (i != 1 || show_namespace)).collect();
-            let headers: Vec<&str> =
-                headers.into_iter().zip(&shown).filter_map(|(h, show)| show.then_some(h)).collect();
+            let shown: Vec<bool> = (0..headers.len())
+                .map(|i| (i != 0 || multi) && (i != 1 || show_namespace))
+                .collect();
+            let headers: Vec<&str> = headers
+                .into_iter()
+                .zip(&shown)
+                .filter_map(|(h, show)| show.then_some(h))
+                .collect();
             // Each row goes into the table as text at once; only its sort key is kept beside it.
             let mut table = render::TableBuilder::new(&headers);
             table.reserve(loaded.iter().map(|(_, l)| l.inventory.rows.len()).sum());
@@ -142,7 +187,10 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
             }
             table.set_order(keys.order());
             if table.is_empty() && !opts.no_headers {
-                let place = match loaded.first().and_then(|(_, l)| inventory_scope(&l.ctx, &opts.scope)) {
+                let place = match loaded
+                    .first()
+                    .and_then(|(_, l)| inventory_scope(&l.ctx, &opts.scope))
+                {
                     Some(ns) if !multi => format!("No resources found in {ns} namespace.\n"),
                     _ => "No resources found\n".to_string(),
                 };
@@ -206,9 +254,9 @@ fn row_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<String> {
 /// Whether a row is one of the `TYPE/NAME` targets (every row when no name was given).
 fn named(targets: &[Target], r: &Resolution) -> bool {
     targets.iter().all(|t| t.name.is_none())
-        || targets
-            .iter()
-            .any(|t| t.kind.kind == r.object().kind && t.name.as_deref().is_none_or(|n| n == r.object().name))
+        || targets.iter().any(|t| {
+            t.kind.kind == r.object().kind && t.name.as_deref().is_none_or(|n| n == r.object().name)
+        })
 }
 
 /// Where each row goes: by context, then the `--sort-by` column, then namespace, kind and name.
@@ -230,14 +278,21 @@ enum Primary {
 
 impl<'a> SortKeys<'a> {
     fn new(column: Option<usize>, now: jiff::Timestamp) -> Self {
-        SortKeys { column, now, rows: Vec::new(), primary: Vec::new() }
+        SortKeys {
+            column,
+            now,
+            rows: Vec::new(),
+            primary: Vec::new(),
+        }
     }
 
     fn push(&mut self, r: &Row<'a>) {
         let object = r.resolution.object();
         match self.column {
             None => {}
-            Some(c) if COLUMNS.get(c) == Some(&"AGE") => self.primary.push(Primary::Created(object.created)),
+            Some(c) if COLUMNS.get(c) == Some(&"AGE") => {
+                self.primary.push(Primary::Created(object.created))
+            }
             Some(c) => {
                 let cell = row_cells(&r.resolution, self.now, c >= COLUMNS.len()).swap_remove(c);
                 self.primary.push(Primary::Cell(cell));
@@ -248,12 +303,20 @@ impl<'a> SortKeys<'a> {
 
     /// Row indices (in push order) in output order.
     fn order(self) -> Vec<usize> {
-        let mut order: Vec<u32> = (0..self.rows.len()).map(|i| u32::try_from(i).expect("rows")).collect();
+        let mut order: Vec<u32> = (0..self.rows.len())
+            .map(|i| u32::try_from(i).expect("rows"))
+            .collect();
         order.sort_by(|&i, &j| {
             let ((ci, a), (cj, b)) = (self.rows[i as usize], self.rows[j as usize]);
             ci.cmp(&cj)
-                .then_with(|| self.primary.get(i as usize).cmp(&self.primary.get(j as usize)))
-                .then_with(|| (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name)))
+                .then_with(|| {
+                    self.primary
+                        .get(i as usize)
+                        .cmp(&self.primary.get(j as usize))
+                })
+                .then_with(|| {
+                    (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name))
+                })
         });
         order.into_iter().map(|i| i as usize).collect()
     }
@@ -261,10 +324,14 @@ impl<'a> SortKeys<'a> {
 
 fn sort_column(name: &str) -> Result<usize> {
     let wanted = name.trim_start_matches('.').to_uppercase();
-    COLUMNS.iter().chain(WIDE_COLUMNS.iter()).position(|c| *c == wanted).ok_or_else(|| {
-        Error::usage(format!(
-            "--sort-by: unknown column \"{name}\" (one of: {})",
-            [&COLUMNS[..], &WIDE_COLUMNS[..]].concat().join(", ")
-        ))
-    })
+    COLUMNS
+        .iter()
+        .chain(WIDE_COLUMNS.iter())
+        .position(|c| *c == wanted)
+        .ok_or_else(|| {
+            Error::usage(format!(
+                "--sort-by: unknown column \"{name}\" (one of: {})",
+                [&COLUMNS[..], &WIDE_COLUMNS[..]].concat().join(", ")
+            ))
+        })
 }

@@ -11,9 +11,14 @@ use crate::error::{Error, Result};
 use crate::options::{Command, Contexts, GlobalOptions};
 
 pub async fn run(global: &GlobalOptions, command: Command) -> Result<u8> {
-    let fans_out = matches!(command, Command::Ls(_) | Command::Teams(_) | Command::Check(_));
+    let fans_out = matches!(
+        command,
+        Command::Ls(_) | Command::Teams(_) | Command::Check(_)
+    );
     if global.contexts != Contexts::Current && !fans_out {
-        return Err(Error::usage("--contexts and --all-contexts apply to ls, teams and check only"));
+        return Err(Error::usage(
+            "--contexts and --all-contexts apply to ls, teams and check only",
+        ));
     }
     match command {
         Command::Ls(opts) => ls::run(global, opts).await,

@@ -26,16 +26,26 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
     let (mut owned, mut total) = (0, 0);
     for (context, (ctx, inventory)) in &loaded {
         let resolved = inventory.resolve(&ctx.config);
-        owned += resolved.iter().filter(|r| r.ownership.team.value.is_some()).count();
+        owned += resolved
+            .iter()
+            .filter(|r| r.ownership.team.value.is_some())
+            .count();
         total += resolved.len();
         items.extend(summarise(ctx, &resolved).items.into_iter().map(|mut item| {
             item.context = context.clone();
             item
         }));
     }
-    let summary =
-        TeamSummary { api_version: API_VERSION, kind: "TeamSummary", coverage: coverage(owned, total), items };
-    let stages = loaded.first().map(|(_, (ctx, _))| ctx.config.stages.clone()).unwrap_or_default();
+    let summary = TeamSummary {
+        api_version: API_VERSION,
+        kind: "TeamSummary",
+        coverage: coverage(owned, total),
+        items,
+    };
+    let stages = loaded
+        .first()
+        .map(|(_, (ctx, _))| ctx.config.stages.clone())
+        .unwrap_or_default();
     let out = match opts.output {
         Output::Json => render::json(&summary),
         Output::Yaml => render::yaml(&summary),
@@ -46,7 +56,12 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
 }
 
 /// Per team: workloads, count by stage, namespaces, first contact seen per key.
-type Tally = (usize, BTreeMap<String, usize>, BTreeSet<String>, BTreeMap<String, String>);
+type Tally = (
+    usize,
+    BTreeMap<String, usize>,
+    BTreeSet<String>,
+    BTreeMap<String, String>,
+);
 
 /// Groups resolved rows by team; the unowned row (`team: None`) comes last.
 fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
@@ -54,20 +69,29 @@ fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
     for r in rows {
         let entry = by_team.entry(r.ownership.team.value.clone()).or_default();
         entry.0 += 1;
-        *entry.1.entry(r.ownership.stage.value().unwrap_or(NO_STAGE).to_string()).or_default() += 1;
+        *entry
+            .1
+            .entry(r.ownership.stage.value().unwrap_or(NO_STAGE).to_string())
+            .or_default() += 1;
         if let Some(ns) = &r.object().namespace {
             entry.2.insert(ns.clone());
         }
         if r.ownership.team.value.is_some() {
             for (key, contact) in &r.ownership.contacts {
                 if let Some(value) = contact.value() {
-                    entry.3.entry(key.clone()).or_insert_with(|| value.to_string());
+                    entry
+                        .3
+                        .entry(key.clone())
+                        .or_insert_with(|| value.to_string());
                 }
             }
         }
     }
     let total = rows.len();
-    let owned = rows.iter().filter(|r| r.ownership.team.value.is_some()).count();
+    let owned = rows
+        .iter()
+        .filter(|r| r.ownership.team.value.is_some())
+        .count();
     let mut items: Vec<TeamItem> = by_team
         .into_iter()
         .map(|(team, (workloads, stages, namespaces, mut contacts))| {
@@ -77,21 +101,41 @@ fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
                     contacts.insert(key.to_string(), value.to_string());
                 }
             }
-            TeamItem { context: None, team, workloads, stages, namespaces: namespaces.into_iter().collect(), contacts }
+            TeamItem {
+                context: None,
+                team,
+                workloads,
+                stages,
+                namespaces: namespaces.into_iter().collect(),
+                contacts,
+            }
         })
         .collect();
     // BTreeMap puts None first; the unowned row reads best last.
     let unowned_first = items.first().is_some_and(|i| i.team.is_none());
     items.rotate_left(usize::from(unowned_first));
-    TeamSummary { api_version: API_VERSION, kind: "TeamSummary", coverage: coverage(owned, total), items }
+    TeamSummary {
+        api_version: API_VERSION,
+        kind: "TeamSummary",
+        coverage: coverage(owned, total),
+        items,
+    }
 }
 
 fn coverage(owned: usize, total: usize) -> f64 {
-    if total == 0 { 100.0 } else { (owned as f64 * 1000.0 / total as f64).round() / 10.0 }
+    if total == 0 {
+        100.0
+    } else {
+        (owned as f64 * 1000.0 / total as f64).round() / 10.0
+    }
 }
 
 fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String {
-    let mut headers: Vec<String> = if with_context { vec!["CONTEXT".into()] } else { Vec::new() };
+    let mut headers: Vec<String> = if with_context {
+        vec!["CONTEXT".into()]
+    } else {
+        Vec::new()
+    };
     headers.extend(["TEAM".to_string(), "WORKLOADS".into()]);
     headers.extend(stages.iter().map(|s| s.to_uppercase()));
     headers.extend(["NO-STAGE".to_string(), "NAMESPACES".into(), "CHAT".into()]);
@@ -99,20 +143,46 @@ fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String
         .items
         .iter()
         .map(|item| {
-            let mut row: Vec<String> =
-                if with_context { vec![item.context.clone().unwrap_or_default()] } else { Vec::new() };
-            row.extend([render::or_none(item.team.as_deref()), item.workloads.to_string()]);
-            row.extend(stages.iter().map(|s| item.stages.get(s).copied().unwrap_or(0).to_string()));
+            let mut row: Vec<String> = if with_context {
+                vec![item.context.clone().unwrap_or_default()]
+            } else {
+                Vec::new()
+            };
+            row.extend([
+                render::or_none(item.team.as_deref()),
+                item.workloads.to_string(),
+            ]);
+            row.extend(
+                stages
+                    .iter()
+                    .map(|s| item.stages.get(s).copied().unwrap_or(0).to_string()),
+            );
             // Missing and unknown stage values both count as "no valid stage".
-            let other: usize = item.stages.iter().filter(|(s, _)| !stages.contains(s)).map(|(_, n)| n).sum();
+            let other: usize = item
+                .stages
+                .iter()
+                .filter(|(s, _)| !stages.contains(s))
+                .map(|(_, n)| n)
+                .sum();
             row.push(other.to_string());
-            row.push(if item.namespaces.is_empty() { "<none>".into() } else { item.namespaces.join(",") });
-            row.push(render::or_none(item.contacts.get("chat").map(String::as_str)));
+            row.push(if item.namespaces.is_empty() {
+                "<none>".into()
+            } else {
+                item.namespaces.join(",")
+            });
+            row.push(render::or_none(
+                item.contacts.get("chat").map(String::as_str),
+            ));
             row
         })
         .collect();
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-    let owned: usize = summary.items.iter().filter(|i| i.team.is_some()).map(|i| i.workloads).sum();
+    let owned: usize = summary
+        .items
+        .iter()
+        .filter(|i| i.team.is_some())
+        .map(|i| i.workloads)
+        .sum();
     let total: usize = summary.items.iter().map(|i| i.workloads).sum();
     format!(
         "{}\ncoverage: {}% ({owned} of {total} workloads have a team)\n",

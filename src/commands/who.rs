@@ -18,13 +18,26 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
     let ctx = Context::open(global).await?;
     let (kind, name) = parse_target(&ctx, &opts.target)?;
     let namespace = if kind.namespaced {
-        Some(global.connection.namespace.clone().unwrap_or_else(|| ctx.session.default_namespace.clone()))
+        Some(
+            global
+                .connection
+                .namespace
+                .clone()
+                .unwrap_or_else(|| ctx.session.default_namespace.clone()),
+        )
     } else {
         None
     };
-    let object = ctx.session.get_meta(&kind, namespace.as_deref(), &name).await?.ok_or_else(|| {
-        Error::cluster(format!("Error from server (NotFound): {} \"{name}\" not found", kind.qualified_plural()))
-    })?;
+    let object = ctx
+        .session
+        .get_meta(&kind, namespace.as_deref(), &name)
+        .await?
+        .ok_or_else(|| {
+            Error::cluster(format!(
+                "Error from server (NotFound): {} \"{name}\" not found",
+                kind.qualified_plural()
+            ))
+        })?;
 
     let mut chain = vec![object];
     // Kinds learnt by discovery, one request per group-version at most.
@@ -34,32 +47,50 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
             break;
         };
         let owner_kind = match ctx.catalog.by_owner(&owner.api_version, &owner.kind) {
-            Some(k) if k.workload && matches!(k.group.as_str(), "" | "apps" | "batch") => Some(k.clone()),
+            Some(k) if k.workload && matches!(k.group.as_str(), "" | "apps" | "batch") => {
+                Some(k.clone())
+            }
             Some(k) if k.workload => cached_discovery(&ctx, &mut discovered, k.clone()).await?,
             // Nodes and unknown owners are not workloads: ownership stops at the object.
             _ => None,
         };
         let Some(owner_kind) = owner_kind else { break };
-        match ctx.session.get_meta(&owner_kind, namespace.as_deref(), &owner.name).await? {
+        match ctx
+            .session
+            .get_meta(&owner_kind, namespace.as_deref(), &owner.name)
+            .await?
+        {
             Some(next) if next.uid == owner.uid || owner.uid.is_empty() => chain.push(next),
             _ => break,
         }
     }
     let ns_meta = match &namespace {
-        Some(ns) => ctx.session.get_meta(ctx.catalog.namespace(), None, ns).await.unwrap_or_else(|e| {
-            crate::diag::warn(&format!("namespace labels unavailable: {e}"));
-            None
-        }),
+        Some(ns) => ctx
+            .session
+            .get_meta(ctx.catalog.namespace(), None, ns)
+            .await
+            .unwrap_or_else(|e| {
+                crate::diag::warn(&format!("namespace labels unavailable: {e}"));
+                None
+            }),
         None => None,
     };
     let chain_refs: Vec<&MetaObject> = chain.iter().collect();
-    let ns_name = namespace.as_deref().or(if kind.is_namespace() { Some(name.as_str()) } else { None });
+    let ns_name = namespace.as_deref().or(if kind.is_namespace() {
+        Some(name.as_str())
+    } else {
+        None
+    });
     let own = ownership::resolve(&chain_refs, ns_meta.as_ref(), ns_name, &ctx.config);
 
     let out = match opts.output {
         Output::Json | Output::Yaml => {
             let doc = OwnershipDocument::new(OwnershipItem::new(&chain_refs, &own));
-            if opts.output == Output::Json { render::json(&doc) } else { render::yaml(&doc) }
+            if opts.output == Output::Json {
+                render::json(&doc)
+            } else {
+                render::yaml(&doc)
+            }
         }
         _ => card(&chain_refs, &own),
     };
@@ -109,7 +140,10 @@ fn card(chain: &[&MetaObject], own: &ownership::Ownership) -> String {
         None => format!("{}/{}", object.kind, object.name),
     };
     out.push_str(&format!("Object:  {}\n", render::terminal_safe(&place)));
-    out.push_str(&format!("Chain:   {}\n\n", render::terminal_safe(&ownership::describe_chain(chain))));
+    out.push_str(&format!(
+        "Chain:   {}\n\n",
+        render::terminal_safe(&ownership::describe_chain(chain))
+    ));
     let line = |field: &str, r: &Resolved| {
         vec![
             field.to_string(),
@@ -130,7 +164,11 @@ fn card(chain: &[&MetaObject], own: &ownership::Ownership) -> String {
         rows.push(line(field, contact));
     }
     for (hint, value) in &own.hints {
-        rows.push(vec![hint.clone(), value.clone(), "hint only, never the owner".to_string()]);
+        rows.push(vec![
+            hint.clone(),
+            value.clone(),
+            "hint only, never the owner".to_string(),
+        ]);
     }
     out.push_str(&render::table(&["FIELD", "VALUE", "SOURCE"], &rows, false));
     out

@@ -38,7 +38,11 @@ impl Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let kubeconfig = dir.path().join("kubeconfig.yaml");
         std::fs::write(&kubeconfig, text).expect("write kubeconfig");
-        Env { dir, kubeconfig, extra_env: Vec::new() }
+        Env {
+            dir,
+            kubeconfig,
+            extra_env: Vec::new(),
+        }
     }
 
     pub fn home(&self) -> &Path {
@@ -50,8 +54,16 @@ impl Env {
     pub fn with_plugin_on_path(self) -> Env {
         let bin = self.home().join("bin");
         std::fs::create_dir_all(&bin).expect("bin dir");
-        std::os::unix::fs::symlink(env!("CARGO_BIN_EXE_kubectl-owner"), bin.join("kubectl-owner")).expect("link");
-        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        std::os::unix::fs::symlink(
+            env!("CARGO_BIN_EXE_kubectl-owner"),
+            bin.join("kubectl-owner"),
+        )
+        .expect("link");
+        let path = format!(
+            "{}:{}",
+            bin.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
         self.env("PATH", &path)
     }
 
@@ -76,7 +88,9 @@ impl Env {
 
     /// Runs `kubectl-owner ARGS`.
     pub fn owner(&self, args: &[&str]) -> Run {
-        run(self.command(Path::new(env!("CARGO_BIN_EXE_kubectl-owner"))).args(args))
+        run(self
+            .command(Path::new(env!("CARGO_BIN_EXE_kubectl-owner")))
+            .args(args))
     }
 
     /// Runs the real `kubectl ARGS` (from PATH).
@@ -103,9 +117,16 @@ pub fn demo_server() -> TestServer {
 
 /// Is the real kubectl available? In CI its absence is a failure, never a silent skip.
 pub fn kubectl_available() -> bool {
-    let found = Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success());
+    let found = Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !found {
-        assert!(std::env::var_os("CI").is_none(), "kubectl is required in CI (.ci/run installs it)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "kubectl is required in CI (.ci/run installs it)"
+        );
         eprintln!("SKIPPED: kubectl not found on PATH");
     }
     found

@@ -120,7 +120,12 @@ pub struct Fault {
 impl Fault {
     /// A fault for the next `times` requests of any method whose path+query contains `path_contains`.
     pub fn new(path_contains: &str, times: usize, kind: FaultKind) -> Fault {
-        Fault { method: None, path_contains: path_contains.to_string(), times, kind }
+        Fault {
+            method: None,
+            path_contains: path_contains.to_string(),
+            times,
+            kind,
+        }
     }
 
     /// The same fault, for one method only.
@@ -167,7 +172,9 @@ impl TestServer {
     pub fn start(opts: ServerOptions) -> TestServer {
         let listener = std::net::TcpListener::bind(("127.0.0.1", opts.port))
             .unwrap_or_else(|e| panic!("bind 127.0.0.1:{}: {e}", opts.port));
-        listener.set_nonblocking(true).expect("non-blocking listener");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
         let (ca_pem, acceptor) = if opts.tls {
             let (pem, acc) = tls::make_tls();
@@ -184,7 +191,13 @@ impl TestServer {
             .name(format!("test-apiserver-{}", addr.port()))
             .spawn(move || server::run(st, listener, acceptor, rx))
             .expect("spawn server thread");
-        TestServer { state, url, ca_pem, shutdown: Some(tx), thread: Some(thread) }
+        TestServer {
+            state,
+            url,
+            ca_pem,
+            shutdown: Some(tx),
+            thread: Some(thread),
+        }
     }
 
     /// `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT`.
@@ -208,7 +221,11 @@ impl TestServer {
         use base64::Engine as _;
         let q = |s: &str| serde_json::to_string(s).expect("string to JSON");
         let mut out = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
-        out += &format!("- name: {}\n  cluster:\n    server: {}\n", q(name), q(&self.url));
+        out += &format!(
+            "- name: {}\n  cluster:\n    server: {}\n",
+            q(name),
+            q(&self.url)
+        );
         if let Some(pem) = &self.ca_pem {
             let b64 = base64::engine::general_purpose::STANDARD.encode(pem);
             out += &format!("    certificate-authority-data: {b64}\n");
@@ -218,8 +235,12 @@ impl TestServer {
             Some(t) => out += &format!("  user:\n    token: {}\n", q(t)),
             None => out += "  user: {}\n",
         }
-        out +=
-            &format!("contexts:\n- name: {}\n  context:\n    cluster: {}\n    user: {}\n", q(name), q(name), q(name));
+        out += &format!(
+            "contexts:\n- name: {}\n  context:\n    cluster: {}\n    user: {}\n",
+            q(name),
+            q(name),
+            q(name)
+        );
         if let Some(ns) = namespace {
             out += &format!("    namespace: {}\n", q(ns));
         }
@@ -255,21 +276,26 @@ impl TestServer {
 
     /// Remove an object; true if it existed.
     pub fn remove(&self, resource: &str, namespace: Option<&str>, name: &str) -> bool {
-        let def = resources::by_plural_any(resource).unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let def = resources::by_plural_any(resource)
+            .unwrap_or_else(|| panic!("unknown resource {resource}"));
         let mut store = self.state.store.write().expect("store lock");
         store.remove(def, namespace.unwrap_or(""), name).is_some()
     }
 
     /// The stored object (`resource` is the plural, e.g. `deployments`).
     pub fn object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
-        let def = resources::by_plural_any(resource).unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let def = resources::by_plural_any(resource)
+            .unwrap_or_else(|| panic!("unknown resource {resource}"));
         let store = self.state.store.read().expect("store lock");
-        store.get(def, namespace.unwrap_or(""), name).map(|e| e.value())
+        store
+            .get(def, namespace.unwrap_or(""), name)
+            .map(|e| e.value())
     }
 
     /// Number of stored objects of `resource` (plural).
     pub fn object_count(&self, resource: &str) -> usize {
-        let def = resources::by_plural_any(resource).unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let def = resources::by_plural_any(resource)
+            .unwrap_or_else(|| panic!("unknown resource {resource}"));
         self.state.store.read().expect("store lock").len(def)
     }
 
@@ -299,12 +325,19 @@ impl TestServer {
 
     /// Logged requests that were not GET (the writes).
     pub fn writes(&self) -> Vec<RequestRecord> {
-        self.requests().into_iter().filter(|r| r.method != "GET").collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method != "GET")
+            .collect()
     }
 
     /// Accept `Authorization: Bearer <token>` as `user`; once any token exists, others get 401.
     pub fn add_token(&self, token: &str, user: &str) {
-        self.state.tokens.lock().expect("tokens lock").insert(token.to_string(), user.to_string());
+        self.state
+            .tokens
+            .lock()
+            .expect("tokens lock")
+            .insert(token.to_string(), user.to_string());
     }
 
     /// Add an RBAC grant; the first one switches authorization on.
@@ -324,7 +357,11 @@ impl TestServer {
 
     /// Remove an API group (e.g. `argoproj.io`) from discovery and serving, as if its CRD were absent.
     pub fn hide_group(&self, group: &str) {
-        self.state.hidden_groups.lock().expect("groups lock").insert(group.to_string());
+        self.state
+            .hidden_groups
+            .lock()
+            .expect("groups lock")
+            .insert(group.to_string());
     }
 
     /// The instant the server started; seeded ages are relative to it.

@@ -48,7 +48,10 @@ struct Args {
 
 fn main() {
     let args = Args::parse();
-    let server = TestServer::start(ServerOptions { tls: args.tls, port: args.port });
+    let server = TestServer::start(ServerOptions {
+        tls: args.tls,
+        port: args.port,
+    });
     if let Some(t) = &args.token {
         server.add_token(t, "admin");
     }
@@ -67,7 +70,9 @@ fn main() {
     }
     let kubeconfig = match (&args.kubeconfig, &args.exec) {
         (Some(path), _) => Some(path.clone()),
-        (None, Some(_)) => Some(std::env::temp_dir().join(format!("test-apiserver-{}.kubeconfig", std::process::id()))),
+        (None, Some(_)) => Some(
+            std::env::temp_dir().join(format!("test-apiserver-{}.kubeconfig", std::process::id())),
+        ),
         (None, None) => None,
     };
     if let Some(path) = &kubeconfig {
@@ -78,7 +83,11 @@ fn main() {
         }
     }
     if let (Some(command), Some(path)) = (&args.exec, &kubeconfig) {
-        let status = std::process::Command::new("sh").arg("-c").arg(command).env("KUBECONFIG", path).status();
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .env("KUBECONFIG", path)
+            .status();
         if args.kubeconfig.is_none() {
             let _ = std::fs::remove_file(path);
         }

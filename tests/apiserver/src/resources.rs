@@ -18,17 +18,29 @@ pub(crate) struct ResourceDef {
 impl ResourceDef {
     /// `v1` or `apps/v1`.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.to_string()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
 
     /// `pods` or `deployments.apps`, as Kubernetes names a resource in messages.
     pub fn qualified(&self) -> String {
-        if self.group.is_empty() { self.plural.to_string() } else { format!("{}.{}", self.plural, self.group) }
+        if self.group.is_empty() {
+            self.plural.to_string()
+        } else {
+            format!("{}.{}", self.plural, self.group)
+        }
     }
 
     /// `Pod` or `Deployment.apps`, as Kubernetes names a kind in validation messages.
     pub fn qualified_kind(&self) -> String {
-        if self.group.is_empty() { self.kind.to_string() } else { format!("{}.{}", self.kind, self.group) }
+        if self.group.is_empty() {
+            self.kind.to_string()
+        } else {
+            format!("{}.{}", self.kind, self.group)
+        }
     }
 }
 
@@ -49,32 +61,118 @@ macro_rules! res {
 
 /// Every resource the server knows, in discovery order.
 pub(crate) static RESOURCES: &[ResourceDef] = &[
-    res!("", "v1", "namespaces", "namespace", "Namespace", false, ["ns"], []),
+    res!(
+        "",
+        "v1",
+        "namespaces",
+        "namespace",
+        "Namespace",
+        false,
+        ["ns"],
+        []
+    ),
     res!("", "v1", "nodes", "node", "Node", false, ["no"], []),
     res!("", "v1", "pods", "pod", "Pod", true, ["po"], ["all"]),
-    res!("", "v1", "configmaps", "configmap", "ConfigMap", true, ["cm"], []),
+    res!(
+        "",
+        "v1",
+        "configmaps",
+        "configmap",
+        "ConfigMap",
+        true,
+        ["cm"],
+        []
+    ),
     res!("", "v1", "secrets", "secret", "Secret", true, [], []),
-    res!("", "v1", "replicationcontrollers", "replicationcontroller", "ReplicationController", true, ["rc"], ["all"]),
-    res!("apps", "v1", "deployments", "deployment", "Deployment", true, ["deploy"], ["all"]),
-    res!("apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, ["rs"], ["all"]),
-    res!("apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, ["sts"], ["all"]),
-    res!("apps", "v1", "daemonsets", "daemonset", "DaemonSet", true, ["ds"], ["all"]),
+    res!(
+        "",
+        "v1",
+        "replicationcontrollers",
+        "replicationcontroller",
+        "ReplicationController",
+        true,
+        ["rc"],
+        ["all"]
+    ),
+    res!(
+        "apps",
+        "v1",
+        "deployments",
+        "deployment",
+        "Deployment",
+        true,
+        ["deploy"],
+        ["all"]
+    ),
+    res!(
+        "apps",
+        "v1",
+        "replicasets",
+        "replicaset",
+        "ReplicaSet",
+        true,
+        ["rs"],
+        ["all"]
+    ),
+    res!(
+        "apps",
+        "v1",
+        "statefulsets",
+        "statefulset",
+        "StatefulSet",
+        true,
+        ["sts"],
+        ["all"]
+    ),
+    res!(
+        "apps",
+        "v1",
+        "daemonsets",
+        "daemonset",
+        "DaemonSet",
+        true,
+        ["ds"],
+        ["all"]
+    ),
     res!("batch", "v1", "jobs", "job", "Job", true, [], ["all"]),
-    res!("batch", "v1", "cronjobs", "cronjob", "CronJob", true, ["cj"], ["all"]),
-    res!("argoproj.io", "v1alpha1", "rollouts", "rollout", "Rollout", true, ["ro"], ["all"]),
+    res!(
+        "batch",
+        "v1",
+        "cronjobs",
+        "cronjob",
+        "CronJob",
+        true,
+        ["cj"],
+        ["all"]
+    ),
+    res!(
+        "argoproj.io",
+        "v1alpha1",
+        "rollouts",
+        "rollout",
+        "Rollout",
+        true,
+        ["ro"],
+        ["all"]
+    ),
 ];
 
 /// The API groups (other than core), with their single served version.
-pub(crate) static GROUPS: &[(&str, &str)] = &[("apps", "v1"), ("batch", "v1"), ("argoproj.io", "v1alpha1")];
+pub(crate) static GROUPS: &[(&str, &str)] =
+    &[("apps", "v1"), ("batch", "v1"), ("argoproj.io", "v1alpha1")];
 
 /// The resource served under `group`/`version` with this plural name.
 pub(crate) fn by_plural(group: &str, version: &str, plural: &str) -> Option<&'static ResourceDef> {
-    RESOURCES.iter().find(|r| r.group == group && r.version == version && r.plural == plural)
+    RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
 /// The resource for an object's `apiVersion` and `kind`.
 pub(crate) fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResourceDef> {
-    RESOURCES.iter().find(|r| r.api_version() == api_version && r.kind == kind)
+    RESOURCES
+        .iter()
+        .find(|r| r.api_version() == api_version && r.kind == kind)
 }
 
 /// The resource with this plural name in any group.
@@ -106,7 +204,11 @@ pub(crate) fn resource_list(group: &str, version: &str) -> Value {
             v
         })
         .collect();
-    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
     json!({
         "kind": "APIResourceList",
         "apiVersion": "v1",

@@ -21,7 +21,11 @@ pub struct ScaleParams {
 
 impl Default for ScaleParams {
     fn default() -> Self {
-        ScaleParams { namespaces: 2000, deployments: 20000, pods: 100_000 }
+        ScaleParams {
+            namespaces: 2000,
+            deployments: 20000,
+            pods: 100_000,
+        }
     }
 }
 
@@ -32,7 +36,12 @@ fn ago(start: Timestamp, days: i64) -> String {
 }
 
 fn map(pairs: &[(&str, &str)]) -> Value {
-    Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), json!(v))).collect::<Map<String, Value>>())
+    Value::Object(
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect::<Map<String, Value>>(),
+    )
 }
 
 fn with(base: &Value, extra: &[(&str, &str)]) -> Value {
@@ -64,7 +73,13 @@ struct Meta<'a> {
     owner: Option<Value>,
 }
 
-fn object(api_version: &str, kind: &str, m: Meta<'_>, spec: Option<Value>, status: Option<Value>) -> Value {
+fn object(
+    api_version: &str,
+    kind: &str,
+    m: Meta<'_>,
+    spec: Option<Value>,
+    status: Option<Value>,
+) -> Value {
     let mut meta = Map::new();
     meta.insert("name".into(), json!(m.name));
     if !m.ns.is_empty() {
@@ -108,14 +123,22 @@ struct Seeder<'a> {
 
 impl Seeder<'_> {
     fn add(&mut self, v: Value) {
-        self.store.insert(v, self.start).unwrap_or_else(|e| panic!("seed object: {e}"));
+        self.store
+            .insert(v, self.start)
+            .unwrap_or_else(|e| panic!("seed object: {e}"));
     }
 
     fn namespace(&mut self, name: &str, labels: &[(&str, &str)], annotations: &[(&str, &str)]) {
         let mut l = map(labels);
         l["kubernetes.io/metadata.name"] = json!(name);
-        let m =
-            Meta { ns: "", name, labels: l, annotations: map(annotations), created: ago(self.start, 120), owner: None };
+        let m = Meta {
+            ns: "",
+            name,
+            labels: l,
+            annotations: map(annotations),
+            created: ago(self.start, 120),
+            owner: None,
+        };
         self.add(object(
             "v1",
             "Namespace",
@@ -136,12 +159,25 @@ impl Seeder<'_> {
         phase: &str,
         days: i64,
     ) {
-        let m = Meta { ns, name, labels, annotations: json!({}), created: ago(self.start, days), owner };
+        let m = Meta {
+            ns,
+            name,
+            labels,
+            annotations: json!({}),
+            created: ago(self.start, days),
+            owner,
+        };
         let spec = json!({
             "containers": [{"name": container, "image": format!("registry.example/{container}:1.4.2")}],
             "nodeName": "node-1",
         });
-        self.add(object("v1", "Pod", m, Some(spec), Some(json!({"phase": phase}))));
+        self.add(object(
+            "v1",
+            "Pod",
+            m,
+            Some(spec),
+            Some(json!({"phase": phase})),
+        ));
     }
 
     /// A Deployment (or Rollout) with its ReplicaSets and their pods.
@@ -208,15 +244,36 @@ impl Seeder<'_> {
             for p in *pods {
                 let pod_name = format!("{rs_name}-{p}");
                 let o = owner("apps/v1", "ReplicaSet", ns, &rs_name);
-                self.pod(ns, &pod_name, rs_labels.clone(), Some(o), name, "Running", 2);
+                self.pod(
+                    ns,
+                    &pod_name,
+                    rs_labels.clone(),
+                    Some(o),
+                    name,
+                    "Running",
+                    2,
+                );
             }
         }
     }
 
-    fn statefulset(&mut self, ns: &str, name: &str, labels: &[(&str, &str)], replicas: usize, days: i64) {
+    fn statefulset(
+        &mut self,
+        ns: &str,
+        name: &str,
+        labels: &[(&str, &str)],
+        replicas: usize,
+        days: i64,
+    ) {
         let tmpl_labels = map(&[("app", name)]);
-        let m =
-            Meta { ns, name, labels: map(labels), annotations: json!({}), created: ago(self.start, days), owner: None };
+        let m = Meta {
+            ns,
+            name,
+            labels: map(labels),
+            annotations: json!({}),
+            created: ago(self.start, days),
+            owner: None,
+        };
         let spec = json!({
             "replicas": replicas,
             "serviceName": name,
@@ -232,7 +289,10 @@ impl Seeder<'_> {
         ));
         for i in 0..replicas {
             let pod = format!("{name}-{i}");
-            let l = with(&tmpl_labels, &[("statefulset.kubernetes.io/pod-name", &pod)]);
+            let l = with(
+                &tmpl_labels,
+                &[("statefulset.kubernetes.io/pod-name", &pod)],
+            );
             let o = owner("apps/v1", "StatefulSet", ns, name);
             self.pod(ns, &pod, l, Some(o), name, "Running", 2);
         }
@@ -268,7 +328,15 @@ impl Seeder<'_> {
             Some(json!({"desiredNumberScheduled": 1, "numberReady": 1})),
         ));
         let o = owner("apps/v1", "DaemonSet", ns, name);
-        self.pod(ns, &format!("{name}-{pod_suffix}"), tmpl_labels, Some(o), name, "Running", 2);
+        self.pod(
+            ns,
+            &format!("{name}-{pod_suffix}"),
+            tmpl_labels,
+            Some(o),
+            name,
+            "Running",
+            2,
+        );
     }
 
     /// A Job (owned by a CronJob when `cron` is given) and its one pod.
@@ -295,15 +363,35 @@ impl Seeder<'_> {
         let mut t = template(&tmpl_labels, app);
         t["spec"]["restartPolicy"] = json!("Never");
         let spec = json!({"backoffLimit": 6, "completions": 1, "parallelism": 1, "template": t});
-        self.add(object("batch/v1", "Job", m, Some(spec), Some(json!({"succeeded": 1}))));
+        self.add(object(
+            "batch/v1",
+            "Job",
+            m,
+            Some(spec),
+            Some(json!({"succeeded": 1})),
+        ));
         let o = owner("batch/v1", "Job", ns, name);
-        self.pod(ns, &format!("{name}-{pod_suffix}"), tmpl_labels, Some(o), app, "Succeeded", days.min(2));
+        self.pod(
+            ns,
+            &format!("{name}-{pod_suffix}"),
+            tmpl_labels,
+            Some(o),
+            app,
+            "Succeeded",
+            days.min(2),
+        );
     }
 
     fn cronjob(&mut self, ns: &str, name: &str, labels: &[(&str, &str)], days: i64) {
         let tmpl_labels = map(&[("app", name)]);
-        let m =
-            Meta { ns, name, labels: map(labels), annotations: json!({}), created: ago(self.start, days), owner: None };
+        let m = Meta {
+            ns,
+            name,
+            labels: map(labels),
+            annotations: json!({}),
+            created: ago(self.start, days),
+            owner: None,
+        };
         let mut t = template(&tmpl_labels, name);
         t["spec"]["restartPolicy"] = json!("Never");
         let spec = json!({
@@ -311,7 +399,13 @@ impl Seeder<'_> {
             "concurrencyPolicy": "Forbid",
             "jobTemplate": {"spec": {"template": t}},
         });
-        self.add(object("batch/v1", "CronJob", m, Some(spec), Some(json!({}))));
+        self.add(object(
+            "batch/v1",
+            "CronJob",
+            m,
+            Some(spec),
+            Some(json!({})),
+        ));
     }
 }
 
@@ -345,7 +439,10 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
     s.namespace(
         "payments",
         &[("team", "payments"), ("lifecycle", "production")],
-        &[("a8r.io/chat", "#payments"), ("a8r.io/runbook", "https://runbooks.example/payments")],
+        &[
+            ("a8r.io/chat", "#payments"),
+            ("a8r.io/runbook", "https://runbooks.example/payments"),
+        ],
     );
     s.namespace("checkout", &[("team", "checkout")], &[]);
     s.namespace("search", &[], &[]);
@@ -360,7 +457,10 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         Meta {
             ns: "",
             name: "node-1",
-            labels: map(&[("kubernetes.io/hostname", "node-1"), ("kubernetes.io/os", "linux")]),
+            labels: map(&[
+                ("kubernetes.io/hostname", "node-1"),
+                ("kubernetes.io/os", "linux"),
+            ]),
             annotations: json!({}),
             created: ago(start, 120),
             owner: None,
@@ -389,12 +489,22 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         "Deployment",
         "payments",
         "ledger",
-        &[("app", "ledger"), ("tier", "web"), ("lifecycle", "production")],
+        &[
+            ("app", "ledger"),
+            ("tier", "web"),
+            ("lifecycle", "production"),
+        ],
         &[],
         &[],
         &[("5b7c9d6f4", &["q8w2e"])],
     );
-    s.statefulset("payments", "postgres", &[("app", "postgres"), ("team", "data")], 2, 30);
+    s.statefulset(
+        "payments",
+        "postgres",
+        &[("app", "postgres"), ("team", "data")],
+        2,
+        30,
+    );
 
     // checkout
     s.rs_workload(
@@ -402,7 +512,11 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         "Deployment",
         "checkout",
         "web",
-        &[("app", "web"), ("tier", "web"), ("lifecycle", "experimental")],
+        &[
+            ("app", "web"),
+            ("tier", "web"),
+            ("lifecycle", "experimental"),
+        ],
         &[],
         &[],
         &[("84d5f7c6b9", &["z7x8c"])],
@@ -422,7 +536,11 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         "Deployment",
         "checkout",
         "notifier",
-        &[("app", "notifier"), ("team", "checkout-old"), ("lifecycle", "production")],
+        &[
+            ("app", "notifier"),
+            ("team", "checkout-old"),
+            ("lifecycle", "production"),
+        ],
         &[],
         &[],
         &[("7f6d5c4b3", &["p9o8i"])],
@@ -440,7 +558,15 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         &[("6d8f9b7c5", &["w3e4r"])],
     );
     s.cronjob("search", "reindex", &[("app", "reindex")], 30);
-    s.job("search", "reindex-29430000", &[("app", "reindex")], "reindex", Some("reindex"), "abcde", 30);
+    s.job(
+        "search",
+        "reindex-29430000",
+        &[("app", "reindex")],
+        "reindex",
+        Some("reindex"),
+        "abcde",
+        30,
+    );
 
     // data
     s.rs_workload(
@@ -458,18 +584,34 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         "Deployment",
         "data",
         "reports",
-        &[("app", "reports"), ("team", "dta"), ("lifecycle", "production")],
+        &[
+            ("app", "reports"),
+            ("team", "dta"),
+            ("lifecycle", "production"),
+        ],
         &[],
         &[],
         &[("5f4e3d2c1", &["u7i8o"])],
     );
-    s.job("data", "backfill", &[("app", "backfill")], "backfill", None, "h5j6k", 30);
+    s.job(
+        "data",
+        "backfill",
+        &[("app", "backfill")],
+        "backfill",
+        None,
+        "h5j6k",
+        30,
+    );
     s.rs_workload(
         "argoproj.io/v1alpha1",
         "Rollout",
         "data",
         "recommender",
-        &[("app", "recommender"), ("team", "data"), ("lifecycle", "experimental")],
+        &[
+            ("app", "recommender"),
+            ("team", "data"),
+            ("lifecycle", "experimental"),
+        ],
         &[],
         &[],
         &[("6b8d7c9f4", &["a1s2d"])],
@@ -480,7 +622,10 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         "kube-system",
         "node-exporter",
         &[("app", "node-exporter")],
-        &[("kubectl-owner/exempt", "node agent managed by the platform add-on")],
+        &[(
+            "kubectl-owner/exempt",
+            "node agent managed by the platform add-on",
+        )],
         "f7g8h",
         30,
     );
@@ -495,7 +640,15 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
     );
 
     // default
-    s.pod("default", "debug-shell", json!({}), None, "shell", "Running", 2);
+    s.pod(
+        "default",
+        "debug-shell",
+        json!({}),
+        None,
+        "shell",
+        "Running",
+        2,
+    );
     let mut secret = object(
         "v1",
         "Secret",
@@ -533,8 +686,16 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
     s.add(cm);
 }
 
-const TEAMS: &[&str] = &["payments", "checkout", "search", "data", "platform", "identity", "growth", "ml"];
-const STAGES: &[&str] = &["production", "production", "production", "experimental", "deprecated"];
+const TEAMS: &[&str] = &[
+    "payments", "checkout", "search", "data", "platform", "identity", "growth", "ml",
+];
+const STAGES: &[&str] = &[
+    "production",
+    "production",
+    "production",
+    "experimental",
+    "deprecated",
+];
 
 /// A large deterministic cluster (see [`ScaleParams`]).
 pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
@@ -550,8 +711,14 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
             labels["team"] = json!(TEAMS[i % TEAMS.len()]);
             labels["lifecycle"] = json!("production");
         }
-        let m =
-            Meta { ns: "", name: ns, labels, annotations: json!({}), created: days[399 - i % 50].clone(), owner: None };
+        let m = Meta {
+            ns: "",
+            name: ns,
+            labels,
+            annotations: json!({}),
+            created: days[399 - i % 50].clone(),
+            owner: None,
+        };
         s.add(object(
             "v1",
             "Namespace",
@@ -588,8 +755,21 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
             "selector": {"matchLabels": {"app": name}},
             "template": template(&tmpl_labels, "app"),
         });
-        let m = Meta { ns, name: &name, labels, annotations, created: days[age].clone(), owner: None };
-        s.add(object("apps/v1", "Deployment", m, Some(spec), Some(json!({"replicas": hi - lo}))));
+        let m = Meta {
+            ns,
+            name: &name,
+            labels,
+            annotations,
+            created: days[age].clone(),
+            owner: None,
+        };
+        s.add(object(
+            "apps/v1",
+            "Deployment",
+            m,
+            Some(spec),
+            Some(json!({"replicas": hi - lo})),
+        ));
         let rs_name = format!("{name}-{hash}");
         let rs_labels = json!({"app": name, "pod-template-hash": hash});
         let m = Meta {
@@ -605,7 +785,13 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
             "selector": {"matchLabels": {"app": name, "pod-template-hash": hash}},
             "template": template(&rs_labels, "app"),
         });
-        s.add(object("apps/v1", "ReplicaSet", m, Some(spec), Some(json!({"replicas": hi - lo}))));
+        s.add(object(
+            "apps/v1",
+            "ReplicaSet",
+            m,
+            Some(spec),
+            Some(json!({"replicas": hi - lo})),
+        ));
         for k in lo..hi {
             let pod = format!("{rs_name}-{}", suffix(k as u64, 5));
             let o = owner("apps/v1", "ReplicaSet", ns, &rs_name);
@@ -618,21 +804,48 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
                 owner: Some(o),
             };
             let spec = json!({"containers": [{"name": "app", "image": "registry.example/app:1.4.2"}], "nodeName": format!("node-{}", k % 50)});
-            s.add(object("v1", "Pod", m, Some(spec), Some(json!({"phase": "Running"}))));
+            s.add(object(
+                "v1",
+                "Pod",
+                m,
+                Some(spec),
+                Some(json!({"phase": "Running"})),
+            ));
         }
     }
     for (i, ns) in ns_names.iter().enumerate() {
         let team = TEAMS[(i + 3) % TEAMS.len()];
         if i % 10 == 5 {
-            s.statefulset(ns, "db", &[("app", "db"), ("team", team), ("lifecycle", "production")], 2, 90);
+            s.statefulset(
+                ns,
+                "db",
+                &[("app", "db"), ("team", team), ("lifecycle", "production")],
+                2,
+                90,
+            );
         }
         if i.is_multiple_of(10) {
-            s.daemonset(ns, "agent", &[("app", "agent")], &[], &suffix(i as u64, 5), 90);
+            s.daemonset(
+                ns,
+                "agent",
+                &[("app", "agent")],
+                &[],
+                &suffix(i as u64, 5),
+                90,
+            );
         }
         if i % 20 == 10 {
             s.cronjob(ns, "nightly", &[("app", "nightly"), ("team", team)], 60);
             let job = format!("nightly-{}", 29_000_000 + i);
-            s.job(ns, &job, &[("app", "nightly")], "nightly", Some("nightly"), &suffix(i as u64 + 7, 5), 1);
+            s.job(
+                ns,
+                &job,
+                &[("app", "nightly")],
+                "nightly",
+                Some("nightly"),
+                &suffix(i as u64 + 7, 5),
+                1,
+            );
         }
     }
 }

@@ -100,7 +100,8 @@ fn lex(s: &str) -> Vec<Tok> {
             _ => {
                 let start = i;
                 let mut j = i;
-                while j < chars.len() && !chars[j].is_whitespace() && !"!=(),<>".contains(chars[j]) {
+                while j < chars.len() && !chars[j].is_whitespace() && !"!=(),<>".contains(chars[j])
+                {
                     j += 1;
                 }
                 let word: String = chars[start..j].iter().collect();
@@ -127,7 +128,8 @@ fn is_name_part(s: &str) -> bool {
         && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 fn is_dns_subdomain(s: &str) -> bool {
@@ -138,7 +140,8 @@ fn is_dns_subdomain(s: &str) -> bool {
             !b.is_empty()
                 && b[0].is_ascii_alphanumeric()
                 && b[b.len() - 1].is_ascii_alphanumeric()
-                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         })
 }
 
@@ -168,7 +171,9 @@ pub fn validate_value(value: &str) -> Result<(), String> {
     if value.is_empty() || is_name_part(value) {
         Ok(())
     } else if value.len() > 63 {
-        Err(format!("Invalid value: \"{value}\": must be no more than 63 characters"))
+        Err(format!(
+            "Invalid value: \"{value}\": must be no more than 63 characters"
+        ))
     } else {
         Err(format!("Invalid value: \"{value}\": {LABEL_VALUE_MSG}"))
     }
@@ -195,7 +200,10 @@ impl LabelSelector {
                     }
                 }
                 t => {
-                    return Err(format!("found '{}', expected: ',' or 'end of string'", t.text()));
+                    return Err(format!(
+                        "found '{}', expected: ',' or 'end of string'",
+                        t.text()
+                    ));
                 }
             }
         }
@@ -225,7 +233,11 @@ impl LabelSelector {
                     let Ok(have) = v.parse::<i64>() else {
                         return false;
                     };
-                    if r.op == Op::GreaterThan { have > want } else { have < want }
+                    if r.op == Op::GreaterThan {
+                        have > want
+                    } else {
+                        have < want
+                    }
                 }
             }
         })
@@ -252,11 +264,19 @@ fn parse_requirement(toks: &[Tok], pos: &mut usize) -> Result<Requirement, Strin
     *pos += 1;
     validate_key(&key).map_err(|e| requirement_error(format!("key: {e}")))?;
     if negated {
-        return Ok(Requirement { key, op: Op::DoesNotExist, values: vec![] });
+        return Ok(Requirement {
+            key,
+            op: Op::DoesNotExist,
+            values: vec![],
+        });
     }
     let op = match &toks[*pos] {
         Tok::End | Tok::Comma => {
-            return Ok(Requirement { key, op: Op::Exists, values: vec![] });
+            return Ok(Requirement {
+                key,
+                op: Op::Exists,
+                values: vec![],
+            });
         }
         Tok::Eq | Tok::DoubleEq => Op::Equals,
         Tok::NotEq => Op::NotEquals,
@@ -265,7 +285,10 @@ fn parse_requirement(toks: &[Tok], pos: &mut usize) -> Result<Requirement, Strin
         Tok::Gt => Op::GreaterThan,
         Tok::Lt => Op::LessThan,
         t => {
-            return Err(format!("found '{}', expected: in, notin, =, ==, !=, gt, lt", t.text()));
+            return Err(format!(
+                "found '{}', expected: in, notin, =, ==, !=, gt, lt",
+                t.text()
+            ));
         }
     };
     *pos += 1;
@@ -305,7 +328,9 @@ fn parse_requirement(toks: &[Tok], pos: &mut usize) -> Result<Requirement, Strin
                 *pos += 1;
                 vec![v.clone()]
             }
-            Tok::End | Tok::Comma if matches!(op, Op::Equals | Op::NotEquals) => vec![String::new()],
+            Tok::End | Tok::Comma if matches!(op, Op::Equals | Op::NotEquals) => {
+                vec![String::new()]
+            }
             t => return Err(format!("found '{}', expected: identifier", t.text())),
         },
     };
@@ -346,7 +371,9 @@ impl FieldSelector {
             } else if let Some((f, v)) = part.split_once('=') {
                 (f, true, v)
             } else {
-                return Err(format!("invalid selector: '{s}'; can't understand '{part}'"));
+                return Err(format!(
+                    "invalid selector: '{s}'; can't understand '{part}'"
+                ));
             };
             let field = field.trim();
             if field != "metadata.name" && field != "metadata.namespace" {
@@ -364,13 +391,20 @@ impl FieldSelector {
 
     /// The namespace this selector pins with `metadata.namespace=X`, if any.
     pub fn namespace(&self) -> Option<&str> {
-        self.terms.iter().find(|(f, eq, _)| *eq && f == "metadata.namespace").map(|(_, _, v)| v.as_str())
+        self.terms
+            .iter()
+            .find(|(f, eq, _)| *eq && f == "metadata.namespace")
+            .map(|(_, _, v)| v.as_str())
     }
 
     /// Whether an object with this namespace (empty when cluster-scoped) and name is selected.
     pub fn matches(&self, namespace: &str, name: &str) -> bool {
         self.terms.iter().all(|(f, eq, v)| {
-            let have = if f == "metadata.name" { name } else { namespace };
+            let have = if f == "metadata.name" {
+                name
+            } else {
+                namespace
+            };
             (have == v) == *eq
         })
     }
@@ -382,8 +416,13 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn sel(s: &str, labels: &[(&str, &str)]) -> bool {
-        let m: BTreeMap<String, String> = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        LabelSelector::parse(s).unwrap().matches(|k| m.get(k).map(String::as_str))
+        let m: BTreeMap<String, String> = labels
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        LabelSelector::parse(s)
+            .unwrap()
+            .matches(|k| m.get(k).map(String::as_str))
     }
 
     #[test]

@@ -65,7 +65,9 @@ impl State {
         let mut faults = self.faults.lock().expect("faults lock");
         let f = faults.iter_mut().find(|f| {
             f.times > 0
-                && f.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && f.method
+                    .as_deref()
+                    .is_none_or(|m| m.eq_ignore_ascii_case(method))
                 && path_query.contains(&f.path_contains)
         })?;
         f.times -= 1;
@@ -84,9 +86,12 @@ impl State {
             .decode(token.trim_end_matches('='))
             .map_err(|e| bad(&e.to_string()))?;
         let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad(&e.to_string()))?;
-        let (Some(ns), Some(name), Some(off), Some(t)) =
-            (v["ns"].as_str(), v["name"].as_str(), v["off"].as_u64(), v["t"].as_u64())
-        else {
+        let (Some(ns), Some(name), Some(off), Some(t)) = (
+            v["ns"].as_str(),
+            v["name"].as_str(),
+            v["off"].as_u64(),
+            v["t"].as_u64(),
+        ) else {
             return Err(bad("incomplete token"));
         };
         if t < self.expired_below.load(Ordering::SeqCst) {
@@ -107,7 +112,11 @@ pub(crate) fn run(
     tls: Option<TlsAcceptor>,
     shutdown: tokio::sync::oneshot::Receiver<()>,
 ) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener).expect("tokio listener");
         let mut shutdown = shutdown;
@@ -150,7 +159,10 @@ impl Body for Payload {
     type Data = Bytes;
     type Error = io::Error;
 
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, io::Error>>> {
         let this = self.get_mut();
         if let Some(d) = this.data.take() {
             return Poll::Ready(Some(Ok(Frame::data(d))));
@@ -163,7 +175,9 @@ impl Body for Payload {
         }
         if this.fail_after {
             this.fail_after = false;
-            return Poll::Ready(Some(Err(io::Error::other("injected fault: truncated body"))));
+            return Poll::Ready(Some(Err(io::Error::other(
+                "injected fault: truncated body",
+            ))));
         }
         Poll::Ready(None)
     }
@@ -194,7 +208,12 @@ impl Reply {
     }
 
     fn raw(status: u16, content_type: &str, body: Vec<u8>) -> Reply {
-        Reply { status, content_type: content_type.to_string(), body, headers: Vec::new() }
+        Reply {
+            status,
+            content_type: content_type.to_string(),
+            body,
+            headers: Vec::new(),
+        }
     }
 
     fn error(e: &ApiError) -> Reply {
@@ -204,7 +223,11 @@ impl Reply {
 
 /// `path?query` (or just `path`).
 pub(crate) fn path_and_query(path: &str, query: &str) -> String {
-    if query.is_empty() { path.to_string() } else { format!("{path}?{query}") }
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -265,7 +288,13 @@ fn reason_for(code: u16) -> &'static str {
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Payload>, io::Error> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
-    let header = |n: &str| parts.headers.get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let header = |n: &str| {
+        parts
+            .headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     let mut rec = RequestRecord {
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
@@ -293,7 +322,11 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
             return Err(io::Error::other("injected fault: connection dropped"));
         }
         Some(FaultKind::Status { code, retry_after }) => {
-            let mut e = ApiError::new(code, reason_for(code), format!("injected fault: status {code}"));
+            let mut e = ApiError::new(
+                code,
+                reason_for(code),
+                format!("injected fault: status {code}"),
+            );
             // kube-apiserver puts the delay in the Status too, not only in the header.
             if let Some(s) = retry_after {
                 e.details = Some(serde_json::json!({ "retryAfterSeconds": s }));
@@ -333,10 +366,20 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
         rec.response_bytes = half;
         let mut data = reply.body;
         data.truncate(half);
-        Payload { data: Some(Bytes::from(data)), fail_after: true, flushed: false, exact: None }
+        Payload {
+            data: Some(Bytes::from(data)),
+            fail_after: true,
+            flushed: false,
+            exact: None,
+        }
     } else {
         rec.response_bytes = full_len;
-        Payload { data: Some(Bytes::from(reply.body)), fail_after: false, flushed: false, exact: Some(full_len as u64) }
+        Payload {
+            data: Some(Bytes::from(reply.body)),
+            fail_after: false,
+            flushed: false,
+            exact: Some(full_len as u64),
+        }
     };
     rec.status = reply.status;
     state.log.lock().expect("log lock").push(rec);
@@ -345,9 +388,23 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
 
 fn concurrent_patch(state: &State, path: &str, patch: &Value) {
     let hidden = state.hidden_groups.lock().expect("groups lock").clone();
-    if let Route::Resource { def, ns, name: Some(name), .. } = route(path, &hidden) {
-        let ns = if def.plural == "namespaces" { String::new() } else { ns.unwrap_or_default() };
-        state.store.write().expect("store lock").force_merge(def, &ns, &name, patch);
+    if let Route::Resource {
+        def,
+        ns,
+        name: Some(name),
+        ..
+    } = route(path, &hidden)
+    {
+        let ns = if def.plural == "namespaces" {
+            String::new()
+        } else {
+            ns.unwrap_or_default()
+        };
+        state
+            .store
+            .write()
+            .expect("store lock")
+            .force_merge(def, &ns, &name, patch);
     }
 }
 
@@ -359,7 +416,12 @@ enum Route {
     Group(&'static str, &'static str),
     GroupVersion(&'static str, &'static str),
     CoreV1,
-    Resource { def: &'static ResourceDef, ns: Option<String>, name: Option<String>, sub: Option<String> },
+    Resource {
+        def: &'static ResourceDef,
+        ns: Option<String>,
+        name: Option<String>,
+        sub: Option<String>,
+    },
     NotFound,
 }
 
@@ -373,7 +435,10 @@ fn route(path: &str, hidden: &HashSet<String>) -> Route {
         ["api", "v1", rest @ ..] => resource_route("", "v1", rest),
         ["apis"] => Route::Apis,
         ["apis", g, rest @ ..] => {
-            let Some(&(group, version)) = GROUPS.iter().find(|(gr, _)| gr == g && !hidden.contains(*gr)) else {
+            let Some(&(group, version)) = GROUPS
+                .iter()
+                .find(|(gr, _)| gr == g && !hidden.contains(*gr))
+            else {
                 return Route::NotFound;
             };
             match rest {
@@ -396,9 +461,24 @@ fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
         && let Some(def) = lookup(rest[2]).filter(|d| d.namespaced)
     {
         return match &rest[3..] {
-            [] => Route::Resource { def, ns: s(&rest[1]), name: None, sub: None },
-            [name] => Route::Resource { def, ns: s(&rest[1]), name: s(name), sub: None },
-            [name, sub] => Route::Resource { def, ns: s(&rest[1]), name: s(name), sub: s(sub) },
+            [] => Route::Resource {
+                def,
+                ns: s(&rest[1]),
+                name: None,
+                sub: None,
+            },
+            [name] => Route::Resource {
+                def,
+                ns: s(&rest[1]),
+                name: s(name),
+                sub: None,
+            },
+            [name, sub] => Route::Resource {
+                def,
+                ns: s(&rest[1]),
+                name: s(name),
+                sub: s(sub),
+            },
             _ => Route::NotFound,
         };
     }
@@ -406,15 +486,34 @@ fn resource_route(group: &str, version: &str, rest: &[&str]) -> Route {
         return Route::NotFound;
     };
     match &rest[1..] {
-        [] => Route::Resource { def, ns: None, name: None, sub: None },
-        [name] if !def.namespaced => Route::Resource { def, ns: None, name: s(name), sub: None },
-        [name, sub] if !def.namespaced => Route::Resource { def, ns: None, name: s(name), sub: s(sub) },
+        [] => Route::Resource {
+            def,
+            ns: None,
+            name: None,
+            sub: None,
+        },
+        [name] if !def.namespaced => Route::Resource {
+            def,
+            ns: None,
+            name: s(name),
+            sub: None,
+        },
+        [name, sub] if !def.namespaced => Route::Resource {
+            def,
+            ns: None,
+            name: s(name),
+            sub: s(sub),
+        },
         _ => Route::NotFound,
     }
 }
 
 fn not_found_path() -> ApiError {
-    let mut e = ApiError::new(404, "NotFound", "the server could not find the requested resource");
+    let mut e = ApiError::new(
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+    );
     e.details = Some(json!({}));
     e
 }
@@ -466,7 +565,13 @@ fn negotiate(accept: Option<&str>, is_list: bool) -> Result<Want, ApiError> {
     ))
 }
 
-fn forbidden(user: &str, verb: &str, def: &ResourceDef, ns: Option<&str>, name: Option<&str>) -> ApiError {
+fn forbidden(
+    user: &str,
+    verb: &str,
+    def: &ResourceDef,
+    ns: Option<&str>,
+    name: Option<&str>,
+) -> ApiError {
     let subject = match name {
         Some(n) => format!("{} \"{n}\"", def.qualified()),
         None => def.qualified(),
@@ -491,7 +596,14 @@ fn forbidden(user: &str, verb: &str, def: &ResourceDef, ns: Option<&str>, name: 
     e
 }
 
-fn allowed(grants: &[Grant], user: &str, verb: &str, resource: &str, ns: Option<&str>, name: Option<&str>) -> bool {
+fn allowed(
+    grants: &[Grant],
+    user: &str,
+    verb: &str,
+    resource: &str,
+    ns: Option<&str>,
+    name: Option<&str>,
+) -> bool {
     grants.is_empty()
         || grants.iter().any(|g| {
             g.user == user
@@ -524,7 +636,11 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
         if tokens.is_empty() {
             "admin".to_string()
         } else {
-            let token = rec.authorization.as_deref().and_then(|a| a.strip_prefix("Bearer ")).map(str::trim);
+            let token = rec
+                .authorization
+                .as_deref()
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .map(str::trim);
             match token.and_then(|t| tokens.get(t)) {
                 Some(u) => u.clone(),
                 None => return Err(ApiError::new(401, "Unauthorized", "Unauthorized")),
@@ -561,9 +677,14 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
             }));
         }
         Route::Apis => {
-            let groups: Vec<Value> =
-                GROUPS.iter().filter(|(g, _)| !hidden.contains(*g)).map(|(g, v)| resources::api_group(g, v)).collect();
-            return discovery_get(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}));
+            let groups: Vec<Value> = GROUPS
+                .iter()
+                .filter(|(g, _)| !hidden.contains(*g))
+                .map(|(g, v)| resources::api_group(g, v))
+                .collect();
+            return discovery_get(
+                json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}),
+            );
         }
         Route::Group(g, v) => {
             let mut doc = resources::api_group(g, v);
@@ -600,7 +721,11 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
         }
     };
     // Authorization: a namespace object is authorized "in" itself, like the real server.
-    let authz_ns = if def.plural == "namespaces" { name.as_deref() } else { ns.as_deref() };
+    let authz_ns = if def.plural == "namespaces" {
+        name.as_deref()
+    } else {
+        ns.as_deref()
+    };
     {
         let grants = state.grants.lock().expect("grants lock");
         if !allowed(&grants, &user, verb, def.plural, authz_ns, name.as_deref()) {
@@ -610,32 +735,48 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     let ns_key = ns.clone().unwrap_or_default();
     let now = Timestamp::now();
     match verb {
-        "watch" => Err(ApiError::new(405, "MethodNotAllowed", "watch is not supported by the test API server")),
+        "watch" => Err(ApiError::new(
+            405,
+            "MethodNotAllowed",
+            "watch is not supported by the test API server",
+        )),
         "list" => list(state, rec, def, ns.as_deref(), &q, now),
         "get" => {
             let name = name.expect("get has a name");
             let want = negotiate(rec.accept.as_deref(), false)?;
             let store = state.store.read().expect("store lock");
-            let e = store.get(def, &ns_key, &name).ok_or_else(|| ApiError::not_found(def, &name))?;
+            let e = store
+                .get(def, &ns_key, &name)
+                .ok_or_else(|| ApiError::not_found(def, &name))?;
             Ok(render_object(def, e, want, &q, now))
         }
         "patch" => {
             let name = name.expect("patch has a name");
             let ct = rec.content_type.as_deref().unwrap_or("");
             let want = negotiate(rec.accept.as_deref(), false)?;
-            let out = state.store.write().expect("store lock").patch(def, &ns_key, &name, ct, body, dry_run)?;
+            let out = state
+                .store
+                .write()
+                .expect("store lock")
+                .patch(def, &ns_key, &name, ct, body, dry_run)?;
             Ok(render_written(200, &out, want))
         }
         "create" => {
             let want = negotiate(rec.accept.as_deref(), false)?;
-            let out = state.store.write().expect("store lock").create(def, &ns_key, body, dry_run, now)?;
+            let out = state
+                .store
+                .write()
+                .expect("store lock")
+                .create(def, &ns_key, body, dry_run, now)?;
             Ok(render_written(201, &out, want))
         }
         "delete" => {
             let name = name.expect("delete has a name");
             let want = negotiate(rec.accept.as_deref(), false)?;
             let mut store = state.store.write().expect("store lock");
-            let e = store.get(def, &ns_key, &name).ok_or_else(|| ApiError::not_found(def, &name))?;
+            let e = store
+                .get(def, &ns_key, &name)
+                .ok_or_else(|| ApiError::not_found(def, &name))?;
             let v = e.value();
             if !dry_run {
                 store.remove(def, &ns_key, &name);
@@ -659,12 +800,14 @@ fn list(
     now: Timestamp,
 ) -> Result<Reply, ApiError> {
     let want = negotiate(rec.accept.as_deref(), true)?;
-    let labels =
-        LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str)).map_err(ApiError::bad_request)?;
-    let fields =
-        FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str)).map_err(ApiError::bad_request)?;
+    let labels = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
+        .map_err(ApiError::bad_request)?;
+    let fields = FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str))
+        .map_err(ApiError::bad_request)?;
     let limit = match q.get("limit").filter(|l| !l.is_empty()) {
-        Some(l) => l.parse::<usize>().map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
+        Some(l) => l
+            .parse::<usize>()
+            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
         None => 0,
     };
     let (after, offset) = match q.get("continue").filter(|c| !c.is_empty()) {
@@ -674,9 +817,23 @@ fn list(
         }
         None => (None, 0),
     };
-    let namespace = if def.namespaced { ns.or(fields.namespace()) } else { None };
+    let namespace = if def.namespaced {
+        ns.or(fields.namespace())
+    } else {
+        None
+    };
     let store = state.store.read().expect("store lock");
-    let page = store.list(def, ListQuery { namespace, labels: &labels, fields: &fields, limit, after, offset });
+    let page = store.list(
+        def,
+        ListQuery {
+            namespace,
+            labels: &labels,
+            fields: &fields,
+            limit,
+            after,
+            offset,
+        },
+    );
     let rv = store.rv;
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some(next) = &page.next {
@@ -703,19 +860,28 @@ struct MiniMeta {
 }
 
 fn raw_metadata(e: &Entry) -> &str {
-    serde_json::from_str::<MetaView<'_>>(&e.raw).map(|m| m.metadata.get()).unwrap_or("{}")
+    serde_json::from_str::<MetaView<'_>>(&e.raw)
+        .map(|m| m.metadata.get())
+        .unwrap_or("{}")
 }
 
 fn partial(e: &Entry, version: &str) -> String {
-    format!(r#"{{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/{version}","metadata":{}}}"#, raw_metadata(e))
+    format!(
+        r#"{{"kind":"PartialObjectMetadata","apiVersion":"meta.k8s.io/{version}","metadata":{}}}"#,
+        raw_metadata(e)
+    )
 }
 
 fn content_type(want: Want, is_list: bool) -> String {
     match want {
         Want::Full => "application/json".into(),
         Want::Table(v) => format!("application/json;as=Table;v={v};g=meta.k8s.io"),
-        Want::Partial(v) if is_list => format!("application/json;as=PartialObjectMetadataList;v={v};g=meta.k8s.io"),
-        Want::Partial(v) => format!("application/json;as=PartialObjectMetadata;v={v};g=meta.k8s.io"),
+        Want::Partial(v) if is_list => {
+            format!("application/json;as=PartialObjectMetadataList;v={v};g=meta.k8s.io")
+        }
+        Want::Partial(v) => {
+            format!("application/json;as=PartialObjectMetadata;v={v};g=meta.k8s.io")
+        }
     }
 }
 
@@ -760,7 +926,13 @@ fn render_list(
     Reply::raw(200, &content_type(want, true), out.into_bytes())
 }
 
-fn render_object(def: &ResourceDef, e: &Entry, want: Want, q: &HashMap<String, String>, now: Timestamp) -> Reply {
+fn render_object(
+    def: &ResourceDef,
+    e: &Entry,
+    want: Want,
+    q: &HashMap<String, String>,
+    now: Timestamp,
+) -> Reply {
     let body = match want {
         Want::Full => e.raw.to_string(),
         Want::Partial(v) => partial(e, v),
@@ -779,7 +951,11 @@ fn render_written(status: u16, obj: &Value, want: Want) -> Reply {
                 "apiVersion": format!("meta.k8s.io/{v}"),
                 "metadata": obj.get("metadata").cloned().unwrap_or(json!({})),
             });
-            Reply::raw(status, &content_type(want, false), body.to_string().into_bytes())
+            Reply::raw(
+                status,
+                &content_type(want, false),
+                body.to_string().into_bytes(),
+            )
         }
         _ => Reply::json(status, obj),
     }
@@ -799,7 +975,11 @@ pub(crate) fn human_duration(seconds: i64) -> String {
     let minutes = seconds / 60;
     if minutes < 10 {
         let s = seconds % 60;
-        return if s == 0 { format!("{minutes}m") } else { format!("{minutes}m{s}s") };
+        return if s == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{s}s")
+        };
     }
     if minutes < 60 * 3 {
         return format!("{minutes}m");
@@ -807,21 +987,33 @@ pub(crate) fn human_duration(seconds: i64) -> String {
     let hours = minutes / 60;
     if hours < 8 {
         let m = minutes % 60;
-        return if m == 0 { format!("{hours}h") } else { format!("{hours}h{m}m") };
+        return if m == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{m}m")
+        };
     }
     if hours < 48 {
         return format!("{hours}h");
     }
     if hours < 24 * 8 {
         let h = hours % 24;
-        return if h == 0 { format!("{}d", hours / 24) } else { format!("{}d{h}h", hours / 24) };
+        return if h == 0 {
+            format!("{}d", hours / 24)
+        } else {
+            format!("{}d{h}h", hours / 24)
+        };
     }
     if hours < 24 * 365 * 2 {
         return format!("{}d", hours / 24);
     }
     if hours < 24 * 365 * 8 {
         let dy = (hours / 24) % 365;
-        return if dy == 0 { format!("{}y", hours / 24 / 365) } else { format!("{}y{dy}d", hours / 24 / 365) };
+        return if dy == 0 {
+            format!("{}y", hours / 24 / 365)
+        } else {
+            format!("{}y{dy}d", hours / 24 / 365)
+        };
     }
     format!("{}y", hours / 24 / 365)
 }
@@ -860,8 +1052,18 @@ fn table(
     let columns = match def.kind {
         "Pod" => vec![
             name_col,
-            column("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic."),
-            column("Status", "string", "", "The aggregate status of the containers in this pod."),
+            column(
+                "Ready",
+                "string",
+                "",
+                "The aggregate readiness state of this pod for accepting traffic.",
+            ),
+            column(
+                "Status",
+                "string",
+                "",
+                "The aggregate status of the containers in this pod.",
+            ),
             column(
                 "Restarts",
                 "string",
@@ -870,7 +1072,11 @@ fn table(
             ),
             age_col,
         ],
-        "Namespace" => vec![name_col, column("Status", "string", "", "The status of the namespace"), age_col],
+        "Namespace" => vec![
+            name_col,
+            column("Status", "string", "", "The status of the namespace"),
+            age_col,
+        ],
         _ => vec![name_col, age_col],
     };
     let include = q.get("includeObject").map_or("Metadata", String::as_str);
@@ -883,15 +1089,28 @@ fn table(
             let cells = match def.kind {
                 "Pod" => {
                     let v = e.value();
-                    let n = v.pointer("/spec/containers").and_then(Value::as_array).map_or(0, Vec::len);
-                    let phase = v.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending");
+                    let n = v
+                        .pointer("/spec/containers")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len);
+                    let phase = v
+                        .pointer("/status/phase")
+                        .and_then(Value::as_str)
+                        .unwrap_or("Pending");
                     let ready = if phase == "Running" { n } else { 0 };
-                    let phase = if phase == "Succeeded" { "Completed" } else { phase };
+                    let phase = if phase == "Succeeded" {
+                        "Completed"
+                    } else {
+                        phase
+                    };
                     json!([m.name, format!("{ready}/{n}"), phase, "0", a])
                 }
                 "Namespace" => {
                     let v = e.value();
-                    let phase = v.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Active");
+                    let phase = v
+                        .pointer("/status/phase")
+                        .and_then(Value::as_str)
+                        .unwrap_or("Active");
                     json!([m.name, phase, a])
                 }
                 _ => json!([m.name, a]),
@@ -949,7 +1168,8 @@ mod tests {
         assert_eq!(negotiate(Some(kube), true), Ok(Want::Partial("v1")));
         assert!(negotiate(Some(kube), false).is_err());
         assert_eq!(negotiate(None, false), Ok(Want::Full));
-        let disco = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
+        let disco =
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
         assert_eq!(negotiate(Some(disco), true), Ok(Want::Full));
     }
 
@@ -972,9 +1192,18 @@ mod tests {
         assert!(
             matches!(route("/apis/apps/v1/deployments", &h), Route::Resource { def, ns: None, .. } if def.plural == "deployments")
         );
-        assert!(matches!(route("/apis/apps/v1/deployments/x", &h), Route::NotFound));
-        assert!(matches!(route("/apis/argoproj.io/v1alpha1", &h), Route::GroupVersion(..)));
+        assert!(matches!(
+            route("/apis/apps/v1/deployments/x", &h),
+            Route::NotFound
+        ));
+        assert!(matches!(
+            route("/apis/argoproj.io/v1alpha1", &h),
+            Route::GroupVersion(..)
+        ));
         let hidden: HashSet<String> = ["argoproj.io".to_string()].into();
-        assert!(matches!(route("/apis/argoproj.io/v1alpha1", &hidden), Route::NotFound));
+        assert!(matches!(
+            route("/apis/argoproj.io/v1alpha1", &hidden),
+            Route::NotFound
+        ));
     }
 }

@@ -20,7 +20,12 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError { code, reason, message: message.into(), details: None }
+        ApiError {
+            code,
+            reason,
+            message: message.into(),
+            details: None,
+        }
     }
 
     fn with_details(mut self, def: &ResourceDef, name: &str) -> ApiError {
@@ -33,12 +38,21 @@ impl ApiError {
     }
 
     pub fn not_found(def: &ResourceDef, name: &str) -> ApiError {
-        ApiError::new(404, "NotFound", format!("{} \"{name}\" not found", def.qualified())).with_details(def, name)
+        ApiError::new(
+            404,
+            "NotFound",
+            format!("{} \"{name}\" not found", def.qualified()),
+        )
+        .with_details(def, name)
     }
 
     pub fn already_exists(def: &ResourceDef, name: &str) -> ApiError {
-        ApiError::new(409, "AlreadyExists", format!("{} \"{name}\" already exists", def.qualified()))
-            .with_details(def, name)
+        ApiError::new(
+            409,
+            "AlreadyExists",
+            format!("{} \"{name}\" already exists", def.qualified()),
+        )
+        .with_details(def, name)
     }
 
     pub fn conflict(def: &ResourceDef, name: &str) -> ApiError {
@@ -58,8 +72,14 @@ impl ApiError {
     }
 
     pub fn invalid(def: &ResourceDef, name: &str, field: &str, detail: &str) -> ApiError {
-        let mut e =
-            ApiError::new(422, "Invalid", format!("{} \"{name}\" is invalid: {field}: {detail}", def.qualified_kind()));
+        let mut e = ApiError::new(
+            422,
+            "Invalid",
+            format!(
+                "{} \"{name}\" is invalid: {field}: {detail}",
+                def.qualified_kind()
+            ),
+        );
         e.details = Some(json!({
             "name": name,
             "group": def.group,
@@ -99,14 +119,26 @@ impl Entry {
         let labels = v
             .pointer("/metadata/labels")
             .and_then(Value::as_object)
-            .map(|m| m.iter().filter_map(|(k, v)| Some((k.as_str().into(), v.as_str()?.into()))).collect())
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str().into(), v.as_str()?.into())))
+                    .collect()
+            })
             .unwrap_or_default();
-        Entry { raw: serde_json::to_string(v).expect("JSON values serialize").into_boxed_str(), labels }
+        Entry {
+            raw: serde_json::to_string(v)
+                .expect("JSON values serialize")
+                .into_boxed_str(),
+            labels,
+        }
     }
 
     /// The value of label `key`.
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.iter().find(|(k, _)| &**k == key).map(|(_, v)| &**v)
+        self.labels
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| &**v)
     }
 
     /// The object, parsed.
@@ -152,12 +184,20 @@ pub(crate) struct Store {
 
 /// RFC 3339 with whole seconds, as Kubernetes writes timestamps.
 pub(crate) fn rfc3339(ts: Timestamp) -> String {
-    Timestamp::from_second(ts.as_second()).expect("timestamp in range").to_string()
+    Timestamp::from_second(ts.as_second())
+        .expect("timestamp in range")
+        .to_string()
 }
 
 fn key_of(v: &Value) -> (String, String) {
-    let ns = v.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
-    let name = v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+    let ns = v
+        .pointer("/metadata/namespace")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let name = v
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     (ns.to_string(), name.to_string())
 }
 
@@ -193,7 +233,12 @@ pub(crate) fn validate_meta(def: &ResourceDef, name: &str, obj: &Value) -> Resul
                 )));
             };
             if let Err(e) = validate_key(k) {
-                return Err(ApiError::invalid(def, name, &format!("metadata.{field}"), &e));
+                return Err(ApiError::invalid(
+                    def,
+                    name,
+                    &format!("metadata.{field}"),
+                    &e,
+                ));
             }
             if field == "labels"
                 && let Err(e) = validate_value(v)
@@ -217,7 +262,8 @@ fn json_type(v: &Value) -> &'static str {
 }
 
 fn rv_of(v: &Value) -> Option<&str> {
-    v.pointer("/metadata/resourceVersion").and_then(Value::as_str)
+    v.pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
 }
 
 impl Store {
@@ -259,7 +305,10 @@ impl Store {
 
     /// One object.
     pub fn get(&self, def: &ResourceDef, ns: &str, name: &str) -> Option<&Entry> {
-        self.tables.get(def.plural)?.objs.get(&(ns.to_string(), name.to_string()))
+        self.tables
+            .get(def.plural)?
+            .objs
+            .get(&(ns.to_string(), name.to_string()))
     }
 
     /// Number of objects of a resource.
@@ -275,8 +324,16 @@ impl Store {
 
     /// Insert any object (upsert), filling uid, resourceVersion, creationTimestamp when absent.
     pub fn insert(&mut self, mut v: Value, now: Timestamp) -> Result<&'static ResourceDef, String> {
-        let api_version = v.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_string();
-        let kind = v.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+        let api_version = v
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let kind = v
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         let (api_version, kind) = (api_version.as_str(), kind.as_str());
         let def = resources::by_kind(api_version, kind)
             .ok_or_else(|| format!("no resource for apiVersion {api_version:?} kind {kind:?}"))?;
@@ -295,17 +352,26 @@ impl Store {
             }
             None => self.bump(),
         };
-        let meta = v.get_mut("metadata").and_then(Value::as_object_mut).ok_or("object has no metadata")?;
-        meta.entry("uid").or_insert_with(|| json!(default_uid(kind, &ns, &name)));
+        let meta = v
+            .get_mut("metadata")
+            .and_then(Value::as_object_mut)
+            .ok_or("object has no metadata")?;
+        meta.entry("uid")
+            .or_insert_with(|| json!(default_uid(kind, &ns, &name)));
         meta.insert("resourceVersion".into(), json!(rv.to_string()));
-        meta.entry("creationTimestamp").or_insert_with(|| json!(rfc3339(now)));
+        meta.entry("creationTimestamp")
+            .or_insert_with(|| json!(rfc3339(now)));
         self.put(def, &v);
         Ok(def)
     }
 
     /// One page of a list.
     pub fn list<'s>(&'s self, def: &ResourceDef, q: ListQuery<'_>) -> Page<'s> {
-        let mut page = Page { items: Vec::new(), next: None, remaining: None };
+        let mut page = Page {
+            items: Vec::new(),
+            next: None,
+            remaining: None,
+        };
         let Some(table) = self.tables.get(def.plural) else {
             return page;
         };
@@ -365,9 +431,17 @@ impl Store {
         body: &[u8],
         dry_run: bool,
     ) -> Result<Value, ApiError> {
-        let current = self.get(def, ns, name).ok_or_else(|| ApiError::not_found(def, name))?.value();
+        let current = self
+            .get(def, ns, name)
+            .ok_or_else(|| ApiError::not_found(def, name))?
+            .value();
         let mut obj = current.clone();
-        let media = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let media = content_type
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match media.as_str() {
             "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
                 let p: Value = serde_json::from_slice(body)
@@ -386,7 +460,9 @@ impl Store {
                     ApiError::new(
                         422,
                         "Invalid",
-                        format!("the server rejected our request due to an error in our request: {e}"),
+                        format!(
+                            "the server rejected our request due to an error in our request: {e}"
+                        ),
                     )
                 })?;
             }
@@ -424,9 +500,14 @@ impl Store {
             .ok_or_else(|| ApiError::bad_request("metadata must be an object"))?;
         meta.remove("managedFields");
         meta.insert("uid".into(), current["metadata"]["uid"].clone());
-        meta.insert("creationTimestamp".into(), current["metadata"]["creationTimestamp"].clone());
+        meta.insert(
+            "creationTimestamp".into(),
+            current["metadata"]["creationTimestamp"].clone(),
+        );
         if obj.get("spec") != current.get("spec")
-            && let Some(g) = current.pointer("/metadata/generation").and_then(Value::as_i64)
+            && let Some(g) = current
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
         {
             obj["metadata"]["generation"] = json!(g + 1);
         }
@@ -453,8 +534,8 @@ impl Store {
         dry_run: bool,
         now: Timestamp,
     ) -> Result<Value, ApiError> {
-        let mut obj: Value =
-            serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding body: {e}")))?;
+        let mut obj: Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding body: {e}")))?;
         let Some(map) = obj.as_object_mut() else {
             return Err(ApiError::bad_request("the body must be a JSON object"));
         };
@@ -550,7 +631,9 @@ const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
 /// A deterministic Kubernetes-looking random suffix (`x2kq9`) derived from `seed`.
 pub(crate) fn suffix(seed: u64, len: usize) -> String {
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(0x632B_E59B_D9B4_E019);
+    let mut x = seed
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(0x632B_E59B_D9B4_E019);
     let mut s = String::with_capacity(len);
     for _ in 0..len {
         x ^= x >> 29;
@@ -577,7 +660,11 @@ mod tests {
         for i in 0..n {
             let ns = format!("ns-{}", i % 3);
             let team = if i % 2 == 0 { "a" } else { "b" };
-            s.insert(deploy(&ns, &format!("d-{i:03}"), json!({"team": team})), now).unwrap();
+            s.insert(
+                deploy(&ns, &format!("d-{i:03}"), json!({"team": team})),
+                now,
+            )
+            .unwrap();
         }
         s
     }
@@ -587,7 +674,10 @@ mod tests {
     }
 
     fn names(p: &Page<'_>) -> Vec<String> {
-        p.items.iter().map(|e| e.value()["metadata"]["name"].as_str().unwrap().to_string()).collect()
+        p.items
+            .iter()
+            .map(|e| e.value()["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
     }
 
     #[test]
@@ -600,7 +690,14 @@ mod tests {
         for _ in 0..100 {
             let page = s.list(
                 def("deployments"),
-                ListQuery { namespace: None, labels: &ls, fields: &fs, limit: 7, after: after.clone(), offset },
+                ListQuery {
+                    namespace: None,
+                    labels: &ls,
+                    fields: &fs,
+                    limit: 7,
+                    after: after.clone(),
+                    offset,
+                },
             );
             offset += page.items.len();
             seen.extend(names(&page));
@@ -613,7 +710,9 @@ mod tests {
             }
         }
         assert_eq!(seen.len(), 50);
-        let mut sorted: Vec<_> = (0..50).map(|i| (format!("ns-{}", i % 3), format!("d-{i:03}"))).collect();
+        let mut sorted: Vec<_> = (0..50)
+            .map(|i| (format!("ns-{}", i % 3), format!("d-{i:03}")))
+            .collect();
         sorted.sort();
         let want: Vec<String> = sorted.into_iter().map(|(_, n)| n).collect();
         assert_eq!(seen, want);
@@ -626,7 +725,14 @@ mod tests {
         let fs = FieldSelector::default();
         let page = s.list(
             def("deployments"),
-            ListQuery { namespace: Some("ns-1"), labels: &ls, fields: &fs, limit: 0, after: None, offset: 0 },
+            ListQuery {
+                namespace: Some("ns-1"),
+                labels: &ls,
+                fields: &fs,
+                limit: 0,
+                after: None,
+                offset: 0,
+            },
         );
         // i % 3 == 1 and i even: 4, 10, 16, 22, 28
         assert_eq!(names(&page), ["d-004", "d-010", "d-016", "d-022", "d-028"]);
@@ -639,7 +745,14 @@ mod tests {
         let (ls, fs) = (LabelSelector::default(), FieldSelector::default());
         let page = s.list(
             def("deployments"),
-            ListQuery { namespace: None, labels: &ls, fields: &fs, limit: 6, after: None, offset: 0 },
+            ListQuery {
+                namespace: None,
+                labels: &ls,
+                fields: &fs,
+                limit: 6,
+                after: None,
+                offset: 0,
+            },
         );
         assert_eq!(page.items.len(), 6);
         assert!(page.next.is_none());
@@ -660,10 +773,20 @@ mod tests {
                 false,
             )
             .unwrap();
-        assert_eq!(out["metadata"]["labels"], json!({"lifecycle": "production"}));
+        assert_eq!(
+            out["metadata"]["labels"],
+            json!({"lifecycle": "production"})
+        );
         assert_eq!(s.rv, before + 1);
-        assert_eq!(out["metadata"]["resourceVersion"], json!((before + 1).to_string()));
-        assert_eq!(out["metadata"]["generation"], json!(1), "metadata-only patch keeps generation");
+        assert_eq!(
+            out["metadata"]["resourceVersion"],
+            json!((before + 1).to_string())
+        );
+        assert_eq!(
+            out["metadata"]["generation"],
+            json!(1),
+            "metadata-only patch keeps generation"
+        );
         let stored = s.get(d, "ns-0", "d-000").unwrap();
         assert_eq!(stored.label("lifecycle"), Some("production"));
         assert_eq!(stored.label("team"), None);
@@ -674,9 +797,24 @@ mod tests {
         let mut s = store_with(1);
         let d = def("deployments");
         let rv = s.rv.to_string();
-        s.force_merge(d, "ns-0", "d-000", &json!({"metadata": {"labels": {"x": "1"}}}));
-        let body = json!({"metadata": {"resourceVersion": rv, "labels": {"team": "c"}}}).to_string();
-        let err = s.patch(d, "ns-0", "d-000", "application/merge-patch+json", body.as_bytes(), false).unwrap_err();
+        s.force_merge(
+            d,
+            "ns-0",
+            "d-000",
+            &json!({"metadata": {"labels": {"x": "1"}}}),
+        );
+        let body =
+            json!({"metadata": {"resourceVersion": rv, "labels": {"team": "c"}}}).to_string();
+        let err = s
+            .patch(
+                d,
+                "ns-0",
+                "d-000",
+                "application/merge-patch+json",
+                body.as_bytes(),
+                false,
+            )
+            .unwrap_err();
         assert_eq!(err.code, 409);
         assert_eq!(err.reason, "Conflict");
         assert_eq!(
@@ -684,8 +822,18 @@ mod tests {
             "Operation cannot be fulfilled on deployments.apps \"d-000\": the object has been modified; please apply your changes to the latest version and try again"
         );
         // With the current resourceVersion it goes through.
-        let body = json!({"metadata": {"resourceVersion": s.rv.to_string(), "labels": {"team": "c"}}}).to_string();
-        s.patch(d, "ns-0", "d-000", "application/merge-patch+json", body.as_bytes(), false).unwrap();
+        let body =
+            json!({"metadata": {"resourceVersion": s.rv.to_string(), "labels": {"team": "c"}}})
+                .to_string();
+        s.patch(
+            d,
+            "ns-0",
+            "d-000",
+            "application/merge-patch+json",
+            body.as_bytes(),
+            false,
+        )
+        .unwrap();
     }
 
     #[test]
@@ -694,7 +842,14 @@ mod tests {
         let d = def("deployments");
         let rv = s.rv;
         let out = s
-            .patch(d, "ns-0", "d-000", "application/merge-patch+json", br#"{"metadata":{"labels":{"team":"z"}}}"#, true)
+            .patch(
+                d,
+                "ns-0",
+                "d-000",
+                "application/merge-patch+json",
+                br#"{"metadata":{"labels":{"team":"z"}}}"#,
+                true,
+            )
             .unwrap();
         assert_eq!(out["metadata"]["labels"]["team"], "z");
         assert_eq!(s.rv, rv);
@@ -734,8 +889,20 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(err.reason, "Invalid");
-        assert!(err.message.starts_with("Deployment.apps \"d-000\" is invalid: metadata.labels"));
-        let err = s.patch(d, "ns-0", "nope", "application/merge-patch+json", b"{}", false).unwrap_err();
+        assert!(
+            err.message
+                .starts_with("Deployment.apps \"d-000\" is invalid: metadata.labels")
+        );
+        let err = s
+            .patch(
+                d,
+                "ns-0",
+                "nope",
+                "application/merge-patch+json",
+                b"{}",
+                false,
+            )
+            .unwrap_err();
         assert_eq!(err.message, "deployments.apps \"nope\" not found");
     }
 
@@ -743,13 +910,23 @@ mod tests {
     fn create_conflicts_and_needs_namespace() {
         let mut s = Store::default();
         let now = Timestamp::now();
-        s.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}), now).unwrap();
+        s.insert(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}),
+            now,
+        )
+        .unwrap();
         let d = def("configmaps");
         let body = br#"{"metadata":{"name":"c"},"data":{"k":"v"}}"#;
         let out = s.create(d, "a", body, false, now).unwrap();
         assert_eq!(out["kind"], "ConfigMap");
-        assert_eq!(s.create(d, "a", body, false, now).unwrap_err().reason, "AlreadyExists");
-        assert_eq!(s.create(d, "b", body, false, now).unwrap_err().message, "namespaces \"b\" not found");
+        assert_eq!(
+            s.create(d, "a", body, false, now).unwrap_err().reason,
+            "AlreadyExists"
+        );
+        assert_eq!(
+            s.create(d, "b", body, false, now).unwrap_err().message,
+            "namespaces \"b\" not found"
+        );
     }
 
     #[test]

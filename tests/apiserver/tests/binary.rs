@@ -12,21 +12,42 @@ fn exec_runs_a_command_with_kubeconfig_pointing_at_the_seeded_server() {
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(3), "the command's exit status is passed on");
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "the command's exit status is passed on"
+    );
     let kubeconfig = String::from_utf8_lossy(&out.stdout);
-    assert!(kubeconfig.contains("server: \"http://127.0.0.1:"), "{kubeconfig}");
-    assert!(kubeconfig.contains("current-context: \"test\""), "{kubeconfig}");
+    assert!(
+        kubeconfig.contains("server: \"http://127.0.0.1:"),
+        "{kubeconfig}"
+    );
+    assert!(
+        kubeconfig.contains("current-context: \"test\""),
+        "{kubeconfig}"
+    );
 }
 
 #[test]
 fn tls_and_token_reach_the_written_kubeconfig() {
     let out = Command::new(BIN)
-        .args(["--seed", "none", "--tls", "--token", "t0k", "--exec", "cat \"$KUBECONFIG\""])
+        .args([
+            "--seed",
+            "none",
+            "--tls",
+            "--token",
+            "t0k",
+            "--exec",
+            "cat \"$KUBECONFIG\"",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("server: \"https://127.0.0.1:"), "{text}");
-    assert!(text.contains("certificate-authority-data:") && text.contains("token: \"t0k\""), "{text}");
+    assert!(
+        text.contains("certificate-authority-data:") && text.contains("token: \"t0k\""),
+        "{text}"
+    );
 }

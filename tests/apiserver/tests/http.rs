@@ -21,16 +21,27 @@ impl Resp {
     }
 
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
-fn request(server: &TestServer, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Resp {
+fn request(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Resp {
     let addr = server.url().trim_start_matches("http://").to_string();
     let mut s = TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let mut req =
-        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req += &format!("{k}: {v}\r\n");
     }
@@ -41,13 +52,32 @@ fn request(server: &TestServer, method: &str, path: &str, headers: &[(&str, &str
     let _ = s.read_to_end(&mut raw);
     let text = String::from_utf8_lossy(&raw).into_owned();
     let Some((head, body)) = text.split_once("\r\n\r\n") else {
-        return Resp { status: 0, headers: vec![], body: String::new(), complete: false };
+        return Resp {
+            status: 0,
+            headers: vec![],
+            body: String::new(),
+            complete: false,
+        };
     };
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split_whitespace().nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
-    let mut r = Resp { status, headers, body: body.to_string(), complete: true };
+    let status = lines
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut r = Resp {
+        status,
+        headers,
+        body: body.to_string(),
+        complete: true,
+    };
     if let Some(len) = r.header("content-length") {
         r.complete = len.parse::<usize>().unwrap() == body.len();
     }
@@ -81,11 +111,17 @@ fn lists_carry_kind_and_errors_are_status_objects() {
     assert_eq!(v["kind"], "Status");
     assert_eq!(v["reason"], "NotFound");
     assert_eq!(v["message"], "pods \"nope\" not found");
-    assert_eq!(v["details"], json!({"name": "nope", "group": "", "kind": "pods"}));
+    assert_eq!(
+        v["details"],
+        json!({"name": "nope", "group": "", "kind": "pods"})
+    );
     let r = get(&s, "/api/v1/pods?labelSelector=team%20in%20(a");
     assert_eq!(r.status, 400);
     assert_eq!(r.json()["reason"], "BadRequest");
-    assert_eq!(get(&s, "/api/v1/namespaces/payments").json()["kind"], "Namespace");
+    assert_eq!(
+        get(&s, "/api/v1/namespaces/payments").json()["kind"],
+        "Namespace"
+    );
     assert_eq!(get(&s, "/api/v1").json()["groupVersion"], "v1");
 }
 
@@ -93,8 +129,17 @@ fn lists_carry_kind_and_errors_are_status_objects() {
 fn partial_object_metadata_and_tables() {
     let s = demo();
     let accept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
-    let r = request(&s, "GET", "/apis/apps/v1/deployments", &[("Accept", accept)], "");
-    assert_eq!(r.header("content-type"), Some("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io"));
+    let r = request(
+        &s,
+        "GET",
+        "/apis/apps/v1/deployments",
+        &[("Accept", accept)],
+        "",
+    );
+    assert_eq!(
+        r.header("content-type"),
+        Some("application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io")
+    );
     let v = r.json();
     assert_eq!(v["kind"], "PartialObjectMetadataList");
     assert_eq!(v["apiVersion"], "meta.k8s.io/v1");
@@ -104,18 +149,36 @@ fn partial_object_metadata_and_tables() {
     assert_eq!(first["metadata"]["namespace"], "checkout");
 
     let accept = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
-    let r = request(&s, "GET", "/apis/apps/v1/namespaces/payments/deployments/api", &[("Accept", accept)], "");
+    let r = request(
+        &s,
+        "GET",
+        "/apis/apps/v1/namespaces/payments/deployments/api",
+        &[("Accept", accept)],
+        "",
+    );
     assert_eq!(r.json()["metadata"]["labels"]["team"], "payments");
 
     let accept = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json";
-    let r = request(&s, "GET", "/api/v1/namespaces/payments/pods?limit=2", &[("Accept", accept)], "");
+    let r = request(
+        &s,
+        "GET",
+        "/api/v1/namespaces/payments/pods?limit=2",
+        &[("Accept", accept)],
+        "",
+    );
     let v = r.json();
     assert_eq!(v["kind"], "Table");
     assert_eq!(v["rows"].as_array().unwrap().len(), 2);
     assert_eq!(v["rows"][0]["object"]["kind"], "PartialObjectMetadata");
     assert_eq!(v["rows"][0]["cells"][4], "2d");
     assert_eq!(v["metadata"]["remainingItemCount"], 3);
-    let r = request(&s, "GET", "/api/v1/namespaces/payments/pods?includeObject=None", &[("Accept", accept)], "");
+    let r = request(
+        &s,
+        "GET",
+        "/api/v1/namespaces/payments/pods?includeObject=None",
+        &[("Accept", accept)],
+        "",
+    );
     assert!(r.json()["rows"][0].get("object").is_none());
 }
 
@@ -147,29 +210,49 @@ fn paging_and_expired_continue_tokens() {
     assert_eq!(r.status, 410);
     let v = r.json();
     assert_eq!(v["reason"], "Expired");
-    assert!(v["message"].as_str().unwrap().starts_with("The provided continue parameter is too old"));
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The provided continue parameter is too old")
+    );
     // Fresh tokens work again.
     let fresh = get(&s, "/api/v1/pods?limit=5").json();
     let token = fresh["metadata"]["continue"].as_str().unwrap();
-    assert_eq!(get(&s, &format!("/api/v1/pods?limit=5&continue={token}")).status, 200);
+    assert_eq!(
+        get(&s, &format!("/api/v1/pods?limit=5&continue={token}")).status,
+        200
+    );
 }
 
 #[test]
 fn patch_conflict_dry_run_and_concurrent_writer() {
     let s = demo();
     let path = "/apis/apps/v1/namespaces/checkout/deployments/web";
-    let rv = s.object("deployments", Some("checkout"), "web").unwrap()["metadata"]["resourceVersion"].clone();
+    let rv =
+        s.object("deployments", Some("checkout"), "web").unwrap()["metadata"]["resourceVersion"]
+            .clone();
     // dryRun=All answers the result but stores nothing.
     let body = json!({"metadata": {"labels": {"team": "checkout"}}}).to_string();
     let r = request(&s, "PATCH", &format!("{path}?dryRun=All"), &[MERGE], &body);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["metadata"]["labels"]["team"], "checkout");
-    assert!(s.object("deployments", Some("checkout"), "web").unwrap()["metadata"]["labels"].get("team").is_none());
+    assert!(
+        s.object("deployments", Some("checkout"), "web").unwrap()["metadata"]["labels"]
+            .get("team")
+            .is_none()
+    );
     // A concurrent writer between our GET and PATCH makes a resourceVersion-guarded patch conflict.
     s.add_fault(
-        Fault::new(path, 1, FaultKind::ConcurrentPatch(json!({"metadata": {"labels": {"x": "y"}}}))).method("PATCH"),
+        Fault::new(
+            path,
+            1,
+            FaultKind::ConcurrentPatch(json!({"metadata": {"labels": {"x": "y"}}})),
+        )
+        .method("PATCH"),
     );
-    let body = json!({"metadata": {"resourceVersion": rv, "labels": {"team": "checkout"}}}).to_string();
+    let body =
+        json!({"metadata": {"resourceVersion": rv, "labels": {"team": "checkout"}}}).to_string();
     let r = request(&s, "PATCH", path, &[MERGE], &body);
     assert_eq!(r.status, 409);
     assert_eq!(r.json()["reason"], "Conflict");
@@ -177,14 +260,29 @@ fn patch_conflict_dry_run_and_concurrent_writer() {
     assert_eq!(stored["metadata"]["labels"]["x"], "y");
     assert!(stored["metadata"]["labels"].get("team").is_none());
     // kube-rs' patch_metadata asks for PartialObjectMetadata back.
-    let accept = ("Accept", "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1");
-    let r = request(&s, "PATCH", path, &[MERGE, accept], r#"{"metadata":{"labels":{"team":"checkout"}}}"#);
+    let accept = (
+        "Accept",
+        "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+    );
+    let r = request(
+        &s,
+        "PATCH",
+        path,
+        &[MERGE, accept],
+        r#"{"metadata":{"labels":{"team":"checkout"}}}"#,
+    );
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["kind"], "PartialObjectMetadata");
     assert_eq!(r.json()["metadata"]["labels"]["team"], "checkout");
     assert!(r.json().get("spec").is_none());
     // Unsupported patch type.
-    let r = request(&s, "PATCH", path, &[("Content-Type", "application/apply-patch+yaml")], "{}");
+    let r = request(
+        &s,
+        "PATCH",
+        path,
+        &[("Content-Type", "application/apply-patch+yaml")],
+        "{}",
+    );
     assert_eq!(r.status, 415);
 }
 
@@ -193,11 +291,21 @@ fn create_and_already_exists() {
     let s = demo();
     let body =
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "data": {"a": "b"}}).to_string();
-    let r =
-        request(&s, "POST", "/api/v1/namespaces/default/configmaps", &[("Content-Type", "application/json")], &body);
+    let r = request(
+        &s,
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
     assert_eq!(r.status, 201);
-    let r =
-        request(&s, "POST", "/api/v1/namespaces/default/configmaps", &[("Content-Type", "application/json")], &body);
+    let r = request(
+        &s,
+        "POST",
+        "/api/v1/namespaces/default/configmaps",
+        &[("Content-Type", "application/json")],
+        &body,
+    );
     assert_eq!(r.status, 409);
     assert_eq!(r.json()["reason"], "AlreadyExists");
     assert_eq!(r.json()["message"], "configmaps \"x\" already exists");
@@ -210,9 +318,19 @@ fn tokens_rbac_and_impersonation_headers() {
     assert_eq!(get(&s, "/api/v1/pods").status, 401);
     assert_eq!(get(&s, "/api/v1/pods").json()["message"], "Unauthorized");
     let auth = ("Authorization", "Bearer t");
-    assert_eq!(request(&s, "GET", "/api/v1/pods", &[auth], "").status, 200, "no grants yet: allowed");
+    assert_eq!(
+        request(&s, "GET", "/api/v1/pods", &[auth], "").status,
+        200,
+        "no grants yet: allowed"
+    );
     s.grant(Grant::new("alice", &["list"], &["deployments"]).in_namespaces(&["payments"]));
-    let r = request(&s, "GET", "/apis/apps/v1/namespaces/payments/deployments", &[auth], "");
+    let r = request(
+        &s,
+        "GET",
+        "/apis/apps/v1/namespaces/payments/deployments",
+        &[auth],
+        "",
+    );
     assert_eq!(r.status, 200);
     let r = request(&s, "GET", "/apis/apps/v1/deployments", &[auth], "");
     assert_eq!(r.status, 403);
@@ -220,7 +338,13 @@ fn tokens_rbac_and_impersonation_headers() {
         r.json()["message"],
         "deployments.apps is forbidden: User \"alice\" cannot list resource \"deployments\" in API group \"apps\" at the cluster scope"
     );
-    let r = request(&s, "GET", "/apis/apps/v1/namespaces/payments/deployments/api", &[auth], "");
+    let r = request(
+        &s,
+        "GET",
+        "/apis/apps/v1/namespaces/payments/deployments/api",
+        &[auth],
+        "",
+    );
     assert_eq!(
         r.json()["message"],
         "deployments.apps \"api\" is forbidden: User \"alice\" cannot get resource \"deployments\" in API group \"apps\" in the namespace \"payments\""
@@ -229,7 +353,12 @@ fn tokens_rbac_and_impersonation_headers() {
         &s,
         "GET",
         "/api",
-        &[auth, ("Impersonate-User", "bob"), ("Impersonate-Group", "g1"), ("Impersonate-Group", "g2")],
+        &[
+            auth,
+            ("Impersonate-User", "bob"),
+            ("Impersonate-Group", "g1"),
+            ("Impersonate-Group", "g2"),
+        ],
         "",
     );
     let last = s.requests().pop().unwrap();
@@ -240,11 +369,22 @@ fn tokens_rbac_and_impersonation_headers() {
 #[test]
 fn faults() {
     let s = demo();
-    s.add_fault(Fault::new("/api/v1/pods", 1, FaultKind::Status { code: 429, retry_after: Some(3) }));
+    s.add_fault(Fault::new(
+        "/api/v1/pods",
+        1,
+        FaultKind::Status {
+            code: 429,
+            retry_after: Some(3),
+        },
+    ));
     s.add_fault(Fault::new("/api/v1/pods", 1, FaultKind::DropConnection));
     s.add_fault(Fault::new("/api/v1/pods", 1, FaultKind::TruncatedBody));
     s.add_fault(Fault::new("/api/v1/pods", 1, FaultKind::InvalidJson));
-    s.add_fault(Fault::new("/api/v1/pods", 1, FaultKind::Latency(Duration::from_millis(300))));
+    s.add_fault(Fault::new(
+        "/api/v1/pods",
+        1,
+        FaultKind::Latency(Duration::from_millis(300)),
+    ));
     let r = get(&s, "/api/v1/pods");
     assert_eq!((r.status, r.header("retry-after")), (429, Some("3")));
     assert_eq!(r.json()["reason"], "TooManyRequests");
@@ -261,7 +401,10 @@ fn faults() {
     assert!(t.elapsed() >= Duration::from_millis(300));
     assert!(get(&s, "/api/v1/pods").complete);
     let log = s.requests();
-    assert_eq!(log.iter().map(|r| r.status).collect::<Vec<_>>(), [429, 0, 200, 200, 200, 200]);
+    assert_eq!(
+        log.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [429, 0, 200, 200, 200, 200]
+    );
     assert!(log[2].response_bytes < log[3 + 2].response_bytes);
     assert_eq!(s.count(Some("GET"), "/api/v1/pods"), 6);
 }
@@ -279,7 +422,11 @@ fn hidden_group_is_absent() {
 #[test]
 fn small_scale_seed_is_consistent() {
     let s = TestServer::start(ServerOptions::default());
-    s.seed_scale(ScaleParams { namespaces: 20, deployments: 200, pods: 1000 });
+    s.seed_scale(ScaleParams {
+        namespaces: 20,
+        deployments: 200,
+        pods: 1000,
+    });
     assert_eq!(s.object_count("namespaces"), 20);
     assert_eq!(s.object_count("deployments"), 200);
     assert_eq!(s.object_count("replicasets"), 200);
@@ -291,6 +438,8 @@ fn small_scale_seed_is_consistent() {
     assert_eq!(v["items"].as_array().unwrap().len(), 10);
     assert_eq!(v["metadata"]["remainingItemCount"], 40);
     let pod = &v["items"][0];
-    let rs = pod["metadata"]["ownerReferences"][0]["name"].as_str().unwrap();
+    let rs = pod["metadata"]["ownerReferences"][0]["name"]
+        .as_str()
+        .unwrap();
     assert!(s.object("replicasets", Some("ns-0001"), rs).is_some());
 }

@@ -58,7 +58,11 @@ fn median(samples: &[Sample]) -> Sample {
     fn mid(mut v: Vec<f64>) -> f64 {
         v.sort_by(f64::total_cmp);
         let n = v.len();
-        if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
     }
     let last = *samples.last().expect("at least one run");
     Sample {
@@ -85,7 +89,13 @@ fn is_discovery(r: &RequestRecord) -> bool {
     let segments: Vec<&str> = r.path.split('/').filter(|s| !s.is_empty()).collect();
     matches!(
         segments.as_slice(),
-        ["version", ..] | ["openapi", ..] | ["api"] | ["api", _] | ["apis"] | ["apis", _] | ["apis", _, _]
+        ["version", ..]
+            | ["openapi", ..]
+            | ["api"]
+            | ["api", _]
+            | ["apis"]
+            | ["apis", _]
+            | ["apis", _, _]
     )
 }
 
@@ -117,17 +127,27 @@ impl Bench {
             .expect("run the measuring process");
         assert!(status.success(), "measuring `{}` failed", argv.join(" "));
         let result = std::fs::read_to_string(&result_path).expect("measurement");
-        let fields: Vec<f64> = result.split_whitespace().map(|f| f.parse().expect("a number")).collect();
-        let [code, wall, cpu, rss_kb] = fields[..] else { panic!("bad measurement {result:?}") };
+        let fields: Vec<f64> = result
+            .split_whitespace()
+            .map(|f| f.parse().expect("a number"))
+            .collect();
+        let [code, wall, cpu, rss_kb] = fields[..] else {
+            panic!("bad measurement {result:?}")
+        };
         let code = code as i32;
         if !ok_codes.contains(&code) {
             let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
             panic!("`{}` exited with {code}:\n{err}", argv.join(" "));
         }
         let requests = self.server.requests();
-        let registry = requests.iter().filter(|r| r.path.ends_with("/configmaps/kubectl-owner")).count();
+        let registry = requests
+            .iter()
+            .filter(|r| r.path.ends_with("/configmaps/kubectl-owner"))
+            .count();
         let discovery = requests.iter().filter(|r| is_discovery(r)).count();
-        let lines = std::fs::read(&stdout_path).map(|b| b.iter().filter(|c| **c == b'\n').count()).unwrap_or(0);
+        let lines = std::fs::read(&stdout_path)
+            .map(|b| b.iter().filter(|c| **c == b'\n').count())
+            .unwrap_or(0);
         Sample {
             wall,
             cpu,
@@ -141,27 +161,59 @@ impl Bench {
     }
 
     /// Measures our command and, when given, kubectl's, and adds their rows.
-    fn pair(&self, rows: &mut Vec<Row>, case: &'static str, ours: Case, theirs: Option<Case>, ok: &[i32]) {
+    fn pair(
+        &self,
+        rows: &mut Vec<Row>,
+        case: &'static str,
+        ours: Case,
+        theirs: Option<Case>,
+        ok: &[i32],
+    ) {
         eprintln!("case {case}: {}", ours.0);
-        let mine = self.measure("kubectl-owner", &ours.1, self.runs, ok).expect("BENCH_RUNS ≥ 1");
+        let mine = self
+            .measure("kubectl-owner", &ours.1, self.runs, ok)
+            .expect("BENCH_RUNS ≥ 1");
         let peer = theirs.and_then(|(label, cmds)| {
             eprintln!("case {case}: {label}");
-            self.measure("kubectl", &cmds, self.kubectl_runs, &[0]).map(|s| (label, s))
+            self.measure("kubectl", &cmds, self.kubectl_runs, &[0])
+                .map(|s| (label, s))
         });
-        rows.push(Row { case, tool: ours.0, runs: self.runs, sample: mine, peer: peer.as_ref().map(|p| p.1) });
+        rows.push(Row {
+            case,
+            tool: ours.0,
+            runs: self.runs,
+            sample: mine,
+            peer: peer.as_ref().map(|p| p.1),
+        });
         if let Some((label, s)) = peer {
-            rows.push(Row { case, tool: label, runs: self.kubectl_runs, sample: s, peer: None });
+            rows.push(Row {
+                case,
+                tool: label,
+                runs: self.kubectl_runs,
+                sample: s,
+                peer: None,
+            });
         }
     }
 
     /// Runs a sequence of commands `runs` times; each run's commands add up.
-    fn measure(&self, label: &str, commands: &[Vec<String>], runs: usize, ok_codes: &[i32]) -> Option<Sample> {
+    fn measure(
+        &self,
+        label: &str,
+        commands: &[Vec<String>],
+        runs: usize,
+        ok_codes: &[i32],
+    ) -> Option<Sample> {
         if runs == 0 {
             return None;
         }
         let mut samples = Vec::new();
         for i in 0..runs {
-            let sample = commands.iter().map(|c| self.run(c, ok_codes)).reduce(Sample::then).expect("a command");
+            let sample = commands
+                .iter()
+                .map(|c| self.run(c, ok_codes))
+                .reduce(Sample::then)
+                .expect("a command");
             eprintln!(
                 "  {label} run {}/{runs}: {:.2} s wall, {:.2} s CPU, {} MB",
                 i + 1,
@@ -192,7 +244,11 @@ fn wait_with_usage(child: std::process::Child) -> (i32, libc::rusage) {
             panic!("wait4: {err}");
         }
     }
-    let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { 128 + libc::WTERMSIG(status) };
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        128 + libc::WTERMSIG(status)
+    };
     (code, usage)
 }
 
@@ -200,21 +256,27 @@ fn wait_with_usage(child: std::process::Child) -> (i32, libc::rusage) {
 /// writes `exit-code wall-seconds cpu-seconds peak-rss-kb` to RESULT.
 fn measure_child(result: &str, argv: &[String]) -> ! {
     let start = Instant::now();
-    let child = Command::new(&argv[0]).args(&argv[1..]).spawn().unwrap_or_else(|e| {
-        eprintln!("running {}: {e}", argv[0]);
-        std::process::exit(127)
-    });
+    let child = Command::new(&argv[0])
+        .args(&argv[1..])
+        .spawn()
+        .unwrap_or_else(|e| {
+            eprintln!("running {}: {e}", argv[0]);
+            std::process::exit(127)
+        });
     let (code, usage) = wait_with_usage(child);
     let wall = start.elapsed().as_secs_f64();
     let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
-    std::fs::write(result, format!("{code} {wall} {cpu} {}\n", usage.ru_maxrss)).expect("write the measurement");
+    std::fs::write(result, format!("{code} {wall} {cpu} {}\n", usage.ru_maxrss))
+        .expect("write the measurement");
     std::process::exit(0)
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
     match std::env::var(name) {
-        Ok(v) if !v.is_empty() => v.parse().unwrap_or_else(|_| panic!("{name}={v}: not a number")),
+        Ok(v) if !v.is_empty() => v
+            .parse()
+            .unwrap_or_else(|_| panic!("{name}={v}: not a number")),
         _ => default,
     }
 }
@@ -224,12 +286,17 @@ fn deployment_pod(url: &str, namespace: &str) -> String {
     use std::io::{Read as _, Write as _};
     let addr = url.trim_start_matches("http://");
     let mut stream = std::net::TcpStream::connect(addr).expect("connect to the test server");
-    let request = format!("GET /api/v1/namespaces/{namespace}/pods?limit=50 HTTP/1.0\r\nHost: {addr}\r\n\r\n");
+    let request = format!(
+        "GET /api/v1/namespaces/{namespace}/pods?limit=50 HTTP/1.0\r\nHost: {addr}\r\n\r\n"
+    );
     stream.write_all(request.as_bytes()).expect("send");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).expect("read");
     let text = String::from_utf8_lossy(&response);
-    let body = text.split_once("\r\n\r\n").map(|(_, b)| b).expect("an HTTP response");
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .expect("an HTTP response");
     let list: serde_json::Value = serde_json::from_str(body).expect("a PodList");
     list["items"]
         .as_array()
@@ -256,11 +323,19 @@ fn mb(kb: u64) -> String {
 }
 
 fn bytes(b: u64) -> String {
-    if b >= 1 << 20 { format!("{:.1} MB", b as f64 / (1 << 20) as f64) } else { format!("{:.1} KB", b as f64 / 1024.0) }
+    if b >= 1 << 20 {
+        format!("{:.1} MB", b as f64 / (1 << 20) as f64)
+    } else {
+        format!("{:.1} KB", b as f64 / 1024.0)
+    }
 }
 
 fn ratio(ours: f64, theirs: f64) -> String {
-    if theirs > 0.0 { format!("{:.2}×", ours / theirs) } else { "–".to_string() }
+    if theirs > 0.0 {
+        format!("{:.2}×", ours / theirs)
+    } else {
+        "–".to_string()
+    }
 }
 
 /// A label and the commands it stands for.
@@ -290,8 +365,16 @@ fn main() {
     let want = |c: &str| cases.split(',').any(|x| x.trim() == c);
     let owner = std::env::var_os("BENCH_OWNER")
         .map(PathBuf::from)
-        .unwrap_or_else(|| std::env::current_exe().expect("own path").with_file_name("kubectl-owner"));
-    assert!(owner.is_file(), "{}: not found (build it, or set BENCH_OWNER)", owner.display());
+        .unwrap_or_else(|| {
+            std::env::current_exe()
+                .expect("own path")
+                .with_file_name("kubectl-owner")
+        });
+    assert!(
+        owner.is_file(),
+        "{}: not found (build it, or set BENCH_OWNER)",
+        owner.display()
+    );
     let kubectl = std::env::var("BENCH_KUBECTL").unwrap_or_else(|_| "kubectl".to_string());
     let defaults = ScaleParams::default();
     let params = ScaleParams {
@@ -317,19 +400,34 @@ fn main() {
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, server.kubeconfig("scale", None, None)).expect("write kubeconfig");
     assert!(runs >= 1, "BENCH_RUNS must be at least 1");
-    let owner_dir = std::path::absolute(&owner).expect("absolute path").parent().expect("a directory").to_path_buf();
-    let path = std::env::join_paths(
-        std::iter::once(owner_dir).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-    )
+    let owner_dir = std::path::absolute(&owner)
+        .expect("absolute path")
+        .parent()
+        .expect("a directory")
+        .to_path_buf();
+    let path = std::env::join_paths(std::iter::once(owner_dir).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
     .expect("PATH");
-    let bench = Bench { server, runs, kubectl_runs, kubeconfig, home, path, out_dir: dir.clone() };
+    let bench = Bench {
+        server,
+        runs,
+        kubectl_runs,
+        kubeconfig,
+        home,
+        path,
+        out_dir: dir.clone(),
+    };
 
     let load_before = shell("cut -d' ' -f1-3 /proc/loadavg");
     // `kubectl owner …` execs the plugin found on PATH; by default we run the binary directly.
     let via_kubectl = std::env::var("BENCH_VIA_KUBECTL").is_ok_and(|v| v == "1");
     let o = |rest: &[&str]| {
-        let mut v =
-            if via_kubectl { vec![kubectl.clone(), "owner".to_string()] } else { vec![owner.display().to_string()] };
+        let mut v = if via_kubectl {
+            vec![kubectl.clone(), "owner".to_string()]
+        } else {
+            vec![owner.display().to_string()]
+        };
         v.extend(rest.iter().map(|s| s.to_string()));
         v
     };
@@ -355,7 +453,13 @@ fn main() {
             ("kubectl owner ls -A".to_string(), vec![o(&["ls", "-A"])]),
             Some((
                 "kubectl get deploy,sts,ds,cronjob,job,pods -A -L team,lifecycle".to_string(),
-                vec![k(&["get", "deploy,sts,ds,cronjob,job,pods", "-A", "-L", "team,lifecycle"])],
+                vec![k(&[
+                    "get",
+                    "deploy,sts,ds,cronjob,job,pods",
+                    "-A",
+                    "-L",
+                    "team,lifecycle",
+                ])],
             )),
             &[0],
         );
@@ -364,7 +468,10 @@ fn main() {
         add_pair(
             &mut rows,
             "b",
-            ("kubectl owner ls pods -A".to_string(), vec![o(&["ls", "pods", "-A"])]),
+            (
+                "kubectl owner ls pods -A".to_string(),
+                vec![o(&["ls", "pods", "-A"])],
+            ),
             Some((
                 "kubectl get pods -A -L team,lifecycle".to_string(),
                 vec![k(&["get", "pods", "-A", "-L", "team,lifecycle"])],
@@ -373,16 +480,29 @@ fn main() {
         );
     }
     let ns = format!("ns-{:04}", params.namespaces / 2);
-    let pod = if want("c") { deployment_pod(&bench.server.url(), &ns) } else { String::new() };
+    let pod = if want("c") {
+        deployment_pod(&bench.server.url(), &ns)
+    } else {
+        String::new()
+    };
     if want("c") {
         // The walk an engineer does by hand: read the pod's ownerReferences, then the
         // ReplicaSet's, then the Deployment's and the namespace's labels and annotations.
-        let rs = pod.rsplit_once('-').map(|(rs, _)| rs.to_string()).expect("pod name <rs>-<suffix>");
-        let deploy = rs.rsplit_once('-').map(|(d, _)| d.to_string()).expect("rs name <deploy>-<hash>");
+        let rs = pod
+            .rsplit_once('-')
+            .map(|(rs, _)| rs.to_string())
+            .expect("pod name <rs>-<suffix>");
+        let deploy = rs
+            .rsplit_once('-')
+            .map(|(d, _)| d.to_string())
+            .expect("rs name <deploy>-<hash>");
         add_pair(
             &mut rows,
             "c",
-            (format!("kubectl owner who {pod} -n {ns}"), vec![o(&["who", &pod, "-n", &ns])]),
+            (
+                format!("kubectl owner who {pod} -n {ns}"),
+                vec![o(&["who", &pod, "-n", &ns])],
+            ),
             Some((
                 "kubectl get pod -o json + get rs + get deploy + get ns".to_string(),
                 vec![
@@ -397,7 +517,16 @@ fn main() {
     }
     if want("d") {
         // `check` exits 1 when it finds something, which the scale seed is built to have.
-        add_pair(&mut rows, "d", ("kubectl owner check -A".to_string(), vec![o(&["check", "-A"])]), None, &[0, 1]);
+        add_pair(
+            &mut rows,
+            "d",
+            (
+                "kubectl owner check -A".to_string(),
+                vec![o(&["check", "-A"])],
+            ),
+            None,
+            &[0, 1],
+        );
     }
     let load_after = shell("cut -d' ' -f1-3 /proc/loadavg");
 
@@ -422,7 +551,11 @@ fn main() {
     );
     println!(
         "kubectl-owner: median of {runs} run(s), {}; kubectl: median of {kubectl_runs} run(s). `who` POD = {ns}/{pod}.",
-        if via_kubectl { "run as `kubectl owner …`" } else { "the binary run directly" }
+        if via_kubectl {
+            "run as `kubectl owner …`"
+        } else {
+            "the binary run directly"
+        }
     );
     println!();
     println!(
@@ -432,7 +565,11 @@ fn main() {
     for r in &rows {
         let s = r.sample;
         let (wr, cr, mr) = match r.peer {
-            Some(p) => (ratio(s.wall, p.wall), ratio(s.cpu, p.cpu), ratio(s.rss_kb as f64, p.rss_kb as f64)),
+            Some(p) => (
+                ratio(s.wall, p.wall),
+                ratio(s.cpu, p.cpu),
+                ratio(s.rss_kb as f64, p.rss_kb as f64),
+            ),
             None => ("".to_string(), "".to_string(), "".to_string()),
         };
         println!(
@@ -458,8 +595,11 @@ fn main() {
         if let Some(r) = find(case) {
             match r.peer {
                 Some(p) => {
-                    let (w, c, m) =
-                        (r.sample.wall / p.wall, r.sample.cpu / p.cpu, r.sample.rss_kb as f64 / p.rss_kb as f64);
+                    let (w, c, m) = (
+                        r.sample.wall / p.wall,
+                        r.sample.cpu / p.cpu,
+                        r.sample.rss_kb as f64 / p.rss_kb as f64,
+                    );
                     println!(
                         "- ({case}) wall ≤ 0.5× kubectl: {} ({w:.2}×); CPU ≤ 0.5×: {} ({c:.2}×); peak RSS ≤ 0.25×: {} ({m:.2}×)",
                         verdict(w <= 0.5),
@@ -471,7 +611,10 @@ fn main() {
             }
             if case == "a" {
                 let rss = r.sample.rss_kb as f64 / 1024.0;
-                println!("- (a) `ls -A` peak RSS < 150 MB: {} ({rss:.0} MB)", verdict(rss < 150.0));
+                println!(
+                    "- (a) `ls -A` peak RSS < 150 MB: {} ({rss:.0} MB)",
+                    verdict(rss < 150.0)
+                );
             }
         }
     }
@@ -486,7 +629,10 @@ fn main() {
     }
     if let (Some(d), Some(a)) = (find("d"), find("a")) {
         let x = d.sample.wall / a.sample.wall;
-        println!("- (d) `check -A` within 1.5× of `ls -A`: {} ({x:.2}× its wall time)", verdict(x <= 1.5));
+        println!(
+            "- (d) `check -A` within 1.5× of `ls -A`: {} ({x:.2}× its wall time)",
+            verdict(x <= 1.5)
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
