@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale benchmark (issue 6): kubectl-owner side by side with kubectl on the test API server's
+# Scale benchmark: kubectl-owner side by side with kubectl on the test API server's
 # scale seed (2,000 namespaces, 20,000 Deployments + ReplicaSets, 100,000 Pods, plus the other
 # kinds). Builds both binaries in release mode, then runs `scale-bench`, which starts the server
 # in-process, runs every case against it, stops it and prints a Markdown table on stdout

@@ -1,4 +1,4 @@
-//! `scale-bench`: kubectl-owner side by side with kubectl on the scale seed (issue 6).
+//! `scale-bench`: kubectl-owner side by side with kubectl on the scale seed.
 //!
 //! Starts the API emulator in-process with `--seed scale`, runs each case as child processes
 //! against it, and prints a Markdown table: median wall time, CPU (user + sys), peak RSS (from
@@ -587,7 +587,7 @@ fn main() {
         );
     }
 
-    // The targets of issue 6.
+    // The performance targets (README, "Performance").
     println!();
     let verdict = |ok: bool| if ok { "met" } else { "NOT met" };
     let find = |case: &str| rows.iter().find(|r| r.case == case);
