@@ -421,7 +421,11 @@ impl Cli {
         let contexts = if g.all_contexts {
             options::Contexts::All
         } else if !g.contexts.is_empty() {
-            options::Contexts::Named(g.contexts.into_iter().filter(|c| !c.is_empty()).collect())
+            let names: Vec<String> = g.contexts.into_iter().filter(|c| !c.is_empty()).collect();
+            if names.is_empty() {
+                return Err("--contexts needs at least one context name".to_string());
+            }
+            options::Contexts::Named(names)
         } else {
             options::Contexts::Current
         };

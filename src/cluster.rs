@@ -42,6 +42,8 @@ pub struct Session {
     /// `host:port` of the API server, for kubectl's connection messages.
     pub server: String,
     request_timeout: Option<Duration>,
+    /// Discovery answers by `group/version/Kind`: each is asked once per command.
+    discovered: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Option<Kind>>>>,
 }
 
 /// Reads kubeconfig like kubectl: `--kubeconfig`, else every existing file of `$KUBECONFIG`
@@ -293,6 +295,7 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         default_namespace,
         server,
         request_timeout,
+        discovered: Default::default(),
     })
 }
 
@@ -626,56 +629,72 @@ impl Session {
     }
 
     /// The `config.yaml` of the in-cluster registry ConfigMap; absent or forbidden → `None`.
-    pub async fn registry_document(&self) -> Option<String> {
+    /// A server that cannot be reached (or rejects our credentials) is an error here already, so
+    /// the command fails once instead of waiting out the same timeout again on its next request.
+    pub async fn registry_document(&self) -> Result<Option<String>> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), REGISTRY_NAMESPACE);
-        match self
-            .request("get configmap", || api.get_opt(REGISTRY_NAME))
-            .await
-        {
-            Ok(Some(cm)) => {
-                let text = cm.data.and_then(|mut d| d.remove(REGISTRY_KEY));
-                if text.is_none() {
+        Ok(
+            match self
+                .request("get configmap", || api.get_opt(REGISTRY_NAME))
+                .await
+            {
+                Ok(Some(cm)) => {
+                    let text = cm.data.and_then(|mut d| d.remove(REGISTRY_KEY));
+                    if text.is_none() {
+                        diag::log(2, || {
+                            format!(
+                                "configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored"
+                            )
+                        });
+                    }
+                    text
+                }
+                Ok(None) => {
+                    diag::log(2, || {
+                        format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}")
+                    });
+                    None
+                }
+                Err(e) if e.status.is_none() || e.status == Some(401) => return Err(e),
+                Err(e) => {
                     diag::log(2, || {
                         format!(
-                            "configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored"
+                            "registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}"
                         )
                     });
+                    None
                 }
-                text
-            }
-            Ok(None) => {
-                diag::log(2, || {
-                    format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}")
-                });
-                None
-            }
-            Err(e) => {
-                diag::log(2, || {
-                    format!("registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}")
-                });
-                None
-            }
-        }
+            },
+        )
     }
 
     /// Finds a workload CRD by discovery (one request per group-version); `None` when not installed.
+    /// Answers are cached for the session, so no group-version is asked twice.
     pub async fn discover(&self, kind: &Kind) -> Result<Option<Kind>> {
+        let key = format!("{}/{}", kind.api_version(), kind.kind);
+        if let Some(known) = self.discovered.lock().expect("discovery cache").get(&key) {
+            return Ok(known.clone());
+        }
         let gvk = GroupVersionKind::gvk(&kind.group, &kind.version, &kind.kind);
-        match kube::discovery::pinned_kind(&self.client, &gvk).await {
-            Ok((ar, caps)) => Ok(Some(Kind {
+        let what = format!("discover {}", kind.api_version());
+        let found = match self
+            .request(&what, || kube::discovery::pinned_kind(&self.client, &gvk))
+            .await
+        {
+            Ok((ar, caps)) => Some(Kind {
                 plural: ar.plural,
                 namespaced: caps.scope == kube::discovery::Scope::Namespaced,
                 ..kind.clone()
-            })),
-            Err(kube::Error::Api(status)) if status.code == 404 => Ok(None),
-            Err(kube::Error::Discovery(_)) => Ok(None),
-            Err(e) => Err(self.error(e)),
-        }
-    }
-
-    /// kubectl's wording for a failed request.
-    pub fn error(&self, err: kube::Error) -> Error {
-        describe_error(err, &self.server, None)
+            }),
+            // Not served (404), or served without this kind: not installed.
+            Err(e) if e.status == Some(404) => None,
+            Err(e) => return Err(e),
+        };
+        self.discovered
+            .lock()
+            .expect("discovery cache")
+            .insert(key, found.clone());
+        Ok(found)
     }
 
     /// kubectl's wording, naming the request when the failure is not the server's own answer.
@@ -737,6 +756,10 @@ pub fn describe_error(err: kube::Error, server: &str, what: Option<&str>) -> Err
         };
         return Error::cluster(format!("Error from server ({reason}): {}", status.message))
             .with_status(status.code);
+    }
+    // Discovery found the group-version but not the kind: as good as not served.
+    if let kube::Error::Discovery(e) = &err {
+        return Error::cluster(format!("{}: {e}", what.unwrap_or("discovery"))).with_status(404);
     }
     if let kube::Error::SerdeError(e) = &err {
         let what = what.unwrap_or("request");

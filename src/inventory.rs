@@ -38,7 +38,7 @@ impl Context {
             });
         }
         let session = cluster::connect(&global.connection).await?;
-        let cluster_doc = match session.registry_document().await {
+        let cluster_doc = match session.registry_document().await? {
             Some(text) => match config::parse(&text, config::CLUSTER_ORIGIN) {
                 Ok(doc) => Some(doc),
                 Err(e) => {
@@ -68,14 +68,30 @@ impl Context {
         }
     }
 
+    /// `kind` as the server serves it: built-ins as they are, CRDs through (cached) discovery;
+    /// `None` when the CRD is not installed.
+    pub async fn served_kind(&self, kind: &Kind) -> Result<Option<Kind>> {
+        if kind.is_builtin() {
+            Ok(Some(kind.clone()))
+        } else {
+            self.session.discover(kind).await
+        }
+    }
+
+    /// A TYPE the user named: an uninstalled CRD is kubectl's "doesn't have a resource type".
+    pub async fn named_kind(&self, kind: &Kind, typed: &str) -> Result<Kind> {
+        self.served_kind(kind).await?.ok_or_else(|| {
+            Error::usage(format!(
+                "the server doesn't have a resource type \"{typed}\""
+            ))
+        })
+    }
+
     /// Built-in workload kinds plus the configured CRDs that discovery finds installed.
     pub async fn installed_workloads(&self) -> Result<Vec<Kind>> {
         let mut kinds = Vec::new();
         for kind in self.catalog.workloads() {
-            let builtin = kind.group.is_empty() || matches!(kind.group.as_str(), "apps" | "batch");
-            if builtin {
-                kinds.push(kind.clone());
-            } else if let Some(found) = self.session.discover(kind).await? {
+            if let Some(found) = self.served_kind(kind).await? {
                 kinds.push(found);
             } else {
                 diag::log(2, || {
@@ -485,16 +501,7 @@ pub async fn typed_plan(
         {
             continue;
         }
-        let kind = if wanted.workload && !matches!(wanted.group.as_str(), "" | "apps" | "batch") {
-            ctx.session.discover(wanted).await?.ok_or_else(|| {
-                Error::usage(format!(
-                    "the server doesn't have a resource type \"{}\"",
-                    wanted.plural
-                ))
-            })?
-        } else {
-            wanted.clone()
-        };
+        let kind = ctx.named_kind(wanted, &wanted.plural).await?;
         row_kinds.push(kind);
     }
     // Objects that may have controllers need the workload lists to join their chains.

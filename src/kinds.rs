@@ -62,6 +62,11 @@ impl Kind {
         }
     }
 
+    /// Kubernetes' own kinds are always served; configured CRDs need discovery.
+    pub fn is_builtin(&self) -> bool {
+        matches!(self.group.as_str(), "" | "apps" | "batch")
+    }
+
     pub fn is_pod(&self) -> bool {
         self.group.is_empty() && self.kind == "Pod"
     }

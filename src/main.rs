@@ -33,18 +33,25 @@ fn main() -> ExitCode {
         return commands::completion::complete_main(args.collect());
     }
     // `check` exits 2 when it could not check, whatever the reason (kubectl's 1 elsewhere).
-    let is_check = std::env::args_os()
-        .skip(1)
-        .find(|a| !a.to_string_lossy().starts_with('-'))
-        .is_some_and(|a| a == "check");
-    let error_code = if is_check { 2 } else { 1 };
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version print and succeed; bad flags exit like kubectl's (1; check: 2).
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { error_code } else { 0 });
+            let is_check = std::env::args().skip(1).any(|a| a == "check");
+            return ExitCode::from(if !e.use_stderr() {
+                0
+            } else if is_check {
+                2
+            } else {
+                1
+            });
         }
+    };
+    let error_code = if matches!(cli.command, cli::CliCommand::Check(_)) {
+        2
+    } else {
+        1
     };
     let subcommand = cli.command.name();
     let (global, command) = match cli.into_options() {

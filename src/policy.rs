@@ -110,7 +110,7 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
-/// An object that could not be read (RBAC-degraded mode); always empty for now.
+/// A list RBAC refused in degraded mode: ownership there is unknown, so the report is partial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Unreadable {
     /// The kubeconfig context, only when several were checked (`--contexts`, `--all-contexts`).
@@ -360,7 +360,8 @@ pub fn parse_date(text: &str) -> Result<Date, String> {
         .map_err(|e| format!("invalid date {text:?}: {e}"))
 }
 
-fn coverage(owned: usize, total: usize) -> f64 {
+/// Percentage of `total` that is `owned`, one decimal (100 when there is nothing to own).
+pub fn coverage(owned: usize, total: usize) -> f64 {
     if total == 0 {
         100.0
     } else {

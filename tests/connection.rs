@@ -469,3 +469,45 @@ fn bad_request_timeout_is_a_usage_error() {
     );
     assert_eq!(server.requests().len(), 0);
 }
+
+#[test]
+fn hostile_flag_values_are_errors_not_panics() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let run = env.owner(&["ls", "--request-timeout", "99999999999999999999h"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.first_stderr_line()
+            .starts_with("error: invalid argument"),
+        "{}",
+        run.stderr
+    );
+    let run = env.owner(&["check", "--contexts=,"]);
+    assert_eq!(
+        (run.code, run.first_stderr_line()),
+        (2, "error: --contexts needs at least one context name")
+    );
+    let run = env.owner(&["ls", "deploy/api", "-A"]);
+    assert_eq!(
+        (run.code, run.first_stderr_line()),
+        (
+            1,
+            "error: a resource cannot be retrieved by name across all namespaces"
+        )
+    );
+    for run in [
+        env.owner(&["ls", "deploy/a/b"]),
+        env.owner(&["who", "/api"]),
+    ] {
+        assert_eq!(run.code, 1);
+        assert!(
+            run.first_stderr_line()
+                .starts_with("error: arguments in resource/name form"),
+            "{}",
+            run.stderr
+        );
+    }
+    // Nothing but the registry ConfigMap (read while connecting) was requested.
+    let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    assert!(paths.iter().all(|p| p == "/api/v1/namespaces/kube-public/configmaps/kubectl-owner"), "{paths:?}");
+}

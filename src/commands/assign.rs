@@ -221,15 +221,8 @@ fn parse_targets(opts: &WriteOptions) -> Result<Targets> {
 
 /// A kind by its TYPE, confirmed by discovery when it is a CRD.
 async fn kind_of(ctx: &Context, name: &str) -> Result<Kind> {
-    let kind = ctx.catalog.parse_type(name).map_err(Error::usage)?.clone();
-    if kind.workload && !matches!(kind.group.as_str(), "" | "apps" | "batch") {
-        return ctx.session.discover(&kind).await?.ok_or_else(|| {
-            Error::usage(format!(
-                "the server doesn't have a resource type \"{name}\""
-            ))
-        });
-    }
-    Ok(kind)
+    let kind = ctx.catalog.parse_type(name).map_err(Error::usage)?;
+    ctx.named_kind(kind, name).await
 }
 
 /// The objects to write. A bulk list that fails ends the command; a named object is read (and

@@ -66,10 +66,9 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
     let (mut reports, context_failed) =
         inventory::per_context(global, |g| check_one(g, &opts, today)).await?;
     let multi = reports.iter().any(|(name, _)| name.is_some()) || context_failed;
-    let mut report = if multi {
-        policy::merge(reports)
-    } else {
-        reports.pop().map(|(_, r)| r).expect("one report")
+    let mut report = match reports.pop() {
+        Some((_, only)) if !multi => only,
+        last => policy::merge(reports.into_iter().chain(last).collect()),
     };
     if let (Some(baseline), Some(path)) = (&baseline, &opts.baseline) {
         let suppressed = baseline.apply(&mut report);

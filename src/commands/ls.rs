@@ -60,6 +60,15 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
     if let Some(sel) = &opts.field_selector {
         selector::validate_field_selector(sel).map_err(Error::usage)?;
     }
+    let by_name = |arg: &String| {
+        arg.split_once('/')
+            .is_some_and(|(kind, _)| !matches!(kind, "ns" | "namespace" | "namespaces"))
+    };
+    if opts.scope == Scope::AllNamespaces && opts.targets.iter().any(by_name) {
+        return Err(Error::usage(
+            "a resource cannot be retrieved by name across all namespaces",
+        ));
+    }
     let sort_column = opts.sort_by.as_deref().map(sort_column).transpose()?;
     let (loaded, context_failed) = inventory::per_context(global, |g| load(g, &opts)).await?;
     let mut failed = context_failed;
@@ -186,7 +195,8 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                 table.push_row(cells);
             }
             table.set_order(keys.order());
-            if table.is_empty() && !opts.no_headers {
+            // After a NotFound, kubectl prints only the error.
+            if table.is_empty() && !opts.no_headers && !failed {
                 let place = match loaded
                     .first()
                     .and_then(|(_, l)| inventory_scope(&l.ctx, &opts.scope))
@@ -213,7 +223,7 @@ fn parse_targets(ctx: &Context, args: &[String]) -> Result<Vec<Target>> {
     args.iter()
         .map(|arg| {
             let (kind, name) = match arg.split_once('/') {
-                Some((k, n)) if !n.is_empty() => (k, Some(n.to_string())),
+                Some((k, n)) if !k.is_empty() && !n.is_empty() && !n.contains('/') => (k, Some(n.to_string())),
                 Some(_) => {
                     return Err(Error::usage(format!(
                         "arguments in resource/name form must have a single resource and name: \"{arg}\""

@@ -39,7 +39,7 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
     let summary = TeamSummary {
         api_version: API_VERSION,
         kind: "TeamSummary",
-        coverage: coverage(owned, total),
+        coverage: crate::policy::coverage(owned, total),
         items,
     };
     let stages = loaded
@@ -117,16 +117,8 @@ fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
     TeamSummary {
         api_version: API_VERSION,
         kind: "TeamSummary",
-        coverage: coverage(owned, total),
+        coverage: crate::policy::coverage(owned, total),
         items,
-    }
-}
-
-fn coverage(owned: usize, total: usize) -> f64 {
-    if total == 0 {
-        100.0
-    } else {
-        (owned as f64 * 1000.0 / total as f64).round() / 10.0
     }
 }
 

@@ -1,8 +1,6 @@
 //! `kubectl owner who`: the on-call card for one object, resolved with targeted metadata GETs
 //! (object, each controller, namespace) and no LIST.
 
-use std::collections::HashMap;
-
 use crate::document::{OwnershipDocument, OwnershipItem};
 use crate::error::{Error, Result};
 use crate::inventory::Context;
@@ -17,6 +15,7 @@ const MAX_CHAIN: usize = 8;
 pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
     let ctx = Context::open(global).await?;
     let (kind, name) = parse_target(&ctx, &opts.target)?;
+    let kind = ctx.named_kind(&kind, &kind.plural).await?;
     let namespace = if kind.namespaced {
         Some(
             global
@@ -40,17 +39,13 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
         })?;
 
     let mut chain = vec![object];
-    // Kinds learnt by discovery, one request per group-version at most.
-    let mut discovered: HashMap<String, Option<Kind>> = HashMap::new();
     while chain.len() < MAX_CHAIN {
         let Some(owner) = chain.last().and_then(|o| o.controller.clone()) else {
             break;
         };
         let owner_kind = match ctx.catalog.by_owner(&owner.api_version, &owner.kind) {
-            Some(k) if k.workload && matches!(k.group.as_str(), "" | "apps" | "batch") => {
-                Some(k.clone())
-            }
-            Some(k) if k.workload => cached_discovery(&ctx, &mut discovered, k.clone()).await?,
+            // Discovery (for CRD owners) is cached by the session: once per group-version.
+            Some(k) if k.workload => ctx.served_kind(k).await?,
             // Nodes and unknown owners are not workloads: ownership stops at the object.
             _ => None,
         };
@@ -96,20 +91,6 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
     };
     render::emit(&out);
     Ok(0)
-}
-
-async fn cached_discovery(
-    ctx: &Context,
-    cache: &mut HashMap<String, Option<Kind>>,
-    kind: Kind,
-) -> Result<Option<Kind>> {
-    let key = format!("{}/{}", kind.api_version(), kind.kind);
-    if let Some(found) = cache.get(&key) {
-        return Ok(found.clone());
-    }
-    let found = ctx.session.discover(&kind).await?;
-    cache.insert(key, found.clone());
-    Ok(found)
 }
 
 /// `POD`, `TYPE/NAME` or `TYPE NAME`.
