@@ -509,5 +509,10 @@ fn hostile_flag_values_are_errors_not_panics() {
     }
     // Nothing but the registry ConfigMap (read while connecting) was requested.
     let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
-    assert!(paths.iter().all(|p| p == "/api/v1/namespaces/kube-public/configmaps/kubectl-owner"), "{paths:?}");
+    assert!(
+        paths
+            .iter()
+            .all(|p| p == "/api/v1/namespaces/kube-public/configmaps/kubectl-owner"),
+        "{paths:?}"
+    );
 }
