@@ -92,6 +92,43 @@ staging   StatefulSet   postgres   data       production     30d
 }
 
 #[test]
+fn ls_all_namespaces_all_contexts_with_one_cluster_down() {
+    let f = fleet();
+    let run = f.env.owner(&["ls", "-A", "--all-contexts"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let contexts: std::collections::BTreeSet<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        contexts,
+        ["prod", "staging"].into_iter().collect(),
+        "rows from both live clusters"
+    );
+    assert_eq!(
+        run.stdout.lines().count(),
+        1 + 15 + 16,
+        "every workload of each live cluster"
+    );
+    assert!(
+        run.stdout.starts_with("CONTEXT   NAMESPACE   KIND"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("error: context \"dr\":"))
+            .count(),
+        1,
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn ls_all_namespaces_across_named_contexts_has_both_columns() {
     let f = fleet();
     let run = f
