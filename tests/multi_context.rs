@@ -112,10 +112,24 @@ fn ls_all_namespaces_all_contexts_with_one_cluster_down() {
         1 + 15 + 16,
         "every workload of each live cluster"
     );
-    assert!(
-        run.stdout.starts_with("CONTEXT   NAMESPACE   KIND"),
-        "{}",
-        run.stdout
+    let header: Vec<&str> = run
+        .stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "CONTEXT",
+            "NAMESPACE",
+            "KIND",
+            "NAME",
+            "TEAM",
+            "STAGE",
+            "AGE"
+        ]
     );
     assert_eq!(
         run.stderr
