@@ -346,29 +346,33 @@ fn api_resource(kind: &Kind) -> ApiResource {
 }
 
 fn to_meta(kind: &Kind, item: PartialObjectMeta<DynamicObject>) -> MetaObject {
-    let m = item.metadata;
-    let controller = m
-        .owner_references
-        .unwrap_or_default()
-        .into_iter()
-        .find(|o| o.controller == Some(true))
-        .map(|o| OwnerRef {
-            api_version: o.api_version,
-            kind: o.kind,
-            name: o.name,
-            uid: o.uid,
+    LeanMeta::from(item.metadata).into_meta(kind)
+}
+
+impl From<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> for LeanMeta {
+    /// kube's full `ObjectMeta` (single GETs and patches), reduced to what lists decode.
+    fn from(m: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> LeanMeta {
+        let owner_references = m.owner_references.map(|refs| {
+            refs.into_iter()
+                .map(|o| LeanOwnerRef {
+                    api_version: o.api_version,
+                    kind: o.kind,
+                    name: o.name,
+                    uid: o.uid,
+                    controller: o.controller,
+                })
+                .collect()
         });
-    MetaObject {
-        kind: kind.kind.clone(),
-        api_version: kind.api_version(),
-        namespace: m.namespace,
-        name: m.name.unwrap_or_default(),
-        uid: m.uid.unwrap_or_default(),
-        labels: m.labels.unwrap_or_default(),
-        annotations: m.annotations.unwrap_or_default(),
-        controller,
-        created: m.creation_timestamp.map(|t| t.0),
-        resource_version: m.resource_version,
+        LeanMeta {
+            name: m.name,
+            namespace: m.namespace,
+            uid: m.uid,
+            resource_version: m.resource_version,
+            creation_timestamp: m.creation_timestamp,
+            labels: m.labels,
+            annotations: m.annotations,
+            owner_references,
+        }
     }
 }
 
@@ -426,7 +430,7 @@ where
 }
 
 impl LeanMeta {
-    /// As [`to_meta`] does with kube's `ObjectMeta`.
+    /// The one conversion into the ownership core's [`MetaObject`].
     fn into_meta(self, kind: &Kind) -> MetaObject {
         let controller = self
             .owner_references
