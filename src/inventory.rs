@@ -335,9 +335,16 @@ impl Inventory {
             .map(|kind| lister.list(kind, None, None, false))
             .buffered(LIST_CONCURRENCY)
             .try_collect::<Vec<Listed>>();
-        let (rows, ancestors, _) =
-            futures::try_join!(rows_fut, ancestors_fut, lister.namespace_metas())?;
-        let (namespaces, namespace_warning) = cell.into_inner().expect("namespaces were read");
+        // Namespace rows inherit from no namespace: `ls ns` needs no second namespace list.
+        let only_namespaces = plan.row_kinds.iter().all(Kind::is_namespace);
+        let namespaces_fut = async {
+            match only_namespaces {
+                true => Ok(()),
+                false => lister.namespace_metas().await.map(|_| ()),
+            }
+        };
+        let (rows, ancestors, ()) = futures::try_join!(rows_fut, ancestors_fut, namespaces_fut)?;
+        let (namespaces, namespace_warning) = cell.into_inner().unwrap_or_default();
         // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
         if let Some(warning) = namespace_warning {
             diag::warn(&warning);

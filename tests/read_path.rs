@@ -721,3 +721,19 @@ fn malformed_kubeconfig_is_one_clear_line() {
     assert!(!run.stderr.contains("panicked"));
     drop(server);
 }
+
+#[test]
+fn ls_ns_lists_namespaces_once() {
+    let server = demo_server();
+    let run = Env::new(&server).owner(&["ls", "ns", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 7);
+    assert_eq!(
+        server
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/api/v1/namespaces")
+            .count(),
+        1
+    );
+}
