@@ -67,6 +67,14 @@ impl Kind {
         matches!(self.group.as_str(), "" | "apps" | "batch")
     }
 
+    /// kube-apiserver's NotFound line, as kubectl prints it.
+    pub fn not_found(&self, name: &str) -> String {
+        format!(
+            "Error from server (NotFound): {} \"{name}\" not found",
+            self.qualified_plural()
+        )
+    }
+
     pub fn is_pod(&self) -> bool {
         self.group.is_empty() && self.kind == "Pod"
     }
@@ -180,6 +188,20 @@ impl Catalog {
     }
 }
 
+/// Splits `TYPE/NAME` as kubectl does: `None` for a bare TYPE, and an error unless there is
+/// exactly one resource and one name.
+pub fn split_type_name(arg: &str) -> Result<Option<(&str, &str)>, String> {
+    match arg.split_once('/') {
+        None => Ok(None),
+        Some((kind, name)) if !kind.is_empty() && !name.is_empty() && !name.contains('/') => {
+            Ok(Some((kind, name)))
+        }
+        Some(_) => Err(format!(
+            "arguments in resource/name form must have a single resource and name: \"{arg}\""
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +237,20 @@ mod tests {
             ("ro", "Rollout"),
         ] {
             assert_eq!(c.parse_type(input).unwrap().kind, kind, "{input}");
+        }
+    }
+
+    #[test]
+    fn type_name_splits_like_kubectl() {
+        assert_eq!(split_type_name("deploy"), Ok(None));
+        assert_eq!(split_type_name("deploy/api"), Ok(Some(("deploy", "api"))));
+        for bad in ["deploy/", "/api", "deploy/a/b"] {
+            assert!(
+                split_type_name(bad)
+                    .unwrap_err()
+                    .contains("single resource and name"),
+                "{bad}"
+            );
         }
     }
 

@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::inventory::Context;
-use crate::kinds::Kind;
+use crate::kinds::{Kind, split_type_name};
 use crate::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
 use crate::ownership::MetaObject;
 use crate::render;
@@ -177,13 +177,12 @@ fn parse_targets(opts: &WriteOptions) -> Result<Targets> {
     let args = &opts.targets;
     let named: Vec<(String, String)> = if args.iter().all(|a| a.contains('/')) {
         args.iter()
-            .map(|arg| match arg.split_once('/') {
-                Some((k, n)) if !k.is_empty() && !n.is_empty() && !n.contains('/') => {
-                    Ok((k.to_string(), n.to_string()))
-                }
-                _ => Err(Error::usage(format!(
-                    "arguments in resource/name form must have a single resource and name: \"{arg}\""
-                ))),
+            // Every argument contains '/', so each one splits (or is an error).
+            .filter_map(|arg| split_type_name(arg).transpose())
+            .map(|split| {
+                split
+                    .map(|(kind, name)| (kind.to_string(), name.to_string()))
+                    .map_err(Error::usage)
             })
             .collect::<Result<_>>()?
     } else if args.iter().any(|a| a.contains('/')) {
@@ -319,10 +318,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
                 Ok(Some(object)) => object,
                 Ok(None) => {
                     outcome.status = Status::Failed;
-                    outcome.message = Some(format!(
-                        "Error from server (NotFound): {} \"{name}\" not found",
-                        kind.qualified_plural()
-                    ));
+                    outcome.message = Some(kind.not_found(&name));
                     return outcome;
                 }
                 Err(e) => {

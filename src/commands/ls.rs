@@ -3,7 +3,7 @@
 use crate::document::{OwnershipItem, OwnershipList};
 use crate::error::{Error, Result};
 use crate::inventory::{self, Context, Inventory, Resolution};
-use crate::kinds::Kind;
+use crate::kinds::{Kind, split_type_name};
 use crate::options::{GlobalOptions, LsOptions, Output, Scope};
 use crate::ownership::MetaObject;
 use crate::render;
@@ -82,10 +82,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                     .iter()
                     .any(|o| o.kind == target.kind.kind && &o.name == name)
             {
-                eprintln!(
-                    "Error from server (NotFound): {} \"{name}\" not found",
-                    target.kind.qualified_plural()
-                );
+                eprintln!("{}", target.kind.not_found(name));
                 failed = true;
             }
         }
@@ -222,13 +219,8 @@ fn inventory_scope(ctx: &Context, scope: &Scope) -> Option<String> {
 fn parse_targets(ctx: &Context, args: &[String]) -> Result<Vec<Target>> {
     args.iter()
         .map(|arg| {
-            let (kind, name) = match arg.split_once('/') {
-                Some((k, n)) if !k.is_empty() && !n.is_empty() && !n.contains('/') => (k, Some(n.to_string())),
-                Some(_) => {
-                    return Err(Error::usage(format!(
-                        "arguments in resource/name form must have a single resource and name: \"{arg}\""
-                    )));
-                }
+            let (kind, name) = match split_type_name(arg).map_err(Error::usage)? {
+                Some((kind, name)) => (kind, Some(name.to_string())),
                 None => (arg.as_str(), None),
             };
             let kind = ctx.catalog.parse_type(kind).map_err(Error::usage)?.clone();

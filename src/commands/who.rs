@@ -4,7 +4,7 @@
 use crate::document::{OwnershipDocument, OwnershipItem};
 use crate::error::{Error, Result};
 use crate::inventory::Context;
-use crate::kinds::Kind;
+use crate::kinds::{Kind, split_type_name};
 use crate::options::{GlobalOptions, Output, WhoOptions};
 use crate::ownership::{self, MetaObject, Resolved};
 use crate::render;
@@ -31,12 +31,7 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
         .session
         .get_meta(&kind, namespace.as_deref(), &name)
         .await?
-        .ok_or_else(|| {
-            Error::cluster(format!(
-                "Error from server (NotFound): {} \"{name}\" not found",
-                kind.qualified_plural()
-            ))
-        })?;
+        .ok_or_else(|| Error::cluster(kind.not_found(&name)))?;
 
     let mut chain = vec![object];
     while chain.len() < MAX_CHAIN {
@@ -96,15 +91,9 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
 /// `POD`, `TYPE/NAME` or `TYPE NAME`.
 fn parse_target(ctx: &Context, args: &[String]) -> Result<(Kind, String)> {
     let (kind, name) = match args {
-        [one] => match one.split_once('/') {
-            Some((k, n)) if !k.is_empty() && !n.is_empty() && !n.contains('/') => (k, n),
-            Some(_) => {
-                return Err(Error::usage(format!(
-                    "arguments in resource/name form must have a single resource and name: \"{one}\""
-                )));
-            }
-            None => ("pod", one.as_str()),
-        },
+        [one] => split_type_name(one)
+            .map_err(Error::usage)?
+            .unwrap_or(("pod", one.as_str())),
         [k, n] if !k.contains('/') => (k.as_str(), n.as_str()),
         _ => return Err(Error::usage("expected POD, TYPE/NAME or TYPE NAME")),
     };
