@@ -5,19 +5,9 @@ mod cli;
 mod cluster;
 mod commands;
 mod config;
-mod diag;
-mod document;
+mod core;
 mod error;
-mod inventory;
-mod kinds;
-mod options;
-mod ownership;
-mod policy;
-#[cfg(test)]
-mod properties;
-mod render;
-mod selector;
-mod write;
+mod output;
 
 use std::process::ExitCode;
 
@@ -33,7 +23,7 @@ fn main() -> ExitCode {
         return commands::completion::complete_main(args.collect());
     }
     // `check` exits 2 when it could not check, whatever the reason (kubectl's 1 elsewhere).
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::args::Cli::try_parse() {
         Ok(cli) => cli,
         // --help and --version print and succeed; bad flags exit like kubectl's (1; check: 2).
         Err(e) => {
@@ -48,7 +38,7 @@ fn main() -> ExitCode {
             });
         }
     };
-    let error_code = if matches!(cli.command, cli::CliCommand::Check(_)) {
+    let error_code = if matches!(cli.command, cli::args::CliCommand::Check(_)) {
         2
     } else {
         1
@@ -61,7 +51,7 @@ fn main() -> ExitCode {
             return ExitCode::from(error_code);
         }
     };
-    diag::set_verbosity(global.verbosity);
+    output::ui::set_verbosity(global.verbosity);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

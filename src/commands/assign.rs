@@ -2,7 +2,7 @@
 //! the named objects, by JSON merge patch of their metadata — never the pod template.
 //!
 //! Per object: read its metadata (the list of a bulk run counts as the read), decide with
-//! [`write::plan_object`] (kubectl label's `--overwrite` rule), and send a merge patch carrying the
+//! [`plan::plan_object`] (kubectl label's `--overwrite` rule), and send a merge patch carrying the
 //! `resourceVersion` that was read. A 409 means another writer got there first: re-read, re-decide
 //! and retry, at most [`MAX_ATTEMPTS`] times, so no concurrent change is ever lost. Per-object
 //! failures (403, 404, 422, refusals) are reported in kubectl's words and the others proceed; the
@@ -13,14 +13,14 @@
 use futures::StreamExt;
 use serde::Serialize;
 
+use crate::cli::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
+use crate::cluster::inventory::Context;
+use crate::core::kinds::{Kind, split_type_name};
+use crate::core::ownership::MetaObject;
+use crate::core::plan::{self, KeyChange, Request};
+use crate::core::selector;
 use crate::error::{Error, Result};
-use crate::inventory::Context;
-use crate::kinds::{Kind, split_type_name};
-use crate::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
-use crate::ownership::MetaObject;
-use crate::render;
-use crate::selector;
-use crate::write::{self, KeyChange, Request};
+use crate::output::table;
 
 /// Attempts per object when the server answers 409 Conflict.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -67,14 +67,14 @@ struct Outcome {
 
 pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
     // Everything that needs no server is checked before connecting.
-    write::check_syntax(&opts.fields).map_err(Error::usage)?;
+    plan::check_syntax(&opts.fields).map_err(Error::usage)?;
     if let Some(sel) = &opts.label_selector {
         selector::parse_label_selector(sel).map_err(Error::usage)?;
     }
     let targets = parse_targets(&opts)?;
     let ctx = Context::open(global).await?;
     // Stages and the team registry may come from the cluster's config: checked before any object request.
-    let request = write::build_request(&opts.fields, &ctx.config).map_err(Error::usage)?;
+    let request = plan::build_request(&opts.fields, &ctx.config).map_err(Error::usage)?;
     for note in &request.notes {
         eprintln!("Note: {note}");
     }
@@ -121,15 +121,15 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
     // `buffered` keeps order, so the outcomes are a prefix of the plan.
     let untouched = &planned[outcomes.len()..];
     let out = match opts.output {
-        Output::Json => render::json(&report(&opts, &request, &outcomes)),
+        Output::Json => table::json(&report(&opts, &request, &outcomes)),
         Output::Name => outcomes
             .iter()
             .filter(|o| matches!(o.status, Status::Changed | Status::Unchanged))
-            .map(|o| format!("{}\n", render::terminal_safe(&reference(&o.kind, &o.name))))
+            .map(|o| format!("{}\n", table::terminal_safe(&reference(&o.kind, &o.name))))
             .collect(),
         _ => table(&opts, &outcomes),
     };
-    render::emit(&out);
+    table::emit(&out);
     if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
         let done: Vec<String> = outcomes
             .iter()
@@ -328,7 +328,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
                 }
             },
         };
-        let plan = write::plan_object(&object, request);
+        let plan = plan::plan_object(&object, request);
         outcome.changes = plan.changes.clone();
         if let Some(reason) = plan.refusal() {
             outcome.status = Status::Skipped;
@@ -344,7 +344,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
             outcome.status = Status::Changed;
             return outcome;
         }
-        crate::diag::log(6, || {
+        crate::output::ui::log(6, || {
             format!("PATCH {} {name}: {patch}", kind.qualified_plural())
         });
         match ctx
@@ -357,7 +357,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
                 return outcome;
             }
             Err(e) if e.status == Some(409) && attempt < MAX_ATTEMPTS => {
-                crate::diag::log(2, || {
+                crate::output::ui::log(2, || {
                     format!(
                         "{}: {e}; reading it again (attempt {attempt} of {MAX_ATTEMPTS})",
                         place(&kind, ns, &name)
@@ -382,7 +382,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
 /// GitOps managers that may revert the change, and controllers whose ownership wins over the object's.
 fn warnings(ctx: &Context, kind: &Kind, object: &MetaObject) -> Vec<String> {
     let what = place(kind, object.namespace.as_deref(), &object.name);
-    let mut out: Vec<String> = write::gitops_managers(object)
+    let mut out: Vec<String> = plan::gitops_managers(object)
         .into_iter()
         .map(|m| format!("{what} is managed by {m}"))
         .collect();
@@ -399,12 +399,12 @@ fn warnings(ctx: &Context, kind: &Kind, object: &MetaObject) -> Vec<String> {
 
 fn report_stderr(outcome: &Outcome) {
     for w in &outcome.warnings {
-        crate::diag::warn(&render::terminal_safe(w));
+        crate::output::ui::warn(&table::terminal_safe(w));
     }
     if let Some(message) = &outcome.message {
         eprintln!(
             "{}",
-            crate::error::user_line(&render::terminal_safe(message))
+            crate::error::user_line(&table::terminal_safe(message))
         );
     }
 }
@@ -435,7 +435,7 @@ fn table(opts: &WriteOptions, outcomes: &[Outcome]) -> String {
         for c in &o.changes {
             let mut row = Vec::new();
             if show_namespace {
-                row.push(render::or_none(o.namespace.as_deref()));
+                row.push(table::or_none(o.namespace.as_deref()));
             }
             row.extend([
                 reference(&o.kind, &o.name),
@@ -454,7 +454,7 @@ fn table(opts: &WriteOptions, outcomes: &[Outcome]) -> String {
     } else {
         &["NAME", "KEY", "CHANGE", "RESULT"]
     };
-    render::table(headers, &rows, false)
+    table::table(headers, &rows, false)
 }
 
 #[derive(Serialize)]

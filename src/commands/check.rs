@@ -1,7 +1,7 @@
 //! `kubectl owner check`: the policy report, usable as a CI gate.
 //!
 //! Exit codes: 0 compliant, 1 findings at or above `--fail-on`, 2 could not check (every error,
-//! mapped in `main`). The rules themselves live in [`crate::policy`]; this file collects rows,
+//! mapped in `main`). The rules themselves live in [`crate::core::policy`]; this file collects rows,
 //! applies the baseline and prints.
 //!
 //! "Today" is the current UTC date. As a testing aid, `KUBECTL_OWNER_TODAY=YYYY-MM-DD` replaces it.
@@ -10,13 +10,13 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
+use crate::cli::options::{CheckOptions, GlobalOptions, Output};
+use crate::cluster::inventory::{self, Context, Inventory};
+use crate::core::kinds::Kind;
+use crate::core::policy::{self, Baseline, CheckReport, Subject};
+use crate::core::selector;
 use crate::error::{Error, Result};
-use crate::inventory::{self, Context, Inventory};
-use crate::kinds::Kind;
-use crate::options::{CheckOptions, GlobalOptions, Output};
-use crate::policy::{self, Baseline, CheckReport, Subject};
-use crate::render;
-use crate::selector;
+use crate::output::table;
 
 /// Environment variable that fixes "today" (`YYYY-MM-DD`), for tests and reproducible reports.
 pub const TODAY_ENV: &str = "KUBECTL_OWNER_TODAY";
@@ -80,11 +80,11 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
     }
     policy::order(&mut report, opts.group_by);
     let out = match opts.output {
-        Output::Json => render::json(&report),
-        Output::Yaml => render::yaml(&report),
+        Output::Json => table::json(&report),
+        Output::Yaml => table::yaml(&report),
         _ => table(&report, multi),
     };
-    render::emit(&out);
+    table::emit(&out);
     if context_failed {
         return Err(Error::cluster("could not check every context (see above)"));
     }
@@ -141,7 +141,7 @@ fn parse_types(ctx: &Context, args: &[String]) -> Result<Vec<Kind>> {
 /// One row per finding, then the exempt rows, a blank line and the summary line. With no rows,
 /// only the summary line.
 fn table(report: &CheckReport, with_context: bool) -> String {
-    let none = |v: Option<&str>| render::or_none(v);
+    let none = |v: Option<&str>| table::or_none(v);
     let mut rows: Vec<Vec<String>> = report
         .findings
         .iter()
@@ -184,14 +184,14 @@ fn table(report: &CheckReport, with_context: bool) -> String {
         .chain(COLUMNS)
         .skip(skip)
         .collect();
-    format!("{}\n{summary}\n", render::table(&headers, &rows, false))
+    format!("{}\n{summary}\n", table::table(&headers, &rows, false))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::{Config, Team};
-    use crate::ownership::{self, MetaObject};
+    use crate::core::ownership::{self, MetaObject};
 
     #[test]
     fn table_rows_exempt_rows_blank_line_and_summary() {

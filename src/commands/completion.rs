@@ -21,12 +21,12 @@ use std::process::ExitCode;
 use clap::{CommandFactory, ValueHint};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 
-use crate::cli::Cli;
+use crate::cli::args::Cli;
+use crate::cli::options::{CompletionOptions, CompletionShell};
 use crate::config::{self, Config};
+use crate::core::kinds::Catalog;
 use crate::error::Result;
-use crate::kinds::Catalog;
-use crate::options::{CompletionOptions, CompletionShell};
-use crate::render;
+use crate::output::table;
 
 /// The hidden first argument that switches the binary into completion mode.
 pub const COMPLETE_COMMAND: &str = "__complete";
@@ -41,7 +41,7 @@ const DIRECTIVE_NO_FILE_COMP: u8 = 4;
 
 /// `kubectl owner completion SHELL`: prints the static completion script.
 pub async fn run(opts: CompletionOptions) -> Result<u8> {
-    render::emit(&script(opts.shell));
+    table::emit(&script(opts.shell));
     Ok(0)
 }
 

@@ -1,13 +1,13 @@
 //! `kubectl owner ls`: a table of workloads with their effective team and stage.
 
-use crate::document::{OwnershipItem, OwnershipList};
+use crate::cli::options::{GlobalOptions, LsOptions, Output, Scope};
+use crate::cluster::inventory::{self, Context, Inventory, Resolution};
+use crate::core::kinds::{Kind, split_type_name};
+use crate::core::ownership::MetaObject;
+use crate::core::selector;
 use crate::error::{Error, Result};
-use crate::inventory::{self, Context, Inventory, Resolution};
-use crate::kinds::{Kind, split_type_name};
-use crate::options::{GlobalOptions, LsOptions, Output, Scope};
-use crate::ownership::MetaObject;
-use crate::render;
-use crate::selector;
+use crate::output::documents::{OwnershipItem, OwnershipList};
+use crate::output::table;
 
 const COLUMNS: [&str; 6] = ["NAMESPACE", "KIND", "NAME", "TEAM", "STAGE", "AGE"];
 const WIDE_COLUMNS: [&str; 5] = ["TEAM-FROM", "STAGE-FROM", "CHAT", "RUNBOOK", "SUNSET"];
@@ -144,7 +144,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                         .by_owner(&o.api_version, &o.kind)
                         .map(Kind::name_prefix)
                         .unwrap_or_else(|| o.kind.to_lowercase());
-                    format!("{prefix}/{}\n", render::terminal_safe(&o.name))
+                    format!("{prefix}/{}\n", table::terminal_safe(&o.name))
                 })
                 .collect()
             } else {
@@ -158,9 +158,9 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                     .collect();
                 let doc = OwnershipList::new(items);
                 if opts.output == Output::Json {
-                    render::json(&doc)
+                    table::json(&doc)
                 } else {
-                    render::yaml(&doc)
+                    table::yaml(&doc)
                 }
             }
         }
@@ -180,7 +180,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                 .filter_map(|(h, show)| show.then_some(h))
                 .collect();
             // Each row goes into the table as text at once; only its sort key is kept beside it.
-            let mut table = render::TableBuilder::new(&headers);
+            let mut table = table::TableBuilder::new(&headers);
             table.reserve(loaded.iter().map(|(_, l)| l.inventory.rows.len()).sum());
             let mut keys = SortKeys::new(sort_column, now);
             for r in rows {
@@ -203,12 +203,12 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                 };
                 eprint!("{place}");
             } else {
-                render::emit_table(&table, opts.no_headers);
+                table::emit_table(&table, opts.no_headers);
             }
             String::new()
         }
     };
-    render::emit(&out);
+    table::emit(&out);
     Ok(u8::from(failed))
 }
 
@@ -233,21 +233,21 @@ fn row_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<String> {
     let o = r.object();
     let own = &r.ownership;
     let mut cells = vec![
-        render::or_none(o.namespace.as_deref()),
+        table::or_none(o.namespace.as_deref()),
         o.kind.clone(),
         o.name.clone(),
-        render::or_none(own.team.value()),
-        render::or_none(own.stage.value()),
-        render::age(o.created, now),
+        table::or_none(own.team.value()),
+        table::or_none(own.stage.value()),
+        table::age(o.created, now),
     ];
     if wide {
-        let contact = |k: &str| render::or_none(own.contacts.get(k).and_then(|c| c.value()));
+        let contact = |k: &str| table::or_none(own.contacts.get(k).and_then(|c| c.value()));
         cells.extend([
-            render::or_none(own.team.source.as_ref().map(|s| s.origin()).as_deref()),
-            render::or_none(own.stage.source.as_ref().map(|s| s.origin()).as_deref()),
+            table::or_none(own.team.source.as_ref().map(|s| s.origin()).as_deref()),
+            table::or_none(own.stage.source.as_ref().map(|s| s.origin()).as_deref()),
             contact("chat"),
             contact("runbook"),
-            render::or_none(own.sunset.value()),
+            table::or_none(own.sunset.value()),
         ]);
     }
     cells

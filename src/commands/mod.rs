@@ -7,8 +7,8 @@ pub mod ls;
 pub mod teams;
 pub mod who;
 
+use crate::cli::options::{Command, Contexts, GlobalOptions};
 use crate::error::{Error, Result};
-use crate::options::{Command, Contexts, GlobalOptions};
 
 pub async fn run(global: &GlobalOptions, command: Command) -> Result<u8> {
     let fans_out = matches!(

@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::document::{API_VERSION, TeamItem, TeamSummary};
+use crate::cli::options::{GlobalOptions, Output, TeamsOptions};
+use crate::cluster::inventory::{self, Context, Inventory, Resolution};
 use crate::error::Result;
-use crate::inventory::{self, Context, Inventory, Resolution};
-use crate::options::{GlobalOptions, Output, TeamsOptions};
-use crate::render;
+use crate::output::documents::{API_VERSION, TeamItem, TeamSummary};
+use crate::output::table;
 
 const NO_STAGE: &str = "<none>";
 
@@ -39,7 +39,7 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
     let summary = TeamSummary {
         api_version: API_VERSION,
         kind: "TeamSummary",
-        coverage: crate::policy::coverage(owned, total),
+        coverage: crate::core::policy::coverage(owned, total),
         items,
     };
     let stages = loaded
@@ -47,11 +47,11 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
         .map(|(_, (ctx, _))| ctx.config.stages.clone())
         .unwrap_or_default();
     let out = match opts.output {
-        Output::Json => render::json(&summary),
-        Output::Yaml => render::yaml(&summary),
+        Output::Json => table::json(&summary),
+        Output::Yaml => table::yaml(&summary),
         _ => table(&stages, &summary, multi),
     };
-    render::emit(&out);
+    table::emit(&out);
     Ok(u8::from(failed))
 }
 
@@ -117,7 +117,7 @@ fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
     TeamSummary {
         api_version: API_VERSION,
         kind: "TeamSummary",
-        coverage: crate::policy::coverage(owned, total),
+        coverage: crate::core::policy::coverage(owned, total),
         items,
     }
 }
@@ -141,7 +141,7 @@ fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String
                 Vec::new()
             };
             row.extend([
-                render::or_none(item.team.as_deref()),
+                table::or_none(item.team.as_deref()),
                 item.workloads.to_string(),
             ]);
             row.extend(
@@ -162,7 +162,7 @@ fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String
             } else {
                 item.namespaces.join(",")
             });
-            row.push(render::or_none(
+            row.push(table::or_none(
                 item.contacts.get("chat").map(String::as_str),
             ));
             row
@@ -178,7 +178,7 @@ fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String
     let total: usize = summary.items.iter().map(|i| i.workloads).sum();
     format!(
         "{}\ncoverage: {}% ({owned} of {total} workloads have a team)\n",
-        render::table(&header_refs, &rows, false),
+        table::table(&header_refs, &rows, false),
         summary.coverage
     )
 }

@@ -1,13 +1,13 @@
 //! `kubectl owner who`: the on-call card for one object, resolved with targeted metadata GETs
 //! (object, each controller, namespace) and no LIST.
 
-use crate::document::{OwnershipDocument, OwnershipItem};
+use crate::cli::options::{GlobalOptions, Output, WhoOptions};
+use crate::cluster::inventory::Context;
+use crate::core::kinds::{Kind, split_type_name};
+use crate::core::ownership::{self, MetaObject, Resolved};
 use crate::error::{Error, Result};
-use crate::inventory::Context;
-use crate::kinds::{Kind, split_type_name};
-use crate::options::{GlobalOptions, Output, WhoOptions};
-use crate::ownership::{self, MetaObject, Resolved};
-use crate::render;
+use crate::output::documents::{OwnershipDocument, OwnershipItem};
+use crate::output::table;
 
 /// Controller chains deeper than this are bad data, not real workloads.
 const MAX_CHAIN: usize = 8;
@@ -60,7 +60,7 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
             .get_meta(ctx.catalog.namespace(), None, ns)
             .await
             .unwrap_or_else(|e| {
-                crate::diag::warn(&format!("namespace labels unavailable: {e}"));
+                crate::output::ui::warn(&format!("namespace labels unavailable: {e}"));
                 None
             }),
         None => None,
@@ -77,14 +77,14 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
         Output::Json | Output::Yaml => {
             let doc = OwnershipDocument::new(OwnershipItem::new(&chain_refs, &own));
             if opts.output == Output::Json {
-                render::json(&doc)
+                table::json(&doc)
             } else {
-                render::yaml(&doc)
+                table::yaml(&doc)
             }
         }
         _ => card(&chain_refs, &own),
     };
-    render::emit(&out);
+    table::emit(&out);
     Ok(0)
 }
 
@@ -109,16 +109,16 @@ fn card(chain: &[&MetaObject], own: &ownership::Ownership) -> String {
         Some(ns) => format!("{}/{} in namespace {}", object.kind, object.name, ns),
         None => format!("{}/{}", object.kind, object.name),
     };
-    out.push_str(&format!("Object:  {}\n", render::terminal_safe(&place)));
+    out.push_str(&format!("Object:  {}\n", table::terminal_safe(&place)));
     out.push_str(&format!(
         "Chain:   {}\n\n",
-        render::terminal_safe(&ownership::describe_chain(chain))
+        table::terminal_safe(&ownership::describe_chain(chain))
     ));
     let line = |field: &str, r: &Resolved| {
         vec![
             field.to_string(),
-            render::or_none(r.value()),
-            render::or_none(r.source.as_ref().map(|s| s.describe()).as_deref()),
+            table::or_none(r.value()),
+            table::or_none(r.source.as_ref().map(|s| s.describe()).as_deref()),
         ]
     };
     let mut rows = vec![
@@ -140,6 +140,6 @@ fn card(chain: &[&MetaObject], own: &ownership::Ownership) -> String {
             "hint only, never the owner".to_string(),
         ]);
     }
-    out.push_str(&render::table(&["FIELD", "VALUE", "SOURCE"], &rows, false));
+    out.push_str(&table::table(&["FIELD", "VALUE", "SOURCE"], &rows, false));
     out
 }

@@ -1394,7 +1394,7 @@ teams:
 
     /// The YAML block after `<!-- config:example -->` in README.md.
     fn readme_example() -> &'static str {
-        let readme = include_str!("../README.md");
+        let readme = include_str!("../../README.md");
         let after = &readme[readme
             .find("<!-- config:example -->")
             .expect("marker in README")..];

@@ -13,11 +13,11 @@ use kube::config::{
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 
-use crate::diag;
+use crate::cli::options::ConnectionOptions;
+use crate::core::kinds::Kind;
+use crate::core::ownership::{MetaObject, OwnerRef};
 use crate::error::{Error, Result};
-use crate::kinds::Kind;
-use crate::options::ConnectionOptions;
-use crate::ownership::{MetaObject, OwnerRef};
+use crate::output::ui;
 
 /// Retries of one request after a transient failure, the first backoff delay, and the longest
 /// server-requested wait we honour.
@@ -265,7 +265,7 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         config.write_timeout = Some(timeout);
     }
     if config.accept_invalid_certs {
-        diag::warn(
+        ui::warn(
             "skipping TLS verification of the server's certificate (insecure-skip-tls-verify)",
         );
     }
@@ -278,7 +278,7 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         .authority()
         .map(|a| a.to_string())
         .unwrap_or_else(|| config.cluster_url.to_string());
-    diag::log(4, || {
+    ui::log(4, || {
         format!(
             "connecting to {} as namespace {}",
             config.cluster_url, config.default_namespace
@@ -490,7 +490,7 @@ impl Session {
                 Err(e) => match retry_delay(&e, attempt) {
                     Some(delay) if attempt < RETRIES => {
                         attempt += 1;
-                        diag::log(2, || {
+                        ui::log(2, || {
                             format!("{what}: {e}; retry {attempt} of {RETRIES} in {delay:?}")
                         });
                         tokio::time::sleep(delay).await;
@@ -564,17 +564,17 @@ impl Session {
                     {
                         // A 410 on a continue token: the snapshot is gone; list again from the start.
                         restarts += 1;
-                        diag::log(2, || {
+                        ui::log(2, || {
                             format!("continue token for {what} expired; restarting the list")
                         });
                         continue 'restart;
                     }
                     Err(e) => return Err(e),
                 };
-                diag::log(6, || {
+                ui::log(6, || {
                     format!("{what}: page of {} objects", page.items.len())
                 });
-                diag::page_fetched(page.items.len());
+                ui::page_fetched(page.items.len());
                 out.extend(
                     page.items
                         .into_iter()
@@ -645,7 +645,7 @@ impl Session {
                 Ok(Some(cm)) => {
                     let text = cm.data.and_then(|mut d| d.remove(REGISTRY_KEY));
                     if text.is_none() {
-                        diag::log(2, || {
+                        ui::log(2, || {
                             format!(
                                 "configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored"
                             )
@@ -654,14 +654,14 @@ impl Session {
                     text
                 }
                 Ok(None) => {
-                    diag::log(2, || {
+                    ui::log(2, || {
                         format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}")
                     });
                     None
                 }
                 Err(e) if e.status.is_none() || e.status == Some(401) => return Err(e),
                 Err(e) => {
-                    diag::log(2, || {
+                    ui::log(2, || {
                         format!(
                             "registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}"
                         )

@@ -114,11 +114,11 @@ pub struct CheckOptions {
     pub targets: Vec<String>,
     pub scope: Scope,
     pub label_selector: Option<String>,
-    pub fail_on: crate::policy::FailOn,
+    pub fail_on: crate::core::policy::FailOn,
     pub baseline: Option<PathBuf>,
     /// Partial data (RBAC) is checked instead of being an error.
     pub allow_partial: bool,
-    pub group_by: crate::policy::GroupBy,
+    pub group_by: crate::core::policy::GroupBy,
     pub output: Output,
 }
 

@@ -9,10 +9,10 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
+use crate::cli::options::WriteFields;
 use crate::config::{CONTACT_KEYS, Config};
-use crate::options::WriteFields;
-use crate::ownership::MetaObject;
-use crate::selector;
+use crate::core::ownership::MetaObject;
+use crate::core::selector;
 
 /// Where a key lives on the object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -34,8 +34,8 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, RULE_IDS, Severity};
-use crate::document::API_VERSION;
-use crate::ownership::Ownership;
+use crate::core::ownership::Ownership;
+use crate::output::documents::API_VERSION;
 
 /// One row to check: the object's identity and its resolved ownership.
 #[derive(Debug, Clone, Copy)]
@@ -559,7 +559,7 @@ impl Baseline {
 mod tests {
     use super::*;
     use crate::config::{Rule, Team};
-    use crate::ownership::{self, MetaObject};
+    use crate::core::ownership::{self, MetaObject};
 
     fn date(s: &str) -> Date {
         s.parse().unwrap()

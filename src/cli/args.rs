@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::options::{
+use crate::cli::options::{
     self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions,
 };
 
@@ -469,16 +469,16 @@ impl Cli {
                 scope: scope(a.all_namespaces, &g.namespace),
                 label_selector: a.selector,
                 fail_on: match a.fail_on {
-                    FailOnArg::Error => crate::policy::FailOn::Error,
-                    FailOnArg::Warning => crate::policy::FailOn::Warning,
-                    FailOnArg::Never => crate::policy::FailOn::Never,
+                    FailOnArg::Error => crate::core::policy::FailOn::Error,
+                    FailOnArg::Warning => crate::core::policy::FailOn::Warning,
+                    FailOnArg::Never => crate::core::policy::FailOn::Never,
                 },
                 baseline: a.baseline,
                 allow_partial: a.allow_partial,
                 group_by: match a.group_by {
-                    GroupByArg::Team => crate::policy::GroupBy::Team,
-                    GroupByArg::Namespace => crate::policy::GroupBy::Namespace,
-                    GroupByArg::Rule => crate::policy::GroupBy::Rule,
+                    GroupByArg::Team => crate::core::policy::GroupBy::Team,
+                    GroupByArg::Namespace => crate::core::policy::GroupBy::Namespace,
+                    GroupByArg::Rule => crate::core::policy::GroupBy::Rule,
                 },
                 output: a.output.into(),
             }),

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 
 use crate::config::{self, Config};
-use crate::ownership::{self, MetaObject};
-use crate::selector;
+use crate::core::ownership::{self, MetaObject};
+use crate::core::selector;
 
 fn label_name() -> impl Strategy<Value = String> {
     "[a-z0-9]([a-z0-9._-]{0,10}[a-z0-9])?"

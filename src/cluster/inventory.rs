@@ -5,13 +5,13 @@ use std::collections::{HashMap, HashSet};
 
 use futures::{StreamExt, TryStreamExt};
 
-use crate::cluster::{self, Retain, Session};
+use crate::cli::options::{Contexts, GlobalOptions, Scope};
+use crate::cluster::session::{self, Retain, Session};
 use crate::config::{self, Config};
-use crate::diag;
+use crate::core::kinds::{Catalog, Kind};
+use crate::core::ownership::{self, MetaObject, Ownership};
 use crate::error::{Error, Result};
-use crate::kinds::{Catalog, Kind};
-use crate::options::{Contexts, GlobalOptions, Scope};
-use crate::ownership::{self, MetaObject, Ownership};
+use crate::output::ui;
 
 /// How many lists run at once (kinds, and namespaces in degraded mode).
 const LIST_CONCURRENCY: usize = 4;
@@ -30,19 +30,19 @@ impl Context {
         let local = config::load_local(global.config_path.as_deref())
             .map_err(|e| Error::config(e.to_string()))?;
         if local.is_none() {
-            diag::log(2, || {
+            ui::log(2, || {
                 format!(
                     "no local config file (looked in: {:?})",
                     config::search_path()
                 )
             });
         }
-        let session = cluster::connect(&global.connection).await?;
+        let session = session::connect(&global.connection).await?;
         let cluster_doc = match session.registry_document().await? {
             Some(text) => match config::parse(&text, config::CLUSTER_ORIGIN) {
                 Ok(doc) => Some(doc),
                 Err(e) => {
-                    diag::warn(&format!("ignoring the in-cluster registry: {e}"));
+                    ui::warn(&format!("ignoring the in-cluster registry: {e}"));
                     None
                 }
             },
@@ -94,7 +94,7 @@ impl Context {
             if let Some(found) = self.served_kind(kind).await? {
                 kinds.push(found);
             } else {
-                diag::log(2, || {
+                ui::log(2, || {
                     format!(
                         "workload kind {}/{} is not installed; skipped",
                         kind.api_version(),
@@ -114,7 +114,7 @@ pub fn context_names(global: &GlobalOptions) -> Result<Option<Vec<String>>> {
         Contexts::Current => Ok(None),
         Contexts::Named(names) => Ok(Some(names.clone())),
         Contexts::All => {
-            let kubeconfig = cluster::load_kubeconfig(global.connection.kubeconfig.as_deref())?;
+            let kubeconfig = session::load_kubeconfig(global.connection.kubeconfig.as_deref())?;
             let names: Vec<String> = kubeconfig
                 .map(|kc| kc.contexts.into_iter().map(|c| c.name).collect())
                 .unwrap_or_default();
@@ -197,7 +197,7 @@ impl<'a> Resolution<'a> {
 }
 
 /// A list that RBAC refused, in degraded mode: ownership there is unknown, not absent.
-pub use crate::policy::Unreadable;
+pub use crate::core::policy::Unreadable;
 
 fn forbidden(namespace: Option<String>, kind: &Kind) -> Unreadable {
     Unreadable {
@@ -270,7 +270,7 @@ impl Lister<'_> {
                     targets.push(session.default_namespace.clone());
                 }
                 targets.sort();
-                diag::log(2, || {
+                ui::log(2, || {
                     format!(
                         "{e}; listing {} per namespace ({} namespaces)",
                         kind.qualified_plural(),
@@ -313,10 +313,10 @@ impl Inventory {
     /// Lists every kind of the plan (bounded concurrency, metadata only, paginated) and the
     /// namespaces once. With `-A`, lists RBAC forbids cluster-wide are retried per namespace.
     pub async fn collect(ctx: &Context, plan: &ListPlan) -> Result<Inventory> {
-        let _progress = diag::Progress::start("listing");
+        let _progress = ui::Progress::start("listing");
         let ns = plan.namespace.as_deref();
         let cell = tokio::sync::OnceCell::new();
-        let keys = crate::ownership::ownership_keys(&ctx.config);
+        let keys = crate::core::ownership::ownership_keys(&ctx.config);
         let lister = Lister {
             ctx,
             namespace: ns,
@@ -347,7 +347,7 @@ impl Inventory {
         let (namespaces, namespace_warning) = cell.into_inner().unwrap_or_default();
         // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
         if let Some(warning) = namespace_warning {
-            diag::warn(&warning);
+            ui::warn(&warning);
         }
         let mut unreadable: Vec<Unreadable> = rows
             .iter()
@@ -357,7 +357,7 @@ impl Inventory {
         unreadable.sort_by(|a, b| (&a.namespace, &a.resource).cmp(&(&b.namespace, &b.resource)));
         unreadable.dedup();
         if !unreadable.is_empty() {
-            diag::warn(&format!(
+            ui::warn(&format!(
                 "ownership unknown for: {}",
                 describe_unreadable(&unreadable)
             ));

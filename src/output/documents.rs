@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::ownership::{MetaObject, Ownership, Resolved};
+use crate::core::ownership::{MetaObject, Ownership, Resolved};
 
 pub const API_VERSION: &str = "kubectl-owner/v1";
 
