@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::core::plan::RawWriteFields;
+
 use crate::cli::options::{
     self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions,
 };
@@ -483,24 +485,26 @@ impl Cli {
                 output: a.output.into(),
             }),
             CliCommand::Assign(a) => {
-                let fields = options::WriteFields::Assign {
+                let fields = RawWriteFields::Assign {
                     team: a.team,
                     stage: a.stage,
                     sunset: a.sunset,
                     contacts: a.contacts,
                     overwrite: a.overwrite,
                     allow_unknown_team: a.allow_unknown_team,
-                };
+                }
+                .parse()?;
                 Command::Assign(write_options(a.target, fields, &g.namespace))
             }
             CliCommand::Unassign(a) => {
-                let fields = options::WriteFields::Unassign {
+                let fields = RawWriteFields::Unassign {
                     team: a.team,
                     stage: a.stage,
                     sunset: a.sunset,
                     contacts: a.contacts,
                     all_contacts: a.all_contacts,
-                };
+                }
+                .parse()?;
                 Command::Unassign(write_options(a.target, fields, &g.namespace))
             }
         };

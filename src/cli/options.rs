@@ -132,27 +132,7 @@ pub enum DryRun {
     Server,
 }
 
-/// What `assign` sets or `unassign` removes (raw values; validated by `write`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WriteFields {
-    Assign {
-        team: Option<String>,
-        stage: Option<String>,
-        sunset: Option<String>,
-        /// `KEY=VALUE`, as typed.
-        contacts: Vec<String>,
-        overwrite: bool,
-        allow_unknown_team: bool,
-    },
-    Unassign {
-        team: bool,
-        stage: bool,
-        sunset: bool,
-        /// Short contact keys, as typed.
-        contacts: Vec<String>,
-        all_contacts: bool,
-    },
-}
+pub use crate::core::plan::WriteFields;
 
 /// `assign` / `unassign`.
 #[derive(Debug, Clone)]

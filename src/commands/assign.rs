@@ -67,7 +67,6 @@ struct Outcome {
 
 pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
     // Everything that needs no server is checked before connecting.
-    plan::check_syntax(&opts.fields).map_err(Error::usage)?;
     if let Some(sel) = &opts.label_selector {
         selector::parse_label_selector(sel).map_err(Error::usage)?;
     }
@@ -528,7 +527,6 @@ mod tests {
                 stage: false,
                 sunset: false,
                 contacts: vec![],
-                all_contacts: false,
             },
             dry_run: DryRun::None,
             output: Output::Table,

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use jiff::civil::Date;
+use crate::core::date::Date;
 
 use crate::cli::options::{CheckOptions, GlobalOptions, Output};
 use crate::cluster::inventory::{self, Context, Inventory};
@@ -100,12 +100,11 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
 /// Today's UTC date, or `KUBECTL_OWNER_TODAY` when set.
 fn today() -> Result<Date> {
     match std::env::var(TODAY_ENV) {
-        Ok(text) if !text.is_empty() => {
-            policy::parse_date(&text).map_err(|e| Error::usage(format!("{TODAY_ENV}: {e}")))
-        }
-        _ => Ok(jiff::Timestamp::now()
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .date()),
+        Ok(text) if !text.is_empty() => text
+            .trim()
+            .parse::<Date>()
+            .map_err(|e| Error::usage(format!("{TODAY_ENV}: {e}"))),
+        _ => Ok(Date::today_utc()),
     }
 }
 
@@ -152,7 +151,7 @@ fn table(report: &CheckReport, with_context: bool) -> String {
                 f.kind.clone(),
                 f.name.clone(),
                 none(f.team.as_deref()),
-                f.rule.clone(),
+                f.rule.to_string(),
                 f.severity.to_string(),
                 f.detail.clone(),
             ]

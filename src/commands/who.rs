@@ -10,7 +10,7 @@ use crate::output::documents::{OwnershipDocument, OwnershipItem};
 use crate::output::table;
 
 /// Controller chains deeper than this are bad data, not real workloads.
-const MAX_CHAIN: usize = 8;
+use crate::core::ownership::MAX_CHAIN;
 
 pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
     let ctx = Context::open(global).await?;

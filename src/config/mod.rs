@@ -27,29 +27,9 @@ use std::str::FromStr;
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-/// Short contact keys (as taken by `--contact KEY=VALUE`) and the annotations they stand for.
-pub const CONTACT_KEYS: &[(&str, &str)] = &[
-    ("chat", "a8r.io/chat"),
-    ("runbook", "a8r.io/runbook"),
-    ("incidents", "a8r.io/incidents"),
-    ("repository", "a8r.io/repository"),
-    ("documentation", "a8r.io/documentation"),
-    ("support", "a8r.io/support"),
-    ("owner", "a8r.io/owner"),
-];
-
-/// The ids of the `check` rules, as used in `check.severity` and in reports.
-pub const RULE_IDS: &[&str] = &[
-    "missing-team",
-    "unknown-team",
-    "missing-stage",
-    "invalid-stage",
-    "deprecated-without-sunset",
-    "past-sunset",
-    "sunset-soon",
-    "retired-present",
-    "invalid-sunset",
-];
+use crate::core::date::Date;
+use crate::core::nearest::{nearest, nearest_by};
+pub use crate::core::rules::{RuleId, Severity};
 
 /// The default lifecycle stages.
 pub const DEFAULT_STAGES: &[&str] = &["experimental", "production", "deprecated", "retired"];
@@ -124,11 +104,6 @@ impl Config {
     /// Whether a team registry is configured (then team names are validated against it).
     pub fn has_registry(&self) -> bool {
         !self.teams.is_empty()
-    }
-
-    /// Short contact keys and their annotations, in display order.
-    pub fn contact_keys() -> &'static [(&'static str, &'static str)] {
-        CONTACT_KEYS
     }
 
     /// Whether `stage` is one of the configured stages.
@@ -424,29 +399,6 @@ pub fn glob_match(glob: &str, text: &str) -> bool {
     p[pi..].iter().all(|&c| c == '*')
 }
 
-/// Severity of a check finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Settings of `check`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckSettings {
@@ -466,9 +418,12 @@ impl Default for CheckSettings {
 }
 
 impl CheckSettings {
-    /// The configured severity of `rule`, or `default` when not overridden.
-    pub fn severity_for(&self, rule: &str, default: Severity) -> Severity {
-        self.severity.get(rule).copied().unwrap_or(default)
+    /// The configured severity of `rule`, or its default when not overridden.
+    pub fn severity_for(&self, rule: RuleId) -> Severity {
+        self.severity
+            .get(rule.as_str())
+            .copied()
+            .unwrap_or(rule.default_severity())
     }
 }
 
@@ -804,49 +759,6 @@ fn locate_with(
 // Suggestions
 // ---------------------------------------------------------------------------------------------
 
-fn squash(s: &str) -> String {
-    s.chars()
-        .filter(|c| !matches!(c, '-' | '_' | '.' | ' '))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
-/// How close `input` is to `candidate`: (edit distance, similarity); `None` if not close enough.
-fn closeness(input: &str, candidate: &str) -> Option<(usize, f64)> {
-    if input == candidate {
-        return Some((0, 1.0));
-    }
-    let (a, b) = (input.to_lowercase(), candidate.to_lowercase());
-    if squash(input) == squash(candidate) {
-        return Some((1, 1.0));
-    }
-    let d = strsim::damerau_levenshtein(&a, &b);
-    let sim = strsim::normalized_damerau_levenshtein(&a, &b);
-    let longest = a.chars().count().max(b.chars().count());
-    ((d <= 2 && d * 2 <= longest) || sim >= 0.7).then_some((d, sim))
-}
-
-fn better(a: (usize, f64), b: (usize, f64)) -> bool {
-    a.0 < b.0 || (a.0 == b.0 && a.1 > b.1)
-}
-
-/// The candidate nearest to `input` (with its tag), if any is close enough; ties go to the first.
-fn nearest_by<'a, T>(
-    input: &str,
-    candidates: impl IntoIterator<Item = (T, &'a str)>,
-) -> Option<(T, &'a str)> {
-    candidates
-        .into_iter()
-        .filter_map(|(t, c)| closeness(input, c).map(|score| (score, t, c)))
-        .reduce(|best, cur| if better(cur.0, best.0) { cur } else { best })
-        .map(|(_, t, c)| (t, c))
-}
-
-/// The candidate nearest to `input`, if any is close enough.
-fn nearest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    nearest_by(input, candidates.into_iter().map(|c| ((), c))).map(|(_, c)| c)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Error reporting
 // ---------------------------------------------------------------------------------------------
@@ -1054,32 +966,6 @@ fn is_label_key(s: &str) -> bool {
     }
 }
 
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        let part = &s[r];
-        part.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| part.parse().ok())
-            .flatten()
-    };
-    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else {
-        return false;
-    };
-    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
-}
-
 fn validate(s: &str, spec: Str) -> Result<(), String> {
     let what = spec.what;
     match spec.check {
@@ -1100,17 +986,11 @@ fn validate(s: &str, spec: Str) -> Result<(), String> {
                 "invalid {what} \"{s}\": use lower-case namespace names with * and ? wildcards"
             ))
         }
-        Check::Date if !is_date(s) => Err(format!("invalid {what} \"{s}\": expected YYYY-MM-DD")),
-        Check::Text if s.is_empty() => Err(format!("empty {what}")),
-        Check::RuleId if !RULE_IDS.contains(&s) => {
-            Err(match nearest(s, RULE_IDS.iter().copied()) {
-                Some(n) => format!("unknown check rule \"{s}\" (did you mean \"{n}\"?)"),
-                None => format!(
-                    "unknown check rule \"{s}\" (expected one of: {})",
-                    RULE_IDS.join(", ")
-                ),
-            })
+        Check::Date if s.parse::<Date>().is_err() => {
+            Err(format!("invalid {what} \"{s}\": expected YYYY-MM-DD"))
         }
+        Check::Text if s.is_empty() => Err(format!("empty {what}")),
+        Check::RuleId => s.parse::<RuleId>().map(|_| ()),
         _ => Ok(()),
     }
 }
@@ -1321,9 +1201,6 @@ teams:
             c.keys.exempt_keys(),
             ["kubectl-owner/exempt", "a8r.io/ignore"]
         );
-        assert_eq!(Config::contact_keys().len(), 7);
-        assert_eq!(Config::contact_keys()[0], ("chat", "a8r.io/chat"));
-        assert_eq!(Config::contact_keys()[6], ("owner", "a8r.io/owner"));
     }
 
     #[test]
@@ -1346,14 +1223,8 @@ teams:
             c.check.severity.get("missing-stage"),
             Some(&Severity::Error)
         );
-        assert_eq!(
-            c.check.severity_for("missing-stage", Severity::Warning),
-            Severity::Error
-        );
-        assert_eq!(
-            c.check.severity_for("sunset-soon", Severity::Warning),
-            Severity::Warning
-        );
+        assert_eq!(c.check.severity_for(RuleId::MissingStage), Severity::Error);
+        assert_eq!(c.check.severity_for(RuleId::SunsetSoon), Severity::Warning);
         assert_eq!(c.rules.len(), 1);
         let r = &c.rules[0];
         assert_eq!(r.namespaces, ["kube-*", "monitoring"]);

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 
 use crate::config::{Config, Rule};
+use crate::core::contact::ContactKey;
 
 /// The part of an object that ownership is read from (what a metadata-only request returns).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -172,8 +173,10 @@ pub fn resolve(
     }
 
     let mut contacts = BTreeMap::new();
-    for (short, key) in Config::contact_keys() {
-        let found = from_levels(&[key]).unwrap_or_else(|| from_rules(short, &|r| r.contact(short)));
+    for contact in ContactKey::ALL {
+        let short = contact.short();
+        let found = from_levels(&[contact.annotation()])
+            .unwrap_or_else(|| from_rules(short, &|r| r.contact(short)));
         if found.value.is_some() {
             contacts.insert(short.to_string(), found);
         }
@@ -227,22 +230,24 @@ pub fn ownership_keys(config: &Config) -> std::collections::HashSet<String> {
     ]
     .into_iter()
     .flatten()
-    .chain(Config::contact_keys().iter().map(|(_, key)| *key))
+    .chain(ContactKey::ALL.map(ContactKey::annotation))
     .chain(HINT_KEYS)
     .map(str::to_string)
     .collect()
 }
 
+/// The longest controller chain followed (object included): a bound, so that a reference cycle
+/// in bad data cannot loop forever, far above any real chain (Pod ← ReplicaSet ← Deployment ← CRD).
+pub const MAX_CHAIN: usize = 8;
+
 /// Follows controller ownerReferences upwards through `by_uid`, the object first.
-/// Bounded, so a reference cycle in bad data cannot loop forever.
 pub fn chain_of<'a>(
     object: &'a MetaObject,
     by_uid: &HashMap<&str, &'a MetaObject>,
 ) -> Vec<&'a MetaObject> {
-    const MAX_DEPTH: usize = 8;
     let mut chain = vec![object];
     let mut current = object;
-    while chain.len() < MAX_DEPTH {
+    while chain.len() < MAX_CHAIN {
         let Some(owner) = current
             .controller
             .as_ref()

@@ -9,8 +9,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use crate::cli::options::WriteFields;
-use crate::config::{CONTACT_KEYS, Config};
+use crate::config::Config;
+use crate::core::contact::ContactKey;
+use crate::core::date::Date;
 use crate::core::ownership::MetaObject;
 use crate::core::selector;
 
@@ -82,21 +83,47 @@ impl ObjectPlan {
     }
 }
 
-const CONTACT_LIST: &str = "chat, runbook, incidents, repository, documentation, support, owner";
+/// What `assign` sets or `unassign` removes, parsed and validated once at the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteFields {
+    Assign {
+        team: Option<String>,
+        stage: Option<String>,
+        sunset: Option<Date>,
+        /// Each contact once, in the order given.
+        contacts: Vec<(ContactKey, String)>,
+        overwrite: bool,
+        allow_unknown_team: bool,
+    },
+    Unassign {
+        team: bool,
+        stage: bool,
+        sunset: bool,
+        /// Each contact once (`--contacts` is every one).
+        contacts: Vec<ContactKey>,
+    },
+}
 
-fn contact_annotation(short: &str) -> Result<&'static str, String> {
-    CONTACT_KEYS
-        .iter()
-        .find(|(k, _)| *k == short)
-        .map(|(_, a)| *a)
-        .ok_or_else(|| {
-            let hint = CONTACT_KEYS
-                .iter()
-                .find(|(k, a)| *a == short || strsim::levenshtein(k, short) <= 2)
-                .map(|(k, _)| format!("; did you mean \"{k}\"?"))
-                .unwrap_or_default();
-            format!("unknown contact key \"{short}\" (one of: {CONTACT_LIST}){hint}")
-        })
+/// The `assign` / `unassign` flags as typed, before [`RawWriteFields::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RawWriteFields {
+    Assign {
+        team: Option<String>,
+        stage: Option<String>,
+        sunset: Option<String>,
+        /// `KEY=VALUE`, as typed.
+        contacts: Vec<String>,
+        overwrite: bool,
+        allow_unknown_team: bool,
+    },
+    Unassign {
+        team: bool,
+        stage: bool,
+        sunset: bool,
+        /// Short contact keys, as typed.
+        contacts: Vec<String>,
+        all_contacts: bool,
+    },
 }
 
 fn label_value(flag: &str, value: &str) -> Result<(), String> {
@@ -108,100 +135,116 @@ fn label_value(flag: &str, value: &str) -> Result<(), String> {
     selector::validate_value(value).map_err(|e| format!("{flag}: {e}"))
 }
 
-/// A calendar date written `YYYY-MM-DD`.
-pub fn is_date(text: &str) -> bool {
-    text.len() == 10
-        && text.bytes().enumerate().all(|(i, b)| {
-            if i == 4 || i == 7 {
-                b == b'-'
-            } else {
-                b.is_ascii_digit()
-            }
-        })
-        && text.parse::<jiff::civil::Date>().is_ok()
-}
-
 /// `KEY=VALUE` of `--contact`, with KEY a short contact key.
-fn parse_contact(arg: &str) -> Result<(&'static str, String), String> {
+fn parse_contact(arg: &str) -> Result<(ContactKey, String), String> {
     let Some((key, value)) = arg.split_once('=') else {
         return Err(format!(
-            "invalid --contact \"{arg}\": expected KEY=VALUE with KEY one of: {CONTACT_LIST}"
+            "invalid --contact \"{arg}\": expected KEY=VALUE with KEY one of: {}",
+            ContactKey::list()
         ));
     };
-    let annotation =
-        contact_annotation(key.trim()).map_err(|e| format!("invalid --contact \"{arg}\": {e}"))?;
+    let contact: ContactKey = key
+        .trim()
+        .parse()
+        .map_err(|e| format!("invalid --contact \"{arg}\": {e}"))?;
     if value.trim().is_empty() {
         return Err(format!(
             "invalid --contact \"{arg}\": the value is empty (to remove it, use `unassign --contact {key}`)"
         ));
     }
-    Ok((annotation, value.to_string()))
+    Ok((contact, value.to_string()))
 }
 
-/// Checks that need no config (and therefore no request): run before connecting.
-pub fn check_syntax(fields: &WriteFields) -> Result<(), String> {
-    match fields {
-        WriteFields::Assign {
-            team,
-            stage,
-            sunset,
-            contacts,
-            ..
-        } => {
-            if team.is_none() && stage.is_none() && sunset.is_none() && contacts.is_empty() {
-                return Err("nothing to assign: give at least one of --team, --stage, --sunset or --contact".into());
-            }
-            if let Some(team) = team {
-                label_value("--team", team)?;
-            }
-            if let Some(stage) = stage {
-                label_value("--stage", stage)?;
-            }
-            if let Some(date) = sunset
-                && !is_date(date)
-            {
-                return Err(format!(
-                    "invalid --sunset \"{date}\": expected a calendar date YYYY-MM-DD"
-                ));
-            }
-            let mut seen: Vec<(&str, String)> = Vec::new();
-            for arg in contacts {
-                let (annotation, value) = parse_contact(arg)?;
-                if let Some((_, earlier)) = seen.iter().find(|(a, _)| *a == annotation)
-                    && *earlier != value
-                {
-                    return Err(format!(
-                        "--contact given twice for {annotation} with different values"
-                    ));
+impl RawWriteFields {
+    /// Checks that need no config (and therefore no request), once, at the command line.
+    pub fn parse(self) -> Result<WriteFields, String> {
+        match self {
+            RawWriteFields::Assign {
+                team,
+                stage,
+                sunset,
+                contacts,
+                overwrite,
+                allow_unknown_team,
+            } => {
+                if team.is_none() && stage.is_none() && sunset.is_none() && contacts.is_empty() {
+                    return Err("nothing to assign: give at least one of --team, --stage, --sunset or --contact".into());
                 }
-                seen.push((annotation, value));
+                if let Some(team) = &team {
+                    label_value("--team", team)?;
+                }
+                if let Some(stage) = &stage {
+                    label_value("--stage", stage)?;
+                }
+                let sunset = sunset
+                    .map(|date| {
+                        date.parse::<Date>().map_err(|_| {
+                            format!(
+                                "invalid --sunset \"{date}\": expected a calendar date YYYY-MM-DD"
+                            )
+                        })
+                    })
+                    .transpose()?;
+                let mut parsed: Vec<(ContactKey, String)> = Vec::new();
+                for arg in &contacts {
+                    let (contact, value) = parse_contact(arg)?;
+                    match parsed.iter().find(|(c, _)| *c == contact) {
+                        Some((_, earlier)) if *earlier != value => {
+                            return Err(format!(
+                                "--contact given twice for {} with different values",
+                                contact.annotation()
+                            ));
+                        }
+                        Some(_) => {}
+                        None => parsed.push((contact, value)),
+                    }
+                }
+                Ok(WriteFields::Assign {
+                    team,
+                    stage,
+                    sunset,
+                    contacts: parsed,
+                    overwrite,
+                    allow_unknown_team,
+                })
             }
-            Ok(())
-        }
-        WriteFields::Unassign {
-            team,
-            stage,
-            sunset,
-            contacts,
-            all_contacts,
-        } => {
-            if !team && !stage && !sunset && contacts.is_empty() && !all_contacts {
-                return Err(
-                    "nothing to unassign: give at least one of --team, --stage, --sunset, --contact KEY or --contacts"
-                        .into(),
-                );
+            RawWriteFields::Unassign {
+                team,
+                stage,
+                sunset,
+                contacts,
+                all_contacts,
+            } => {
+                if !team && !stage && !sunset && contacts.is_empty() && !all_contacts {
+                    return Err(
+                        "nothing to unassign: give at least one of --team, --stage, --sunset, --contact KEY or --contacts"
+                            .into(),
+                    );
+                }
+                let mut parsed: Vec<ContactKey> = Vec::new();
+                for key in &contacts {
+                    let contact: ContactKey =
+                        key.parse().map_err(|e| format!("invalid --contact: {e}"))?;
+                    if !parsed.contains(&contact) {
+                        parsed.push(contact);
+                    }
+                }
+                if all_contacts {
+                    parsed = ContactKey::ALL.to_vec();
+                }
+                Ok(WriteFields::Unassign {
+                    team,
+                    stage,
+                    sunset,
+                    contacts: parsed,
+                })
             }
-            for key in contacts {
-                contact_annotation(key).map_err(|e| format!("invalid --contact: {e}"))?;
-            }
-            Ok(())
         }
     }
 }
 
 /// Validates everything (syntax, the configured stages, the team registry) and builds the request.
 pub fn build_request(fields: &WriteFields, config: &Config) -> Result<Request, String> {
-    check_syntax(fields)?;
     let keys = &config.keys;
     let mut writes = Vec::new();
     let mut notes = Vec::new();
@@ -245,12 +288,12 @@ pub fn build_request(fields: &WriteFields, config: &Config) -> Result<Request, S
                 writes.push(set(&keys.stage, Place::Label, stage));
             }
             if let Some(date) = sunset {
-                writes.push(set(&keys.sunset, Place::Annotation, date));
+                writes.push(set(&keys.sunset, Place::Annotation, &date.to_string()));
             }
-            for arg in contacts {
-                let (annotation, value) = parse_contact(arg)?;
+            for (contact, value) in contacts {
+                let annotation = contact.annotation();
                 if !writes.iter().any(|w| w.key == annotation) {
-                    writes.push(set(annotation, Place::Annotation, &value));
+                    writes.push(set(annotation, Place::Annotation, value));
                 }
             }
             Ok(Request {
@@ -264,7 +307,6 @@ pub fn build_request(fields: &WriteFields, config: &Config) -> Result<Request, S
             stage,
             sunset,
             contacts,
-            all_contacts,
         } => {
             let remove = |key: &str, place| KeyWrite {
                 key: key.to_string(),
@@ -280,13 +322,8 @@ pub fn build_request(fields: &WriteFields, config: &Config) -> Result<Request, S
             if *sunset {
                 writes.push(remove(&keys.sunset, Place::Annotation));
             }
-            let shorts: Vec<&str> = if *all_contacts {
-                CONTACT_KEYS.iter().map(|(k, _)| *k).collect()
-            } else {
-                contacts.iter().map(String::as_str).collect()
-            };
-            for short in shorts {
-                let annotation = contact_annotation(short)?;
+            for contact in contacts {
+                let annotation = contact.annotation();
                 if !writes.iter().any(|w| w.key == annotation) {
                     writes.push(remove(annotation, Place::Annotation));
                 }
@@ -458,6 +495,14 @@ pub fn gitops_managers(object: &MetaObject) -> Vec<String> {
 mod tests {
     use super::*;
 
+    /// Parses the flags as the command line does, then builds the request.
+    fn build_request(fields: &RawWriteFields, config: &Config) -> Result<Request, String> {
+        fields
+            .clone()
+            .parse()
+            .and_then(|parsed| super::build_request(&parsed, config))
+    }
+
     fn object(labels: &[(&str, &str)], annotations: &[(&str, &str)]) -> MetaObject {
         MetaObject {
             kind: "Deployment".into(),
@@ -479,8 +524,8 @@ mod tests {
         }
     }
 
-    fn assign(team: Option<&str>, stage: Option<&str>, overwrite: bool) -> WriteFields {
-        WriteFields::Assign {
+    fn assign(team: Option<&str>, stage: Option<&str>, overwrite: bool) -> RawWriteFields {
+        RawWriteFields::Assign {
             team: team.map(String::from),
             stage: stage.map(String::from),
             sunset: None,
@@ -490,8 +535,8 @@ mod tests {
         }
     }
 
-    fn unassign(team: bool, contacts: &[&str], all_contacts: bool) -> WriteFields {
-        WriteFields::Unassign {
+    fn unassign(team: bool, contacts: &[&str], all_contacts: bool) -> RawWriteFields {
+        RawWriteFields::Unassign {
             team,
             stage: false,
             sunset: false,
@@ -614,7 +659,7 @@ mod tests {
 
     #[test]
     fn contacts_and_sunset_are_annotations() {
-        let fields = WriteFields::Assign {
+        let fields = RawWriteFields::Assign {
             team: None,
             stage: None,
             sunset: Some("2026-12-31".into()),
@@ -653,7 +698,7 @@ mod tests {
     #[test]
     fn invalid_inputs_are_refused() {
         let cfg = Config::default();
-        let bad = |fields: WriteFields| build_request(&fields, &cfg).unwrap_err();
+        let bad = |fields: RawWriteFields| build_request(&fields, &cfg).unwrap_err();
         assert!(bad(assign(None, None, false)).contains("nothing to assign"));
         assert!(
             bad(assign(Some(&"x".repeat(64)), None, false)).contains("--team: invalid label value")
@@ -667,7 +712,7 @@ mod tests {
                 && err.contains("did you mean \"production\""),
             "{err}"
         );
-        let with = |sunset: Option<&str>, contacts: &[&str]| WriteFields::Assign {
+        let with = |sunset: Option<&str>, contacts: &[&str]| RawWriteFields::Assign {
             team: None,
             stage: None,
             sunset: sunset.map(String::from),
@@ -718,7 +763,7 @@ mod tests {
         );
 
         let mut fields = assign(Some("newteam"), None, false);
-        if let WriteFields::Assign {
+        if let RawWriteFields::Assign {
             allow_unknown_team, ..
         } = &mut fields
         {

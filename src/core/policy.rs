@@ -30,11 +30,12 @@
 
 use std::collections::HashSet;
 
-use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Config, RULE_IDS, Severity};
+use crate::config::Config;
+use crate::core::date::Date;
 use crate::core::ownership::Ownership;
+use crate::core::rules::{RuleId, Severity};
 use crate::output::documents::API_VERSION;
 
 /// One row to check: the object's identity and its resolved ownership.
@@ -56,7 +57,7 @@ pub struct Finding {
     pub kind: String,
     pub name: String,
     pub team: Option<String>,
-    pub rule: String,
+    pub rule: RuleId,
     pub severity: Severity,
     pub detail: String,
 }
@@ -182,8 +183,8 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
             kind: s.kind.to_string(),
             name: s.name.to_string(),
             team: team.clone(),
-            rule: rule.to_string(),
-            severity: config.check.severity_for(rule, default_severity(rule)),
+            rule,
+            severity: config.check.severity_for(rule),
             detail,
         }));
     }
@@ -209,14 +210,6 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
     report
 }
 
-/// The default severity of a rule id (unknown ids are errors).
-pub fn default_severity(rule: &str) -> Severity {
-    match rule {
-        "missing-stage" | "deprecated-without-sunset" | "sunset-soon" => Severity::Warning,
-        _ => Severity::Error,
-    }
-}
-
 /// The exemption reason, when the object is exempt.
 fn exemption(own: &Ownership) -> Option<String> {
     let value = own.exempt.value()?.trim();
@@ -233,12 +226,12 @@ fn exemption(own: &Ownership) -> Option<String> {
     Some(value.to_string())
 }
 
-/// The rules one (non-exempt) object breaks, with a detail each, in [`RULE_IDS`] order.
-pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(&'static str, String)> {
+/// The rules one (non-exempt) object breaks, with a detail each, in [`RuleId::ALL`] order.
+pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(RuleId, String)> {
     let mut out = Vec::new();
     match own.team.value() {
         None => out.push((
-            "missing-team",
+            RuleId::MissingTeam,
             "no team on the object, its controllers or its namespace".to_string(),
         )),
         Some(team) if config.has_registry() && config.canonical_team(team).is_none() => {
@@ -252,7 +245,7 @@ pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(&'sta
                 None => String::new(),
             };
             out.push((
-                "unknown-team",
+                RuleId::UnknownTeam,
                 format!("team \"{team}\" is not in the team registry{hint}"),
             ));
         }
@@ -260,14 +253,14 @@ pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(&'sta
     }
     let stage = own.stage.value();
     match stage {
-        None => out.push(("missing-stage", "no lifecycle stage".to_string())),
+        None => out.push((RuleId::MissingStage, "no lifecycle stage".to_string())),
         Some(s) if !config.is_stage(s) => {
             let hint = config
                 .suggest_stage(s)
                 .map(|n| format!(" (did you mean \"{n}\"?)"))
                 .unwrap_or_default();
             out.push((
-                "invalid-stage",
+                RuleId::InvalidStage,
                 format!(
                     "stage \"{s}\" is not one of {}{hint}",
                     config.stages.join(", ")
@@ -279,52 +272,40 @@ pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(&'sta
     let sunset = own.sunset.value();
     if stage == Some("deprecated") && sunset.is_none() {
         out.push((
-            "deprecated-without-sunset",
+            RuleId::DeprecatedWithoutSunset,
             "deprecated without a sunset date".to_string(),
         ));
     }
     if let Some(text) = sunset {
-        match parse_date(text) {
+        match text.trim().parse::<Date>() {
             Ok(date) => {
-                let days = days_between(today, date);
+                let days = today.days_until(date);
                 if days < 0 {
                     out.push((
-                        "past-sunset",
+                        RuleId::PastSunset,
                         format!("sunset {date} passed {}", days_ago(-days)),
                     ));
                 } else if days <= i64::from(config.check.sunset_warning_days) {
                     out.push((
-                        "sunset-soon",
+                        RuleId::SunsetSoon,
                         format!("sunset {date} is {}", days_ahead(days)),
                     ));
                 }
             }
             Err(_) => out.push((
-                "invalid-sunset",
+                RuleId::InvalidSunset,
                 format!("sunset {text:?} is not a date (expected YYYY-MM-DD)"),
             )),
         }
     }
     if stage == Some("retired") {
         out.push((
-            "retired-present",
+            RuleId::RetiredPresent,
             "stage is retired but the object still exists".to_string(),
         ));
     }
-    out.sort_by_key(|(rule, _)| rule_rank(rule));
+    out.sort_by_key(|(rule, _)| *rule);
     out
-}
-
-fn rule_rank(rule: &str) -> usize {
-    RULE_IDS
-        .iter()
-        .position(|r| *r == rule)
-        .unwrap_or(RULE_IDS.len())
-}
-
-/// Days from `from` to `to` (negative when `to` is earlier).
-fn days_between(from: Date, to: Date) -> i64 {
-    i64::from(from.until(to).map(|span| span.get_days()).unwrap_or(0))
 }
 
 fn days_ago(days: i64) -> String {
@@ -341,23 +322,6 @@ fn days_ahead(days: i64) -> String {
         1 => "tomorrow".to_string(),
         n => format!("in {n} days"),
     }
-}
-
-/// A strict `YYYY-MM-DD` calendar date.
-pub fn parse_date(text: &str) -> Result<Date, String> {
-    let t = text.trim();
-    let b = t.as_bytes();
-    let shape = b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b.iter()
-            .enumerate()
-            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if !shape {
-        return Err(format!("invalid date {text:?}: expected YYYY-MM-DD"));
-    }
-    t.parse::<Date>()
-        .map_err(|e| format!("invalid date {text:?}: {e}"))
 }
 
 /// Percentage of `total` that is `owned`, one decimal (100 when there is nothing to own).
@@ -386,7 +350,11 @@ fn recount(report: &mut CheckReport) {
 /// Orders findings (and exempt rows) for `--group-by`. Exempt rows always follow the findings.
 /// One report from several clusters' reports, each row tagged with its context.
 pub fn merge(reports: Vec<(Option<String>, CheckReport)>) -> CheckReport {
-    let mut merged = evaluate(&[], &Config::default(), Date::constant(2000, 1, 1));
+    let mut merged = evaluate(
+        &[],
+        &Config::default(),
+        "2000-01-01".parse().expect("a date"),
+    );
     for (context, report) in reports {
         let s = &report.summary;
         merged.summary.checked += s.checked;
@@ -430,32 +398,20 @@ fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
     }
     match group_by {
         GroupBy::Team => report.findings.sort_by(|a, b| {
-            (
-                team_key(&a.team),
-                &a.namespace,
-                &a.kind,
-                &a.name,
-                rule_rank(&a.rule),
-            )
-                .cmp(&(
-                    team_key(&b.team),
-                    &b.namespace,
-                    &b.kind,
-                    &b.name,
-                    rule_rank(&b.rule),
-                ))
-        }),
-        GroupBy::Namespace => report.findings.sort_by(|a, b| {
-            (&a.namespace, &a.kind, &a.name, rule_rank(&a.rule)).cmp(&(
+            (team_key(&a.team), &a.namespace, &a.kind, &a.name, a.rule).cmp(&(
+                team_key(&b.team),
                 &b.namespace,
                 &b.kind,
                 &b.name,
-                rule_rank(&b.rule),
+                b.rule,
             ))
         }),
+        GroupBy::Namespace => report.findings.sort_by(|a, b| {
+            (&a.namespace, &a.kind, &a.name, a.rule).cmp(&(&b.namespace, &b.kind, &b.name, b.rule))
+        }),
         GroupBy::Rule => report.findings.sort_by(|a, b| {
-            (&a.rule, &a.namespace, &a.kind, &a.name).cmp(&(
-                &b.rule,
+            (a.rule.as_str(), &a.namespace, &a.kind, &a.name).cmp(&(
+                b.rule.as_str(),
                 &b.namespace,
                 &b.kind,
                 &b.name,
@@ -542,7 +498,7 @@ impl Baseline {
             f.namespace.clone(),
             f.kind.clone(),
             f.name.clone(),
-            f.rule.clone(),
+            f.rule.as_str().to_string(),
         ))
     }
 
@@ -623,14 +579,14 @@ mod tests {
     fn rules_of(own: &Ownership, config: &Config, today: &str) -> Vec<&'static str> {
         rules_broken(own, config, date(today))
             .into_iter()
-            .map(|(r, _)| r)
+            .map(|(r, _)| r.as_str())
             .collect()
     }
 
     fn detail_of(own: &Ownership, config: &Config, rule: &str) -> String {
         rules_broken(own, config, date(TODAY))
             .into_iter()
-            .find(|(r, _)| *r == rule)
+            .find(|(r, _)| r.as_str() == rule)
             .expect(rule)
             .1
     }
@@ -897,7 +853,7 @@ mod tests {
             &config,
             date(TODAY),
         );
-        assert_eq!(report.findings[0].rule, "invalid-sunset");
+        assert_eq!(report.findings[0].rule, RuleId::InvalidSunset);
         assert_eq!(report.findings[0].severity, Severity::Warning);
     }
 
@@ -1079,7 +1035,7 @@ mod tests {
             kind: "Deployment".into(),
             name: name.into(),
             team: team.map(str::to_string),
-            rule: rule.into(),
+            rule: rule.parse().unwrap(),
             severity,
             detail: String::new(),
         }
@@ -1259,10 +1215,12 @@ mod tests {
 
     #[test]
     fn strict_dates() {
-        assert_eq!(parse_date("2025-06-30").unwrap(), date("2025-06-30"));
-        assert_eq!(parse_date(" 2025-06-30 ").unwrap(), date("2025-06-30"));
-        assert!(parse_date("2025-02-29").is_err());
-        assert!(parse_date("20250630").is_err());
-        assert!(parse_date("2025-06-30T00:00:00Z").is_err());
+        let config = Config::default();
+        let check = |sunset: &str| rules_of(&with_sunset(sunset, &config), &config, TODAY);
+        assert_eq!(check("2025-06-30"), ["past-sunset"]);
+        assert_eq!(check(" 2025-06-30 "), ["past-sunset"], "surrounding spaces");
+        for bad in ["2025-02-29", "20250630", "2025-06-30T00:00:00Z"] {
+            assert_eq!(check(bad), ["invalid-sunset"], "{bad:?}");
+        }
     }
 }
