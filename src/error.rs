@@ -1,4 +1,5 @@
-//! Errors that end a command: one line for the user, and the exit code it maps to.
+//! Errors that end a command (one line for the user, and the kind that picks the exit status),
+//! and the exit statuses themselves.
 
 use std::fmt;
 
@@ -11,15 +12,54 @@ pub struct Error {
     pub status: Option<u16>,
 }
 
-/// Decides the exit code (kubectl: 1 for any error; `check`: 2 when it could not check).
+/// What went wrong; with the command, it decides the exit status ([`Error::exit_status`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// Bad flags, arguments or local files.
+    /// Bad flags, arguments or local files: kubectl adds a `See '… --help'` hint.
     Usage,
     /// Kubeconfig, connection, authentication, authorisation or server errors.
     Cluster,
     /// Our config file.
     Config,
+    /// Writing the output failed (a full disk, a closed file): the result never reached the user.
+    Output,
+}
+
+/// How the process ends. kubectl exits 1 on any error; `check` follows `kubectl diff`
+/// (0 clean, 1 findings, 2 could not check).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Done, nothing to report.
+    Success,
+    /// Done, and something needs attention: `check` findings at or above `--fail-on`, objects
+    /// `assign` skipped or could not write.
+    Findings,
+    /// The command could not do its job (kubectl's status for any error).
+    Failed,
+    /// `check` could not check: its answer is unknown, which a CI gate must not take as a pass.
+    CouldNotCheck,
+    /// Stopped by Ctrl-C (128 + SIGINT, as a shell reports it).
+    Interrupted,
+}
+
+impl ExitStatus {
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Findings | ExitStatus::Failed => 1,
+            ExitStatus::CouldNotCheck => 2,
+            ExitStatus::Interrupted => 130,
+        }
+    }
+
+    /// The status of an error that ended `subcommand`.
+    pub fn of_error(subcommand: &str) -> ExitStatus {
+        if subcommand == "check" {
+            ExitStatus::CouldNotCheck
+        } else {
+            ExitStatus::Failed
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -43,6 +83,13 @@ impl Error {
         Error {
             message: message.into(),
             kind: ErrorKind::Config,
+            status: None,
+        }
+    }
+    pub fn output(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            kind: ErrorKind::Output,
             status: None,
         }
     }

@@ -1,6 +1,117 @@
-//! The command-line boundary: clap definitions and their one conversion into typed options.
-//! Everything past this folder sees parsed values (selectors, targets, dates, keys), never argv.
-//! May import `core` (for the typed values) and `error`; nothing else.
+//! The command-line boundary: reading argv, clap definitions, and their one conversion into typed
+//! options. Past this folder nothing sees argv or clap: only parsed values (selectors, targets,
+//! dates, contact keys). May import `core` (the typed values), `error` and `output::ui`.
 
 pub mod args;
 pub mod options;
+
+use std::ffi::OsString;
+
+use clap::{CommandFactory, Parser};
+
+use crate::error::{Error, ExitStatus};
+use crate::output::ui;
+use options::{Command, GlobalOptions};
+
+/// What the process was asked to do.
+// One value per process: boxing the large variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Invocation {
+    /// Run a subcommand.
+    Run {
+        global: GlobalOptions,
+        command: Command,
+    },
+    /// kubectl's plugin completion (`kubectl_complete-owner` → `__complete ARGS… PARTIAL`).
+    Complete(Vec<OsString>),
+    /// Nothing to run: help, version or a flag error was printed.
+    Exit(ExitStatus),
+}
+
+/// Reads the process arguments once.
+pub fn parse() -> Invocation {
+    parse_from(std::env::args_os().collect())
+}
+
+fn parse_from(argv: Vec<OsString>) -> Invocation {
+    if argv.get(1).is_some_and(|a| a == options::COMPLETE_COMMAND) {
+        return Invocation::Complete(argv[2..].to_vec());
+    }
+    let cli = match args::Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: the text is the output.
+            return Invocation::Exit(match ui::out(&e.render().to_string()) {
+                Ok(()) => ExitStatus::Success,
+                Err(err) => {
+                    ui::error(&err);
+                    ExitStatus::Failed
+                }
+            });
+        }
+        Err(e) => {
+            // Which subcommand the flag error belongs to, as clap understood the line (so that
+            // `ls --team check --bogus` is an `ls` error, whatever words it contains).
+            let subcommand = args::Cli::command()
+                .ignore_errors(true)
+                .try_get_matches_from(&argv)
+                .ok()
+                .and_then(|m| m.subcommand_name().map(str::to_string));
+            ui::status(&flag_error(&e.render().to_string()));
+            ui::usage_hint(subcommand.as_deref().unwrap_or_default());
+            return Invocation::Exit(ExitStatus::of_error(subcommand.as_deref().unwrap_or("")));
+        }
+    };
+    let subcommand = cli.command.name();
+    match cli.into_options() {
+        Ok((global, command)) => Invocation::Run { global, command },
+        Err(message) => {
+            let err = Error::usage(message);
+            ui::error(&err);
+            ui::usage_hint(subcommand);
+            Invocation::Exit(ExitStatus::of_error(subcommand))
+        }
+    }
+}
+
+/// clap's error without its usage block and its own "For more information" line: kubectl
+/// follows the error with one `See '… --help' for usage.` line instead.
+fn flag_error(rendered: &str) -> String {
+    let end = ["\nUsage:", "\nFor more information"]
+        .iter()
+        .filter_map(|marker| rendered.find(marker))
+        .min()
+        .unwrap_or(rendered.len());
+    rendered[..end].trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exit_of(argv: &[&str]) -> Option<ExitStatus> {
+        match parse_from(argv.iter().map(OsString::from).collect()) {
+            Invocation::Exit(status) => Some(status),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn flag_errors_exit_by_the_parsed_subcommand() {
+        let argv = ["kubectl-owner", "ls", "--team", "check", "--bogus"];
+        assert_eq!(exit_of(&argv), Some(ExitStatus::Failed));
+        let argv = ["kubectl-owner", "check", "--bogus"];
+        assert_eq!(exit_of(&argv), Some(ExitStatus::CouldNotCheck));
+        let argv = ["kubectl-owner", "who", "check", "--bogus"];
+        assert_eq!(exit_of(&argv), Some(ExitStatus::Failed));
+    }
+
+    #[test]
+    fn flag_error_keeps_the_message_and_drops_clap_usage() {
+        let rendered = "error: unexpected argument '--bogus' found\n\n  tip: use '-- --bogus'\n\nUsage: kubectl owner ls [OPTIONS]\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            flag_error(rendered),
+            "error: unexpected argument '--bogus' found\n\n  tip: use '-- --bogus'"
+        );
+    }
+}

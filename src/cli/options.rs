@@ -147,6 +147,9 @@ pub struct WriteOptions {
     pub output: Output,
 }
 
+/// The hidden subcommand kubectl's completion shim calls.
+pub const COMPLETE_COMMAND: &str = "__complete";
+
 #[derive(Debug, Clone)]
 pub enum Command {
     Ls(LsOptions),
@@ -156,6 +159,21 @@ pub enum Command {
     Check(CheckOptions),
     Assign(WriteOptions),
     Unassign(WriteOptions),
+}
+
+impl Command {
+    /// The subcommand's name, for hints (`kubectl owner ls --help`) and its exit status.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Ls(_) => "ls",
+            Command::Who(_) => "who",
+            Command::Teams(_) => "teams",
+            Command::Completion(_) => "completion",
+            Command::Check(_) => "check",
+            Command::Assign(_) => "assign",
+            Command::Unassign(_) => "unassign",
+        }
+    }
 }
 
 /// kubectl's `--request-timeout`: `0` (none), a bare number of seconds, or `1s`, `2m`, `1h`, `500ms`.

@@ -154,7 +154,7 @@ where
         match result {
             Ok(value) => loaded.push((Some(name), value)),
             Err(e) => {
-                eprintln!("error: context \"{name}\": {}", e.message);
+                ui::partial_error(&format!("context \"{name}\": {}", e.message));
                 failed = true;
             }
         }

@@ -19,8 +19,9 @@ use crate::core::kinds::{Kind, split_type_name};
 use crate::core::ownership::MetaObject;
 use crate::core::plan::{self, KeyChange, Request};
 use crate::core::selector;
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::output::table;
+use crate::output::ui;
 
 /// Attempts per object when the server answers 409 Conflict.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -65,7 +66,7 @@ struct Outcome {
     warnings: Vec<String>,
 }
 
-pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
+pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatus> {
     // Everything that needs no server is checked before connecting.
     if let Some(sel) = &opts.label_selector {
         selector::parse_label_selector(sel).map_err(Error::usage)?;
@@ -75,7 +76,7 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
     // Stages and the team registry may come from the cluster's config: checked before any object request.
     let request = plan::build_request(&opts.fields, &ctx.config).map_err(Error::usage)?;
     for note in &request.notes {
-        eprintln!("Note: {note}");
+        ui::note(note);
     }
     let work = resolve_targets(&ctx, &opts, &targets).await?;
     let mut outcomes: Vec<Outcome> = Vec::new();
@@ -83,9 +84,9 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
     if work.is_empty() && matches!(targets, Targets::Bulk(_)) {
         match ctx.namespace(&opts.scope) {
             Some(ns) if work_is_namespaced(&ctx, &targets) => {
-                eprintln!("No resources found in {ns} namespace.")
+                ui::status(&format!("No resources found in {ns} namespace."))
             }
-            _ => eprintln!("No resources found"),
+            _ => ui::status("No resources found"),
         }
     }
     // Ctrl-C: start no new object; the patches in flight finish (each is one atomic request), so
@@ -124,28 +125,31 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<u8> {
         Output::Name => outcomes
             .iter()
             .filter(|o| matches!(o.status, Status::Changed | Status::Unchanged))
-            .map(|o| format!("{}\n", table::terminal_safe(&reference(&o.kind, &o.name))))
+            .map(|o| format!("{}\n", ui::terminal_safe(&reference(&o.kind, &o.name))))
             .collect(),
         _ => table(&opts, &outcomes),
     };
-    table::emit(&out);
+    ui::out(&out)?;
     if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
         let done: Vec<String> = outcomes
             .iter()
             .filter(|o| o.status == Status::Changed)
             .map(|o| place(&o.kind, o.namespace.as_deref(), &o.name))
             .collect();
-        eprintln!(
+        ui::status(&format!(
             "Interrupted: {} written ({}); {} untouched ({})",
             done.len(),
             list_or_none(&done),
             untouched.len(),
             list_or_none(untouched)
-        );
-        // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
-        return Ok(130);
+        ));
+        return Ok(ExitStatus::Interrupted);
     }
-    Ok(u8::from(failed))
+    Ok(if failed {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    })
 }
 
 fn list_or_none(items: &[String]) -> String {
@@ -343,7 +347,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
             outcome.status = Status::Changed;
             return outcome;
         }
-        crate::output::ui::log(6, || {
+        ui::log(6, || {
             format!("PATCH {} {name}: {patch}", kind.qualified_plural())
         });
         match ctx
@@ -356,7 +360,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
                 return outcome;
             }
             Err(e) if e.status == Some(409) && attempt < MAX_ATTEMPTS => {
-                crate::output::ui::log(2, || {
+                ui::log(2, || {
                     format!(
                         "{}: {e}; reading it again (attempt {attempt} of {MAX_ATTEMPTS})",
                         place(&kind, ns, &name)
@@ -398,13 +402,10 @@ fn warnings(ctx: &Context, kind: &Kind, object: &MetaObject) -> Vec<String> {
 
 fn report_stderr(outcome: &Outcome) {
     for w in &outcome.warnings {
-        crate::output::ui::warn(&table::terminal_safe(w));
+        ui::warn(w);
     }
     if let Some(message) = &outcome.message {
-        eprintln!(
-            "{}",
-            crate::error::user_line(&table::terminal_safe(message))
-        );
+        ui::partial_error(message);
     }
 }
 

@@ -9,13 +9,14 @@
 use std::path::Path;
 
 use crate::core::date::Date;
+use crate::output::ui;
 
 use crate::cli::options::{CheckOptions, GlobalOptions, Output};
 use crate::cluster::inventory::{self, Context, Inventory};
 use crate::core::kinds::Kind;
 use crate::core::policy::{self, Baseline, CheckReport, Subject};
 use crate::core::selector;
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::output::table;
 
 /// Environment variable that fixes "today" (`YYYY-MM-DD`), for tests and reproducible reports.
@@ -56,7 +57,7 @@ async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> R
     Ok(report)
 }
 
-pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
+pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatus> {
     // Everything that needs no server is validated first.
     if let Some(sel) = &opts.label_selector {
         selector::parse_label_selector(sel).map_err(Error::usage)?;
@@ -72,11 +73,11 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
     };
     if let (Some(baseline), Some(path)) = (&baseline, &opts.baseline) {
         let suppressed = baseline.apply(&mut report);
-        eprintln!(
+        ui::status(&format!(
             "{suppressed} known finding{} suppressed by baseline {}",
             if suppressed == 1 { "" } else { "s" },
             path.display()
-        );
+        ));
     }
     policy::order(&mut report, opts.group_by);
     let out = match opts.output {
@@ -84,7 +85,7 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
         Output::Yaml => table::yaml(&report),
         _ => table(&report, multi),
     };
-    table::emit(&out);
+    ui::out(&out)?;
     if context_failed {
         return Err(Error::cluster("could not check every context (see above)"));
     }
@@ -94,7 +95,7 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<u8> {
             "could not check everything: RBAC hid some namespaces or kinds (see the warning above); use --allow-partial to check what is readable",
         ));
     }
-    Ok(policy::exit_code(&report, opts.fail_on))
+    Ok(policy::exit_status(&report, opts.fail_on))
 }
 
 /// Today's UTC date, or `KUBECTL_OWNER_TODAY` when set.

@@ -14,9 +14,7 @@
 //! must be fast and must work without a reachable cluster).
 
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{CommandFactory, ValueHint};
 use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
@@ -25,11 +23,8 @@ use crate::cli::args::Cli;
 use crate::cli::options::{CompletionOptions, CompletionShell};
 use crate::config::{self, Config};
 use crate::core::kinds::Catalog;
-use crate::error::Result;
-use crate::output::table;
-
-/// The hidden first argument that switches the binary into completion mode.
-pub const COMPLETE_COMMAND: &str = "__complete";
+use crate::error::{ExitStatus, Result};
+use crate::output::ui;
 
 /// The binary name the static scripts complete.
 const BIN_NAME: &str = "kubectl-owner";
@@ -40,9 +35,9 @@ const DIRECTIVE_DEFAULT: u8 = 0;
 const DIRECTIVE_NO_FILE_COMP: u8 = 4;
 
 /// `kubectl owner completion SHELL`: prints the static completion script.
-pub async fn run(opts: CompletionOptions) -> Result<u8> {
-    table::emit(&script(opts.shell));
-    Ok(0)
+pub async fn run(opts: CompletionOptions) -> Result<ExitStatus> {
+    ui::out(&script(opts.shell))?;
+    Ok(ExitStatus::Success)
 }
 
 /// The static completion script for `shell`, completing the `kubectl-owner` binary.
@@ -79,7 +74,7 @@ pub fn script(shell: CompletionShell) -> String {
 
 /// `kubectl-owner __complete ARGS… PARTIAL`: prints the candidates and cobra's directive line.
 /// `args` are the words after `__complete`; the last one is the word being completed.
-pub fn complete_main(args: Vec<OsString>) -> ExitCode {
+pub fn complete_main(args: Vec<OsString>) -> ExitStatus {
     let (candidates, directive) = complete(&args);
     let mut out = String::new();
     for c in candidates {
@@ -91,12 +86,9 @@ pub fn complete_main(args: Vec<OsString>) -> ExitCode {
         out.push('\n');
     }
     out.push_str(&format!(":{directive}\n"));
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe or a broken terminal: there is nothing useful left to do.
-    let _ = stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush());
-    ExitCode::SUCCESS
+    // kubectl reads the candidates from a pipe; if that fails there is no one to tell.
+    let _ = ui::out(&out);
+    ExitStatus::Success
 }
 
 /// One completion candidate: the value and an optional one-line description.
@@ -340,7 +332,7 @@ mod tests {
             );
         }
         assert!(v.iter().all(|x| !x.starts_with('-')), "{v:?}");
-        assert!(!v.iter().any(|x| x == COMPLETE_COMMAND));
+        assert!(!v.iter().any(|x| x == crate::cli::options::COMPLETE_COMMAND));
         assert_eq!(d, DIRECTIVE_NO_FILE_COMP);
     }
 

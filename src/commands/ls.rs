@@ -5,9 +5,10 @@ use crate::cluster::inventory::{self, Context, Inventory, Resolution};
 use crate::core::kinds::{Kind, split_type_name};
 use crate::core::ownership::MetaObject;
 use crate::core::selector;
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::output::documents::{OwnershipItem, OwnershipList};
 use crate::output::table;
+use crate::output::ui;
 
 const COLUMNS: [&str; 6] = ["NAMESPACE", "KIND", "NAME", "TEAM", "STAGE", "AGE"];
 const WIDE_COLUMNS: [&str; 5] = ["TEAM-FROM", "STAGE-FROM", "CHAT", "RUNBOOK", "SUNSET"];
@@ -52,7 +53,7 @@ async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
     })
 }
 
-pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
+pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> {
     // Validate everything that needs no server first, as kubectl does.
     if let Some(sel) = &opts.label_selector {
         selector::parse_label_selector(sel).map_err(Error::usage)?;
@@ -82,7 +83,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                     .iter()
                     .any(|o| o.kind == target.kind.kind && &o.name == name)
             {
-                eprintln!("{}", target.kind.not_found(name));
+                ui::status(&target.kind.not_found(name));
                 failed = true;
             }
         }
@@ -144,7 +145,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                         .by_owner(&o.api_version, &o.kind)
                         .map(Kind::name_prefix)
                         .unwrap_or_else(|| o.kind.to_lowercase());
-                    format!("{prefix}/{}\n", table::terminal_safe(&o.name))
+                    format!("{prefix}/{}\n", ui::terminal_safe(&o.name))
                 })
                 .collect()
             } else {
@@ -198,18 +199,22 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<u8> {
                     .first()
                     .and_then(|(_, l)| inventory_scope(&l.ctx, &opts.scope))
                 {
-                    Some(ns) if !multi => format!("No resources found in {ns} namespace.\n"),
-                    _ => "No resources found\n".to_string(),
+                    Some(ns) if !multi => format!("No resources found in {ns} namespace."),
+                    _ => "No resources found".to_string(),
                 };
-                eprint!("{place}");
+                ui::status(&place);
             } else {
-                table::emit_table(&table, opts.no_headers);
+                ui::out_with(|w| table.write_to(w, opts.no_headers))?;
             }
             String::new()
         }
     };
-    table::emit(&out);
-    Ok(u8::from(failed))
+    ui::out(&out)?;
+    Ok(if failed {
+        ExitStatus::Failed
+    } else {
+        ExitStatus::Success
+    })
 }
 
 fn inventory_scope(ctx: &Context, scope: &Scope) -> Option<String> {

@@ -1,4 +1,5 @@
-//! One file per subcommand; each takes plain options and returns the process exit code.
+//! One file per subcommand: each takes typed options, does its job through `cluster`, `core` and
+//! `output`, and returns its exit status. May import every other folder.
 
 pub mod assign;
 pub mod check;
@@ -8,9 +9,9 @@ pub mod teams;
 pub mod who;
 
 use crate::cli::options::{Command, Contexts, GlobalOptions};
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitStatus, Result};
 
-pub async fn run(global: &GlobalOptions, command: Command) -> Result<u8> {
+pub async fn run(global: &GlobalOptions, command: Command) -> Result<ExitStatus> {
     let fans_out = matches!(
         command,
         Command::Ls(_) | Command::Teams(_) | Command::Check(_)

@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cli::options::{GlobalOptions, Output, TeamsOptions};
 use crate::cluster::inventory::{self, Context, Inventory, Resolution};
-use crate::error::Result;
+use crate::error::{ExitStatus, Result};
 use crate::output::documents::{API_VERSION, TeamItem, TeamSummary};
 use crate::output::table;
+use crate::output::ui;
 
 const NO_STAGE: &str = "<none>";
 
@@ -18,7 +19,7 @@ async fn load(global: GlobalOptions, opts: &TeamsOptions) -> Result<(Context, In
     Ok((ctx, inventory))
 }
 
-pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
+pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatus> {
     let (loaded, failed) = inventory::per_context(global, |g| load(g, &opts)).await?;
     let multi = loaded.iter().any(|(name, _)| name.is_some()) || failed;
     // One summary per context, merged: rows keep their context, coverage is over everything.
@@ -51,8 +52,12 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<u8> {
         Output::Yaml => table::yaml(&summary),
         _ => table(&stages, &summary, multi),
     };
-    table::emit(&out);
-    Ok(u8::from(failed))
+    ui::out(&out)?;
+    Ok(if failed {
+        ExitStatus::Failed
+    } else {
+        ExitStatus::Success
+    })
 }
 
 /// Per team: workloads, count by stage, namespaces, first contact seen per key.

@@ -5,14 +5,15 @@ use crate::cli::options::{GlobalOptions, Output, WhoOptions};
 use crate::cluster::inventory::Context;
 use crate::core::kinds::{Kind, split_type_name};
 use crate::core::ownership::{self, MetaObject, Resolved};
-use crate::error::{Error, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::output::documents::{OwnershipDocument, OwnershipItem};
 use crate::output::table;
+use crate::output::ui;
 
 /// Controller chains deeper than this are bad data, not real workloads.
 use crate::core::ownership::MAX_CHAIN;
 
-pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
+pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus> {
     let ctx = Context::open(global).await?;
     let (kind, name) = parse_target(&ctx, &opts.target)?;
     let kind = ctx.named_kind(&kind, &kind.plural).await?;
@@ -60,7 +61,7 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
             .get_meta(ctx.catalog.namespace(), None, ns)
             .await
             .unwrap_or_else(|e| {
-                crate::output::ui::warn(&format!("namespace labels unavailable: {e}"));
+                ui::warn(&format!("namespace labels unavailable: {e}"));
                 None
             }),
         None => None,
@@ -84,8 +85,8 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<u8> {
         }
         _ => card(&chain_refs, &own),
     };
-    table::emit(&out);
-    Ok(0)
+    ui::out(&out)?;
+    Ok(ExitStatus::Success)
 }
 
 /// `POD`, `TYPE/NAME` or `TYPE NAME`.
@@ -109,10 +110,10 @@ fn card(chain: &[&MetaObject], own: &ownership::Ownership) -> String {
         Some(ns) => format!("{}/{} in namespace {}", object.kind, object.name, ns),
         None => format!("{}/{}", object.kind, object.name),
     };
-    out.push_str(&format!("Object:  {}\n", table::terminal_safe(&place)));
+    out.push_str(&format!("Object:  {}\n", ui::terminal_safe(&place)));
     out.push_str(&format!(
         "Chain:   {}\n\n",
-        table::terminal_safe(&ownership::describe_chain(chain))
+        ui::terminal_safe(&ownership::describe_chain(chain))
     ));
     let line = |field: &str, r: &Resolved| {
         vec![

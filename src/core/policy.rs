@@ -36,6 +36,7 @@ use crate::config::Config;
 use crate::core::date::Date;
 use crate::core::ownership::Ownership;
 use crate::core::rules::{RuleId, Severity};
+use crate::error::ExitStatus;
 use crate::output::documents::API_VERSION;
 
 /// One row to check: the object's identity and its resolved ownership.
@@ -434,13 +435,17 @@ fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
 }
 
 /// The exit code for a report: 1 when any finding is at or above `fail_on`, else 0.
-pub fn exit_code(report: &CheckReport, fail_on: FailOn) -> u8 {
+pub fn exit_status(report: &CheckReport, fail_on: FailOn) -> ExitStatus {
     let fails = |s: Severity| match fail_on {
         FailOn::Error => s == Severity::Error,
         FailOn::Warning => true,
         FailOn::Never => false,
     };
-    u8::from(report.findings.iter().any(|f| fails(f.severity)))
+    if report.findings.iter().any(|f| fails(f.severity)) {
+        ExitStatus::Findings
+    } else {
+        ExitStatus::Success
+    }
 }
 
 /// The findings of an earlier `check -o json` (or `-o yaml`), matched on
@@ -974,8 +979,8 @@ mod tests {
             report.summary.line(),
             "4 checked, 1 compliant, 2 errors, 1 warning, 1 exempt, coverage 75.0%"
         );
-        assert_eq!(exit_code(&report, FailOn::Error), 1);
-        assert_eq!(exit_code(&report, FailOn::Never), 0);
+        assert_eq!(exit_status(&report, FailOn::Error), ExitStatus::Findings);
+        assert_eq!(exit_status(&report, FailOn::Never), ExitStatus::Success);
     }
 
     #[test]
@@ -1019,7 +1024,7 @@ mod tests {
             report.summary.line(),
             "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%"
         );
-        assert_eq!(exit_code(&report, FailOn::Warning), 0);
+        assert_eq!(exit_status(&report, FailOn::Warning), ExitStatus::Success);
     }
 
     fn finding(
@@ -1091,13 +1096,22 @@ mod tests {
             "missing-stage",
             Severity::Warning,
         )]);
-        assert_eq!(exit_code(&warnings_only, FailOn::Error), 0);
-        assert_eq!(exit_code(&warnings_only, FailOn::Warning), 1);
-        assert_eq!(exit_code(&warnings_only, FailOn::Never), 0);
+        assert_eq!(
+            exit_status(&warnings_only, FailOn::Error),
+            ExitStatus::Success
+        );
+        assert_eq!(
+            exit_status(&warnings_only, FailOn::Warning),
+            ExitStatus::Findings
+        );
+        assert_eq!(
+            exit_status(&warnings_only, FailOn::Never),
+            ExitStatus::Success
+        );
         let errors = sample();
-        assert_eq!(exit_code(&errors, FailOn::Error), 1);
-        assert_eq!(exit_code(&errors, FailOn::Warning), 1);
-        assert_eq!(exit_code(&errors, FailOn::Never), 0);
+        assert_eq!(exit_status(&errors, FailOn::Error), ExitStatus::Findings);
+        assert_eq!(exit_status(&errors, FailOn::Warning), ExitStatus::Findings);
+        assert_eq!(exit_status(&errors, FailOn::Never), ExitStatus::Success);
     }
 
     #[test]

@@ -105,7 +105,7 @@ impl TableBuilder {
     }
 
     /// Writes the table (with its header line unless `no_headers`).
-    pub fn write_to(&self, out: &mut impl Write, no_headers: bool) -> std::io::Result<()> {
+    pub fn write_to(&self, out: &mut dyn Write, no_headers: bool) -> std::io::Result<()> {
         if self.is_empty() && no_headers {
             return Ok(());
         }
@@ -207,30 +207,6 @@ pub fn json<T: Serialize>(doc: &T) -> String {
 
 pub fn yaml<T: Serialize>(doc: &T) -> String {
     serde_yaml_ng::to_string(doc).expect("documents serialise")
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is success, not an error.
-pub fn emit(text: &str) {
-    let mut out = std::io::stdout().lock();
-    written(out.write_all(text.as_bytes()).and_then(|_| out.flush()));
-}
-
-/// Writes a table to stdout as it is formatted (no copy of a 100,000-row table in memory).
-pub fn emit_table(table: &TableBuilder, no_headers: bool) {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    written(
-        table
-            .write_to(&mut out, no_headers)
-            .and_then(|_| out.flush()),
-    );
-}
-
-fn written(result: std::io::Result<()>) {
-    match result {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => eprintln!("error: writing output: {e}"),
-    }
 }
 
 /// kubectl's AGE: `45s`, `5m30s`, `90m`, `3h20m`, `36h`, `5d3h`, `30d`, `2y12d`, `9y`.

@@ -1,7 +1,14 @@
-//! `-v=N` diagnostics on stderr. Never carries credentials.
+//! The one place that writes to the terminal: stdout gets tables and documents only; stderr gets
+//! errors, warnings, notes, progress and `-v` diagnostics, each in kubectl's words. Text from the
+//! cluster is escaped here before it reaches a terminal, and a closed stdout pipe ends output
+//! quietly while any other failed write is an error with its exit status.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
+use crate::error::{Error, Result};
+
+/// `-v=N`, set once at startup (kube's request hooks have no handle to pass it through).
 static VERBOSITY: AtomicU8 = AtomicU8::new(0);
 
 pub fn set_verbosity(level: u8) {
@@ -12,21 +19,105 @@ pub fn enabled(level: u8) -> bool {
     VERBOSITY.load(Ordering::Relaxed) >= level
 }
 
-/// Prints `message` on stderr when `-v` is at least `level`.
-pub fn log(level: u8, message: impl FnOnce() -> String) {
-    if enabled(level) {
-        eprintln!("I0000 {}", message());
+// ---------------------------------------------------------------------------------------------
+// stdout
+// ---------------------------------------------------------------------------------------------
+
+/// Writes `text` to stdout.
+pub fn out(text: &str) -> Result<()> {
+    out_with(|w| w.write_all(text.as_bytes()))
+}
+
+/// Streams output through `write` into a buffered stdout (a 100,000-row table is never copied
+/// into one string). A closed pipe (`| head`) is success; any other failure is an error.
+pub fn out_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Error::output(format!("writing output: {e}"))),
     }
 }
 
-/// A warning: always on stderr, never on stdout.
-pub fn warn(message: &str) {
-    eprintln!("Warning: {message}");
+// ---------------------------------------------------------------------------------------------
+// stderr
+// ---------------------------------------------------------------------------------------------
+
+/// One line on stderr. A failed write to stderr has nowhere to be reported, so it is ignored.
+fn err_line(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// The error that ends the command, with kubectl's `error: ` prefix (see [`crate::error::user_line`]).
+pub fn error(err: &Error) {
+    err_line(&crate::error::user_line(&err.message));
+}
+
+/// kubectl's hint after a usage error.
+pub fn usage_hint(subcommand: &str) {
+    err_line(&format!(
+        "See 'kubectl owner {subcommand} --help' for usage."
+    ));
+}
+
+/// An error about one part of the work (one object, one context of several) that does not end
+/// the command.
+pub fn partial_error(message: &str) {
+    err_line(&crate::error::user_line(&terminal_safe(message)));
+}
+
+/// A warning: always on stderr, never on stdout. It may quote the cluster's text, so it is escaped.
+pub fn warn(message: &str) {
+    err_line(&format!("Warning: {}", terminal_safe(message)));
+}
+
+/// Something the user should know about what was asked (an alias written as its canonical name).
+pub fn note(message: &str) {
+    err_line(&format!("Note: {message}"));
+}
+
+/// A plain status line, as kubectl prints `No resources found` on stderr.
+pub fn status(message: &str) {
+    err_line(message);
+}
+
+/// Text that belongs together on stderr (a multi-line block), written as is.
+pub fn status_text(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Prints `message` on stderr when `-v` is at least `level`.
+pub fn log(level: u8, message: impl FnOnce() -> String) {
+    if enabled(level) {
+        err_line(&format!("I0000 {}", message()));
+    }
+}
+
+/// Label and annotation values are attacker-controlled: escape control characters (ANSI escapes,
+/// newlines) so text from the cluster can never move the cursor or fake extra lines.
+pub fn terminal_safe(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\\n".to_string(),
+            '\r' => "\\r".to_string(),
+            '\t' => "\\t".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress
+// ---------------------------------------------------------------------------------------------
+
 /// Pages and objects fetched so far, for the progress line.
-static PAGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-static OBJECTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static PAGES: AtomicUsize = AtomicUsize::new(0);
+static OBJECTS: AtomicUsize = AtomicUsize::new(0);
+static PROGRESS_SHOWN: AtomicBool = AtomicBool::new(false);
 
 /// Counts one fetched page of `objects` objects.
 pub fn page_fetched(objects: usize) {
@@ -44,7 +135,6 @@ pub struct Progress {
 
 impl Progress {
     pub fn start(what: &'static str) -> Progress {
-        use std::io::IsTerminal;
         let terminal = std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
         // One line for the whole command, even when several clusters are listed at once.
         if !terminal || PROGRESS_SHOWN.swap(true, Ordering::Relaxed) {
@@ -65,13 +155,15 @@ impl Progress {
                     PAGES.load(Ordering::Relaxed),
                     OBJECTS.load(Ordering::Relaxed),
                 );
-                eprint!("\r\x1b[K{what}: {pages} pages, {objects} objects fetched");
+                status_text(&format!(
+                    "\r\x1b[K{what}: {pages} pages, {objects} objects fetched"
+                ));
                 match stopped.recv_timeout(TICK) {
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
                     _ => break,
                 }
             }
-            eprint!("\r\x1b[K");
+            status_text("\r\x1b[K");
         });
         Progress {
             stop: Some(stop),
@@ -79,8 +171,6 @@ impl Progress {
         }
     }
 }
-
-static PROGRESS_SHOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 impl Drop for Progress {
     fn drop(&mut self) {
@@ -91,5 +181,17 @@ impl Drop for Progress {
         if let Some(ticker) = self.ticker.take() {
             let _ = ticker.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(terminal_safe("plain"), "plain");
+        assert_eq!(terminal_safe("a\nb\tc"), "a\\nb\\tc");
+        assert_eq!(terminal_safe("\x1b[31mred"), "\\u{1b}[31mred");
     }
 }
