@@ -4,6 +4,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use std::str::FromStr;
+
+use crate::core::contact::ContactKey;
+use crate::core::kinds::{ObjectArg, ResourceArg, WriteTargets};
 use crate::core::plan::RawWriteFields;
 
 use crate::cli::options::{
@@ -293,8 +297,9 @@ pub struct AssignArgs {
     /// Sunset date YYYY-MM-DD (annotation).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub sunset: Option<String>,
-    /// Contact annotation, KEY one of chat, runbook, incidents, repository, documentation, support, owner.
-    #[arg(long = "contact", value_name = "KEY=VALUE")]
+    #[arg(long = "contact", value_name = "KEY=VALUE", help = format!(
+        "Contact annotation, KEY one of {}", ContactKey::list()
+    ))]
     pub contacts: Vec<String>,
     /// Replace existing different values (otherwise such objects are skipped, as kubectl label does).
     #[arg(long)]
@@ -317,8 +322,9 @@ pub struct UnassignArgs {
     /// Remove the sunset annotation.
     #[arg(long)]
     pub sunset: bool,
-    /// Remove one contact annotation (chat, runbook, incidents, repository, documentation, support, owner).
-    #[arg(long = "contact", value_name = "KEY")]
+    #[arg(long = "contact", value_name = "KEY", help = format!(
+        "Remove one contact annotation ({})", ContactKey::list()
+    ))]
     pub contacts: Vec<String>,
     /// Remove every contact annotation.
     #[arg(long = "contacts")]
@@ -329,12 +335,18 @@ fn write_options(
     t: WriteTargetArgs,
     fields: options::WriteFields,
     namespace: &Option<String>,
-) -> options::WriteOptions {
-    options::WriteOptions {
-        targets: t.targets,
+) -> Result<options::WriteOptions, String> {
+    let label_selector = parse_opt(t.selector)?;
+    let targets = WriteTargets::parse(
+        &t.targets,
+        label_selector.is_some(),
+        t.all,
+        t.all_namespaces,
+    )?;
+    Ok(options::WriteOptions {
+        targets,
         scope: scope(t.all_namespaces, namespace),
-        label_selector: t.selector,
-        all: t.all,
+        label_selector,
         fields,
         dry_run: match t.dry_run {
             DryRunArg::None => options::DryRun::None,
@@ -346,7 +358,12 @@ fn write_options(
             WriteOutput::Json => Output::Json,
             WriteOutput::Name => Output::Name,
         },
-    }
+    })
+}
+
+/// Parses an optional typed value, keeping its own error message.
+fn parse_opt<T: FromStr<Err = String>>(text: Option<String>) -> Result<Option<T>, String> {
+    text.as_deref().map(str::parse).transpose()
 }
 
 fn scope(all_namespaces: bool, namespace: &Option<String>) -> Scope {
@@ -438,20 +455,35 @@ impl Cli {
             contexts,
         };
         let command = match self.command {
-            CliCommand::Ls(a) => Command::Ls(LsOptions {
-                targets: a.targets,
-                scope: scope(a.all_namespaces, &g.namespace),
-                label_selector: a.selector,
-                field_selector: a.field_selector,
-                team: a.team,
-                stage: a.stage,
-                unowned: a.unowned,
-                output: a.output.into(),
-                no_headers: a.no_headers,
-                sort_by: a.sort_by,
-            }),
+            CliCommand::Ls(a) => {
+                // kubectl's order: selectors, then the arguments, then the output flags.
+                let label_selector = parse_opt(a.selector)?;
+                let field_selector = parse_opt(a.field_selector)?;
+                let targets = a
+                    .targets
+                    .iter()
+                    .map(|arg| arg.parse())
+                    .collect::<Result<Vec<ResourceArg>, String>>()?;
+                if a.all_namespaces && targets.iter().any(ResourceArg::names_namespaced_object) {
+                    return Err(
+                        "a resource cannot be retrieved by name across all namespaces".to_string(),
+                    );
+                }
+                Command::Ls(LsOptions {
+                    targets,
+                    scope: scope(a.all_namespaces, &g.namespace),
+                    label_selector,
+                    field_selector,
+                    team: a.team,
+                    stage: a.stage,
+                    unowned: a.unowned,
+                    output: a.output.into(),
+                    no_headers: a.no_headers,
+                    sort_by: parse_opt(a.sort_by)?,
+                })
+            }
             CliCommand::Who(a) => Command::Who(WhoOptions {
-                target: a.target,
+                target: ObjectArg::parse_who(&a.target)?,
                 output: a.output.into(),
             }),
             CliCommand::Teams(a) => Command::Teams(TeamsOptions {
@@ -467,9 +499,9 @@ impl Cli {
                 },
             }),
             CliCommand::Check(a) => Command::Check(options::CheckOptions {
-                targets: a.types,
+                types: a.types,
                 scope: scope(a.all_namespaces, &g.namespace),
-                label_selector: a.selector,
+                label_selector: parse_opt(a.selector)?,
                 fail_on: match a.fail_on {
                     FailOnArg::Error => crate::core::policy::FailOn::Error,
                     FailOnArg::Warning => crate::core::policy::FailOn::Warning,
@@ -494,7 +526,7 @@ impl Cli {
                     allow_unknown_team: a.allow_unknown_team,
                 }
                 .parse()?;
-                Command::Assign(write_options(a.target, fields, &g.namespace))
+                Command::Assign(write_options(a.target, fields, &g.namespace)?)
             }
             CliCommand::Unassign(a) => {
                 let fields = RawWriteFields::Unassign {
@@ -505,7 +537,7 @@ impl Cli {
                     all_contacts: a.all_contacts,
                 }
                 .parse()?;
-                Command::Unassign(write_options(a.target, fields, &g.namespace))
+                Command::Unassign(write_options(a.target, fields, &g.namespace)?)
             }
         };
         Ok((global, command))

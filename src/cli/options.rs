@@ -3,6 +3,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::core::kinds::{ObjectArg, ResourceArg, WriteTargets};
+use crate::core::selector::{FieldSelector, LabelSelector};
+
 /// kubectl's connection flags, with kubectl's meanings.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionOptions {
@@ -67,23 +70,97 @@ pub enum Scope {
 
 #[derive(Debug, Clone)]
 pub struct LsOptions {
-    /// TYPE or TYPE/NAME arguments, as typed.
-    pub targets: Vec<String>,
+    /// TYPE or TYPE/NAME arguments.
+    pub targets: Vec<ResourceArg>,
     pub scope: Scope,
-    pub label_selector: Option<String>,
-    pub field_selector: Option<String>,
+    pub label_selector: Option<LabelSelector>,
+    pub field_selector: Option<FieldSelector>,
     pub team: Option<String>,
     pub stage: Option<String>,
     pub unowned: bool,
     pub output: Output,
     pub no_headers: bool,
-    pub sort_by: Option<String>,
+    pub sort_by: Option<LsColumn>,
+}
+
+/// A column of `ls`'s table, in table order (`-o wide` adds the last five).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LsColumn {
+    Namespace,
+    Kind,
+    Name,
+    Team,
+    Stage,
+    Age,
+    TeamFrom,
+    StageFrom,
+    Chat,
+    Runbook,
+    Sunset,
+}
+
+impl LsColumn {
+    pub const NARROW: [LsColumn; 6] = [
+        LsColumn::Namespace,
+        LsColumn::Kind,
+        LsColumn::Name,
+        LsColumn::Team,
+        LsColumn::Stage,
+        LsColumn::Age,
+    ];
+    pub const WIDE: [LsColumn; 5] = [
+        LsColumn::TeamFrom,
+        LsColumn::StageFrom,
+        LsColumn::Chat,
+        LsColumn::Runbook,
+        LsColumn::Sunset,
+    ];
+
+    pub fn header(self) -> &'static str {
+        match self {
+            LsColumn::Namespace => "NAMESPACE",
+            LsColumn::Kind => "KIND",
+            LsColumn::Name => "NAME",
+            LsColumn::Team => "TEAM",
+            LsColumn::Stage => "STAGE",
+            LsColumn::Age => "AGE",
+            LsColumn::TeamFrom => "TEAM-FROM",
+            LsColumn::StageFrom => "STAGE-FROM",
+            LsColumn::Chat => "CHAT",
+            LsColumn::Runbook => "RUNBOOK",
+            LsColumn::Sunset => "SUNSET",
+        }
+    }
+
+    /// Position in a row's cells (narrow columns first, then the wide ones).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn is_wide(self) -> bool {
+        self.index() >= LsColumn::NARROW.len()
+    }
+}
+
+impl std::str::FromStr for LsColumn {
+    type Err = String;
+
+    /// A header name, any case, with kubectl's leading `.` tolerated (`--sort-by=.name`).
+    fn from_str(name: &str) -> Result<LsColumn, String> {
+        let wanted = name.trim_start_matches('.').to_uppercase();
+        let all = || LsColumn::NARROW.into_iter().chain(LsColumn::WIDE);
+        all().find(|c| c.header() == wanted).ok_or_else(|| {
+            format!(
+                "--sort-by: unknown column \"{name}\" (one of: {})",
+                all().map(LsColumn::header).collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
 pub struct WhoOptions {
-    /// `POD`, `TYPE/NAME` or `TYPE NAME`.
-    pub target: Vec<String>,
+    pub target: ObjectArg,
     pub output: Output,
 }
 
@@ -111,9 +188,9 @@ pub struct CompletionOptions {
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     /// TYPE arguments, as typed (default: the default rows).
-    pub targets: Vec<String>,
+    pub types: Vec<String>,
     pub scope: Scope,
-    pub label_selector: Option<String>,
+    pub label_selector: Option<LabelSelector>,
     pub fail_on: crate::core::policy::FailOn,
     pub baseline: Option<PathBuf>,
     /// Partial data (RBAC) is checked instead of being an error.
@@ -137,11 +214,9 @@ pub use crate::core::plan::WriteFields;
 /// `assign` / `unassign`.
 #[derive(Debug, Clone)]
 pub struct WriteOptions {
-    /// `TYPE/NAME...`, `TYPE NAME...` or `TYPE` (with `-l` or `--all`), as typed.
-    pub targets: Vec<String>,
+    pub targets: WriteTargets,
     pub scope: Scope,
-    pub label_selector: Option<String>,
-    pub all: bool,
+    pub label_selector: Option<LabelSelector>,
     pub fields: WriteFields,
     pub dry_run: DryRun,
     pub output: Output,

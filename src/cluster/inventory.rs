@@ -10,6 +10,7 @@ use crate::cluster::session::{self, Retain, Session};
 use crate::config::{self, Config};
 use crate::core::kinds::{Catalog, Kind};
 use crate::core::ownership::{self, MetaObject, Ownership};
+use crate::core::selector::{FieldSelector, LabelSelector};
 use crate::error::{Error, Result};
 use crate::output::ui;
 
@@ -171,8 +172,8 @@ pub struct ListPlan {
     /// Kinds listed without selectors so chains can be joined (empty when not needed).
     pub ancestor_kinds: Vec<Kind>,
     pub namespace: Option<String>,
-    pub label_selector: Option<String>,
-    pub field_selector: Option<String>,
+    pub label_selector: Option<LabelSelector>,
+    pub field_selector: Option<FieldSelector>,
 }
 
 /// Listed metadata, ready to be joined.
@@ -324,8 +325,8 @@ impl Inventory {
             keys: &keys,
         };
         let (labels, fields) = (
-            plan.label_selector.as_deref(),
-            plan.field_selector.as_deref(),
+            plan.label_selector.as_ref().map(LabelSelector::as_str),
+            plan.field_selector.as_ref().map(FieldSelector::as_str),
         );
         let rows_fut = futures::stream::iter(plan.row_kinds.iter())
             .map(|kind| lister.list(kind, labels, fields, plan.top_level_only))
@@ -343,7 +344,11 @@ impl Inventory {
                 false => lister.namespace_metas().await.map(|_| ()),
             }
         };
-        let (rows, ancestors, ()) = futures::try_join!(rows_fut, ancestors_fut, namespaces_fut)?;
+        // Every list ends before an error is chosen, and the error is the first in plan order (the
+        // rows asked for, then their ancestors, then namespaces): with several lists refused, the
+        // user always reads the refusal of what they asked for, not whichever answer came first.
+        let (rows, ancestors, namespaces) = futures::join!(rows_fut, ancestors_fut, namespaces_fut);
+        let (rows, ancestors, ()) = (rows?, ancestors?, namespaces?);
         let (namespaces, namespace_warning) = cell.into_inner().unwrap_or_default();
         // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
         if let Some(warning) = namespace_warning {
@@ -453,8 +458,8 @@ fn concat(lists: Vec<Listed>) -> Vec<MetaObject> {
 pub async fn default_plan(
     ctx: &Context,
     scope: &Scope,
-    label_selector: Option<String>,
-    field_selector: Option<String>,
+    label_selector: Option<LabelSelector>,
+    field_selector: Option<FieldSelector>,
 ) -> Result<ListPlan> {
     let mut row_kinds = ctx.installed_workloads().await?;
     row_kinds.push(ctx.catalog.pod().clone());
@@ -494,8 +499,8 @@ pub async fn typed_plan(
     ctx: &Context,
     kinds: &[Kind],
     scope: &Scope,
-    label_selector: Option<String>,
-    field_selector: Option<String>,
+    label_selector: Option<LabelSelector>,
+    field_selector: Option<FieldSelector>,
 ) -> Result<ListPlan> {
     if kinds.is_empty() {
         return default_plan(ctx, scope, label_selector, field_selector).await;

@@ -15,10 +15,10 @@ use serde::Serialize;
 
 use crate::cli::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
 use crate::cluster::inventory::Context;
-use crate::core::kinds::{Kind, split_type_name};
+use crate::core::kinds::{Kind, WriteTargets};
 use crate::core::ownership::MetaObject;
 use crate::core::plan::{self, KeyChange, Request};
-use crate::core::selector;
+use crate::core::selector::LabelSelector;
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::table;
 use crate::output::ui;
@@ -27,15 +27,6 @@ use crate::output::ui;
 pub const MAX_ATTEMPTS: usize = 5;
 /// Objects written at once in a bulk run.
 const WRITE_CONCURRENCY: usize = 4;
-
-/// What the arguments name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Targets {
-    /// `TYPE/NAME...` or `TYPE NAME...`: (type, name) pairs.
-    Named(Vec<(String, String)>),
-    /// `TYPE[,TYPE...]` with `-l` or `--all`.
-    Bulk(Vec<String>),
-}
 
 /// One object to write: its kind, place, and the metadata already read (by a bulk list).
 struct Target {
@@ -68,22 +59,19 @@ struct Outcome {
 
 pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatus> {
     // Everything that needs no server is checked before connecting.
-    if let Some(sel) = &opts.label_selector {
-        selector::parse_label_selector(sel).map_err(Error::usage)?;
-    }
-    let targets = parse_targets(&opts)?;
+    let targets = &opts.targets;
     let ctx = Context::open(global).await?;
     // Stages and the team registry may come from the cluster's config: checked before any object request.
     let request = plan::build_request(&opts.fields, &ctx.config).map_err(Error::usage)?;
     for note in &request.notes {
         ui::note(note);
     }
-    let work = resolve_targets(&ctx, &opts, &targets).await?;
+    let work = resolve_targets(&ctx, &opts, targets).await?;
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut failed = false;
-    if work.is_empty() && matches!(targets, Targets::Bulk(_)) {
+    if work.is_empty() && matches!(targets, WriteTargets::Bulk(_)) {
         match ctx.namespace(&opts.scope) {
-            Some(ns) if work_is_namespaced(&ctx, &targets) => {
+            Some(ns) if work_is_namespaced(&ctx, targets) => {
                 ui::status(&format!("No resources found in {ns} namespace."))
             }
             _ => ui::status("No resources found"),
@@ -160,65 +148,13 @@ fn list_or_none(items: &[String]) -> String {
     }
 }
 
-fn work_is_namespaced(ctx: &Context, targets: &Targets) -> bool {
+fn work_is_namespaced(ctx: &Context, targets: &WriteTargets) -> bool {
     match targets {
-        Targets::Bulk(types) => types
+        WriteTargets::Bulk(types) => types
             .iter()
             .any(|t| ctx.catalog.parse_type(t).is_ok_and(|k| k.namespaced)),
-        Targets::Named(_) => true,
+        WriteTargets::Named(_) => true,
     }
-}
-
-/// kubectl's argument shapes, checked without the server.
-fn parse_targets(opts: &WriteOptions) -> Result<Targets> {
-    let bulk = opts.label_selector.is_some() || opts.all;
-    if opts.label_selector.is_some() && opts.all {
-        return Err(Error::usage(
-            "--all and --selector (-l) cannot be used together",
-        ));
-    }
-    let args = &opts.targets;
-    let named: Vec<(String, String)> = if args.iter().all(|a| a.contains('/')) {
-        args.iter()
-            // Every argument contains '/', so each one splits (or is an error).
-            .filter_map(|arg| split_type_name(arg).transpose())
-            .map(|split| {
-                split
-                    .map(|(kind, name)| (kind.to_string(), name.to_string()))
-                    .map_err(Error::usage)
-            })
-            .collect::<Result<_>>()?
-    } else if args.iter().any(|a| a.contains('/')) {
-        return Err(Error::usage(
-            "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form",
-        ));
-    } else {
-        args[1..]
-            .iter()
-            .map(|n| (args[0].clone(), n.clone()))
-            .collect()
-    };
-    if named.is_empty() {
-        if !bulk {
-            return Err(Error::usage(
-                "resource(s) were provided, but no name, label selector, or --all flag specified",
-            ));
-        }
-        return Ok(Targets::Bulk(
-            args[0].split(',').map(str::to_string).collect(),
-        ));
-    }
-    if bulk {
-        return Err(Error::usage(
-            "names cannot be combined with --selector (-l) or --all",
-        ));
-    }
-    if opts.scope == Scope::AllNamespaces {
-        return Err(Error::usage(
-            "a resource cannot be retrieved by name across all namespaces",
-        ));
-    }
-    Ok(Targets::Named(named))
 }
 
 /// A kind by its TYPE, confirmed by discovery when it is a CRD.
@@ -232,14 +168,14 @@ async fn kind_of(ctx: &Context, name: &str) -> Result<Kind> {
 async fn resolve_targets(
     ctx: &Context,
     opts: &WriteOptions,
-    targets: &Targets,
+    targets: &WriteTargets,
 ) -> Result<Vec<Target>> {
     let mut out = Vec::new();
     match targets {
-        Targets::Named(pairs) => {
+        WriteTargets::Named(pairs) => {
             let namespace = ctx.namespace(&opts.scope);
-            for (type_name, name) in pairs {
-                let kind = kind_of(ctx, type_name).await?;
+            for object in pairs {
+                let kind = kind_of(ctx, &object.type_name).await?;
                 let namespace = if kind.namespaced {
                     namespace.clone()
                 } else {
@@ -248,12 +184,12 @@ async fn resolve_targets(
                 out.push(Target {
                     kind,
                     namespace,
-                    name: name.clone(),
+                    name: object.name.clone(),
                     listed: None,
                 });
             }
         }
-        Targets::Bulk(types) => {
+        WriteTargets::Bulk(types) => {
             for type_name in types {
                 let kind = kind_of(ctx, type_name).await?;
                 let namespace = if kind.namespaced {
@@ -266,7 +202,7 @@ async fn resolve_targets(
                     .list_meta(
                         &kind,
                         namespace.as_deref(),
-                        opts.label_selector.as_deref(),
+                        opts.label_selector.as_ref().map(LabelSelector::as_str),
                         None,
                     )
                     .await?;
@@ -510,74 +446,5 @@ fn report<'a>(
                 warnings: &o.warnings,
             })
             .collect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn opts(targets: &[&str], selector: Option<&str>, all: bool, scope: Scope) -> WriteOptions {
-        WriteOptions {
-            targets: targets.iter().map(|s| s.to_string()).collect(),
-            scope,
-            label_selector: selector.map(String::from),
-            all,
-            fields: WriteFields::Unassign {
-                team: true,
-                stage: false,
-                sunset: false,
-                contacts: vec![],
-            },
-            dry_run: DryRun::None,
-            output: Output::Table,
-        }
-    }
-
-    fn ns() -> Scope {
-        Scope::Namespace(None)
-    }
-
-    #[test]
-    fn target_shapes_like_kubectl() {
-        let pair = |k: &str, n: &str| (k.to_string(), n.to_string());
-        assert_eq!(
-            parse_targets(&opts(&["deploy/api", "ns/search"], None, false, ns())).unwrap(),
-            Targets::Named(vec![pair("deploy", "api"), pair("ns", "search")])
-        );
-        assert_eq!(
-            parse_targets(&opts(&["deploy", "api", "ledger"], None, false, ns())).unwrap(),
-            Targets::Named(vec![pair("deploy", "api"), pair("deploy", "ledger")])
-        );
-        assert_eq!(
-            parse_targets(&opts(
-                &["deploy,sts"],
-                Some("tier=web"),
-                false,
-                Scope::AllNamespaces
-            ))
-            .unwrap(),
-            Targets::Bulk(vec!["deploy".into(), "sts".into()])
-        );
-        assert_eq!(
-            parse_targets(&opts(&["deploy"], None, true, ns())).unwrap(),
-            Targets::Bulk(vec!["deploy".into()])
-        );
-        let err = |o: WriteOptions| parse_targets(&o).unwrap_err().message;
-        assert!(
-            err(opts(&["deploy"], None, false, ns())).contains("no name, label selector, or --all")
-        );
-        assert!(
-            err(opts(&["deploy"], Some("a=b"), true, ns())).contains("cannot be used together")
-        );
-        assert!(
-            err(opts(&["deploy/api"], Some("a=b"), false, ns())).contains("cannot be combined")
-        );
-        assert!(
-            err(opts(&["deploy/api"], None, false, Scope::AllNamespaces))
-                .contains("across all namespaces")
-        );
-        assert!(err(opts(&["deploy", "x/y"], None, false, ns())).contains("resource/name form"));
-        assert!(err(opts(&["deploy/"], None, false, ns())).contains("single resource and name"));
     }
 }

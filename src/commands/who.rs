@@ -3,7 +3,7 @@
 
 use crate::cli::options::{GlobalOptions, Output, WhoOptions};
 use crate::cluster::inventory::Context;
-use crate::core::kinds::{Kind, split_type_name};
+use crate::core::kinds::{Kind, ObjectArg};
 use crate::core::ownership::{self, MetaObject, Resolved};
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::documents::{OwnershipDocument, OwnershipItem};
@@ -89,17 +89,14 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
     Ok(ExitStatus::Success)
 }
 
-/// `POD`, `TYPE/NAME` or `TYPE NAME`.
-fn parse_target(ctx: &Context, args: &[String]) -> Result<(Kind, String)> {
-    let (kind, name) = match args {
-        [one] => split_type_name(one)
-            .map_err(Error::usage)?
-            .unwrap_or(("pod", one.as_str())),
-        [k, n] if !k.contains('/') => (k.as_str(), n.as_str()),
-        _ => return Err(Error::usage("expected POD, TYPE/NAME or TYPE NAME")),
-    };
-    let kind = ctx.catalog.parse_type(kind).map_err(Error::usage)?.clone();
-    Ok((kind, name.to_string()))
+/// The server's kind for the object's TYPE.
+fn parse_target(ctx: &Context, target: &ObjectArg) -> Result<(Kind, String)> {
+    let kind = ctx
+        .catalog
+        .parse_type(&target.type_name)
+        .map_err(Error::usage)?
+        .clone();
+    Ok((kind, target.name.clone()))
 }
 
 /// The human card: what the object is, its chain, and each answer with its source.

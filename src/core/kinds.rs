@@ -190,7 +190,7 @@ impl Catalog {
 
 /// Splits `TYPE/NAME` as kubectl does: `None` for a bare TYPE, and an error unless there is
 /// exactly one resource and one name.
-pub fn split_type_name(arg: &str) -> Result<Option<(&str, &str)>, String> {
+fn split_type_name(arg: &str) -> Result<Option<(&str, &str)>, String> {
     match arg.split_once('/') {
         None => Ok(None),
         Some((kind, name)) if !kind.is_empty() && !name.is_empty() && !name.contains('/') => {
@@ -199,6 +199,122 @@ pub fn split_type_name(arg: &str) -> Result<Option<(&str, &str)>, String> {
         Some(_) => Err(format!(
             "arguments in resource/name form must have a single resource and name: \"{arg}\""
         )),
+    }
+}
+
+/// A resource argument of `ls` or `check`: `TYPE` or `TYPE/NAME`, split once at the command line
+/// (the TYPE is resolved against the server's kinds later).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResourceArg {
+    pub type_name: String,
+    pub name: Option<String>,
+}
+
+impl ResourceArg {
+    /// Whether it names one object that lives in a namespace (anything but `ns/NAME`).
+    pub fn names_namespaced_object(&self) -> bool {
+        self.name.is_some() && !matches!(self.type_name.as_str(), "ns" | "namespace" | "namespaces")
+    }
+}
+
+impl std::str::FromStr for ResourceArg {
+    type Err = String;
+
+    fn from_str(arg: &str) -> Result<ResourceArg, String> {
+        Ok(match split_type_name(arg)? {
+            Some((type_name, name)) => ResourceArg {
+                type_name: type_name.to_string(),
+                name: Some(name.to_string()),
+            },
+            None => ResourceArg {
+                type_name: arg.to_string(),
+                name: None,
+            },
+        })
+    }
+}
+
+/// One object named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectArg {
+    pub type_name: String,
+    pub name: String,
+}
+
+impl ObjectArg {
+    fn new(type_name: &str, name: &str) -> ObjectArg {
+        ObjectArg {
+            type_name: type_name.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// `who`'s argument: `POD`, `TYPE/NAME` or `TYPE NAME`.
+    pub fn parse_who(args: &[String]) -> Result<ObjectArg, String> {
+        match args {
+            [one] => Ok(match split_type_name(one)? {
+                Some((type_name, name)) => ObjectArg::new(type_name, name),
+                None => ObjectArg::new("pod", one),
+            }),
+            [type_name, name] if !type_name.contains('/') => Ok(ObjectArg::new(type_name, name)),
+            _ => Err("expected POD, TYPE/NAME or TYPE NAME".to_string()),
+        }
+    }
+}
+
+/// The objects `assign` / `unassign` write, as the arguments name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteTargets {
+    /// `TYPE/NAME...` or `TYPE NAME...`.
+    Named(Vec<ObjectArg>),
+    /// `TYPE[,TYPE...]` with `-l` or `--all`.
+    Bulk(Vec<String>),
+}
+
+impl WriteTargets {
+    /// kubectl label's argument shapes and their errors, checked without the server.
+    pub fn parse(
+        args: &[String],
+        with_selector: bool,
+        all: bool,
+        all_namespaces: bool,
+    ) -> Result<WriteTargets, String> {
+        if with_selector && all {
+            return Err("--all and --selector (-l) cannot be used together".to_string());
+        }
+        let bulk = with_selector || all;
+        let named: Vec<ObjectArg> = if args.iter().all(|a| a.contains('/')) {
+            args.iter()
+                // Every argument contains '/', so each one splits (or is an error).
+                .filter_map(|arg| split_type_name(arg).transpose())
+                .map(|split| split.map(|(type_name, name)| ObjectArg::new(type_name, name)))
+                .collect::<Result<_, String>>()?
+        } else if args.iter().any(|a| a.contains('/')) {
+            return Err("there is no need to specify a resource type as a separate argument when passing arguments in resource/name form".to_string());
+        } else {
+            args[1..]
+                .iter()
+                .map(|name| ObjectArg::new(&args[0], name))
+                .collect()
+        };
+        if named.is_empty() {
+            if !bulk {
+                return Err(
+                    "resource(s) were provided, but no name, label selector, or --all flag specified"
+                        .to_string(),
+                );
+            }
+            return Ok(WriteTargets::Bulk(
+                args[0].split(',').map(str::to_string).collect(),
+            ));
+        }
+        if bulk {
+            return Err("names cannot be combined with --selector (-l) or --all".to_string());
+        }
+        if all_namespaces {
+            return Err("a resource cannot be retrieved by name across all namespaces".to_string());
+        }
+        Ok(WriteTargets::Named(named))
     }
 }
 
@@ -273,5 +389,62 @@ mod tests {
             c.by_owner("apps/v1beta2", "Deployment").unwrap().plural,
             "deployments"
         );
+    }
+
+    #[test]
+    fn write_target_shapes_like_kubectl() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let parse = |a: &[&str], selector: bool, all: bool, all_ns: bool| {
+            WriteTargets::parse(&args(a), selector, all, all_ns)
+        };
+        let pair = ObjectArg::new;
+        assert_eq!(
+            parse(&["deploy/api", "ns/search"], false, false, false).unwrap(),
+            WriteTargets::Named(vec![pair("deploy", "api"), pair("ns", "search")])
+        );
+        assert_eq!(
+            parse(&["deploy", "api", "ledger"], false, false, false).unwrap(),
+            WriteTargets::Named(vec![pair("deploy", "api"), pair("deploy", "ledger")])
+        );
+        assert_eq!(
+            parse(&["deploy,sts"], true, false, true).unwrap(),
+            WriteTargets::Bulk(vec!["deploy".into(), "sts".into()])
+        );
+        assert_eq!(
+            parse(&["deploy"], false, true, false).unwrap(),
+            WriteTargets::Bulk(vec!["deploy".into()])
+        );
+        let err = |a: &[&str], selector, all, all_ns| parse(a, selector, all, all_ns).unwrap_err();
+        assert!(
+            err(&["deploy"], false, false, false).contains("no name, label selector, or --all")
+        );
+        assert!(err(&["deploy"], true, true, false).contains("cannot be used together"));
+        assert!(err(&["deploy/api"], true, false, false).contains("cannot be combined"));
+        assert!(err(&["deploy/api"], false, false, true).contains("across all namespaces"));
+        assert!(err(&["deploy", "x/y"], false, false, false).contains("resource/name form"));
+        assert!(err(&["deploy/"], false, false, false).contains("single resource and name"));
+    }
+
+    #[test]
+    fn who_and_resource_arguments() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            ObjectArg::parse_who(&args(&["api-x"])).unwrap(),
+            ObjectArg::new("pod", "api-x")
+        );
+        assert_eq!(
+            ObjectArg::parse_who(&args(&["deploy/api"])).unwrap(),
+            ObjectArg::new("deploy", "api")
+        );
+        assert_eq!(
+            ObjectArg::parse_who(&args(&["cronjob", "reindex"])).unwrap(),
+            ObjectArg::new("cronjob", "reindex")
+        );
+        assert!(ObjectArg::parse_who(&args(&["deploy/api", "x"])).is_err());
+        let arg: ResourceArg = "deploy/api".parse().unwrap();
+        assert!(arg.names_namespaced_object());
+        let arg: ResourceArg = "ns/payments".parse().unwrap();
+        assert!(!arg.names_namespaced_object());
+        assert!("a/b/c".parse::<ResourceArg>().is_err());
     }
 }

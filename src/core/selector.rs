@@ -1,6 +1,44 @@
 //! Label and field selector syntax, validated before anything is sent (as kubectl does).
 //! The server does the matching; we only refuse what it would refuse, with a clear message.
 
+/// A label selector as typed (`-l`), checked once: the server matches it, so we keep its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabelSelector(String);
+
+impl LabelSelector {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for LabelSelector {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<LabelSelector, String> {
+        parse_label_selector(text)?;
+        Ok(LabelSelector(text.to_string()))
+    }
+}
+
+/// A field selector as typed (`--field-selector`), checked once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldSelector(String);
+
+impl FieldSelector {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for FieldSelector {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<FieldSelector, String> {
+        validate_field_selector(text)?;
+        Ok(FieldSelector(text.to_string()))
+    }
+}
+
 /// One label selector requirement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Requirement {
