@@ -17,17 +17,18 @@ use crate::output::ui;
 /// How many lists run at once (kinds, and namespaces in degraded mode).
 const LIST_CONCURRENCY: usize = 4;
 
-/// Everything a command needs: the connection, the effective config, the kinds.
-pub struct Context {
+/// One cluster as a command sees it: the connection, the effective config (local file over the
+/// cluster's ConfigMap) and the kinds its API serves. (A kubeconfig *context* names which one.)
+pub struct Cluster {
     pub session: Session,
     pub config: Config,
     pub catalog: Catalog,
 }
 
-impl Context {
+impl Cluster {
     /// Loads the local config first (a broken file fails before any request), connects, and
     /// merges the in-cluster registry (`kube-public/kubectl-owner`) under the local file.
-    pub async fn open(global: &GlobalOptions) -> Result<Context> {
+    pub async fn open(global: &GlobalOptions) -> Result<Cluster> {
         let local = config::load_local(global.config_path.as_deref())
             .map_err(|e| Error::config(e.to_string()))?;
         if local.is_none() {
@@ -51,7 +52,7 @@ impl Context {
         };
         let config = config::merge(local, cluster_doc);
         let catalog = Catalog::new(&config.workloads);
-        Ok(Context {
+        Ok(Cluster {
             session,
             config,
             catalog,
@@ -221,7 +222,7 @@ type NamespaceMetas = (HashMap<String, MetaObject>, Option<String>);
 /// Lists one kind; when a cluster-wide list is forbidden, falls back to one list per namespace
 /// the user can see (the context namespace at least) and records what stays forbidden.
 struct Lister<'a> {
-    ctx: &'a Context,
+    cluster: &'a Cluster,
     namespace: Option<&'a str>,
     namespaces: &'a tokio::sync::OnceCell<NamespaceMetas>,
     keys: &'a std::collections::HashSet<String>,
@@ -230,7 +231,7 @@ struct Lister<'a> {
 impl Lister<'_> {
     async fn namespace_metas(&self) -> Result<&NamespaceMetas> {
         self.namespaces
-            .get_or_try_init(|| Inventory::namespaces(self.ctx, self.namespace))
+            .get_or_try_init(|| Inventory::namespaces(self.cluster, self.namespace))
             .await
     }
 
@@ -241,8 +242,8 @@ impl Lister<'_> {
         fields: Option<&str>,
         top_level_only: bool,
     ) -> Result<Listed> {
-        let session = &self.ctx.session;
-        let catalog = &self.ctx.catalog;
+        let session = &self.cluster.session;
+        let catalog = &self.cluster.catalog;
         let top_level = |o: &MetaObject| {
             !o.controller
                 .as_ref()
@@ -313,13 +314,13 @@ impl Lister<'_> {
 impl Inventory {
     /// Lists every kind of the plan (bounded concurrency, metadata only, paginated) and the
     /// namespaces once. With `-A`, lists RBAC forbids cluster-wide are retried per namespace.
-    pub async fn collect(ctx: &Context, plan: &ListPlan) -> Result<Inventory> {
+    pub async fn collect(cluster: &Cluster, plan: &ListPlan) -> Result<Inventory> {
         let _progress = ui::Progress::start("listing");
         let ns = plan.namespace.as_deref();
         let cell = tokio::sync::OnceCell::new();
-        let keys = crate::core::ownership::ownership_keys(&ctx.config);
+        let keys = crate::core::ownership::ownership_keys(&cluster.config);
         let lister = Lister {
-            ctx,
+            cluster,
             namespace: ns,
             namespaces: &cell,
             keys: &keys,
@@ -378,15 +379,15 @@ impl Inventory {
         })
     }
 
-    async fn namespaces(ctx: &Context, ns: Option<&str>) -> Result<NamespaceMetas> {
-        let kind = ctx.catalog.namespace();
+    async fn namespaces(cluster: &Cluster, ns: Option<&str>) -> Result<NamespaceMetas> {
+        let kind = cluster.catalog.namespace();
         let listed = match ns {
-            Some(name) => ctx
+            Some(name) => cluster
                 .session
                 .get_meta(kind, None, name)
                 .await
                 .map(|o| o.into_iter().collect()),
-            None => ctx.session.list_meta(kind, None, None, None).await,
+            None => cluster.session.list_meta(kind, None, None, None).await,
         };
         match listed {
             Ok(list) => Ok((
@@ -456,18 +457,18 @@ fn concat(lists: Vec<Listed>) -> Vec<MetaObject> {
 /// The default rows of `ls`, `teams` and `check`: every installed workload kind and Pods,
 /// keeping only objects that no workload controls.
 pub async fn default_plan(
-    ctx: &Context,
+    cluster: &Cluster,
     scope: &Scope,
     label_selector: Option<LabelSelector>,
     field_selector: Option<FieldSelector>,
 ) -> Result<ListPlan> {
-    let mut row_kinds = ctx.installed_workloads().await?;
-    row_kinds.push(ctx.catalog.pod().clone());
+    let mut row_kinds = cluster.installed_workloads().await?;
+    row_kinds.push(cluster.catalog.pod().clone());
     Ok(ListPlan {
         row_kinds,
         top_level_only: true,
         ancestor_kinds: Vec::new(),
-        namespace: ctx.namespace(scope),
+        namespace: cluster.namespace(scope),
         label_selector,
         field_selector,
     })
@@ -496,14 +497,14 @@ fn describe_unreadable(unreadable: &[Unreadable]) -> String {
 /// Every object of `kinds` (configured CRDs found by discovery), plus the workload lists their
 /// controller chains need; without TYPEs, the default rows.
 pub async fn typed_plan(
-    ctx: &Context,
+    cluster: &Cluster,
     kinds: &[Kind],
     scope: &Scope,
     label_selector: Option<LabelSelector>,
     field_selector: Option<FieldSelector>,
 ) -> Result<ListPlan> {
     if kinds.is_empty() {
-        return default_plan(ctx, scope, label_selector, field_selector).await;
+        return default_plan(cluster, scope, label_selector, field_selector).await;
     }
     let mut row_kinds: Vec<Kind> = Vec::new();
     for wanted in kinds {
@@ -513,13 +514,13 @@ pub async fn typed_plan(
         {
             continue;
         }
-        let kind = ctx.named_kind(wanted, &wanted.plural).await?;
+        let kind = cluster.named_kind(wanted, &wanted.plural).await?;
         row_kinds.push(kind);
     }
     // Objects that may have controllers need the workload lists to join their chains.
     let needs_chain = row_kinds.iter().any(|k| !k.is_namespace());
     let mut ancestor_kinds = if needs_chain {
-        ctx.installed_workloads().await?
+        cluster.installed_workloads().await?
     } else {
         Vec::new()
     };
@@ -534,7 +535,7 @@ pub async fn typed_plan(
     let namespace = if row_kinds.iter().all(Kind::is_namespace) {
         None
     } else {
-        ctx.namespace(scope)
+        cluster.namespace(scope)
     };
     Ok(ListPlan {
         row_kinds,

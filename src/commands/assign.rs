@@ -14,7 +14,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::cli::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
-use crate::cluster::inventory::Context;
+use crate::cluster::inventory::Cluster;
 use crate::core::kinds::{Kind, WriteTargets};
 use crate::core::ownership::MetaObject;
 use crate::core::plan::{self, KeyChange, Request};
@@ -60,18 +60,18 @@ struct Outcome {
 pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatus> {
     // Everything that needs no server is checked before connecting.
     let targets = &opts.targets;
-    let ctx = Context::open(global).await?;
+    let cluster = Cluster::open(global).await?;
     // Stages and the team registry may come from the cluster's config: checked before any object request.
-    let request = plan::build_request(&opts.fields, &ctx.config).map_err(Error::usage)?;
+    let request = plan::build_request(&opts.fields, &cluster.config).map_err(Error::usage)?;
     for note in &request.notes {
         ui::note(note);
     }
-    let work = resolve_targets(&ctx, &opts, targets).await?;
+    let work = resolve_targets(&cluster, &opts, targets).await?;
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut failed = false;
     if work.is_empty() && matches!(targets, WriteTargets::Bulk(_)) {
-        match ctx.namespace(&opts.scope) {
-            Some(ns) if work_is_namespaced(&ctx, targets) => {
+        match cluster.namespace(&opts.scope) {
+            Some(ns) if work_is_namespaced(&cluster, targets) => {
                 ui::status(&format!("No resources found in {ns} namespace."))
             }
             _ => ui::status("No resources found"),
@@ -92,7 +92,7 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
         .iter()
         .map(|t| place(&t.kind, t.namespace.as_deref(), &t.name))
         .collect();
-    let ctx_ref = &ctx;
+    let ctx_ref = &cluster;
     let request_ref = &request;
     let mut stream = futures::stream::iter(work)
         .take_while(|_| {
@@ -148,34 +148,34 @@ fn list_or_none(items: &[String]) -> String {
     }
 }
 
-fn work_is_namespaced(ctx: &Context, targets: &WriteTargets) -> bool {
+fn work_is_namespaced(cluster: &Cluster, targets: &WriteTargets) -> bool {
     match targets {
         WriteTargets::Bulk(types) => types
             .iter()
-            .any(|t| ctx.catalog.parse_type(t).is_ok_and(|k| k.namespaced)),
+            .any(|t| cluster.catalog.parse_type(t).is_ok_and(|k| k.namespaced)),
         WriteTargets::Named(_) => true,
     }
 }
 
 /// A kind by its TYPE, confirmed by discovery when it is a CRD.
-async fn kind_of(ctx: &Context, name: &str) -> Result<Kind> {
-    let kind = ctx.catalog.parse_type(name).map_err(Error::usage)?;
-    ctx.named_kind(kind, name).await
+async fn kind_of(cluster: &Cluster, name: &str) -> Result<Kind> {
+    let kind = cluster.catalog.parse_type(name).map_err(Error::usage)?;
+    cluster.named_kind(kind, name).await
 }
 
 /// The objects to write. A bulk list that fails ends the command; a named object is read (and
 /// fails) later, on its own.
 async fn resolve_targets(
-    ctx: &Context,
+    cluster: &Cluster,
     opts: &WriteOptions,
     targets: &WriteTargets,
 ) -> Result<Vec<Target>> {
     let mut out = Vec::new();
     match targets {
         WriteTargets::Named(pairs) => {
-            let namespace = ctx.namespace(&opts.scope);
+            let namespace = cluster.namespace(&opts.scope);
             for object in pairs {
-                let kind = kind_of(ctx, &object.type_name).await?;
+                let kind = kind_of(cluster, &object.type_name).await?;
                 let namespace = if kind.namespaced {
                     namespace.clone()
                 } else {
@@ -191,13 +191,13 @@ async fn resolve_targets(
         }
         WriteTargets::Bulk(types) => {
             for type_name in types {
-                let kind = kind_of(ctx, type_name).await?;
+                let kind = kind_of(cluster, type_name).await?;
                 let namespace = if kind.namespaced {
-                    ctx.namespace(&opts.scope)
+                    cluster.namespace(&opts.scope)
                 } else {
                     None
                 };
-                let listed = ctx
+                let listed = cluster
                     .session
                     .list_meta(
                         &kind,
@@ -233,7 +233,7 @@ fn place(kind: &Kind, namespace: Option<&str>, name: &str) -> String {
 }
 
 /// Read (unless listed), decide, patch; on 409 read again and decide again.
-async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: DryRun) -> Outcome {
+async fn write_one(cluster: &Cluster, target: Target, request: &Request, dry_run: DryRun) -> Outcome {
     let Target {
         kind,
         namespace,
@@ -253,7 +253,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
     for attempt in 1..=MAX_ATTEMPTS {
         let object = match listed.take() {
             Some(object) => object,
-            None => match ctx.session.get_meta(&kind, ns, &name).await {
+            None => match cluster.session.get_meta(&kind, ns, &name).await {
                 Ok(Some(object)) => object,
                 Ok(None) => {
                     outcome.status = Status::Failed;
@@ -278,7 +278,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
             outcome.status = Status::Unchanged;
             return outcome;
         };
-        outcome.warnings = warnings(ctx, &kind, &object);
+        outcome.warnings = warnings(cluster, &kind, &object);
         if dry_run == DryRun::Client {
             outcome.status = Status::Changed;
             return outcome;
@@ -286,7 +286,7 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
         ui::log(6, || {
             format!("PATCH {} {name}: {patch}", kind.qualified_plural())
         });
-        match ctx
+        match cluster
             .session
             .patch_meta(&kind, ns, &name, &patch, dry_run == DryRun::Server)
             .await
@@ -319,14 +319,14 @@ async fn write_one(ctx: &Context, target: Target, request: &Request, dry_run: Dr
 }
 
 /// GitOps managers that may revert the change, and controllers whose ownership wins over the object's.
-fn warnings(ctx: &Context, kind: &Kind, object: &MetaObject) -> Vec<String> {
+fn warnings(cluster: &Cluster, kind: &Kind, object: &MetaObject) -> Vec<String> {
     let what = place(kind, object.namespace.as_deref(), &object.name);
     let mut out: Vec<String> = plan::gitops_managers(object)
         .into_iter()
         .map(|m| format!("{what} is managed by {m}"))
         .collect();
     if let Some(c) = &object.controller
-        && ctx.catalog.is_workload(&c.api_version, &c.kind)
+        && cluster.catalog.is_workload(&c.api_version, &c.kind)
     {
         out.push(format!(
             "{what} is controlled by {}/{}: ownership is read from the top of its controller chain first, so assign the workload instead",

@@ -12,7 +12,7 @@ use crate::core::date::Date;
 use crate::output::ui;
 
 use crate::cli::options::{CheckOptions, GlobalOptions, Output};
-use crate::cluster::inventory::{self, Context, Inventory};
+use crate::cluster::inventory::{self, Cluster, Inventory};
 use crate::core::kinds::Kind;
 use crate::core::policy::{self, Baseline, CheckReport, Subject};
 use crate::error::{Error, ExitStatus, Result};
@@ -33,12 +33,12 @@ const COLUMNS: [&str; 7] = [
 
 /// One context's report (rows not yet filtered by the baseline).
 async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> Result<CheckReport> {
-    let ctx = Context::open(&global).await?;
-    let kinds = parse_types(&ctx, &opts.types)?;
+    let cluster = Cluster::open(&global).await?;
+    let kinds = parse_types(&cluster, &opts.types)?;
     let plan =
-        inventory::typed_plan(&ctx, &kinds, &opts.scope, opts.label_selector.clone(), None).await?;
-    let inventory = Inventory::collect(&ctx, &plan).await?;
-    let resolved = inventory.resolve(&ctx.config);
+        inventory::typed_plan(&cluster, &kinds, &opts.scope, opts.label_selector.clone(), None).await?;
+    let inventory = Inventory::collect(&cluster, &plan).await?;
+    let resolved = inventory.resolve(&cluster.config);
     let subjects: Vec<Subject> = resolved
         .iter()
         .map(|r| {
@@ -51,7 +51,7 @@ async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> R
             }
         })
         .collect();
-    let mut report = policy::evaluate(&subjects, &ctx.config, today);
+    let mut report = policy::evaluate(&subjects, &cluster.config, today);
     report.unreadable = inventory.unreadable.clone();
     Ok(report)
 }
@@ -115,7 +115,7 @@ fn read_baseline(path: &Path) -> Result<Baseline> {
     Baseline::parse(&text).map_err(|e| Error::usage(format!("--baseline {}: {e}", path.display())))
 }
 
-fn parse_types(ctx: &Context, args: &[String]) -> Result<Vec<Kind>> {
+fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
     let mut kinds: Vec<Kind> = Vec::new();
     for arg in args {
         if arg.contains('/') {
@@ -123,7 +123,7 @@ fn parse_types(ctx: &Context, args: &[String]) -> Result<Vec<Kind>> {
                 "check takes resource types, not names: \"{arg}\" (use -l to narrow the objects checked)"
             )));
         }
-        let kind = ctx.catalog.parse_type(arg).map_err(Error::usage)?;
+        let kind = cluster.catalog.parse_type(arg).map_err(Error::usage)?;
         if !kinds
             .iter()
             .any(|k| k.kind == kind.kind && k.group == kind.group)

@@ -1,7 +1,7 @@
 //! `kubectl owner ls`: a table of workloads with their effective team and stage.
 
 use crate::cli::options::{GlobalOptions, LsColumn, LsOptions, Output, Scope};
-use crate::cluster::inventory::{self, Context, Inventory, Resolution};
+use crate::cluster::inventory::{self, Cluster, Inventory, Resolution};
 use crate::core::kinds::{Kind, ResourceArg};
 use crate::core::ownership::MetaObject;
 use crate::error::{Error, ExitStatus, Result};
@@ -17,7 +17,7 @@ struct Target {
 
 /// One context's listing.
 struct Loaded {
-    ctx: Context,
+    cluster: Cluster,
     targets: Vec<Target>,
     inventory: Inventory,
 }
@@ -25,25 +25,25 @@ struct Loaded {
 /// A row, with the context it came from when several were queried.
 struct Row<'a> {
     context: Option<&'a str>,
-    ctx: &'a Context,
+    cluster: &'a Cluster,
     resolution: Resolution<'a>,
 }
 
 async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
-    let ctx = Context::open(&global).await?;
-    let targets = parse_targets(&ctx, &opts.targets)?;
+    let cluster = Cluster::open(&global).await?;
+    let targets = parse_targets(&cluster, &opts.targets)?;
     let kinds: Vec<Kind> = targets.iter().map(|t| t.kind.clone()).collect();
     let plan = inventory::typed_plan(
-        &ctx,
+        &cluster,
         &kinds,
         &opts.scope,
         opts.label_selector.clone(),
         opts.field_selector.clone(),
     )
     .await?;
-    let inventory = Inventory::collect(&ctx, &plan).await?;
+    let inventory = Inventory::collect(&cluster, &plan).await?;
     Ok(Loaded {
-        ctx,
+        cluster,
         targets,
         inventory,
     })
@@ -74,14 +74,14 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
     let opts = &opts;
     let rows = loaded.iter().flat_map(|(context, l)| {
         let wanted_team = opts.team.as_deref().map(|t| {
-            l.ctx
+            l.cluster
                 .config
                 .canonical_team(t)
                 .map(|r| r.name.clone())
                 .unwrap_or_else(|| t.to_string())
         });
         l.inventory
-            .resolve_each(&l.ctx.config)
+            .resolve_each(&l.cluster.config)
             .filter(|r| named(&l.targets, r))
             .filter(move |r| {
                 wanted_team
@@ -96,7 +96,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
             .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
             .map(|resolution| Row {
                 context: context.as_deref(),
-                ctx: &l.ctx,
+                cluster: &l.cluster,
                 resolution,
             })
     });
@@ -121,7 +121,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
                 rows.map(|r| {
                     let o = r.resolution.object();
                     let prefix = r
-                        .ctx
+                        .cluster
                         .catalog
                         .by_owner(&o.api_version, &o.kind)
                         .map(Kind::name_prefix)
@@ -178,7 +178,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
             if table.is_empty() && !opts.no_headers && !failed {
                 let place = match loaded
                     .first()
-                    .and_then(|(_, l)| inventory_scope(&l.ctx, &opts.scope))
+                    .and_then(|(_, l)| inventory_scope(&l.cluster, &opts.scope))
                 {
                     Some(ns) if !multi => format!("No resources found in {ns} namespace."),
                     _ => "No resources found".to_string(),
@@ -198,14 +198,14 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
     })
 }
 
-fn inventory_scope(ctx: &Context, scope: &Scope) -> Option<String> {
-    ctx.namespace(scope)
+fn inventory_scope(cluster: &Cluster, scope: &Scope) -> Option<String> {
+    cluster.namespace(scope)
 }
 
-fn parse_targets(ctx: &Context, args: &[ResourceArg]) -> Result<Vec<Target>> {
+fn parse_targets(cluster: &Cluster, args: &[ResourceArg]) -> Result<Vec<Target>> {
     args.iter()
         .map(|arg| {
-            let kind = ctx
+            let kind = cluster
                 .catalog
                 .parse_type(&arg.type_name)
                 .map_err(Error::usage)?

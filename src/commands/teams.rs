@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cli::options::{GlobalOptions, Output, TeamsOptions};
-use crate::cluster::inventory::{self, Context, Inventory, Resolution};
+use crate::cluster::inventory::{self, Cluster, Inventory, Resolution};
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::{API_VERSION, TeamItem, TeamSummary};
 use crate::output::table;
@@ -12,11 +12,11 @@ use crate::output::ui;
 
 const NO_STAGE: &str = "<none>";
 
-async fn load(global: GlobalOptions, opts: &TeamsOptions) -> Result<(Context, Inventory)> {
-    let ctx = Context::open(&global).await?;
-    let plan = inventory::default_plan(&ctx, &opts.scope, None, None).await?;
-    let inventory = Inventory::collect(&ctx, &plan).await?;
-    Ok((ctx, inventory))
+async fn load(global: GlobalOptions, opts: &TeamsOptions) -> Result<(Cluster, Inventory)> {
+    let cluster = Cluster::open(&global).await?;
+    let plan = inventory::default_plan(&cluster, &opts.scope, None, None).await?;
+    let inventory = Inventory::collect(&cluster, &plan).await?;
+    Ok((cluster, inventory))
 }
 
 pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatus> {
@@ -25,14 +25,14 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
     // One summary per context, merged: rows keep their context, coverage is over everything.
     let mut items = Vec::new();
     let (mut owned, mut total) = (0, 0);
-    for (context, (ctx, inventory)) in &loaded {
-        let resolved = inventory.resolve(&ctx.config);
+    for (context, (cluster, inventory)) in &loaded {
+        let resolved = inventory.resolve(&cluster.config);
         owned += resolved
             .iter()
             .filter(|r| r.ownership.team.value.is_some())
             .count();
         total += resolved.len();
-        items.extend(summarise(ctx, &resolved).items.into_iter().map(|mut item| {
+        items.extend(summarise(cluster, &resolved).items.into_iter().map(|mut item| {
             item.context = context.clone();
             item
         }));
@@ -45,7 +45,7 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
     };
     let stages = loaded
         .first()
-        .map(|(_, (ctx, _))| ctx.config.stages.clone())
+        .map(|(_, (cluster, _))| cluster.config.stages.clone())
         .unwrap_or_default();
     let out = match opts.output {
         Output::Json => table::json(&summary),
@@ -69,7 +69,7 @@ type Tally = (
 );
 
 /// Groups resolved rows by team; the unowned row (`team: None`) comes last.
-fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
+fn summarise(cluster: &Cluster, rows: &[Resolution]) -> TeamSummary {
     let mut by_team: BTreeMap<Option<String>, Tally> = BTreeMap::new();
     for r in rows {
         let entry = by_team.entry(r.ownership.team.value.clone()).or_default();
@@ -101,7 +101,7 @@ fn summarise(ctx: &Context, rows: &[Resolution]) -> TeamSummary {
         .into_iter()
         .map(|(team, (workloads, stages, namespaces, mut contacts))| {
             // The registry is the team's own word on how to reach it: it wins over workload annotations.
-            if let Some(registered) = team.as_deref().and_then(|t| ctx.config.canonical_team(t)) {
+            if let Some(registered) = team.as_deref().and_then(|t| cluster.config.canonical_team(t)) {
                 for (key, value) in registered.contacts() {
                     contacts.insert(key.to_string(), value.to_string());
                 }

@@ -2,7 +2,7 @@
 //! (object, each controller, namespace) and no LIST.
 
 use crate::cli::options::{GlobalOptions, Output, WhoOptions};
-use crate::cluster::inventory::Context;
+use crate::cluster::inventory::Cluster;
 use crate::core::kinds::{Kind, ObjectArg};
 use crate::core::ownership::{self, MetaObject, Resolved};
 use crate::error::{Error, ExitStatus, Result};
@@ -14,21 +14,21 @@ use crate::output::ui;
 use crate::core::ownership::MAX_CHAIN;
 
 pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus> {
-    let ctx = Context::open(global).await?;
-    let (kind, name) = parse_target(&ctx, &opts.target)?;
-    let kind = ctx.named_kind(&kind, &kind.plural).await?;
+    let cluster = Cluster::open(global).await?;
+    let (kind, name) = parse_target(&cluster, &opts.target)?;
+    let kind = cluster.named_kind(&kind, &kind.plural).await?;
     let namespace = if kind.namespaced {
         Some(
             global
                 .connection
                 .namespace
                 .clone()
-                .unwrap_or_else(|| ctx.session.default_namespace.clone()),
+                .unwrap_or_else(|| cluster.session.default_namespace.clone()),
         )
     } else {
         None
     };
-    let object = ctx
+    let object = cluster
         .session
         .get_meta(&kind, namespace.as_deref(), &name)
         .await?
@@ -39,14 +39,14 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
         let Some(owner) = chain.last().and_then(|o| o.controller.clone()) else {
             break;
         };
-        let owner_kind = match ctx.catalog.by_owner(&owner.api_version, &owner.kind) {
+        let owner_kind = match cluster.catalog.by_owner(&owner.api_version, &owner.kind) {
             // Discovery (for CRD owners) is cached by the session: once per group-version.
-            Some(k) if k.workload => ctx.served_kind(k).await?,
+            Some(k) if k.workload => cluster.served_kind(k).await?,
             // Nodes and unknown owners are not workloads: ownership stops at the object.
             _ => None,
         };
         let Some(owner_kind) = owner_kind else { break };
-        match ctx
+        match cluster
             .session
             .get_meta(&owner_kind, namespace.as_deref(), &owner.name)
             .await?
@@ -56,9 +56,9 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
         }
     }
     let ns_meta = match &namespace {
-        Some(ns) => ctx
+        Some(ns) => cluster
             .session
-            .get_meta(ctx.catalog.namespace(), None, ns)
+            .get_meta(cluster.catalog.namespace(), None, ns)
             .await
             .unwrap_or_else(|e| {
                 ui::warn(&format!("namespace labels unavailable: {e}"));
@@ -72,7 +72,7 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
     } else {
         None
     });
-    let own = ownership::resolve(&chain_refs, ns_meta.as_ref(), ns_name, &ctx.config);
+    let own = ownership::resolve(&chain_refs, ns_meta.as_ref(), ns_name, &cluster.config);
 
     let out = match opts.output {
         Output::Json | Output::Yaml => {
@@ -90,8 +90,8 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
 }
 
 /// The server's kind for the object's TYPE.
-fn parse_target(ctx: &Context, target: &ObjectArg) -> Result<(Kind, String)> {
-    let kind = ctx
+fn parse_target(cluster: &Cluster, target: &ObjectArg) -> Result<(Kind, String)> {
+    let kind = cluster
         .catalog
         .parse_type(&target.type_name)
         .map_err(Error::usage)?

@@ -33,7 +33,7 @@ pub struct OwnerRef {
 }
 
 impl MetaObject {
-    /// Labels first, then annotations, as PRODUCT.md's resolution order says.
+    /// Labels first, then annotations: a key is looked up in both, labels winning.
     fn lookup(&self, key: &str) -> Option<&str> {
         self.labels
             .get(key)

@@ -15,7 +15,7 @@
 //! | `retired-present` | error | stage `retired` (the object still exists) |
 //! | `invalid-sunset` | error | the sunset value is not a `YYYY-MM-DD` calendar date |
 //!
-//! `invalid-sunset` is ours (PRODUCT.md names no rule for it): a malformed date can neither pass
+//! `invalid-sunset` exists because a malformed date can neither pass
 //! nor warn, and silently ignoring it would hide a sunset. It replaces the date rules for that
 //! object (and `deprecated-without-sunset` does not fire: a sunset *was* written).
 //!
@@ -123,7 +123,7 @@ pub struct Unreadable {
     pub reason: String,
 }
 
-/// `check -o json|yaml`: PRODUCT.md's `CheckReport`.
+/// `check -o json|yaml`: the `CheckReport` document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckReport {

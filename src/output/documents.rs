@@ -1,4 +1,5 @@
-//! The machine-readable documents of PRODUCT.md (`-o json`, `-o yaml`).
+//! The machine-readable documents (`-o json`, `-o yaml`), all in one place: `Ownership`,
+//! `OwnershipList`, `TeamSummary`, `CheckReport` and the assign/unassign results.
 
 use std::collections::BTreeMap;
 
