@@ -1,8 +1,6 @@
 //! The read path on the demo seed: `ls`, `who`, `teams`, their JSON, and what they ask the server.
 
-mod common;
-
-use common::{Env, demo_server};
+use crate::support::{self, Env, demo_server};
 use serde_json::Value;
 
 /// Checked line by line against tests/apiserver/src/seed.rs (demo): every workload once, no Pod or
@@ -591,7 +589,7 @@ fn no_command_requests_secrets() {
 
 #[test]
 fn through_real_kubectl_the_output_is_the_same() {
-    if !common::kubectl_available() {
+    if !support::kubectl_available() {
         return;
     }
     let server = demo_server();
@@ -651,7 +649,7 @@ fn absent_workload_crds_are_skipped_quietly() {
 
 #[test]
 fn ls_all_namespaces_makes_page_bounded_lists_per_kind_and_no_gets() {
-    let server = common::TestServer::start(common::ServerOptions::default());
+    let server = support::TestServer::start(support::ServerOptions::default());
     server.seed_scale(test_apiserver::ScaleParams {
         namespaces: 40,
         deployments: 1300,

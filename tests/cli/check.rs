@@ -1,9 +1,7 @@
 //! `kubectl owner check` end to end: the real binary against the test API server's demo seed.
 //! "Today" is fixed with `KUBECTL_OWNER_TODAY` so dates are deterministic.
 
-mod common;
-
-use common::{Env, Run, TestServer, demo_server};
+use crate::support::{Env, Run, TestServer, demo_server};
 use serde_json::{Value, json};
 
 const TODAY: &str = "2026-03-01";

@@ -2,9 +2,7 @@
 //! `--overwrite` rule, 409 retries that never lose a concurrent change, dry runs, validation
 //! before any request, bulk selection, namespaces, GitOps warnings and per-object failures.
 
-mod common;
-
-use common::{Env, Run, TestServer, demo_server};
+use crate::support::{Env, Run, TestServer, demo_server};
 use serde_json::{Value, json};
 use test_apiserver::{Fault, FaultKind, Grant};
 

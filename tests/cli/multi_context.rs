@@ -1,8 +1,6 @@
 //! Several clusters at once: `--contexts a,b,c` and `--all-contexts` on `ls`, `teams` and `check`.
 
-mod common;
-
-use common::{Env, TestServer, demo_server};
+use crate::support::{Env, TestServer, demo_server};
 use serde_json::json;
 
 /// One kubeconfig with a context per server (`name` → url), plus a dead one.
