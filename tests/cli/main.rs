@@ -11,6 +11,7 @@ mod check;
 mod completion;
 mod connection;
 mod faults;
+mod help;
 mod krew;
 mod kubectl_conformance;
 mod least_privilege;

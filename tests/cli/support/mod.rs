@@ -34,6 +34,17 @@ impl Env {
         Env::with_kubeconfig(&server.kubeconfig("test", None, None))
     }
 
+    /// No cluster at all: a temp HOME, and `KUBECONFIG` names a file that does not exist.
+    pub fn without_cluster() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kubeconfig = dir.path().join("no-kubeconfig.yaml");
+        Env {
+            dir,
+            kubeconfig,
+            extra_env: Vec::new(),
+        }
+    }
+
     pub fn with_kubeconfig(text: &str) -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let kubeconfig = dir.path().join("kubeconfig.yaml");
