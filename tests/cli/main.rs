@@ -19,4 +19,5 @@ mod multi_context;
 mod progress;
 mod rbac;
 mod read_path;
+mod readme;
 mod security;

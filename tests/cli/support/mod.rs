@@ -2,6 +2,8 @@
 //! with a cleared environment against a `test_apiserver::TestServer` on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod readme;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
