@@ -2,6 +2,8 @@
 //! with a cleared environment against a `test_apiserver::TestServer` on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod readme;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -32,6 +34,17 @@ impl Env {
     /// A kubeconfig (context `test`, namespace `default`) pointing at `server`.
     pub fn new(server: &TestServer) -> Env {
         Env::with_kubeconfig(&server.kubeconfig("test", None, None))
+    }
+
+    /// No cluster at all: a temp HOME, and `KUBECONFIG` names a file that does not exist.
+    pub fn without_cluster() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let kubeconfig = dir.path().join("no-kubeconfig.yaml");
+        Env {
+            dir,
+            kubeconfig,
+            extra_env: Vec::new(),
+        }
     }
 
     pub fn with_kubeconfig(text: &str) -> Env {

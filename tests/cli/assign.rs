@@ -2,9 +2,7 @@
 //! `--overwrite` rule, 409 retries that never lose a concurrent change, dry runs, validation
 //! before any request, bulk selection, namespaces, GitOps warnings and per-object failures.
 
-mod common;
-
-use common::{Env, Run, TestServer, demo_server};
+use crate::support::{Env, Run, TestServer, demo_server, readme};
 use serde_json::{Value, json};
 use test_apiserver::{Fault, FaultKind, Grant};
 
@@ -1066,4 +1064,89 @@ fn ctrl_c_leaves_every_object_fully_written_or_untouched_and_says_which() {
         ),
         "{line}"
     );
+}
+
+/// README's examples of `assign` and `unassign`, in its order on one demo cluster, each continuing
+/// from the one before: (name, arguments, exit status, lines on stderr).
+const README_SESSION: &[(&str, &str, i32, usize)] = &[
+    (
+        "assign_ledger",
+        "assign deploy/ledger -n payments --team payments --stage production",
+        0,
+        0,
+    ),
+    (
+        "assign_api_kept",
+        "assign deploy/api -n payments --team checkout",
+        1,
+        1,
+    ),
+    (
+        "assign_api_overwrite",
+        "assign deploy/api -n payments --team checkout --overwrite",
+        0,
+        0,
+    ),
+    (
+        "assign_bulk_stage",
+        "assign deploy -A -l tier=web --stage production",
+        1,
+        1,
+    ),
+    (
+        "assign_bulk_sunset",
+        "assign deploy -A -l tier=web --sunset 2027-06-30",
+        0,
+        0,
+    ),
+    ("assign_namespace", "assign ns/search --team search", 0, 0),
+    ("ls_search", "ls -n search", 0, 0),
+    (
+        "assign_server_dry_run",
+        "assign deploy/indexer -n search --team search --stage production --dry-run=server",
+        0,
+        0,
+    ),
+    (
+        "assign_alias",
+        "assign deploy/web -n checkout --team checkout-old",
+        0,
+        1,
+    ),
+    (
+        "assign_typo_team",
+        "assign deploy/web -n checkout --team chekout",
+        1,
+        2,
+    ),
+    (
+        "assign_typo_stage",
+        "assign deploy/web -n checkout --stage prod",
+        1,
+        2,
+    ),
+    (
+        "unassign_contact_and_sunset",
+        "unassign deploy/api -n payments --contact chat --sunset",
+        0,
+        0,
+    ),
+];
+
+#[test]
+fn readme_session_in_order() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    for (name, args, code, stderr_lines) in README_SESSION {
+        let argv: Vec<&str> = args.split(' ').collect();
+        let run = env.owner(&argv);
+        assert_eq!(run.code, *code, "{args}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), *stderr_lines, "{args}: {run:?}");
+        readme::assert_example(
+            name,
+            &format!("kubectl owner {args}"),
+            &readme::shown(&run),
+            run.code,
+        );
+    }
 }

@@ -1,9 +1,7 @@
 //! `kubectl owner check` end to end: the real binary against the test API server's demo seed.
 //! "Today" is fixed with `KUBECTL_OWNER_TODAY` so dates are deterministic.
 
-mod common;
-
-use common::{Env, Run, TestServer, demo_server};
+use crate::support::{Env, Run, TestServer, demo_server, readme};
 use serde_json::{Value, json};
 
 const TODAY: &str = "2026-03-01";
@@ -130,6 +128,18 @@ kube-system   DaemonSet    node-exporter   platform   exempt          -         
 ";
     assert_eq!(run.stdout, expected);
     assert_eq!(run.stderr, "");
+}
+
+/// README's `check -A` on the demo cluster, "on 2026-11-28" as README says.
+#[test]
+fn readme_example_on_the_date_readme_states() {
+    let server = demo_server();
+    let run = Env::new(&server)
+        .env("KUBECTL_OWNER_TODAY", "2026-11-28")
+        .owner(&["check", "-A"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    readme::assert_example("check_all", "kubectl owner check -A", &run.stdout, run.code);
 }
 
 #[test]

@@ -1,8 +1,6 @@
 //! Honest partial results under RBAC: what can be seen is shown, what cannot is named.
 
-mod common;
-
-use common::{Env, ServerOptions, TestServer};
+use crate::support::{Env, ServerOptions, TestServer};
 use serde_json::json;
 use test_apiserver::Grant;
 

@@ -1,10 +1,8 @@
 //! The progress line: shown on a terminal during long listings, never in piped output.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Env, demo_server};
+use crate::support::{self, Env, demo_server};
 use test_apiserver::{Fault, FaultKind};
 
 fn slow_server() -> test_apiserver::TestServer {
@@ -36,7 +34,7 @@ fn progress_appears_under_a_pseudo_terminal() {
     let env = Env::new(&server);
     // script(1) runs the command on a new pseudo-terminal: stdout and stderr are both terminals.
     let command = format!("{} ls -A", env!("CARGO_BIN_EXE_kubectl-owner"));
-    let run = common::run(
+    let run = support::run(
         std::process::Command::new("script")
             .args(["-qec", &command, "/dev/null"])
             .env_clear()

@@ -1,8 +1,6 @@
 //! Nothing leaks and nothing attacker-controlled reaches the terminal raw.
 
-mod common;
-
-use common::{Env, demo_server};
+use crate::support::{Env, demo_server};
 use serde_json::json;
 
 const TOKEN: &str = "sekr3t-t0ken-do-not-print";

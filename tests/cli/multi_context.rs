@@ -1,8 +1,6 @@
 //! Several clusters at once: `--contexts a,b,c` and `--all-contexts` on `ls`, `teams` and `check`.
 
-mod common;
-
-use common::{Env, TestServer, demo_server};
+use crate::support::{Env, TestServer, demo_server, readme};
 use serde_json::json;
 
 /// One kubeconfig with a context per server (`name` → url), plus a dead one.
@@ -68,18 +66,14 @@ fn ls_all_contexts_merges_live_clusters_and_names_the_dead_one() {
     let f = fleet();
     let run = f.env.owner(&["ls", "--all-contexts", "-n", "payments"]);
     assert_eq!(run.code, 1, "a failed cluster makes the exit code 1");
-    assert_eq!(
-        run.stdout,
-        "\
-CONTEXT   KIND          NAME       TEAM       STAGE          AGE
-prod      Deployment    api        payments   production     30d
-prod      Deployment    ledger     payments   production     30d
-prod      StatefulSet   postgres   data       production     30d
-staging   Deployment    api        payments   production     30d
-staging   Deployment    canary     payments   experimental   5d
-staging   Deployment    ledger     payments   production     30d
-staging   StatefulSet   postgres   data       production     30d
-"
+    // README's example: the dead cluster's error line (stderr, one line), then the live clusters'
+    // rows (stdout).
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    readme::assert_example(
+        "ls_all_contexts",
+        "kubectl owner ls --all-contexts -n payments",
+        &readme::shown(&run),
+        run.code,
     );
     let host = f.dead.trim_start_matches("http://");
     assert!(

@@ -1,14 +1,12 @@
 //! Faults from the server are survived where retrying helps, bounded, and reported in one clear
 //! line (naming the request) where it does not — never a panic.
 
-mod common;
-
-use common::{Env, demo_server};
+use crate::support::{self, Env, demo_server};
 use test_apiserver::{Fault, FaultKind};
 
 const DEPLOYMENTS: &str = "/apis/apps/v1/namespaces/payments/deployments";
 
-fn list_deployments(server: &test_apiserver::TestServer) -> common::Run {
+fn list_deployments(server: &test_apiserver::TestServer) -> support::Run {
     Env::new(server).owner(&["ls", "deploy", "-n", "payments", "-o", "name"])
 }
 

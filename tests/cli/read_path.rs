@@ -1,50 +1,21 @@
 //! The read path on the demo seed: `ls`, `who`, `teams`, their JSON, and what they ask the server.
 
-mod common;
-
-use common::{Env, demo_server};
+use crate::support::{self, Env, demo_server, readme};
 use serde_json::Value;
 
-/// Checked line by line against tests/apiserver/src/seed.rs (demo): every workload once, no Pod or
-/// ReplicaSet with a controller, no Job owned by a CronJob; teams via workload, namespace, alias
-/// (`checkout-old`, `data-eng`) or the registry's `kube-*` rule; `dta` is kept as written.
-const LS_ALL: &str = "\
-NAMESPACE     KIND          NAME                    TEAM       STAGE          AGE
-checkout      Deployment    cart                    checkout   deprecated     30d
-checkout      Deployment    notifier                checkout   production     30d
-checkout      Deployment    web                     checkout   experimental   30d
-data          Deployment    etl                     data       production     30d
-data          Deployment    reports                 dta        production     30d
-data          Job           backfill                data       <none>         30d
-data          Rollout       recommender             data       experimental   30d
-default       Pod           debug-shell             <none>     <none>         2d
-kube-system   DaemonSet     node-exporter           platform   production     30d
-kube-system   Pod           kube-apiserver-node-1   platform   production     2d
-payments      Deployment    api                     payments   production     30d
-payments      Deployment    ledger                  payments   production     30d
-payments      StatefulSet   postgres                data       production     30d
-search        CronJob       reindex                 <none>     <none>         30d
-search        Deployment    indexer                 <none>     <none>         30d
-";
-
-const TEAMS_ALL: &str = "\
-TEAM       WORKLOADS   EXPERIMENTAL   PRODUCTION   DEPRECATED   RETIRED   NO-STAGE   NAMESPACES       CHAT
-checkout   3           1              1            1            0         0          checkout         #checkout
-data       4           1              2            0            0         1          data,payments    #data
-dta        1           0              1            0            0         0          data             <none>
-payments   2           0              2            0            0         0          payments         #payments
-platform   2           0              2            0            0         0          kube-system      #platform
-<none>     3           0              0            0            0         3          default,search   <none>
-
-coverage: 80% (12 of 15 workloads have a team)
-";
+/// README's one-command demo: `kubectl owner ls -A` on the demo cluster.
+const README_LS_ALL: &str =
+    "cargo run -q -p test-apiserver -- --seed demo --exec 'cargo run -q -- ls -A'";
 
 #[test]
 fn ls_all_namespaces_lists_every_workload_once_with_inherited_ownership() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "-A"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, LS_ALL);
+    // Checked line by line against tests/apiserver/src/seed.rs (demo): every workload once, no Pod
+    // or ReplicaSet with a controller, no Job owned by a CronJob; teams via workload, namespace,
+    // alias (`checkout-old`, `data-eng`) or the registry's `kube-*` rule; `dta` is kept as written.
+    readme::assert_example("ls_all", README_LS_ALL, &run.stdout, run.code);
     assert_eq!(run.stderr, "");
 }
 
@@ -53,13 +24,13 @@ fn ls_wide_shows_sources_contacts_and_sunset() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "-n", "payments", "-o", "wide"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let expected = "\
-KIND          NAME       TEAM       STAGE        AGE   TEAM-FROM              STAGE-FROM           CHAT            RUNBOOK                             SUNSET
-Deployment    api        payments   production   30d   Deployment/api         Namespace/payments   #payments-api   https://runbooks.example/payments   <none>
-Deployment    ledger     payments   production   30d   Namespace/payments     Deployment/ledger    #payments       https://runbooks.example/payments   <none>
-StatefulSet   postgres   data       production   30d   StatefulSet/postgres   Namespace/payments   #payments       https://runbooks.example/payments   <none>
-";
-    assert_eq!(run.stdout, expected);
+    assert_eq!(run.stderr, "");
+    readme::assert_example(
+        "ls_payments_wide",
+        "kubectl owner ls -n payments -o wide",
+        &run.stdout,
+        run.code,
+    );
     let run = Env::new(&server).owner(&[
         "ls",
         "deploy/cart",
@@ -328,23 +299,13 @@ fn who_pod_walks_up_with_targeted_gets_only() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let expected = "\
-Object:  Pod/api-7d9f8c6b5-x2kq9 in namespace payments
-Chain:   pod/api-7d9f8c6b5-x2kq9 ← replicaset/api-7d9f8c6b5 ← deployment/api
-
-FIELD     VALUE                                  SOURCE
-team      payments                               Deployment/api (team)
-stage     production                             Namespace/payments (lifecycle)
-sunset    <none>                                 <none>
-exempt    <none>                                 <none>
-chat      #payments-api                          Deployment/api (a8r.io/chat)
-email     payments@example.com                   Registry/payments (email)
-oncall    https://pager.example/schedules/P123   Registry/payments (oncall)
-owner     jane@example.com                       Deployment/api (a8r.io/owner)
-runbook   https://runbooks.example/payments      Namespace/payments (a8r.io/runbook)
-part-of   shop                                   hint only, never the owner
-";
-    assert_eq!(run.stdout, expected);
+    assert_eq!(run.stderr, "");
+    readme::assert_example(
+        "who_pod",
+        "kubectl owner who api-7d9f8c6b5-x2kq9 -n payments",
+        &run.stdout,
+        run.code,
+    );
     let requests = server.requests();
     let paths: Vec<&str> = requests.iter().map(|r| r.path.as_str()).collect();
     assert_eq!(
@@ -534,7 +495,8 @@ fn teams_summarises_by_stage_with_the_unowned_row() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["teams", "-A"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, TEAMS_ALL);
+    assert_eq!(run.stderr, "");
+    readme::assert_example("teams_all", "kubectl owner teams -A", &run.stdout, run.code);
 }
 
 #[test]
@@ -591,7 +553,7 @@ fn no_command_requests_secrets() {
 
 #[test]
 fn through_real_kubectl_the_output_is_the_same() {
-    if !common::kubectl_available() {
+    if !support::kubectl_available() {
         return;
     }
     let server = demo_server();
@@ -600,7 +562,12 @@ fn through_real_kubectl_the_output_is_the_same() {
     let via_kubectl = env.kubectl(&["owner", "ls", "-A"]);
     assert_eq!(via_kubectl.code, 0, "{}", via_kubectl.stderr);
     assert_eq!(via_kubectl.stdout, direct.stdout);
-    assert_eq!(via_kubectl.stdout, LS_ALL);
+    readme::assert_example(
+        "ls_all",
+        README_LS_ALL,
+        &via_kubectl.stdout,
+        via_kubectl.code,
+    );
 }
 
 #[test]
@@ -651,7 +618,7 @@ fn absent_workload_crds_are_skipped_quietly() {
 
 #[test]
 fn ls_all_namespaces_makes_page_bounded_lists_per_kind_and_no_gets() {
-    let server = common::TestServer::start(common::ServerOptions::default());
+    let server = support::TestServer::start(support::ServerOptions::default());
     server.seed_scale(test_apiserver::ScaleParams {
         namespaces: 40,
         deployments: 1300,

@@ -2,9 +2,7 @@
 //! works under the read-only grant, every write under the writer grant, and `assign` under the
 //! read-only grant fails cleanly per object.
 
-mod common;
-
-use common::{Env, ServerOptions, TestServer};
+use crate::support::{self, Env, ServerOptions, TestServer};
 use serde::Deserialize;
 use test_apiserver::Grant;
 
@@ -70,7 +68,7 @@ fn server_with(roles: &[&str]) -> (TestServer, Env) {
     (server, env)
 }
 
-fn assert_nothing_forbidden(server: &TestServer, run: &common::Run) {
+fn assert_nothing_forbidden(server: &TestServer, run: &support::Run) {
     assert!(
         !run.stderr.contains("Forbidden") && !run.stderr.contains("ownership unknown"),
         "{}",

@@ -1,9 +1,7 @@
 //! Connecting exactly like kubectl: kubeconfig discovery and merging, flag overrides, and the
 //! error lines kubectl prints — all against the test API server on 127.0.0.1.
 
-mod common;
-
-use common::{Env, ServerOptions, TestServer, demo_server};
+use crate::support::{self, Env, ServerOptions, TestServer, demo_server};
 
 fn kubeconfig_for(
     url: &str,
@@ -55,7 +53,7 @@ fn usage_says_kubectl_owner_and_version_prints() {
 
 #[test]
 fn through_real_kubectl_help_says_kubectl_owner() {
-    if !common::kubectl_available() {
+    if !support::kubectl_available() {
         return;
     }
     let server = demo_server();

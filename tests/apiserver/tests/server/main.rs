@@ -1,0 +1,5 @@
+//! Integration tests of the `test-apiserver` crate, in one test binary: the server over real
+//! HTTP (`http`) and the `test-apiserver` binary itself (`binary`).
+
+mod binary;
+mod http;

@@ -1,0 +1,23 @@
+//! Integration tests of the `kubectl-owner` binary, in one test binary: each module was a test
+//! target of its own; together they link the test API server (`tests/apiserver`) once.
+//!
+//! Every test runs the real binary (or the real `kubectl`) with a cleared environment against a
+//! `test_apiserver::TestServer` on 127.0.0.1, through the harness in `support`.
+
+mod support;
+
+mod assign;
+mod check;
+mod completion;
+mod connection;
+mod faults;
+mod help;
+mod krew;
+mod kubectl_conformance;
+mod least_privilege;
+mod multi_context;
+mod progress;
+mod rbac;
+mod read_path;
+mod readme;
+mod security;
