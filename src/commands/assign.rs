@@ -233,7 +233,12 @@ fn place(kind: &Kind, namespace: Option<&str>, name: &str) -> String {
 }
 
 /// Read (unless listed), decide, patch; on 409 read again and decide again.
-async fn write_one(cluster: &Cluster, target: Target, request: &Request, dry_run: DryRun) -> Outcome {
+async fn write_one(
+    cluster: &Cluster,
+    target: Target,
+    request: &Request,
+    dry_run: DryRun,
+) -> Outcome {
     let Target {
         kind,
         namespace,

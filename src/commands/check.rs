@@ -35,8 +35,14 @@ const COLUMNS: [&str; 7] = [
 async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> Result<CheckReport> {
     let cluster = Cluster::open(&global).await?;
     let kinds = parse_types(&cluster, &opts.types)?;
-    let plan =
-        inventory::typed_plan(&cluster, &kinds, &opts.scope, opts.label_selector.clone(), None).await?;
+    let plan = inventory::typed_plan(
+        &cluster,
+        &kinds,
+        &opts.scope,
+        opts.label_selector.clone(),
+        None,
+    )
+    .await?;
     let inventory = Inventory::collect(&cluster, &plan).await?;
     let resolved = inventory.resolve(&cluster.config);
     let subjects: Vec<Subject> = resolved

@@ -32,10 +32,15 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
             .filter(|r| r.ownership.team.value.is_some())
             .count();
         total += resolved.len();
-        items.extend(summarise(cluster, &resolved).items.into_iter().map(|mut item| {
-            item.context = context.clone();
-            item
-        }));
+        items.extend(
+            summarise(cluster, &resolved)
+                .items
+                .into_iter()
+                .map(|mut item| {
+                    item.context = context.clone();
+                    item
+                }),
+        );
     }
     let summary = TeamSummary {
         api_version: API_VERSION,
@@ -101,7 +106,10 @@ fn summarise(cluster: &Cluster, rows: &[Resolution]) -> TeamSummary {
         .into_iter()
         .map(|(team, (workloads, stages, namespaces, mut contacts))| {
             // The registry is the team's own word on how to reach it: it wins over workload annotations.
-            if let Some(registered) = team.as_deref().and_then(|t| cluster.config.canonical_team(t)) {
+            if let Some(registered) = team
+                .as_deref()
+                .and_then(|t| cluster.config.canonical_team(t))
+            {
                 for (key, value) in registered.contacts() {
                     contacts.insert(key.to_string(), value.to_string());
                 }

@@ -10,6 +10,7 @@ mod assign;
 mod check;
 mod completion;
 mod connection;
+mod exit_status;
 mod faults;
 mod help;
 mod krew;

@@ -106,6 +106,23 @@ impl Env {
             .args(args))
     }
 
+    /// Runs `kubectl-owner ARGS` with stdout sent to `stdout` (a file, `/dev/full`, a closed pipe…);
+    /// the returned `stdout` is empty.
+    pub fn owner_with_stdout(&self, args: &[&str], stdout: std::process::Stdio) -> Run {
+        let out = self
+            .command(Path::new(env!("CARGO_BIN_EXE_kubectl-owner")))
+            .args(args)
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .expect("spawn");
+        Run {
+            stdout: String::new(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+
     /// Runs the real `kubectl ARGS` (from PATH).
     pub fn kubectl(&self, args: &[&str]) -> Run {
         run(self.command(Path::new("kubectl")).args(args))
