@@ -11,15 +11,15 @@
 //! stdout carries only the result (table, JSON or names); warnings, notes and errors go to stderr.
 
 use futures::StreamExt;
-use serde::Serialize;
 
 use crate::cli::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
 use crate::cluster::inventory::Cluster;
 use crate::core::kinds::{Kind, WriteTargets};
 use crate::core::ownership::MetaObject;
-use crate::core::plan::{self, KeyChange, Request};
+use crate::core::plan::{self, KeyChange, Request, WriteStatus};
 use crate::core::selector::LabelSelector;
 use crate::error::{Error, ExitStatus, Result};
+use crate::output::documents::{self, API_VERSION, ReportItem, WriteReport};
 use crate::output::table;
 use crate::output::ui;
 
@@ -36,21 +36,12 @@ struct Target {
     listed: Option<MetaObject>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-enum Status {
-    Changed,
-    Unchanged,
-    Skipped,
-    Failed,
-}
-
 /// What happened to one object.
 struct Outcome {
     kind: Kind,
     namespace: Option<String>,
     name: String,
-    status: Status,
+    status: WriteStatus,
     /// Empty when the object could not be read.
     changes: Vec<KeyChange>,
     message: Option<String>,
@@ -102,17 +93,17 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
         .buffered(WRITE_CONCURRENCY);
     while let Some(outcome) = stream.next().await {
         report_stderr(&outcome);
-        failed |= matches!(outcome.status, Status::Skipped | Status::Failed);
+        failed |= matches!(outcome.status, WriteStatus::Skipped | WriteStatus::Failed);
         outcomes.push(outcome);
     }
     watcher.abort();
     // `buffered` keeps order, so the outcomes are a prefix of the plan.
     let untouched = &planned[outcomes.len()..];
     let out = match opts.output {
-        Output::Json => table::json(&report(&opts, &request, &outcomes)),
+        Output::Json => documents::json(&report(&opts, &request, &outcomes)),
         Output::Name => outcomes
             .iter()
-            .filter(|o| matches!(o.status, Status::Changed | Status::Unchanged))
+            .filter(|o| matches!(o.status, WriteStatus::Changed | WriteStatus::Unchanged))
             .map(|o| format!("{}\n", ui::terminal_safe(&reference(&o.kind, &o.name))))
             .collect(),
         _ => table(&opts, &outcomes),
@@ -121,7 +112,7 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
     if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
         let done: Vec<String> = outcomes
             .iter()
-            .filter(|o| o.status == Status::Changed)
+            .filter(|o| o.status == WriteStatus::Changed)
             .map(|o| place(&o.kind, o.namespace.as_deref(), &o.name))
             .collect();
         ui::status(&format!(
@@ -250,7 +241,7 @@ async fn write_one(
         kind: kind.clone(),
         namespace: namespace.clone(),
         name: name.clone(),
-        status: Status::Failed,
+        status: WriteStatus::Failed,
         changes: Vec::new(),
         message: None,
         warnings: Vec::new(),
@@ -261,12 +252,12 @@ async fn write_one(
             None => match cluster.session.get_meta(&kind, ns, &name).await {
                 Ok(Some(object)) => object,
                 Ok(None) => {
-                    outcome.status = Status::Failed;
+                    outcome.status = WriteStatus::Failed;
                     outcome.message = Some(kind.not_found(&name));
                     return outcome;
                 }
                 Err(e) => {
-                    outcome.status = Status::Failed;
+                    outcome.status = WriteStatus::Failed;
                     outcome.message = Some(e.message);
                     return outcome;
                 }
@@ -275,17 +266,17 @@ async fn write_one(
         let plan = plan::plan_object(&object, request);
         outcome.changes = plan.changes.clone();
         if let Some(reason) = plan.refusal() {
-            outcome.status = Status::Skipped;
+            outcome.status = WriteStatus::Skipped;
             outcome.message = Some(format!("{}: {reason}", place(&kind, ns, &name)));
             return outcome;
         }
         let Some(patch) = plan.patch else {
-            outcome.status = Status::Unchanged;
+            outcome.status = WriteStatus::Unchanged;
             return outcome;
         };
         outcome.warnings = warnings(cluster, &kind, &object);
         if dry_run == DryRun::Client {
-            outcome.status = Status::Changed;
+            outcome.status = WriteStatus::Changed;
             return outcome;
         }
         ui::log(6, || {
@@ -297,7 +288,7 @@ async fn write_one(
             .await
         {
             Ok(_) => {
-                outcome.status = Status::Changed;
+                outcome.status = WriteStatus::Changed;
                 return outcome;
             }
             Err(e) if e.status == Some(409) && attempt < MAX_ATTEMPTS => {
@@ -309,12 +300,12 @@ async fn write_one(
                 });
             }
             Err(e) if e.status == Some(409) => {
-                outcome.status = Status::Failed;
+                outcome.status = WriteStatus::Failed;
                 outcome.message = Some(format!("{e} (gave up after {MAX_ATTEMPTS} attempts)"));
                 return outcome;
             }
             Err(e) => {
-                outcome.status = Status::Failed;
+                outcome.status = WriteStatus::Failed;
                 outcome.message = Some(e.message);
                 return outcome;
             }
@@ -352,14 +343,14 @@ fn report_stderr(outcome: &Outcome) {
 
 fn result_word(outcome: &Outcome, change: &KeyChange, dry_run: DryRun) -> String {
     match outcome.status {
-        Status::Changed if change.changes() => match dry_run {
+        WriteStatus::Changed if change.changes() => match dry_run {
             DryRun::None => "changed".to_string(),
             DryRun::Client => "changed (dry run)".to_string(),
             DryRun::Server => "changed (server dry run)".to_string(),
         },
-        Status::Changed | Status::Unchanged => "(no change)".to_string(),
-        Status::Skipped => "skipped".to_string(),
-        Status::Failed => "failed".to_string(),
+        WriteStatus::Changed | WriteStatus::Unchanged => "(no change)".to_string(),
+        WriteStatus::Skipped => "skipped".to_string(),
+        WriteStatus::Failed => "failed".to_string(),
     }
 }
 
@@ -398,36 +389,13 @@ fn table(opts: &WriteOptions, outcomes: &[Outcome]) -> String {
     table::table(headers, &rows, false)
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WriteReport<'a> {
-    api_version: &'static str,
-    kind: &'static str,
-    dry_run: &'static str,
-    notes: &'a [String],
-    items: Vec<ReportItem<'a>>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ReportItem<'a> {
-    kind: &'a str,
-    api_version: String,
-    namespace: Option<&'a str>,
-    name: &'a str,
-    result: Status,
-    changes: &'a [KeyChange],
-    message: Option<&'a str>,
-    warnings: &'a [String],
-}
-
 fn report<'a>(
     opts: &WriteOptions,
     request: &'a Request,
     outcomes: &'a [Outcome],
 ) -> WriteReport<'a> {
     WriteReport {
-        api_version: "kubectl-owner/v1",
+        api_version: API_VERSION,
         kind: match opts.fields {
             WriteFields::Assign { .. } => "AssignResult",
             WriteFields::Unassign { .. } => "UnassignResult",

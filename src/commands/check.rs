@@ -16,6 +16,7 @@ use crate::cluster::inventory::{self, Cluster, Inventory};
 use crate::core::kinds::Kind;
 use crate::core::policy::{self, Baseline, CheckReport, Subject};
 use crate::error::{Error, ExitStatus, Result};
+use crate::output::documents::{self, CheckReportDocument};
 use crate::output::table;
 
 /// Environment variable that fixes "today" (`YYYY-MM-DD`), for tests and reproducible reports.
@@ -83,8 +84,8 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatu
     }
     policy::order(&mut report, opts.group_by);
     let out = match opts.output {
-        Output::Json => table::json(&report),
-        Output::Yaml => table::yaml(&report),
+        Output::Json => documents::json(&CheckReportDocument::new(&report)),
+        Output::Yaml => documents::yaml(&CheckReportDocument::new(&report)),
         _ => table(&report, multi),
     };
     ui::out(&out)?;

@@ -5,7 +5,7 @@ use crate::cluster::inventory::{self, Cluster, Inventory, Resolution};
 use crate::core::kinds::{Kind, ResourceArg};
 use crate::core::ownership::MetaObject;
 use crate::error::{Error, ExitStatus, Result};
-use crate::output::documents::{OwnershipItem, OwnershipList};
+use crate::output::documents::{self, OwnershipItem, OwnershipList};
 use crate::output::table;
 use crate::output::ui;
 
@@ -140,9 +140,9 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
                     .collect();
                 let doc = OwnershipList::new(items);
                 if opts.output == Output::Json {
-                    table::json(&doc)
+                    documents::json(&doc)
                 } else {
-                    table::yaml(&doc)
+                    documents::yaml(&doc)
                 }
             }
         }

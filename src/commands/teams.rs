@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::cli::options::{GlobalOptions, Output, TeamsOptions};
 use crate::cluster::inventory::{self, Cluster, Inventory, Resolution};
 use crate::error::{ExitStatus, Result};
-use crate::output::documents::{API_VERSION, TeamItem, TeamSummary};
+use crate::output::documents::{self, API_VERSION, TeamItem, TeamSummary};
 use crate::output::table;
 use crate::output::ui;
 
@@ -53,8 +53,8 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
         .map(|(_, (cluster, _))| cluster.config.stages.clone())
         .unwrap_or_default();
     let out = match opts.output {
-        Output::Json => table::json(&summary),
-        Output::Yaml => table::yaml(&summary),
+        Output::Json => documents::json(&summary),
+        Output::Yaml => documents::yaml(&summary),
         _ => table(&stages, &summary, multi),
     };
     ui::out(&out)?;

@@ -6,7 +6,7 @@ use crate::cluster::inventory::Cluster;
 use crate::core::kinds::{Kind, ObjectArg};
 use crate::core::ownership::{self, MetaObject, Resolved};
 use crate::error::{Error, ExitStatus, Result};
-use crate::output::documents::{OwnershipDocument, OwnershipItem};
+use crate::output::documents::{self, OwnershipDocument, OwnershipItem};
 use crate::output::table;
 use crate::output::ui;
 
@@ -78,9 +78,9 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
         Output::Json | Output::Yaml => {
             let doc = OwnershipDocument::new(OwnershipItem::new(&chain_refs, &own));
             if opts.output == Output::Json {
-                table::json(&doc)
+                documents::json(&doc)
             } else {
-                table::yaml(&doc)
+                documents::yaml(&doc)
             }
         }
         _ => card(&chain_refs, &own),

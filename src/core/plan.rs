@@ -40,6 +40,16 @@ pub struct Request {
     pub notes: Vec<String>,
 }
 
+/// How the write of one object ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WriteStatus {
+    Changed,
+    Unchanged,
+    Skipped,
+    Failed,
+}
+
 /// One key on one object: before and after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeyChange {

@@ -37,7 +37,6 @@ use crate::core::date::Date;
 use crate::core::ownership::Ownership;
 use crate::core::rules::{RuleId, Severity};
 use crate::error::ExitStatus;
-use crate::output::documents::API_VERSION;
 
 /// One row to check: the object's identity and its resolved ownership.
 #[derive(Debug, Clone, Copy)]
@@ -123,12 +122,10 @@ pub struct Unreadable {
     pub reason: String,
 }
 
-/// `check -o json|yaml`: the `CheckReport` document.
+/// What `check` found: the body of the `CheckReport` document.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CheckReport {
-    pub api_version: &'static str,
-    pub kind: &'static str,
     pub summary: Summary,
     pub findings: Vec<Finding>,
     pub exempt: Vec<Exemption>,
@@ -199,8 +196,6 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
         owned,
     };
     let mut report = CheckReport {
-        api_version: API_VERSION,
-        kind: "CheckReport",
         summary,
         findings,
         exempt,
@@ -1211,7 +1206,8 @@ mod tests {
             &config,
             date(TODAY),
         );
-        let v = serde_json::to_value(&report).unwrap();
+        let doc = crate::output::documents::CheckReportDocument::new(&report);
+        let v = serde_json::to_value(&doc).unwrap();
         assert_eq!(
             v,
             serde_json::json!({

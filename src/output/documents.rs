@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::core::ownership::{MetaObject, Ownership, Resolved};
+use crate::core::plan::{KeyChange, WriteStatus};
+use crate::core::policy::CheckReport;
 
 pub const API_VERSION: &str = "kubectl-owner/v1";
 
@@ -123,4 +125,60 @@ pub struct TeamItem {
     pub stages: BTreeMap<String, usize>,
     pub namespaces: Vec<String>,
     pub contacts: BTreeMap<String, String>,
+}
+
+/// `check -o json|yaml`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckReportDocument<'a> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub report: &'a CheckReport,
+}
+
+impl<'a> CheckReportDocument<'a> {
+    pub fn new(report: &'a CheckReport) -> Self {
+        CheckReportDocument {
+            api_version: API_VERSION,
+            kind: "CheckReport",
+            report,
+        }
+    }
+}
+
+/// `assign -o json` / `unassign -o json`: what was (or would be) written, object by object.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WriteReport<'a> {
+    pub api_version: &'static str,
+    pub kind: &'static str,
+    pub dry_run: &'static str,
+    pub notes: &'a [String],
+    pub items: Vec<ReportItem<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportItem<'a> {
+    pub kind: &'a str,
+    pub api_version: String,
+    pub namespace: Option<&'a str>,
+    pub name: &'a str,
+    pub result: WriteStatus,
+    pub changes: &'a [KeyChange],
+    pub message: Option<&'a str>,
+    pub warnings: &'a [String],
+}
+
+/// A document as `-o json` prints it.
+pub fn json<T: Serialize>(doc: &T) -> String {
+    let mut out = serde_json::to_string_pretty(doc).expect("documents serialise");
+    out.push('\n');
+    out
+}
+
+/// A document as `-o yaml` prints it.
+pub fn yaml<T: Serialize>(doc: &T) -> String {
+    serde_yaml_ng::to_string(doc).expect("documents serialise")
 }

@@ -1,8 +1,6 @@
-//! Output: kubectl-style tables, JSON and YAML documents, written to stdout (broken pipe = done).
+//! kubectl-look tables: no borders, left-aligned columns, 3-space gutters, upper-case headers.
 
 use std::io::Write;
-
-use serde::Serialize;
 
 /// A kubectl-look table: no borders, left-aligned, 3-space gutters, upper-case headers.
 pub fn table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
@@ -197,16 +195,6 @@ pub fn or_none(value: Option<&str>) -> String {
     value
         .map(str::to_string)
         .unwrap_or_else(|| "<none>".to_string())
-}
-
-pub fn json<T: Serialize>(doc: &T) -> String {
-    let mut out = serde_json::to_string_pretty(doc).expect("documents serialise");
-    out.push('\n');
-    out
-}
-
-pub fn yaml<T: Serialize>(doc: &T) -> String {
-    serde_yaml_ng::to_string(doc).expect("documents serialise")
 }
 
 /// kubectl's AGE: `45s`, `5m30s`, `90m`, `3h20m`, `36h`, `5d3h`, `30d`, `2y12d`, `9y`.
