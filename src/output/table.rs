@@ -2,6 +2,8 @@
 
 use std::io::Write;
 
+use crate::output::ui;
+
 /// A kubectl-look table: no borders, left-aligned, 3-space gutters, upper-case headers.
 pub fn table(headers: &[&str], rows: &[Vec<String>], no_headers: bool) -> String {
     let mut t = TableBuilder::new(headers);
@@ -42,7 +44,7 @@ impl TableBuilder {
         }
     }
 
-    /// Appends a row; control characters in cells are escaped ([`terminal_safe`]).
+    /// Appends a row; control characters in cells are escaped ([`ui::terminal_safe`]).
     pub fn push_row<I, S>(&mut self, cells: I)
     where
         I: IntoIterator<Item = S>,
@@ -52,7 +54,7 @@ impl TableBuilder {
             let cell = cell.as_ref();
             let start = self.text.len();
             if cell.chars().any(char::is_control) {
-                self.text.push_str(&terminal_safe(cell));
+                self.text.push_str(&ui::terminal_safe(cell));
             } else {
                 self.text.push_str(cell);
             }
@@ -173,23 +175,6 @@ fn display_width(text: &str) -> usize {
     }
 }
 
-/// Label and annotation values are attacker-controlled: escape control characters (ANSI escapes,
-/// newlines) so a table cell can never move the cursor or fake extra rows.
-pub fn terminal_safe(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
-        return text.to_string();
-    }
-    text.chars()
-        .map(|c| match c {
-            '\n' => "\\n".to_string(),
-            '\r' => "\\r".to_string(),
-            '\t' => "\\t".to_string(),
-            c if c.is_control() => c.escape_unicode().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
 /// `<none>` for a missing value, as kubectl prints it.
 pub fn or_none(value: Option<&str>) -> String {
     value
@@ -280,7 +265,7 @@ mod tests {
             t.set_header(headers.iter().map(|h| h.to_uppercase()));
         }
         for row in rows {
-            t.add_row(row.iter().map(|cell| terminal_safe(cell)));
+            t.add_row(row.iter().map(|cell| ui::terminal_safe(cell)));
         }
         let last = headers.len().saturating_sub(1);
         for (i, column) in t.column_iter_mut().enumerate() {
@@ -311,8 +296,8 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped() {
-        assert_eq!(terminal_safe("red\x1b[31m\nnext"), "red\\u{1b}[31m\\nnext");
-        assert_eq!(terminal_safe("plain ünïcode"), "plain ünïcode");
+        assert_eq!(ui::terminal_safe("red\x1b[31m\nnext"), "red\\u{1b}[31m\\nnext");
+        assert_eq!(ui::terminal_safe("plain ünïcode"), "plain ünïcode");
     }
 
     #[test]
