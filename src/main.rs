@@ -19,9 +19,12 @@ fn main() -> ExitCode {
     let status = match cli::parse() {
         Invocation::Exit(status) => status,
         Invocation::Complete(words) => commands::completion::complete_main(words),
-        Invocation::Run { global, command } => {
+        Invocation::Run {
+            global,
+            command,
+            subcommand,
+        } => {
             ui::set_verbosity(global.verbosity);
-            let subcommand = command.name();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()

@@ -21,6 +21,8 @@ pub enum Invocation {
     Run {
         global: GlobalOptions,
         command: Command,
+        /// Its name, for kubectl's usage hint and the exit status of an error.
+        subcommand: &'static str,
     },
     /// kubectl's plugin completion (`kubectl_complete-owner` → `__complete ARGS… PARTIAL`).
     Complete(Vec<OsString>),
@@ -64,7 +66,11 @@ fn parse_from(argv: Vec<OsString>) -> Invocation {
     };
     let subcommand = cli.command.name();
     match cli.into_options() {
-        Ok((global, command)) => Invocation::Run { global, command },
+        Ok((global, command)) => Invocation::Run {
+            global,
+            command,
+            subcommand,
+        },
         Err(message) => {
             let err = Error::usage(message);
             ui::error(&err);

@@ -236,21 +236,6 @@ pub enum Command {
     Unassign(WriteOptions),
 }
 
-impl Command {
-    /// The subcommand's name, for hints (`kubectl owner ls --help`) and its exit status.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Command::Ls(_) => "ls",
-            Command::Who(_) => "who",
-            Command::Teams(_) => "teams",
-            Command::Completion(_) => "completion",
-            Command::Check(_) => "check",
-            Command::Assign(_) => "assign",
-            Command::Unassign(_) => "unassign",
-        }
-    }
-}
-
 /// kubectl's `--request-timeout`: `0` (none), a bare number of seconds, or `1s`, `2m`, `1h`, `500ms`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = || {
