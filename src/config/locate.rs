@@ -87,6 +87,7 @@ fn locate_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::values::List;
     use std::sync::Mutex;
 
     static ENV: Mutex<()> = Mutex::new(());
@@ -204,7 +205,11 @@ mod tests {
         write(&envf, "stages: [a]\n");
         assert_eq!(locate(None), Some(envf.clone()));
         assert_eq!(
-            load_local(None).unwrap().unwrap().stages,
+            load_local(None)
+                .unwrap()
+                .unwrap()
+                .stages
+                .map(List::into_strings),
             Some(vec!["a".to_string()])
         );
         // --config wins; a missing --config is an error.

@@ -1,10 +1,11 @@
 //! Merging: the local and the cluster documents, over the defaults, into the effective
-//! [`Config`].
+//! [`Config`]; the validated file values become the model's plain strings here.
 
 use std::collections::HashSet;
 
-use super::file::ConfigFile;
-use super::model::{CheckSettings, Config, Keys};
+use super::file::{ConfigFile, RuleFile, TeamFile};
+use super::model::{CheckSettings, Config, Keys, Rule, Team};
+use super::values::List;
 
 /// Combines the local file and the cluster document into the effective config (see the module
 /// docs for the precedence).
@@ -16,18 +17,21 @@ pub fn merge(local: Option<ConfigFile>, cluster: Option<ConfigFile>) -> Config {
     let lk = local.keys.unwrap_or_default();
     let ck = cluster.keys.unwrap_or_default();
     let dk = defaults.keys;
+    let key = |l: Option<_>, c: Option<_>, d| l.or(c).map(String::from).unwrap_or(d);
     let keys = Keys {
-        team: lk.team.or(ck.team).unwrap_or(dk.team),
-        stage: lk.stage.or(ck.stage).unwrap_or(dk.stage),
-        sunset: lk.sunset.or(ck.sunset).unwrap_or(dk.sunset),
-        exempt: lk.exempt.or(ck.exempt).unwrap_or(dk.exempt),
+        team: key(lk.team, ck.team, dk.team),
+        stage: key(lk.stage, ck.stage, dk.stage),
+        sunset: key(lk.sunset, ck.sunset, dk.sunset),
+        exempt: key(lk.exempt, ck.exempt, dk.exempt),
         team_fallbacks: lk
             .team_fallbacks
             .or(ck.team_fallbacks)
+            .map(List::into_strings)
             .unwrap_or(dk.team_fallbacks),
         stage_fallbacks: lk
             .stage_fallbacks
             .or(ck.stage_fallbacks)
+            .map(List::into_strings)
             .unwrap_or(dk.stage_fallbacks),
         exempt_fallbacks: dk.exempt_fallbacks,
     };
@@ -41,25 +45,30 @@ pub fn merge(local: Option<ConfigFile>, cluster: Option<ConfigFile>) -> Config {
             .sunset_warning_days
             .or(cc.sunset_warning_days)
             .unwrap_or(defaults.check.sunset_warning_days),
-        severity,
+        severity: severity
+            .into_iter()
+            .map(|(rule, severity)| (rule.as_str().to_string(), severity))
+            .collect(),
     };
 
-    let mut rules = local.rules.unwrap_or_default();
-    rules.extend(cluster.rules.unwrap_or_default());
+    let rules = (local.rules.into_iter().flatten())
+        .chain(cluster.rules.into_iter().flatten())
+        .map(Rule::from)
+        .collect();
 
-    let mut teams = local.teams.unwrap_or_default();
+    let mut teams: Vec<Team> = local.teams.into_iter().flatten().map(Team::from).collect();
     let local_names: HashSet<String> = teams.iter().map(|t| t.name.clone()).collect();
     teams.extend(
-        cluster
-            .teams
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|t| !local_names.contains(&t.name)),
+        (cluster.teams.into_iter().flatten())
+            .filter(|t| !local_names.contains(&*t.name))
+            .map(Team::from),
     );
 
     Config {
         keys,
-        stages: local.stages.or(cluster.stages).unwrap_or(defaults.stages),
+        stages: (local.stages.or(cluster.stages))
+            .map(List::into_strings)
+            .unwrap_or(defaults.stages),
         workloads: local
             .workloads
             .or(cluster.workloads)
@@ -67,6 +76,40 @@ pub fn merge(local: Option<ConfigFile>, cluster: Option<ConfigFile>) -> Config {
         rules,
         check,
         teams,
+    }
+}
+
+impl From<RuleFile> for Rule {
+    fn from(rule: RuleFile) -> Rule {
+        let text = |t: Option<_>| t.map(String::from);
+        Rule {
+            namespaces: rule.namespaces.into_strings(),
+            team: rule.team.map(String::from),
+            stage: rule.stage.map(String::from),
+            sunset: rule.sunset.map(|date| date.to_string()),
+            exempt: text(rule.exempt),
+            chat: text(rule.chat),
+            runbook: text(rule.runbook),
+            incidents: text(rule.incidents),
+            repository: text(rule.repository),
+            documentation: text(rule.documentation),
+            support: text(rule.support),
+            owner: text(rule.owner),
+        }
+    }
+}
+
+impl From<TeamFile> for Team {
+    fn from(team: TeamFile) -> Team {
+        let text = |t: Option<_>| t.map(String::from);
+        Team {
+            name: team.name.into(),
+            aliases: team.aliases.into_strings(),
+            chat: text(team.chat),
+            oncall: text(team.oncall),
+            email: text(team.email),
+            runbook: text(team.runbook),
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 //!
 //! The same YAML document can come from a local file (see [`locate`] for the lookup order) and from
 //! the cluster ConfigMap `kube-public/kubectl-owner` (key `config.yaml`). Both are parsed with
-//! [`parse`] into a [`ConfigFile`] (every field optional) and combined with [`merge`] into the
-//! effective [`Config`]:
+//! [`parse`] into a [`ConfigFile`] (every field optional, every value validated) and combined with
+//! [`merge`] into the effective [`Config`]:
 //!
 //! * `teams` merge by name; a local entry replaces the cluster's entry of the same name;
 //! * local `rules` come before the cluster's (first match wins, so local rules take precedence);
@@ -17,8 +17,8 @@
 //! `repository`, `documentation`, `support`, `owner`).
 //!
 //! Files: `model.rs` (the effective [`Config`]), `file.rs` (the schema and [`parse`]),
-//! `values.rs` (validating deserializers for the schema's strings), `merge.rs`, `locate.rs`
-//! (lookup and reading) and `yaml_error.rs` ([`ConfigError`], made from serde_yaml_ng's errors).
+//! `values.rs` (the schema's validated string types), `merge.rs`, `locate.rs` (lookup and
+//! reading) and `yaml_error.rs` ([`ConfigError`], made from serde_yaml_ng's errors).
 //!
 //! Everything here is pure: it reads files and environment variables only.
 
@@ -33,7 +33,7 @@ mod yaml_error;
 // unused `pub use` in a binary crate is a warning.
 #[allow(unused_imports)]
 pub use self::{
-    file::{CheckFile, ConfigFile, KeysFile, parse},
+    file::{CheckFile, ConfigFile, KeysFile, RuleFile, TeamFile, parse},
     locate::{load_local, locate, read, search_path},
     merge::merge,
     model::{CheckSettings, Config, Keys, Rule, Team, WorkloadKind, glob_match},

@@ -5,14 +5,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::de::{self, Deserializer, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::DEFAULT_STAGES;
-use super::values::{
-    de_aliases, de_globs, de_opt_date, de_opt_rule_team, de_opt_stage, de_opt_text, de_team_name,
-    is_dns_subdomain,
-};
+use super::values::{from_yaml_str, is_dns_subdomain};
 use crate::core::nearest::{nearest, nearest_by};
 use crate::core::rules::{RuleId, Severity};
 
@@ -208,94 +204,27 @@ impl Serialize for WorkloadKind {
 
 impl<'de> Deserialize<'de> for WorkloadKind {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = WorkloadKind;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a workload kind group/version/Kind")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<WorkloadKind, E> {
-                v.parse().map_err(E::custom)
-            }
-        }
-        d.deserialize_str(V)
+        from_yaml_str(d, "a workload kind group/version/Kind")
     }
 }
 
 /// A namespace rule: defaults for the namespaces matching any of its globs (`*`, `?`).
-/// The first matching rule wins.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// The first matching rule wins. Read from the file as a [`RuleFile`](super::RuleFile).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
-    #[serde(deserialize_with = "de_globs")]
     pub namespaces: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_rule_team",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub team: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_stage",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub stage: Option<String>,
     /// Sunset date, `YYYY-MM-DD`.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_date",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub sunset: Option<String>,
     /// Exemption reason.
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub exempt: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chat: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runbook: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub incidents: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub repository: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub documentation: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub support: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub owner: Option<String>,
 }
 
@@ -396,41 +325,14 @@ impl CheckSettings {
     }
 }
 
-/// A team of the registry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+/// A team of the registry. Read from the file as a [`TeamFile`](super::TeamFile).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Team {
-    #[serde(deserialize_with = "de_team_name")]
     pub name: String,
-    #[serde(
-        default,
-        deserialize_with = "de_aliases",
-        skip_serializing_if = "Vec::is_empty"
-    )]
     pub aliases: Vec<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub chat: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub oncall: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub email: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "de_opt_text",
-        skip_serializing_if = "Option::is_none"
-    )]
     pub runbook: Option<String>,
 }
 
@@ -466,6 +368,7 @@ impl Team {
 mod tests {
     use super::*;
     use crate::config::merge;
+    use crate::config::testing::err;
 
     #[test]
     fn defaults() {
@@ -501,6 +404,32 @@ mod tests {
         assert_eq!(
             c.keys.exempt_keys(),
             ["kubectl-owner/exempt", "a8r.io/ignore"]
+        );
+    }
+
+    #[test]
+    fn workload_kinds() {
+        let e = err("workloads:\n  - argoproj.io/v1alpha1/Rollout\n  - rollout\n");
+        assert_eq!(e.line, Some(3));
+        assert!(
+            e.message
+                .contains("invalid workload kind \"rollout\": expected group/version/Kind"),
+            "{e}"
+        );
+        for bad in [
+            "a/b",
+            "a/v1/Kind/x",
+            "argoproj.io/v1alpha1/rollout",
+            "/v1/Kind",
+            "Argo.io/v1/Kind",
+            "a.io//Kind",
+        ] {
+            assert!(bad.parse::<WorkloadKind>().is_err(), "{bad}");
+        }
+        let w: WorkloadKind = "example.com/v1beta1/Widget".parse().unwrap();
+        assert_eq!(
+            (w.group.as_str(), w.version.as_str(), w.kind.as_str()),
+            ("example.com", "v1beta1", "Widget")
         );
     }
 

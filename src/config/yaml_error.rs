@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
 use crate::core::nearest::nearest;
 
 /// A config that cannot be read or is invalid. Displays as one line naming the origin, the line
@@ -122,6 +124,91 @@ fn humanize(path: &str, msg: &str) -> String {
             msg
         } else {
             format!("{path}: {msg}")
+        }
+    }
+}
+
+/// One step of the way from the top of a document to a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Step {
+    /// The value of this key of a mapping.
+    Key(&'static str),
+    /// This item of a sequence.
+    Index(usize),
+}
+
+/// A serde_yaml_ng error saying `message` about the string value at `at` in `text`, for problems
+/// found after deserialising (such as duplicates across entries). It is raised while reading
+/// `text` again, inside that value's own `deserialize_str`, so it names the value's line and path
+/// exactly as an error raised by the value's parser would.
+pub(super) fn error_at(text: &str, at: &[Step], message: &str) -> serde_yaml_ng::Error {
+    let reread = serde_yaml_ng::Deserializer::from_str(text);
+    match (Locate { at, message }).deserialize(reread) {
+        Err(err) => err,
+        // Not found (cannot happen for a path taken from the parsed document): no line.
+        Ok(()) => de::Error::custom(message),
+    }
+}
+
+/// Walks down `at`, skipping everything else, and fails at the value there.
+#[derive(Clone, Copy)]
+struct Locate<'a> {
+    at: &'a [Step],
+    message: &'a str,
+}
+
+impl<'de> DeserializeSeed<'de> for Locate<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        match self.at.first() {
+            None => d.deserialize_str(self),
+            Some(Step::Key(_)) => d.deserialize_map(self),
+            Some(Step::Index(_)) => d.deserialize_seq(self),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Locate<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the value to report")
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Err(E::custom(self.message))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let next = Locate {
+            at: &self.at[1..],
+            ..self
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            match self.at[0] {
+                Step::Key(k) if k == key => map.next_value_seed(next)?,
+                _ => map.next_value::<IgnoredAny>().map(drop)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let next = Locate {
+            at: &self.at[1..],
+            ..self
+        };
+        let mut i = 0;
+        loop {
+            let found = match self.at[0] {
+                Step::Index(n) if n == i => seq.next_element_seed(next)?,
+                _ => seq.next_element::<IgnoredAny>()?.map(drop),
+            };
+            if found.is_none() {
+                return Ok(());
+            }
+            i += 1;
         }
     }
 }
