@@ -115,8 +115,23 @@ impl Serialize for RuleId {
 
 impl<'de> Deserialize<'de> for RuleId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RuleId, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
+        // Parsed inside `visit_str`, not after reading a String, so that serde_yaml_ng gives a
+        // config file's unknown id its own line rather than that of the enclosing mapping.
+        struct Id;
+
+        impl serde::de::Visitor<'_> for Id {
+            type Value = RuleId;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a check rule id")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<RuleId, E> {
+                text.parse().map_err(E::custom)
+            }
+        }
+
+        d.deserialize_str(Id)
     }
 }
 
