@@ -295,12 +295,6 @@ mod tests {
     }
 
     #[test]
-    fn control_characters_are_escaped() {
-        assert_eq!(ui::terminal_safe("red\x1b[31m\nnext"), "red\\u{1b}[31m\\nnext");
-        assert_eq!(ui::terminal_safe("plain ünïcode"), "plain ünïcode");
-    }
-
-    #[test]
     fn ages_like_kubectl() {
         let now = jiff::Timestamp::from_second(1_000_000_000).unwrap();
         let ago = |s: i64| {

@@ -193,5 +193,7 @@ mod tests {
         assert_eq!(terminal_safe("plain"), "plain");
         assert_eq!(terminal_safe("a\nb\tc"), "a\\nb\\tc");
         assert_eq!(terminal_safe("\x1b[31mred"), "\\u{1b}[31mred");
+        assert_eq!(terminal_safe("red\x1b[31m\nnext"), "red\\u{1b}[31m\\nnext");
+        assert_eq!(terminal_safe("plain ünïcode"), "plain ünïcode");
     }
 }
