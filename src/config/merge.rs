@@ -117,7 +117,7 @@ impl From<TeamFile> for Team {
 mod tests {
     use super::*;
     use crate::config::testing::cfg;
-    use crate::config::{RuleId, Severity};
+    use crate::core::rules::{RuleId, Severity};
 
     /// A document with every section (the defaults where it has no example of its own);
     /// README.md's "Configuration" shows the same document.

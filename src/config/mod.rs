@@ -1,7 +1,7 @@
 //! The config file, from YAML to the effective settings: the model the rest of the crate reads,
 //! the file schema with its validated values, lookup, merging and error messages.
 //!
-//! The same YAML document can come from a local file (see [`locate`] for the lookup order) and from
+//! The same YAML document can come from a local file (see `locate.rs` for the lookup order) and from
 //! the cluster ConfigMap `kube-public/kubectl-owner` (key `config.yaml`). Both are parsed with
 //! [`parse`] into a [`ConfigFile`] (every field optional, every value validated) and combined with
 //! [`merge`] into the effective [`Config`]:
@@ -29,18 +29,15 @@ mod model;
 mod values;
 mod yaml_error;
 
-// The module's API. Not every item is named outside `config` yet (some only by tests), and an
-// unused `pub use` in a binary crate is a warning.
-#[allow(unused_imports)]
 pub use self::{
-    file::{CheckFile, ConfigFile, KeysFile, RuleFile, TeamFile, parse},
-    locate::{load_local, locate, read, search_path},
+    file::parse,
+    locate::{load_local, search_path},
     merge::merge,
-    model::{CheckSettings, Config, Keys, Rule, Team, WorkloadKind, glob_match},
-    yaml_error::ConfigError,
+    model::{Config, Rule, WorkloadKind},
 };
-#[allow(unused_imports)]
-pub use crate::core::rules::{RuleId, Severity};
+// Named by the tests of other modules only.
+#[cfg(test)]
+pub use self::{file::ConfigFile, model::Team};
 
 /// The default lifecycle stages.
 pub const DEFAULT_STAGES: &[&str] = &["experimental", "production", "deprecated", "retired"];
@@ -57,7 +54,8 @@ pub const CLUSTER_ORIGIN: &str = "configmap kube-public/kubectl-owner";
 /// Helpers shared by the tests of the submodules.
 #[cfg(test)]
 mod testing {
-    use super::{ConfigError, ConfigFile, parse};
+    use super::yaml_error::ConfigError;
+    use super::{ConfigFile, parse};
 
     pub const ORIGIN: &str = "/home/u/.config/kubectl-owner/config.yaml";
 
