@@ -12,7 +12,7 @@ pub struct Error {
     pub status: Option<u16>,
 }
 
-/// What went wrong; with the command, it decides the exit status ([`Error::exit_status`]).
+/// What went wrong: decides kubectl's usage hint and how the error is worded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Bad flags, arguments or local files: kubectl adds a `See '… --help'` hint.

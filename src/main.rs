@@ -34,9 +34,9 @@ fn main() -> ExitCode {
                 Err(err) => {
                     ui::error(&err);
                     if err.kind == ErrorKind::Usage {
-                        ui::usage_hint(subcommand);
+                        ui::usage_hint(Some(&subcommand));
                     }
-                    ExitStatus::of_error(subcommand)
+                    ExitStatus::of_error(&subcommand)
                 }
             }
         }

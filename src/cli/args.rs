@@ -361,6 +361,16 @@ fn write_options(
     })
 }
 
+/// `check` takes resource types only: it checks every object of them.
+fn check_types(args: Vec<String>) -> Result<Vec<String>, String> {
+    match args.iter().find(|arg| arg.contains('/')) {
+        Some(arg) => Err(format!(
+            "check takes resource types, not names: \"{arg}\" (use -l to narrow the objects checked)"
+        )),
+        None => Ok(args),
+    }
+}
+
 /// Parses an optional typed value, keeping its own error message.
 fn parse_opt<T: FromStr<Err = String>>(text: Option<String>) -> Result<Option<T>, String> {
     text.as_deref().map(str::parse).transpose()
@@ -392,21 +402,6 @@ impl From<DocOutput> for Output {
             DocOutput::Table => Output::Table,
             DocOutput::Json => Output::Json,
             DocOutput::Yaml => Output::Yaml,
-        }
-    }
-}
-
-impl CliCommand {
-    /// The subcommand's name, for hints (`kubectl owner ls --help`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            CliCommand::Ls(_) => "ls",
-            CliCommand::Who(_) => "who",
-            CliCommand::Teams(_) => "teams",
-            CliCommand::Completion(_) => "completion",
-            CliCommand::Check(_) => "check",
-            CliCommand::Assign(_) => "assign",
-            CliCommand::Unassign(_) => "unassign",
         }
     }
 }
@@ -448,6 +443,15 @@ impl Cli {
         } else {
             options::Contexts::Current
         };
+        let fans_out = matches!(
+            self.command,
+            CliCommand::Ls(_) | CliCommand::Teams(_) | CliCommand::Check(_)
+        );
+        if contexts != options::Contexts::Current && !fans_out {
+            return Err(
+                "--contexts and --all-contexts apply to ls, teams and check only".to_string(),
+            );
+        }
         let global = GlobalOptions {
             connection,
             config_path: g.config,
@@ -499,7 +503,7 @@ impl Cli {
                 },
             }),
             CliCommand::Check(a) => Command::Check(options::CheckOptions {
-                types: a.types,
+                types: check_types(a.types)?,
                 scope: scope(a.all_namespaces, &g.namespace),
                 label_selector: parse_opt(a.selector)?,
                 fail_on: match a.fail_on {

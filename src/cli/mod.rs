@@ -21,8 +21,8 @@ pub enum Invocation {
     Run {
         global: GlobalOptions,
         command: Command,
-        /// Its name, for kubectl's usage hint and the exit status of an error.
-        subcommand: &'static str,
+        /// Its name as clap parsed it, for kubectl's usage hint and the exit status of an error.
+        subcommand: String,
     },
     /// kubectl's plugin completion (`kubectl_complete-owner` → `__complete ARGS… PARTIAL`).
     Complete(Vec<OsString>),
@@ -39,43 +39,52 @@ fn parse_from(argv: Vec<OsString>) -> Invocation {
     if argv.get(1).is_some_and(|a| a == options::COMPLETE_COMMAND) {
         return Invocation::Complete(argv[2..].to_vec());
     }
+    // The subcommand as clap understands the line, even a line with errors (so that
+    // `ls --team check --bogus` is an `ls` error, whatever words it contains).
+    let subcommand: Option<String> = args::Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(&argv)
+        .ok()
+        .and_then(|m| m.subcommand_name().map(str::to_string));
+    let failed = ExitStatus::of_error(subcommand.as_deref().unwrap_or_default());
     let cli = match args::Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
-            // --help and --version: the text is the output.
-            return Invocation::Exit(match ui::out(&e.render().to_string()) {
+            // --help and --version: the text is the output (in colour on a terminal, as clap does).
+            let text = e.render();
+            let text = match ui::stdout_is_terminal() {
+                true => text.ansi().to_string(),
+                false => text.to_string(),
+            };
+            return Invocation::Exit(match ui::out(&text) {
                 Ok(()) => ExitStatus::Success,
                 Err(err) => {
                     ui::error(&err);
-                    ExitStatus::Failed
+                    failed
                 }
             });
         }
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `kubectl owner` alone: the help is the answer, on stderr, and the run failed.
+            ui::status_text(&e.render().to_string());
+            return Invocation::Exit(failed);
+        }
         Err(e) => {
-            // Which subcommand the flag error belongs to, as clap understood the line (so that
-            // `ls --team check --bogus` is an `ls` error, whatever words it contains).
-            let subcommand = args::Cli::command()
-                .ignore_errors(true)
-                .try_get_matches_from(&argv)
-                .ok()
-                .and_then(|m| m.subcommand_name().map(str::to_string));
             ui::status(&flag_error(&e.render().to_string()));
-            ui::usage_hint(subcommand.as_deref().unwrap_or_default());
-            return Invocation::Exit(ExitStatus::of_error(subcommand.as_deref().unwrap_or("")));
+            ui::usage_hint(subcommand.as_deref());
+            return Invocation::Exit(failed);
         }
     };
-    let subcommand = cli.command.name();
     match cli.into_options() {
         Ok((global, command)) => Invocation::Run {
             global,
             command,
-            subcommand,
+            subcommand: subcommand.unwrap_or_default(),
         },
         Err(message) => {
-            let err = Error::usage(message);
-            ui::error(&err);
-            ui::usage_hint(subcommand);
-            Invocation::Exit(ExitStatus::of_error(subcommand))
+            ui::error(&Error::usage(message));
+            ui::usage_hint(subcommand.as_deref());
+            Invocation::Exit(failed)
         }
     }
 }
@@ -110,6 +119,14 @@ mod tests {
         assert_eq!(exit_of(&argv), Some(ExitStatus::CouldNotCheck));
         let argv = ["kubectl-owner", "who", "check", "--bogus"];
         assert_eq!(exit_of(&argv), Some(ExitStatus::Failed));
+    }
+
+    #[test]
+    fn aliases_and_missing_subcommands_are_errors_of_status_1() {
+        let argv = ["kubectl-owner", "list", "--bogus"];
+        assert_eq!(exit_of(&argv), Some(ExitStatus::Failed));
+        assert_eq!(exit_of(&["kubectl-owner"]), Some(ExitStatus::Failed));
+        assert_eq!(exit_of(&["kubectl-owner", "lss"]), Some(ExitStatus::Failed));
     }
 
     #[test]

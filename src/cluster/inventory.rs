@@ -3,9 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use futures::future::Either;
 use futures::{StreamExt, TryStreamExt};
 
 use crate::cli::options::{Contexts, GlobalOptions, Scope};
+
 use crate::cluster::session::{self, Retain, Session};
 use crate::config::{self, Config};
 use crate::core::kinds::{Catalog, Kind};
@@ -345,11 +347,21 @@ impl Inventory {
                 false => lister.namespace_metas().await.map(|_| ()),
             }
         };
-        // Every list ends before an error is chosen, and the error is the first in plan order (the
-        // rows asked for, then their ancestors, then namespaces): with several lists refused, the
-        // user always reads the refusal of what they asked for, not whichever answer came first.
-        let (rows, ancestors, namespaces) = futures::join!(rows_fut, ancestors_fut, namespaces_fut);
-        let (rows, ancestors, ()) = (rows?, ancestors?, namespaces?);
+        // With several lists refused, the user reads the refusal of the rows they asked for, not
+        // whichever answer came first: a failed row list ends the command at once, while a failed
+        // ancestor or namespace list waits for the rows to say whether their error comes first.
+        let others = Box::pin(async { futures::try_join!(ancestors_fut, namespaces_fut) });
+        let (rows, (ancestors, ())) =
+            match futures::future::select(Box::pin(rows_fut), others).await {
+                Either::Left((rows, others)) => {
+                    let rows = rows?;
+                    (rows, others.await?)
+                }
+                Either::Right((others, rows)) => {
+                    let rows = rows.await?;
+                    (rows, others?)
+                }
+            };
         let (namespaces, namespace_warning) = cell.into_inner().unwrap_or_default();
         // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
         if let Some(warning) = namespace_warning {

@@ -83,13 +83,13 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
         .iter()
         .map(|t| place(&t.kind, t.namespace.as_deref(), &t.name))
         .collect();
-    let ctx_ref = &cluster;
+    let cluster_ref = &cluster;
     let request_ref = &request;
     let mut stream = futures::stream::iter(work)
         .take_while(|_| {
             futures::future::ready(!interrupted.load(std::sync::atomic::Ordering::SeqCst))
         })
-        .map(|t| write_one(ctx_ref, t, request_ref, opts.dry_run))
+        .map(|t| write_one(cluster_ref, t, request_ref, opts.dry_run))
         .buffered(WRITE_CONCURRENCY);
     while let Some(outcome) = stream.next().await {
         report_stderr(&outcome);

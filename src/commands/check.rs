@@ -125,11 +125,6 @@ fn read_baseline(path: &Path) -> Result<Baseline> {
 fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
     let mut kinds: Vec<Kind> = Vec::new();
     for arg in args {
-        if arg.contains('/') {
-            return Err(Error::usage(format!(
-                "check takes resource types, not names: \"{arg}\" (use -l to narrow the objects checked)"
-            )));
-        }
         let kind = cluster.catalog.parse_type(arg).map_err(Error::usage)?;
         if !kinds
             .iter()

@@ -2,6 +2,7 @@
 
 use crate::cli::options::{GlobalOptions, LsColumn, LsOptions, Output, Scope};
 use crate::cluster::inventory::{self, Cluster, Inventory, Resolution};
+use crate::core::contact::ContactKey;
 use crate::core::kinds::{Kind, ResourceArg};
 use crate::core::ownership::MetaObject;
 use crate::error::{Error, ExitStatus, Result};
@@ -50,7 +51,6 @@ async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
 }
 
 pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> {
-    // Validate everything that needs no server first, as kubectl does.
     let sort_column = opts.sort_by;
     let (loaded, context_failed) = inventory::per_context(global, |g| load(g, &opts)).await?;
     let mut failed = context_failed;
@@ -234,8 +234,8 @@ fn row_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<String> {
         cells.extend([
             table::or_none(own.team.source.as_ref().map(|s| s.origin()).as_deref()),
             table::or_none(own.stage.source.as_ref().map(|s| s.origin()).as_deref()),
-            contact("chat"),
-            contact("runbook"),
+            contact(ContactKey::Chat.short()),
+            contact(ContactKey::Runbook.short()),
             table::or_none(own.sunset.value()),
         ]);
     }

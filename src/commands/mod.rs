@@ -8,19 +8,10 @@ pub mod ls;
 pub mod teams;
 pub mod who;
 
-use crate::cli::options::{Command, Contexts, GlobalOptions};
-use crate::error::{Error, ExitStatus, Result};
+use crate::cli::options::{Command, GlobalOptions};
+use crate::error::{ExitStatus, Result};
 
 pub async fn run(global: &GlobalOptions, command: Command) -> Result<ExitStatus> {
-    let fans_out = matches!(
-        command,
-        Command::Ls(_) | Command::Teams(_) | Command::Check(_)
-    );
-    if global.contexts != Contexts::Current && !fans_out {
-        return Err(Error::usage(
-            "--contexts and --all-contexts apply to ls, teams and check only",
-        ));
-    }
     match command {
         Command::Ls(opts) => ls::run(global, opts).await,
         Command::Who(opts) => who::run(global, opts).await,

@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cli::options::{GlobalOptions, Output, TeamsOptions};
 use crate::cluster::inventory::{self, Cluster, Inventory, Resolution};
+use crate::core::contact::ContactKey;
 use crate::error::{ExitStatus, Result};
-use crate::output::documents::{self, API_VERSION, TeamItem, TeamSummary};
+use crate::output::documents::{self, TeamItem, TeamSummary};
 use crate::output::table;
 use crate::output::ui;
 
@@ -42,12 +43,7 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
                 }),
         );
     }
-    let summary = TeamSummary {
-        api_version: API_VERSION,
-        kind: "TeamSummary",
-        coverage: crate::core::policy::coverage(owned, total),
-        items,
-    };
+    let summary = TeamSummary::new(crate::core::policy::coverage(owned, total), items);
     let stages = loaded
         .first()
         .map(|(_, (cluster, _))| cluster.config.stages.clone())
@@ -127,12 +123,7 @@ fn summarise(cluster: &Cluster, rows: &[Resolution]) -> TeamSummary {
     // BTreeMap puts None first; the unowned row reads best last.
     let unowned_first = items.first().is_some_and(|i| i.team.is_none());
     items.rotate_left(usize::from(unowned_first));
-    TeamSummary {
-        api_version: API_VERSION,
-        kind: "TeamSummary",
-        coverage: crate::core::policy::coverage(owned, total),
-        items,
-    }
+    TeamSummary::new(crate::core::policy::coverage(owned, total), items)
 }
 
 fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String {
@@ -176,7 +167,9 @@ fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String
                 item.namespaces.join(",")
             });
             row.push(table::or_none(
-                item.contacts.get("chat").map(String::as_str),
+                item.contacts
+                    .get(ContactKey::Chat.short())
+                    .map(String::as_str),
             ));
             row
         })

@@ -306,7 +306,7 @@ mod tests {
             None,
         );
         assert_eq!(c.check.severity.len(), 2);
-        assert_eq!(c.check.severity["retired-present"], Severity::Warning);
+        assert_eq!(c.check.severity[&RuleId::RetiredPresent], Severity::Warning);
     }
 
     #[test]

@@ -45,10 +45,7 @@ pub fn merge(local: Option<ConfigFile>, cluster: Option<ConfigFile>) -> Config {
             .sunset_warning_days
             .or(cc.sunset_warning_days)
             .unwrap_or(defaults.check.sunset_warning_days),
-        severity: severity
-            .into_iter()
-            .map(|(rule, severity)| (rule.as_str().to_string(), severity))
-            .collect(),
+        severity,
     };
 
     let rules = (local.rules.into_iter().flatten())
@@ -155,7 +152,7 @@ teams:
         assert_eq!(c.workloads, d.workloads);
         assert_eq!(c.check.sunset_warning_days, 30);
         assert_eq!(
-            c.check.severity.get("missing-stage"),
+            c.check.severity.get(&RuleId::MissingStage),
             Some(&Severity::Error)
         );
         assert_eq!(c.check.severity_for(RuleId::MissingStage), Severity::Error);
@@ -233,8 +230,8 @@ teams:
         assert_eq!(c.stages, ["alpha", "ga"]);
         assert_eq!(c.workloads[0].kind, "Widget");
         assert_eq!(c.check.sunset_warning_days, 14);
-        assert_eq!(c.check.severity["sunset-soon"], Severity::Error);
-        assert_eq!(c.check.severity["missing-stage"], Severity::Error);
+        assert_eq!(c.check.severity[&RuleId::SunsetSoon], Severity::Error);
+        assert_eq!(c.check.severity[&RuleId::MissingStage], Severity::Error);
         // Local rules first.
         let teams: Vec<_> = c.rules.iter().map(|r| r.team.as_deref().unwrap()).collect();
         assert_eq!(teams, ["local", "cluster"]);

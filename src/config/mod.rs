@@ -1,5 +1,6 @@
 //! The config file, from YAML to the effective settings: the model the rest of the crate reads,
 //! the file schema with its validated values, lookup, merging and error messages.
+//! May import only `core`'s value types (dates, rule ids, contact keys, "did you mean").
 //!
 //! The same YAML document can come from a local file (see `locate.rs` for the lookup order) and from
 //! the cluster ConfigMap `kube-public/kubectl-owner` (key `config.yaml`). Both are parsed with

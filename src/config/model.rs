@@ -9,6 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::DEFAULT_STAGES;
 use super::values::{from_yaml_str, is_dns_subdomain};
+use crate::core::contact::ContactKey;
 use crate::core::nearest::{nearest, nearest_by};
 use crate::core::rules::{RuleId, Severity};
 
@@ -258,17 +259,16 @@ impl Rule {
         self.namespaces.first().map(String::as_str).unwrap_or("")
     }
 
-    /// The contact the rule sets for a short contact key (`chat`, `runbook`, ...).
-    pub fn contact(&self, short: &str) -> Option<&str> {
-        match short {
-            "chat" => self.chat.as_deref(),
-            "runbook" => self.runbook.as_deref(),
-            "incidents" => self.incidents.as_deref(),
-            "repository" => self.repository.as_deref(),
-            "documentation" => self.documentation.as_deref(),
-            "support" => self.support.as_deref(),
-            "owner" => self.owner.as_deref(),
-            _ => None,
+    /// The contact the rule sets for `key`.
+    pub fn contact(&self, key: ContactKey) -> Option<&str> {
+        match key {
+            ContactKey::Chat => self.chat.as_deref(),
+            ContactKey::Runbook => self.runbook.as_deref(),
+            ContactKey::Incidents => self.incidents.as_deref(),
+            ContactKey::Repository => self.repository.as_deref(),
+            ContactKey::Documentation => self.documentation.as_deref(),
+            ContactKey::Support => self.support.as_deref(),
+            ContactKey::Owner => self.owner.as_deref(),
         }
     }
 }
@@ -303,7 +303,7 @@ pub struct CheckSettings {
     /// `sunset-soon` fires when the sunset date is today or within this many days.
     pub sunset_warning_days: u32,
     /// Overrides of rules' default severities, keyed by rule id (`RuleId::as_str`).
-    pub severity: BTreeMap<String, Severity>,
+    pub severity: BTreeMap<RuleId, Severity>,
 }
 
 impl Default for CheckSettings {
@@ -319,7 +319,7 @@ impl CheckSettings {
     /// The configured severity of `rule`, or its default when not overridden.
     pub fn severity_for(&self, rule: RuleId) -> Severity {
         self.severity
-            .get(rule.as_str())
+            .get(&rule)
             .copied()
             .unwrap_or(rule.default_severity())
     }

@@ -322,6 +322,7 @@ mod tests {
     use super::*;
     use crate::config::Rule;
     use crate::config::testing::{cfg, err};
+    use crate::core::contact::ContactKey;
 
     #[test]
     fn validation() {
@@ -378,10 +379,14 @@ mod tests {
         assert_eq!(r.sunset.as_deref(), Some("2028-02-29"));
         assert_eq!(r.exempt.as_deref(), Some("vendor code"));
         assert_eq!(
-            (r.contact("chat"), r.contact("owner"), r.contact("support")),
+            (
+                r.contact(ContactKey::Chat),
+                r.contact(ContactKey::Owner),
+                r.contact(ContactKey::Support)
+            ),
             (Some("#legacy"), Some("jane"), None)
         );
-        assert_eq!(r.contact("runbook"), None);
+        assert_eq!(r.contact(ContactKey::Runbook), None);
     }
 
     #[test]

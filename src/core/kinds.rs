@@ -128,7 +128,7 @@ impl Catalog {
                 continue;
             }
             let lower = w.kind.to_lowercase();
-            // The plural is a guess until discovery confirms it (cluster::Session::discover).
+            // The plural is a guess until discovery confirms it (`cluster::session::Session::discover`).
             let short = if w.kind == "Rollout" {
                 vec!["ro".to_string()]
             } else {

@@ -176,7 +176,7 @@ pub fn resolve(
     for contact in ContactKey::ALL {
         let short = contact.short();
         let found = from_levels(&[contact.annotation()])
-            .unwrap_or_else(|| from_rules(short, &|r| r.contact(short)));
+            .unwrap_or_else(|| from_rules(short, &|r| r.contact(contact)));
         if found.value.is_some() {
             contacts.insert(short.to_string(), found);
         }

@@ -914,11 +914,11 @@ mod tests {
         config
             .check
             .severity
-            .insert("missing-stage".into(), Severity::Error);
+            .insert(RuleId::MissingStage, Severity::Error);
         config
             .check
             .severity
-            .insert("unknown-team".into(), Severity::Warning);
+            .insert(RuleId::UnknownTeam, Severity::Warning);
         let good = own(GOOD, &[], None, &config);
         let no_stage = own(&[("team", "payments")], &[], None, &config);
         let unknown = own(

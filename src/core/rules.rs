@@ -144,6 +144,8 @@ mod tests {
         for rule in RuleId::ALL {
             assert_eq!(rule.as_str().parse::<RuleId>(), Ok(rule));
         }
+        // Findings of one object are ordered by `Ord`, which must be `ALL`'s order.
+        assert!(RuleId::ALL.is_sorted());
         assert_eq!(RuleId::SunsetSoon.default_severity(), Severity::Warning);
         assert_eq!(RuleId::PastSunset.default_severity(), Severity::Error);
         assert_eq!(

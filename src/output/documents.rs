@@ -113,6 +113,17 @@ pub struct TeamSummary {
     pub items: Vec<TeamItem>,
 }
 
+impl TeamSummary {
+    pub fn new(coverage: f64, items: Vec<TeamItem>) -> TeamSummary {
+        TeamSummary {
+            api_version: API_VERSION,
+            kind: "TeamSummary",
+            coverage,
+            items,
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 pub struct TeamItem {
     /// The kubeconfig context, only when several were queried.

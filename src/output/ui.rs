@@ -53,11 +53,17 @@ pub fn error(err: &Error) {
     err_line(&crate::error::user_line(&err.message));
 }
 
-/// kubectl's hint after a usage error.
-pub fn usage_hint(subcommand: &str) {
-    err_line(&format!(
-        "See 'kubectl owner {subcommand} --help' for usage."
-    ));
+/// kubectl's hint after a usage error (of a subcommand, or of the line as a whole).
+pub fn usage_hint(subcommand: Option<&str>) {
+    err_line(&match subcommand {
+        Some(name) => format!("See 'kubectl owner {name} --help' for usage."),
+        None => "See 'kubectl owner --help' for usage.".to_string(),
+    });
+}
+
+/// Whether stdout is a terminal (help may then be in colour).
+pub fn stdout_is_terminal() -> bool {
+    std::io::stdout().is_terminal()
 }
 
 /// An error about one part of the work (one object, one context of several) that does not end
