@@ -101,3 +101,34 @@ fn a_closed_pipe_is_success() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "");
 }
+
+#[test]
+fn a_line_without_a_known_subcommand_points_at_the_top_level_help() {
+    let env = Env::without_cluster();
+    // A bare `kubectl owner` answers with the help, on stderr, as a failed run.
+    let run = env.owner(&[]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("Usage: kubectl owner [OPTIONS] <COMMAND>"),
+        "{}",
+        run.stderr
+    );
+    let run = env.owner(&["lss"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.first_stderr_line(),
+        "error: unrecognized subcommand 'lss'"
+    );
+    assert_eq!(
+        run.stderr.lines().last(),
+        Some("See 'kubectl owner --help' for usage.")
+    );
+    // An alias is its subcommand.
+    let run = env.owner(&["list", "--bogus"]);
+    assert_eq!(
+        run.stderr.lines().last(),
+        Some("See 'kubectl owner ls --help' for usage.")
+    );
+}
