@@ -42,6 +42,8 @@ pub struct Session {
     /// `host:port` of the API server, for kubectl's connection messages.
     pub server: String,
     request_timeout: Option<Duration>,
+    /// The exec credential plugin's command as the kubeconfig names it, for error messages.
+    exec_command: Option<String>,
     /// Discovery answers by `group/version/Kind`: each is asked once per command.
     discovered: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Option<Kind>>>>,
 }
@@ -288,13 +290,23 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
     // kube's own retry layer allows 15 retries over up to 1000 s: too patient for a CLI, so
     // Session::request retries instead, bounded.
     config.default_retry = false;
-    let client = Client::try_from(config)
-        .map_err(|e| Error::cluster(format!("invalid configuration: {e}")))?;
+    let exec_command = config
+        .auth_info
+        .exec
+        .as_ref()
+        .and_then(|e| e.command.clone());
+    let client = Client::try_from(config).map_err(|e| {
+        match credential_error(&e, exec_command.as_deref()) {
+            Some(message) => Error::cluster(message),
+            None => Error::cluster(format!("invalid configuration: {e}")),
+        }
+    })?;
     Ok(Session {
         client,
         default_namespace,
         server,
         request_timeout,
+        exec_command,
         discovered: Default::default(),
     })
 }
@@ -703,7 +715,10 @@ impl Session {
 
     /// kubectl's wording, naming the request when the failure is not the server's own answer.
     fn describe(&self, err: kube::Error, what: &str) -> Error {
-        describe_error(err, &self.server, Some(what))
+        match credential_error(&err, self.exec_command.as_deref()) {
+            Some(message) => Error::cluster(message),
+            None => describe_error(err, &self.server, Some(what)),
+        }
     }
 }
 
@@ -711,6 +726,10 @@ impl Session {
 /// 503 and 504 from the server, or a connection dropped or reset mid-request — not a refused
 /// connection (nobody is listening), not TLS, not a client-side error.
 fn retry_delay(err: &kube::Error, attempt: u32) -> Option<Duration> {
+    // A credential plugin that failed fails again: running it five times helps nobody.
+    if credential_error(err, None).is_some() {
+        return None;
+    }
     let backoff = RETRY_BASE_DELAY * 2u32.pow(attempt);
     match err {
         kube::Error::Api(status) if matches!(status.code, 429 | 500 | 503 | 504) => {
@@ -746,8 +765,54 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
     chain
 }
 
+/// kubectl's line for a failed credential plugin or token source anywhere in `err`'s chain.
+/// kube's own `Display` of these errors carries the plugin's command line, its environment and
+/// its output, any of which may hold a secret: none of that is ever printed. `exec_command` is
+/// the plugin's command as the kubeconfig names it.
+fn credential_error(
+    err: &(dyn std::error::Error + 'static),
+    exec_command: Option<&str>,
+) -> Option<String> {
+    use kube::client::AuthError;
+    let mut source = Some(err);
+    while let Some(e) = source {
+        if let Some(auth) = e.downcast_ref::<AuthError>() {
+            let what = match auth {
+                AuthError::AuthExecRun { out, .. } => {
+                    let program = exec_command.unwrap_or("plugin");
+                    match out.status.code() {
+                        Some(code) => {
+                            format!("exec: executable {program} failed with exit code {code}")
+                        }
+                        None => format!("exec: executable {program} was terminated by a signal"),
+                    }
+                }
+                AuthError::AuthExecStart(io) => format!("exec: {io}"),
+                AuthError::AuthExec(_)
+                | AuthError::AuthExecParse(_)
+                | AuthError::AuthExecSerialize(_) => {
+                    "exec: the credential plugin failed or returned an invalid ExecCredential"
+                        .to_string()
+                }
+                AuthError::ReadTokenFile(io, path) => {
+                    format!("reading token file {}: {io}", path.display())
+                }
+                other => other.to_string(),
+            };
+            return Some(format!(
+                "Unable to connect to the server: getting credentials: {what}"
+            ));
+        }
+        source = e.source();
+    }
+    None
+}
+
 /// Translates a kube error into the line kubectl would print.
 pub fn describe_error(err: kube::Error, server: &str, what: Option<&str>) -> Error {
+    if let Some(message) = credential_error(&err, None) {
+        return Error::cluster(message);
+    }
     if let kube::Error::Api(status) = &err {
         if status.code == 401 {
             return Error::cluster("You must be logged in to the server (Unauthorized)")

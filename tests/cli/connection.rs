@@ -427,6 +427,146 @@ fn exec_credential_plugin_from_kubeconfig() {
     );
 }
 
+/// A kubeconfig whose user runs `script` as its exec credential plugin, with a secret in the
+/// plugin's arguments and in its environment.
+fn exec_kubeconfig(server: &TestServer, script: &std::path::Path) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: t\nclusters:\n- name: t\n  cluster:\n    server: {}\n\
+         contexts:\n- name: t\n  context:\n    cluster: t\n    user: t\n    namespace: search\n\
+         users:\n- name: t\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: {}\n\
+         \x20     args: [\"--client-secret\", \"ARG-MARKER-s3cr3t\"]\n\
+         \x20     env:\n      - name: VAULT_TOKEN\n        value: ENV-MARKER-s3cr3t\n      interactiveMode: Never\n",
+        server.url(),
+        script.display()
+    )
+}
+
+fn executable(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_failing_exec_plugin_leaks_nothing_and_runs_once() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let script = env.home().join("get-token.sh");
+    let runs = env.home().join("runs");
+    executable(
+        &script,
+        &format!(
+            "#!/bin/sh\necho run >> {}\necho \"STDOUT-MARKER-s3cr3t $VAULT_TOKEN $*\"\necho STDERR-MARKER >&2\nexit 1\n",
+            runs.display()
+        ),
+    );
+    std::fs::write(&env.kubeconfig, exec_kubeconfig(&server, &script)).unwrap();
+    for verbosity in ["0", "2", "6", "9"] {
+        let _ = std::fs::remove_file(&runs);
+        let run = env.owner(&["ls", "-v", verbosity]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        for marker in ["ARG-MARKER", "ENV-MARKER", "STDOUT-MARKER"] {
+            assert!(
+                !run.stdout.contains(marker) && !run.stderr.contains(marker),
+                "-v={verbosity}: {marker} leaked: {}",
+                run.stderr
+            );
+        }
+        assert!(
+            run.stderr.contains(&format!(
+                "Unable to connect to the server: getting credentials: exec: executable {} failed with exit code 1",
+                script.display()
+            )),
+            "-v={verbosity}: {}",
+            run.stderr
+        );
+        let count = std::fs::read_to_string(&runs)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        assert_eq!(count, 1, "-v={verbosity}: the plugin ran {count} times");
+    }
+    assert!(
+        server.requests().is_empty(),
+        "no request without credentials"
+    );
+}
+
+/// A plugin whose first run hands out a token that has already expired (so every request
+/// refreshes it) and whose later runs print `later` and exit with `code`.
+fn refreshing_plugin(
+    env: &Env,
+    later: &str,
+    code: i32,
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    let script = env.home().join("get-token.sh");
+    let runs = env.home().join("runs");
+    let token = "{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-token\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}";
+    executable(
+        &script,
+        &format!(
+            "#!/bin/sh\nn=$(cat {runs} 2>/dev/null | wc -l)\necho run >> {runs}\n\
+             if [ \"$n\" -eq 0 ]; then echo '{token}'; exit 0; fi\n{later}\nexit {code}\n",
+            runs = runs.display()
+        ),
+    );
+    (script, runs)
+}
+
+#[test]
+fn an_exec_plugin_failing_on_refresh_leaks_nothing_and_is_not_retried() {
+    // The yardstick: one request attempt with an expired token, to a server that refuses the
+    // connection (never retried), runs the plugin this many times.
+    let gone = TestServer::start(ServerOptions::default());
+    let env = Env::new(&gone);
+    let (script, runs) = refreshing_plugin(
+        &env,
+        "echo '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-token\",\"expirationTimestamp\":\"2020-01-01T00:00:00Z\"}}'",
+        0,
+    );
+    std::fs::write(&env.kubeconfig, exec_kubeconfig(&gone, &script)).unwrap();
+    drop(gone);
+    let run = env.owner(&["ls"]);
+    assert!(
+        run.first_stderr_line().contains("was refused"),
+        "{}",
+        run.stderr
+    );
+    let one_attempt = std::fs::read_to_string(&runs).unwrap().lines().count();
+
+    let server = demo_server();
+    let env = Env::new(&server);
+    let (script, runs) =
+        refreshing_plugin(&env, "echo \"STDOUT-MARKER-s3cr3t $VAULT_TOKEN $*\"", 3);
+    std::fs::write(&env.kubeconfig, exec_kubeconfig(&server, &script)).unwrap();
+    let run = env.owner(&["ls", "-v", "9"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for marker in ["ARG-MARKER", "ENV-MARKER", "STDOUT-MARKER"] {
+        assert!(
+            !run.stdout.contains(marker) && !run.stderr.contains(marker),
+            "{marker} leaked: {}",
+            run.stderr
+        );
+    }
+    assert!(
+        run.stderr.contains(&format!(
+            "Unable to connect to the server: getting credentials: exec: executable {} failed with exit code 3",
+            script.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    let count = std::fs::read_to_string(&runs).unwrap().lines().count();
+    assert_eq!(
+        count, one_attempt,
+        "a failed refresh is not retried: the plugin ran {count} times, one attempt runs it {one_attempt}"
+    );
+    assert!(
+        server.requests().is_empty(),
+        "no request without credentials"
+    );
+}
+
 #[test]
 fn request_timeout_bounds_each_request() {
     let server = demo_server();
