@@ -36,6 +36,13 @@ struct Target {
     listed: Option<MetaObject>,
 }
 
+/// What a write must find again on every read of its object: the same object (uid) and, for a
+/// selector run, labels that still match.
+struct Expected<'a> {
+    uid: Option<String>,
+    selector: Option<&'a LabelSelector>,
+}
+
 /// What happened to one object.
 struct Outcome {
     kind: Kind,
@@ -89,7 +96,15 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
         .take_while(|_| {
             futures::future::ready(!interrupted.load(std::sync::atomic::Ordering::SeqCst))
         })
-        .map(|t| write_one(cluster_ref, t, request_ref, opts.dry_run))
+        .map(|t| {
+            write_one(
+                cluster_ref,
+                t,
+                request_ref,
+                opts.label_selector.as_ref(),
+                opts.dry_run,
+            )
+        })
         .buffered(WRITE_CONCURRENCY);
     while let Some(outcome) = stream.next().await {
         report_stderr(&outcome);
@@ -228,6 +243,7 @@ async fn write_one(
     cluster: &Cluster,
     target: Target,
     request: &Request,
+    selector: Option<&LabelSelector>,
     dry_run: DryRun,
 ) -> Outcome {
     let Target {
@@ -236,6 +252,10 @@ async fn write_one(
         name,
         mut listed,
     } = target;
+    let mut expected = Expected {
+        uid: listed.as_ref().map(|o| o.uid.clone()),
+        selector,
+    };
     let ns = namespace.as_deref();
     let mut outcome = Outcome {
         kind: kind.clone(),
@@ -263,6 +283,22 @@ async fn write_one(
                 }
             },
         };
+        // A re-read (after a 409) may find another object, or one that left the selection.
+        let gone = match &expected.uid {
+            Some(uid) if *uid != object.uid => {
+                Some("was deleted and recreated since it was read".to_string())
+            }
+            _ => expected
+                .selector
+                .filter(|s| !s.matches(&object.labels))
+                .map(|s| format!("no longer matches the selector \"{}\"", s.as_str())),
+        };
+        if let Some(why) = gone {
+            outcome.status = WriteStatus::Skipped;
+            outcome.message = Some(format!("{}: {why}; not written", place(&kind, ns, &name)));
+            return outcome;
+        }
+        expected.uid = Some(object.uid.clone());
         let plan = plan::plan_object(&object, request);
         outcome.changes = plan.changes.clone();
         if let Some(reason) = plan.refusal() {

@@ -3,8 +3,9 @@
 //! GitOps managers. No I/O: `commands::assign` fetches metadata and sends the patches.
 //!
 //! The patch only ever touches `metadata.labels` / `metadata.annotations` for the keys asked for
-//! (a `null` removes a key) plus `metadata.resourceVersion`, so a stale write is refused with 409
-//! instead of overwriting another writer's change.
+//! (a `null` removes a key) plus `metadata.resourceVersion` and `metadata.uid` as preconditions,
+//! so a stale write is refused with 409 instead of overwriting another writer's change, and an
+//! object deleted and recreated under the same name is never written in its predecessor's place.
 
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -409,7 +410,11 @@ pub fn plan_object(object: &MetaObject, request: &Request) -> ObjectPlan {
         changes.push(change);
     }
     let patch = if refused.is_empty() && changes.iter().any(KeyChange::changes) {
-        Some(merge_patch(object.resource_version.as_deref(), &changes))
+        Some(merge_patch(
+            object.resource_version.as_deref(),
+            &object.uid,
+            &changes,
+        ))
     } else {
         None
     };
@@ -422,10 +427,15 @@ pub fn plan_object(object: &MetaObject, request: &Request) -> ObjectPlan {
 
 /// `{"metadata": {"resourceVersion": …, "labels": {…}, "annotations": {…}}}` with only the keys
 /// that change; `null` removes a key.
-pub fn merge_patch(resource_version: Option<&str>, changes: &[KeyChange]) -> Value {
+pub fn merge_patch(resource_version: Option<&str>, uid: &str, changes: &[KeyChange]) -> Value {
     let mut metadata = Map::new();
     if let Some(rv) = resource_version {
         metadata.insert("resourceVersion".into(), json!(rv));
+    }
+    // The object read, not another one that took its name since: the server refuses a patch
+    // whose uid is not the object's.
+    if !uid.is_empty() {
+        metadata.insert("uid".into(), json!(uid));
     }
     for (place, field) in [(Place::Label, "labels"), (Place::Annotation, "annotations")] {
         let entries: Map<String, Value> = changes
@@ -574,7 +584,7 @@ mod tests {
         assert!(plan.refused.is_empty());
         assert_eq!(
             plan.patch.unwrap(),
-            json!({"metadata": {"resourceVersion": "42", "labels": {"team": "payments", "lifecycle": "production"}}})
+            json!({"metadata": {"resourceVersion": "42", "uid": "u1", "labels": {"team": "payments", "lifecycle": "production"}}})
         );
         assert_eq!(plan.changes[0].describe(), "<none> → payments");
         assert_eq!(plan.changes[1].describe(), "<none> → production");
@@ -604,7 +614,7 @@ mod tests {
         assert!(plan.refused.is_empty());
         assert_eq!(
             plan.patch.unwrap(),
-            json!({"metadata": {"resourceVersion": "42", "labels": {"team": "payments"}}})
+            json!({"metadata": {"resourceVersion": "42", "uid": "u1", "labels": {"team": "payments"}}})
         );
     }
 
@@ -625,7 +635,7 @@ mod tests {
         let plan = plan_object(&object(&[("team", "payments")], &[]), &req);
         assert_eq!(
             plan.patch.unwrap(),
-            json!({"metadata": {"resourceVersion": "42", "labels": {"lifecycle": "production"}}})
+            json!({"metadata": {"resourceVersion": "42", "uid": "u1", "labels": {"lifecycle": "production"}}})
         );
     }
 
@@ -649,7 +659,7 @@ mod tests {
         let plan = plan_object(&current, &req);
         assert_eq!(
             plan.patch.unwrap(),
-            json!({"metadata": {"resourceVersion": "42", "labels": {"team": null}}})
+            json!({"metadata": {"resourceVersion": "42", "uid": "u1", "labels": {"team": null}}})
         );
         assert_eq!(plan.changes[0].describe(), "payments → <none>");
 
@@ -657,7 +667,7 @@ mod tests {
         let plan = plan_object(&current, &req);
         assert_eq!(
             plan.patch.unwrap(),
-            json!({"metadata": {"resourceVersion": "42", "annotations": {"a8r.io/chat": null}}})
+            json!({"metadata": {"resourceVersion": "42", "uid": "u1", "annotations": {"a8r.io/chat": null}}})
         );
         // Removing what is absent is no change.
         let plan = plan_object(
@@ -686,7 +696,7 @@ mod tests {
         );
         assert_eq!(
             plan.patch.unwrap(),
-            json!({"metadata": {"resourceVersion": "42", "annotations": {
+            json!({"metadata": {"resourceVersion": "42", "uid": "u1", "annotations": {
                 "kubectl-owner/sunset": "2026-12-31", "a8r.io/chat": "#payments", "a8r.io/runbook": "https://r.example/p"}}})
         );
     }
@@ -701,7 +711,7 @@ mod tests {
         );
         assert_eq!(
             plan.patch.unwrap(),
-            json!({"metadata": {"resourceVersion": "42", "labels": {"example.com/team": "a"}}})
+            json!({"metadata": {"resourceVersion": "42", "uid": "u1", "labels": {"example.com/team": "a"}}})
         );
     }
 

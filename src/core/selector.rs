@@ -1,13 +1,22 @@
 //! Label and field selector syntax, validated before anything is sent (as kubectl does).
 //! The server does the matching; we only refuse what it would refuse, with a clear message.
 
-/// A label selector as typed (`-l`), checked once: the server matches it, so we keep its text.
+/// A label selector as typed (`-l`), checked once. The server matches it on lists, so its text
+/// is what is sent; a write re-checks an object it re-read against the requirements.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LabelSelector(String);
+pub struct LabelSelector {
+    text: String,
+    requirements: Vec<Requirement>,
+}
 
 impl LabelSelector {
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
+    }
+
+    /// Whether labels satisfy every requirement, as the API server decides it.
+    pub fn matches(&self, labels: &std::collections::BTreeMap<String, String>) -> bool {
+        self.requirements.iter().all(|r| r.matches(labels))
     }
 }
 
@@ -15,8 +24,10 @@ impl std::str::FromStr for LabelSelector {
     type Err = String;
 
     fn from_str(text: &str) -> Result<LabelSelector, String> {
-        parse_label_selector(text)?;
-        Ok(LabelSelector(text.to_string()))
+        Ok(LabelSelector {
+            requirements: parse_label_selector(text)?,
+            text: text.to_string(),
+        })
     }
 }
 
@@ -48,6 +59,20 @@ pub enum Requirement {
     NotIn(String, Vec<String>),
     Exists(String),
     NotExists(String),
+}
+
+impl Requirement {
+    /// `notin` and `!=` match objects without the key, as on the server.
+    fn matches(&self, labels: &std::collections::BTreeMap<String, String>) -> bool {
+        match self {
+            Requirement::Equals(k, v) => labels.get(k) == Some(v),
+            Requirement::NotEquals(k, v) => labels.get(k) != Some(v),
+            Requirement::In(k, values) => labels.get(k).is_some_and(|l| values.contains(l)),
+            Requirement::NotIn(k, values) => !labels.get(k).is_some_and(|l| values.contains(l)),
+            Requirement::Exists(k) => labels.contains_key(k),
+            Requirement::NotExists(k) => !labels.contains_key(k),
+        }
+    }
 }
 
 /// Parses a label selector: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma = AND.
@@ -268,5 +293,25 @@ mod tests {
         assert!(validate_field_selector("metadata.name=api,metadata.namespace!=x").is_ok());
         assert!(validate_field_selector("metadata.name").is_err());
         assert!(validate_field_selector("=x").is_err());
+    }
+
+    #[test]
+    fn selectors_match_like_the_server() {
+        let labels: std::collections::BTreeMap<String, String> =
+            [("team", "legacy"), ("tier", "web")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+        let matches = |text: &str| text.parse::<LabelSelector>().unwrap().matches(&labels);
+        assert!(matches("team=legacy"));
+        assert!(matches("team==legacy,tier"));
+        assert!(!matches("team=payments"));
+        assert!(matches("team!=payments"));
+        assert!(matches("env!=prod"), "!= matches a missing key");
+        assert!(matches("tier in (web,api)"));
+        assert!(!matches("tier notin (web)"));
+        assert!(matches("env notin (prod)"), "notin matches a missing key");
+        assert!(matches("!env"));
+        assert!(!matches("!team"));
     }
 }

@@ -103,7 +103,11 @@ fn assign_changes_only_the_two_labels_and_the_resource_version() {
     let body: Value = serde_json::from_str(&patch.body).unwrap();
     assert_eq!(
         body,
-        json!({"metadata": {"resourceVersion": before["metadata"]["resourceVersion"], "labels": {"lifecycle": "production"}}})
+        json!({"metadata": {
+            "resourceVersion": before["metadata"]["resourceVersion"],
+            "uid": before["metadata"]["uid"],
+            "labels": {"lifecycle": "production"}
+        }})
     );
 }
 
@@ -237,6 +241,88 @@ fn a_concurrent_writer_gets_409_then_the_retry_keeps_both_changes() {
         "the other writer's change is kept"
     );
     assert!(run.stderr.contains("reading it again"), "{}", run.stderr);
+}
+
+/// Labels `team=legacy` on deployments `search/indexer` and `checkout/web`.
+fn two_legacy_deployments(server: &TestServer) {
+    for (ns, name) in [("search", "indexer"), ("checkout", "web")] {
+        let mut object = deployment(server, ns, name);
+        object["metadata"]["labels"]["team"] = json!("legacy");
+        server.insert(object);
+    }
+}
+
+#[test]
+fn an_object_that_left_the_selection_before_the_retry_is_not_written() {
+    let server = demo_server();
+    two_legacy_deployments(&server);
+    let env = Env::new(&server);
+    // Between our list and our patch, another writer hands `web` to the payments team.
+    server.add_fault(
+        Fault::new(
+            "/namespaces/checkout/deployments/web",
+            1,
+            FaultKind::ConcurrentPatch(json!({"metadata": {"labels": {"team": "payments"}}})),
+        )
+        .method("PATCH"),
+    );
+    let run = env.owner(&["unassign", "deploy", "-A", "-l", "team=legacy", "--team"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        labels(&deployment(&server, "checkout", "web"))["team"],
+        "payments",
+        "the other writer's team survives"
+    );
+    assert!(
+        labels(&deployment(&server, "search", "indexer"))
+            .get("team")
+            .is_none(),
+        "the object still selected is written"
+    );
+    assert!(
+        run.stderr.contains(
+            "deployment.apps/web in namespace checkout: no longer matches the selector \"team=legacy\"; not written"
+        ),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn an_object_recreated_under_the_same_name_is_not_written() {
+    let server = demo_server();
+    two_legacy_deployments(&server);
+    let env = Env::new(&server);
+    let before = deployment(&server, "checkout", "web");
+    server.add_fault(
+        Fault::new(
+            "/namespaces/checkout/deployments/web",
+            1,
+            FaultKind::Recreate,
+        )
+        .method("PATCH"),
+    );
+    let run = env.owner(&["unassign", "deploy", "-A", "-l", "team=legacy", "--team"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let after = deployment(&server, "checkout", "web");
+    assert_ne!(after["metadata"]["uid"], before["metadata"]["uid"]);
+    assert_eq!(
+        labels(&after)["team"],
+        "legacy",
+        "the new object is untouched"
+    );
+    assert!(
+        run.stderr.contains(
+            "deployment.apps/web in namespace checkout: was deleted and recreated since it was read; not written"
+        ),
+        "{}",
+        run.stderr
+    );
+    // Every patch names the object it was planned on.
+    for patch in patches(&server) {
+        let body: Value = serde_json::from_str(&patch.body).unwrap();
+        assert!(body["metadata"]["uid"].is_string(), "{}", patch.body);
+    }
 }
 
 #[test]

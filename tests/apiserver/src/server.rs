@@ -350,6 +350,10 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
             concurrent_patch(&state, &rec.path, &p);
             process(&state, &rec, &body)
         }
+        Some(FaultKind::Recreate) => {
+            recreate(&state, &rec.path);
+            process(&state, &rec, &body)
+        }
         None => process(&state, &rec, &body),
     };
     let full_len = reply.body.len();
@@ -387,24 +391,44 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
 }
 
 fn concurrent_patch(state: &State, path: &str, patch: &Value) {
-    let hidden = state.hidden_groups.lock().expect("groups lock").clone();
-    if let Route::Resource {
-        def,
-        ns,
-        name: Some(name),
-        ..
-    } = route(path, &hidden)
-    {
-        let ns = if def.plural == "namespaces" {
-            String::new()
-        } else {
-            ns.unwrap_or_default()
-        };
+    if let Some((def, ns, name)) = addressed(state, path) {
         state
             .store
             .write()
             .expect("store lock")
             .force_merge(def, &ns, &name, patch);
+    }
+}
+
+fn recreate(state: &State, path: &str) {
+    if let Some((def, ns, name)) = addressed(state, path) {
+        let now = jiff::Timestamp::now();
+        state
+            .store
+            .write()
+            .expect("store lock")
+            .recreate(def, &ns, &name, now);
+    }
+}
+
+/// The object a request path names: its resource, namespace (empty when cluster-scoped) and name.
+fn addressed(state: &State, path: &str) -> Option<(&'static ResourceDef, String, String)> {
+    let hidden = state.hidden_groups.lock().expect("groups lock").clone();
+    match route(path, &hidden) {
+        Route::Resource {
+            def,
+            ns,
+            name: Some(name),
+            ..
+        } => {
+            let ns = if def.plural == "namespaces" {
+                String::new()
+            } else {
+                ns.unwrap_or_default()
+            };
+            Some((def, ns, name))
+        }
+        _ => None,
     }
 }
 

@@ -421,6 +421,22 @@ impl Store {
         self.put(def, &obj);
     }
 
+    /// Delete the object and create it again under the same name: a new uid, resourceVersion and
+    /// creationTimestamp, the same labels and annotations.
+    pub fn recreate(&mut self, def: &'static ResourceDef, ns: &str, name: &str, now: Timestamp) {
+        let Some(e) = self.remove(def, ns, name) else {
+            return;
+        };
+        let mut obj = e.value();
+        let rv = self.bump();
+        let meta = &mut obj["metadata"];
+        let old_uid = meta["uid"].as_str().unwrap_or_default().to_string();
+        meta["uid"] = json!(format!("{old_uid}-recreated-{rv}"));
+        meta["resourceVersion"] = json!(rv.to_string());
+        meta["creationTimestamp"] = json!(rfc3339(now));
+        self.put(def, &obj);
+    }
+
     /// PATCH: apply, check resourceVersion precondition, validate, store unless `dry_run`.
     pub fn patch(
         &mut self,
@@ -481,6 +497,18 @@ impl Store {
             && Some(want) != rv_of(&current)
         {
             return Err(ApiError::conflict(def, name));
+        }
+        // The uid is immutable: a patch naming another object's uid is refused, as the real
+        // server's metadata validation does.
+        if let Some(uid) = obj.pointer("/metadata/uid")
+            && Some(uid) != current.pointer("/metadata/uid")
+        {
+            return Err(ApiError::invalid(
+                def,
+                name,
+                "metadata.uid",
+                &format!("Invalid value: {uid}: field is immutable"),
+            ));
         }
         if key_of(&obj) != key_of(&current)
             || obj.get("kind") != current.get("kind")
