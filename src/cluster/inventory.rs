@@ -219,7 +219,8 @@ struct Listed {
     unreadable: Vec<Unreadable>,
 }
 
-type NamespaceMetas = (HashMap<String, MetaObject>, Option<String>);
+/// The namespaces' metadata by name, and what could not be read of them.
+type NamespaceMetas = (HashMap<String, MetaObject>, Option<Unreadable>);
 
 /// Lists one kind; when a cluster-wide list is forbidden, falls back to one list per namespace
 /// the user can see (the context namespace at least) and records what stays forbidden.
@@ -268,12 +269,25 @@ impl Lister<'_> {
                 unreadable: Vec::new(),
             }),
             Err(e) if e.is_forbidden() && self.namespace.is_none() && kind.namespaced => {
-                let (metas, _) = self.namespace_metas().await?;
+                let (metas, namespaces_unknown) = self.namespace_metas().await?;
                 let mut targets: Vec<String> = metas.keys().cloned().collect();
                 if targets.is_empty() {
                     targets.push(session.default_namespace.clone());
                 }
                 targets.sort();
+                let mut listed = Listed::default();
+                if namespaces_unknown.is_some() {
+                    // Which namespaces exist is unknown: the ones tried may not be all.
+                    listed.unreadable.push(Unreadable {
+                        context: None,
+                        namespace: None,
+                        resource: kind.qualified_plural(),
+                        reason: format!(
+                            "Forbidden cluster-wide; read in namespace {} only, other namespaces may exist",
+                            targets.join(", ")
+                        ),
+                    });
+                }
                 ui::log(2, || {
                     format!(
                         "{e}; listing {} per namespace ({} namespaces)",
@@ -292,7 +306,6 @@ impl Lister<'_> {
                         .buffered(LIST_CONCURRENCY)
                         .collect()
                         .await;
-                let mut listed = Listed::default();
                 for (ns, result) in results {
                     match result {
                         Ok(objects) => listed.objects.extend(objects),
@@ -362,15 +375,23 @@ impl Inventory {
                     (rows, others?)
                 }
             };
-        let (namespaces, namespace_warning) = cell.into_inner().unwrap_or_default();
+        let (namespaces, namespaces_unknown) = cell.into_inner().unwrap_or_default();
         // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
-        if let Some(warning) = namespace_warning {
-            ui::warn(&warning);
+        match namespaces_unknown.as_ref().map(|u| &u.namespace) {
+            Some(Some(ns)) => ui::warn(&format!(
+                "namespace {ns} could not be read (Forbidden): its labels and annotations are unknown, so nothing inherits from it"
+            )),
+            Some(None) => ui::warn(&format!(
+                "namespaces could not be listed (Forbidden): namespace labels and annotations are unknown, so nothing inherits from them, and lists refused cluster-wide were read in namespace {} only; other namespaces may exist",
+                cluster.session.default_namespace
+            )),
+            None => {}
         }
         let mut unreadable: Vec<Unreadable> = rows
             .iter()
             .chain(ancestors.iter())
             .flat_map(|l| l.unreadable.iter().cloned())
+            .chain(namespaces_unknown)
             .collect();
         unreadable.sort_by(|a, b| (&a.namespace, &a.resource).cmp(&(&b.namespace, &b.resource)));
         unreadable.dedup();
@@ -393,25 +414,51 @@ impl Inventory {
 
     async fn namespaces(cluster: &Cluster, ns: Option<&str>) -> Result<NamespaceMetas> {
         let kind = cluster.catalog.namespace();
+        let session = &cluster.session;
         let listed = match ns {
-            Some(name) => cluster
-                .session
+            Some(name) => session
                 .get_meta(kind, None, name)
                 .await
                 .map(|o| o.into_iter().collect()),
-            None => cluster.session.list_meta(kind, None, None, None).await,
+            None => match session.list_meta(kind, None, None, None).await {
+                // A user bound to namespaces may still read the context's own namespace.
+                Err(e) if e.is_forbidden() => {
+                    match session
+                        .get_meta(kind, None, &session.default_namespace)
+                        .await
+                    {
+                        Ok(own) => {
+                            return Ok((
+                                own.into_iter().map(|n| (n.name.clone(), n)).collect(),
+                                Some(Unreadable {
+                                    context: None,
+                                    namespace: None,
+                                    resource: kind.qualified_plural(),
+                                    reason: "Forbidden".to_string(),
+                                }),
+                            ));
+                        }
+                        Err(_) => Err(e),
+                    }
+                }
+                other => other,
+            },
         };
         match listed {
             Ok(list) => Ok((
                 list.into_iter().map(|n| (n.name.clone(), n)).collect(),
                 None,
             )),
-            // Without namespace metadata the namespace level is unknown, not fatal.
+            // Without namespace metadata the namespace level is unknown: not fatal, but named,
+            // since every answer that would inherit from a namespace is incomplete.
             Err(e) if e.is_forbidden() => Ok((
                 HashMap::new(),
-                Some(format!(
-                    "namespace labels unavailable, inheritance from namespaces skipped: {e}"
-                )),
+                Some(Unreadable {
+                    context: None,
+                    namespace: ns.map(str::to_string),
+                    resource: cluster.catalog.namespace().qualified_plural(),
+                    reason: "Forbidden".to_string(),
+                }),
             )),
             Err(e) => Err(e),
         }

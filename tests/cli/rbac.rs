@@ -136,3 +136,103 @@ fn check_refuses_partial_data_unless_allowed() {
     );
     assert!(unreadable.iter().all(|u| u["namespace"] == "b"));
 }
+
+/// Namespace `a` (a user's own, everything readable there), and `b`: `lifecycle: retired`, with a
+/// Deployment of a team the registry does not know. The user may not list namespaces.
+fn bound_to_a_server() -> TestServer {
+    let server = TestServer::start(ServerOptions::default());
+    server.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"team": "team-a", "lifecycle": "production"}}}));
+    server.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "b", "labels": {"lifecycle": "retired"}}}));
+    server.insert(deployment(&server, "a", "web", None));
+    server.insert(deployment(&server, "b", "legacy", Some("nobody-knows")));
+    server.add_token("alice-token", "alice");
+    server.grant(Grant::new("alice", &["get", "list"], &["*"]).in_namespaces(&["a"]));
+    server
+}
+
+#[test]
+fn check_all_namespaces_without_namespace_rights_cannot_pass() {
+    let server = bound_to_a_server();
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("a"), Some("alice-token")));
+    let run = env.owner(&["check", "-A", "-o", "json"]);
+    assert_eq!(
+        run.code, 2,
+        "a gate must not pass on what it did not see: {}",
+        run.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let unreadable = report["unreadable"].as_array().unwrap();
+    assert!(
+        unreadable
+            .iter()
+            .any(|u| u["namespace"].is_null() && u["resource"] == "namespaces"),
+        "{unreadable:?}"
+    );
+    assert!(
+        unreadable
+            .iter()
+            .any(|u| u["resource"] == "deployments.apps"
+                && u["reason"]
+                    .as_str()
+                    .unwrap()
+                    .contains("read in namespace a only, other namespaces may exist")),
+        "{unreadable:?}"
+    );
+    assert!(
+        run.stderr.contains("other namespaces may exist"),
+        "{}",
+        run.stderr
+    );
+    // --allow-partial checks what it saw, exits by its findings, and still names the rest.
+    let run = env.owner(&["check", "-A", "--allow-partial", "-o", "json"]);
+    assert_eq!(
+        run.code, 0,
+        "a's own labels were read (team-a, production): no finding: {}",
+        run.stderr
+    );
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["summary"]["checked"], 1);
+    assert!(!report["unreadable"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn check_one_namespace_whose_labels_cannot_be_read_cannot_pass() {
+    let server = bound_to_a_server();
+    server.add_token("bob-token", "bob");
+    let workloads = [
+        "deployments",
+        "replicasets",
+        "statefulsets",
+        "daemonsets",
+        "jobs",
+        "cronjobs",
+        "replicationcontrollers",
+        "pods",
+        "rollouts",
+    ];
+    server.grant(Grant::new("bob", &["get", "list"], &workloads).in_namespaces(&["b"]));
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("b"), Some("bob-token")));
+    let run = env.owner(&["check", "-o", "json"]);
+    assert_eq!(
+        run.code, 2,
+        "b's `retired` is unknown, not absent: {}",
+        run.stderr
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stderr));
+    assert_eq!(
+        report["unreadable"],
+        json!([{"namespace": "b", "resource": "namespaces", "reason": "Forbidden"}])
+    );
+    assert!(
+        run.stderr
+            .contains("namespace b could not be read (Forbidden)"),
+        "{}",
+        run.stderr
+    );
+    // With the namespace readable, its `retired` stage is inherited and is an error.
+    server.grant(Grant::new("bob", &["get"], &["namespaces"]));
+    let run = env.owner(&["check", "-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("retired-present"), "{}", run.stdout);
+}
