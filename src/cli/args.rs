@@ -85,6 +85,9 @@ pub struct GlobalArgs {
     /// kubectl-owner config file (keys, stages, rules, team registry).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Apply the cluster's config (ConfigMap kube-public/kubectl-owner) under the local file.
+    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub cluster_config: Option<bool>,
     /// Query these kubeconfig contexts concurrently (ls, teams, check): --contexts a,b,c.
     #[arg(
         long,
@@ -457,6 +460,7 @@ impl Cli {
             config_path: g.config,
             verbosity: g.verbosity.unwrap_or(0),
             contexts,
+            ignore_cluster_config: g.cluster_config == Some(false),
         };
         let command = match self.command {
             CliCommand::Ls(a) => {

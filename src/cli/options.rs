@@ -36,6 +36,9 @@ pub struct GlobalOptions {
     pub verbosity: u8,
     /// Several clusters at once (`ls`, `teams`, `check`).
     pub contexts: Contexts,
+    /// `--cluster-config=false`: the cluster's ConfigMap is not read (a CI job that pins its own
+    /// policy in a local file).
+    pub ignore_cluster_config: bool,
 }
 
 /// Which kubeconfig contexts a command reads.

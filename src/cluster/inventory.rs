@@ -9,7 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use crate::cli::options::{Contexts, GlobalOptions, Scope};
 
 use crate::cluster::session::{self, Retain, Session};
-use crate::config::{self, Config};
+use crate::config::{self, Config, ConfigSource};
 use crate::core::kinds::{Catalog, Kind};
 use crate::core::ownership::{self, MetaObject, Ownership};
 use crate::core::selector::{FieldSelector, LabelSelector};
@@ -25,32 +25,45 @@ pub struct Cluster {
     pub session: Session,
     pub config: Config,
     pub catalog: Catalog,
+    /// The documents `config` was built from (none: the defaults).
+    pub config_sources: Vec<ConfigSource>,
+}
+
+/// What a command does when the cluster's config (ConfigMap `kube-public/kubectl-owner`) exists
+/// but cannot be read or parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClusterConfig {
+    /// Fail: the command writes or judges by that policy (`assign`, `unassign`, `check`).
+    Required,
+    /// Warn and go on with the local file and defaults (`ls`, `who`, `teams`).
+    BestEffort,
 }
 
 impl Cluster {
     /// Loads the local config first (a broken file fails before any request), connects, and
-    /// merges the in-cluster registry (`kube-public/kubectl-owner`) under the local file.
-    pub async fn open(global: &GlobalOptions) -> Result<Cluster> {
+    /// merges the cluster's config (`kube-public/kubectl-owner`) under the local file, unless
+    /// `--cluster-config=false`.
+    pub async fn open(global: &GlobalOptions, need: ClusterConfig) -> Result<Cluster> {
         let local = config::load_local(global.config_path.as_deref())
             .map_err(|e| Error::config(e.to_string()))?;
-        if local.is_none() {
-            ui::log(2, || {
+        let mut config_sources = Vec::new();
+        match (&local, config::locate(global.config_path.as_deref())) {
+            (Some(_), Some(path)) => config_sources.push(ConfigSource::file(&path)),
+            _ => ui::log(2, || {
                 format!(
                     "no local config file (looked in: {:?})",
                     config::search_path()
                 )
-            });
+            }),
         }
         let session = session::connect(&global.connection).await?;
-        let cluster_doc = match session.registry_document().await? {
-            Some(text) => match config::parse(&text, config::CLUSTER_ORIGIN) {
-                Ok(doc) => Some(doc),
-                Err(e) => {
-                    ui::warn(&format!("ignoring the in-cluster registry: {e}"));
-                    None
-                }
-            },
-            None => None,
+        let cluster_doc = if !global.ignore_cluster_config {
+            Self::cluster_document(&session, need, &mut config_sources).await?
+        } else {
+            ui::log(2, || {
+                "--cluster-config=false: the cluster's config is not read".to_string()
+            });
+            None
         };
         let config = config::merge(local, cluster_doc);
         let catalog = Catalog::new(&config.workloads);
@@ -58,7 +71,48 @@ impl Cluster {
             session,
             config,
             catalog,
+            config_sources,
         })
+    }
+
+    /// The cluster's config document, parsed. A server that cannot be reached or rejects our
+    /// credentials is an error for every command (the next request would fail the same way).
+    async fn cluster_document(
+        session: &Session,
+        need: ClusterConfig,
+        sources: &mut Vec<ConfigSource>,
+    ) -> Result<Option<config::ConfigFile>> {
+        let failed = |message: String| -> Result<Option<config::ConfigFile>> {
+            match need {
+                ClusterConfig::Required => Err(Error::config(format!(
+                    "{message} (pass --cluster-config=false to run without the cluster's config)"
+                ))),
+                ClusterConfig::BestEffort => {
+                    ui::warn(&format!(
+                        "{message}; going on with the local config and defaults"
+                    ));
+                    Ok(None)
+                }
+            }
+        };
+        match session.registry_document().await {
+            Ok(Some((text, resource_version))) => {
+                match config::parse(&text, config::CLUSTER_ORIGIN) {
+                    Ok(doc) => {
+                        sources.push(ConfigSource::config_map(resource_version));
+                        Ok(Some(doc))
+                    }
+                    Err(e) => failed(e.to_string()),
+                }
+            }
+            Ok(None) => Ok(None),
+            Err(e) if e.status.is_none() || e.status == Some(401) => Err(e),
+            Err(e) => failed(format!(
+                "could not read the cluster's config ({}): {}",
+                config::CLUSTER_ORIGIN,
+                e.message
+            )),
+        }
     }
 
     /// The namespace a non-`-A` command looks at.

@@ -644,44 +644,41 @@ impl Session {
         ))
     }
 
-    /// The `config.yaml` of the in-cluster registry ConfigMap; absent or forbidden → `None`.
-    /// A server that cannot be reached (or rejects our credentials) is an error here already, so
-    /// the command fails once instead of waiting out the same timeout again on its next request.
-    pub async fn registry_document(&self) -> Result<Option<String>> {
+    /// The cluster's config document (`config.yaml` of ConfigMap `kube-public/kubectl-owner`)
+    /// and its resourceVersion. Absent (404), forbidden (403) or without the key: `None`, as
+    /// documented. Anything else is an error: a policy that could not be read is not "no policy".
+    pub async fn registry_document(&self) -> Result<Option<(String, Option<String>)>> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), REGISTRY_NAMESPACE);
-        Ok(
-            match self
-                .request("get configmap", || api.get_opt(REGISTRY_NAME))
-                .await
-            {
-                Ok(Some(cm)) => {
-                    let text = cm.data.and_then(|mut d| d.remove(REGISTRY_KEY));
-                    if text.is_none() {
-                        ui::log(2, || {
-                            format!(
-                                "configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored"
-                            )
-                        });
-                    }
-                    text
-                }
-                Ok(None) => {
-                    ui::log(2, || {
-                        format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}")
-                    });
-                    None
-                }
-                Err(e) if e.status.is_none() || e.status == Some(401) => return Err(e),
-                Err(e) => {
+        match self
+            .request("get configmap", || api.get_opt(REGISTRY_NAME))
+            .await
+        {
+            Ok(Some(cm)) => {
+                let resource_version = cm.metadata.resource_version.clone();
+                let text = cm.data.and_then(|mut d| d.remove(REGISTRY_KEY));
+                if text.is_none() {
                     ui::log(2, || {
                         format!(
-                            "registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}"
+                            "configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} has no config.yaml key; ignored"
                         )
                     });
-                    None
                 }
-            },
-        )
+                Ok(text.map(|t| (t, resource_version)))
+            }
+            Ok(None) => {
+                ui::log(2, || {
+                    format!("no registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME}")
+                });
+                Ok(None)
+            }
+            Err(e) if e.status == Some(403) => {
+                ui::log(2, || {
+                    format!("registry configmap {REGISTRY_NAMESPACE}/{REGISTRY_NAME} skipped: {e}")
+                });
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Finds a workload CRD by discovery (one request per group-version); `None` when not installed.

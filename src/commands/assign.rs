@@ -13,7 +13,7 @@
 use futures::StreamExt;
 
 use crate::cli::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
-use crate::cluster::inventory::Cluster;
+use crate::cluster::inventory::{Cluster, ClusterConfig};
 use crate::core::kinds::{Kind, WriteTargets};
 use crate::core::ownership::MetaObject;
 use crate::core::plan::{self, KeyChange, Request, WriteStatus};
@@ -58,7 +58,7 @@ struct Outcome {
 pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatus> {
     // Everything that needs no server is checked before connecting.
     let targets = &opts.targets;
-    let cluster = Cluster::open(global).await?;
+    let cluster = Cluster::open(global, ClusterConfig::Required).await?;
     // Stages and the team registry may come from the cluster's config: checked before any object request.
     let request = plan::build_request(&opts.fields, &cluster.config).map_err(Error::usage)?;
     for note in &request.notes {

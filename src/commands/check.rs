@@ -12,7 +12,7 @@ use crate::core::date::Date;
 use crate::output::ui;
 
 use crate::cli::options::{CheckOptions, GlobalOptions, Output};
-use crate::cluster::inventory::{self, Cluster, Inventory};
+use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory};
 use crate::core::kinds::Kind;
 use crate::core::policy::{self, Baseline, CheckReport, Subject};
 use crate::error::{Error, ExitStatus, Result};
@@ -34,7 +34,7 @@ const COLUMNS: [&str; 7] = [
 
 /// One context's report (rows not yet filtered by the baseline).
 async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> Result<CheckReport> {
-    let cluster = Cluster::open(&global).await?;
+    let cluster = Cluster::open(&global, ClusterConfig::Required).await?;
     let kinds = parse_types(&cluster, &opts.types)?;
     let plan = inventory::typed_plan(
         &cluster,
@@ -60,6 +60,7 @@ async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> R
         .collect();
     let mut report = policy::evaluate(&subjects, &cluster.config, today);
     report.unreadable = inventory.unreadable.clone();
+    report.config = cluster.config_sources.clone();
     Ok(report)
 }
 
@@ -168,7 +169,15 @@ fn table(report: &CheckReport, with_context: bool) -> String {
             e.reason.clone(),
         ]
     }));
-    let summary = report.summary.line();
+    let config = match report.config.as_slice() {
+        [] => "defaults".to_string(),
+        sources => sources
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let summary = format!("{}; config: {config}", report.summary.line());
     if rows.is_empty() {
         return format!("{summary}\n");
     }
@@ -234,7 +243,7 @@ shop          Deployment   api     paymnts   unknown-team    error      team \"p
 shop          Deployment   api     paymnts   missing-stage   warning    no lifecycle stage
 kube-system   DaemonSet    agent   <none>    exempt          -          node agent
 
-1 checked, 0 compliant, 1 error, 1 warning, 1 exempt, coverage 100.0%
+1 checked, 0 compliant, 1 error, 1 warning, 1 exempt, coverage 100.0%; config: defaults
 "
         );
     }
@@ -244,7 +253,7 @@ kube-system   DaemonSet    agent   <none>    exempt          -          node age
         let report = policy::evaluate(&[], &Config::default(), "2026-03-01".parse().unwrap());
         assert_eq!(
             table(&report, false),
-            "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n"
+            "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%; config: defaults\n"
         );
     }
 }

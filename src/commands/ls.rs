@@ -1,7 +1,7 @@
 //! `kubectl owner ls`: a table of workloads with their effective team and stage.
 
 use crate::cli::options::{GlobalOptions, LsColumn, LsOptions, Output, Scope};
-use crate::cluster::inventory::{self, Cluster, Inventory, Resolution};
+use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, Resolution};
 use crate::core::contact::ContactKey;
 use crate::core::kinds::{Kind, ResourceArg};
 use crate::core::ownership::MetaObject;
@@ -31,7 +31,7 @@ struct Row<'a> {
 }
 
 async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
-    let cluster = Cluster::open(&global).await?;
+    let cluster = Cluster::open(&global, ClusterConfig::BestEffort).await?;
     let targets = parse_targets(&cluster, &opts.targets)?;
     let kinds: Vec<Kind> = targets.iter().map(|t| t.kind.clone()).collect();
     let plan = inventory::typed_plan(

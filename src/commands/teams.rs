@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cli::options::{GlobalOptions, Output, TeamsOptions};
-use crate::cluster::inventory::{self, Cluster, Inventory, Resolution};
+use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, Resolution};
 use crate::core::contact::ContactKey;
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::{self, TeamItem, TeamSummary};
@@ -14,7 +14,7 @@ use crate::output::ui;
 const NO_STAGE: &str = "<none>";
 
 async fn load(global: GlobalOptions, opts: &TeamsOptions) -> Result<(Cluster, Inventory)> {
-    let cluster = Cluster::open(&global).await?;
+    let cluster = Cluster::open(&global, ClusterConfig::BestEffort).await?;
     let plan = inventory::default_plan(&cluster, &opts.scope, None, None).await?;
     let inventory = Inventory::collect(&cluster, &plan).await?;
     Ok((cluster, inventory))

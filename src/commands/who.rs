@@ -2,7 +2,7 @@
 //! (object, each controller, namespace) and no LIST.
 
 use crate::cli::options::{GlobalOptions, Output, WhoOptions};
-use crate::cluster::inventory::Cluster;
+use crate::cluster::inventory::{Cluster, ClusterConfig};
 use crate::core::kinds::{Kind, ObjectArg};
 use crate::core::ownership::{self, MetaObject, Resolved};
 use crate::error::{Error, ExitStatus, Result};
@@ -14,7 +14,7 @@ use crate::output::ui;
 use crate::core::ownership::MAX_CHAIN;
 
 pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus> {
-    let cluster = Cluster::open(global).await?;
+    let cluster = Cluster::open(global, ClusterConfig::BestEffort).await?;
     let (kind, name) = parse_target(&cluster, &opts.target)?;
     let kind = cluster.named_kind(&kind, &kind.plural).await?;
     let namespace = if kind.namespaced {

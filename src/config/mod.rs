@@ -31,14 +31,14 @@ mod values;
 mod yaml_error;
 
 pub use self::{
-    file::parse,
-    locate::{load_local, search_path},
+    file::{ConfigFile, parse},
+    locate::{load_local, locate, search_path},
     merge::merge,
     model::{Config, Rule, WorkloadKind},
 };
 // Named by the tests of other modules only.
 #[cfg(test)]
-pub use self::{file::ConfigFile, model::Team};
+pub use self::model::Team;
 
 /// The default lifecycle stages.
 pub const DEFAULT_STAGES: &[&str] = &["experimental", "production", "deprecated", "retired"];
@@ -51,6 +51,55 @@ pub const CLUSTER_CONFIGMAP: (&str, &str, &str) = ("kube-public", "kubectl-owner
 
 /// The origin string to pass to [`parse`] for the cluster ConfigMap.
 pub const CLUSTER_ORIGIN: &str = "configmap kube-public/kubectl-owner";
+
+/// One document the effective config was built from, as `check` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigSource {
+    /// The kubeconfig context, only when several were checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// `File` or `ConfigMap`.
+    pub kind: &'static str,
+    /// The file's path, or the ConfigMap's `namespace/name`.
+    pub name: String,
+    /// The ConfigMap's resourceVersion: which revision of the cluster's policy was applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
+}
+
+impl ConfigSource {
+    pub fn file(path: &std::path::Path) -> ConfigSource {
+        ConfigSource {
+            context: None,
+            kind: "File",
+            name: path.display().to_string(),
+            resource_version: None,
+        }
+    }
+
+    pub fn config_map(resource_version: Option<String>) -> ConfigSource {
+        ConfigSource {
+            context: None,
+            kind: "ConfigMap",
+            name: format!("{}/{}", CLUSTER_CONFIGMAP.0, CLUSTER_CONFIGMAP.1),
+            resource_version,
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(context) = &self.context {
+            write!(f, "{context}: ")?;
+        }
+        match (self.kind, &self.resource_version) {
+            ("ConfigMap", Some(rv)) => write!(f, "configmap {} (resourceVersion {rv})", self.name),
+            ("ConfigMap", None) => write!(f, "configmap {}", self.name),
+            _ => f.write_str(&self.name),
+        }
+    }
+}
 
 /// Helpers shared by the tests of the submodules.
 #[cfg(test)]

@@ -32,7 +32,7 @@ use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{Config, ConfigSource};
 use crate::core::date::Date;
 use crate::core::ownership::Ownership;
 use crate::core::rules::{RuleId, Severity};
@@ -130,6 +130,8 @@ pub struct CheckReport {
     pub findings: Vec<Finding>,
     pub exempt: Vec<Exemption>,
     pub unreadable: Vec<Unreadable>,
+    /// The config documents the rules came from (none: the defaults).
+    pub config: Vec<ConfigSource>,
 }
 
 /// How `--group-by` orders the rows.
@@ -200,6 +202,7 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
         findings,
         exempt,
         unreadable: Vec::new(),
+        config: Vec::new(),
     };
     recount(&mut report);
     order(&mut report, GroupBy::Team);
@@ -374,6 +377,12 @@ pub fn merge(reports: Vec<(Option<String>, CheckReport)>) -> CheckReport {
             .extend(report.unreadable.into_iter().map(|u| Unreadable {
                 context: context.clone(),
                 ..u
+            }));
+        merged
+            .config
+            .extend(report.config.into_iter().map(|c| ConfigSource {
+                context: context.clone(),
+                ..c
             }));
     }
     merged.summary.coverage = coverage(merged.summary.owned, merged.summary.checked);
@@ -1218,7 +1227,8 @@ mod tests {
                     "rule": "missing-team", "severity": "error",
                     "detail": "no team on the object, its controllers or its namespace"}],
                 "exempt": [{"namespace": "kube-system", "kind": "DaemonSet", "name": "agent", "reason": "node agent"}],
-                "unreadable": []
+                "unreadable": [],
+                "config": []
             })
         );
     }

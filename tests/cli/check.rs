@@ -124,7 +124,7 @@ search        Deployment   indexer         <none>     missing-team    error     
 search        Deployment   indexer         <none>     missing-stage   warning    no lifecycle stage
 kube-system   DaemonSet    node-exporter   platform   exempt          -          node agent managed by the platform add-on
 
-14 checked, 8 compliant, 5 errors, 4 warnings, 1 exempt, coverage 78.6%
+14 checked, 8 compliant, 5 errors, 4 warnings, 1 exempt, coverage 78.6%; config: configmap kube-public/kubectl-owner (resourceVersion 51)
 ";
     assert_eq!(run.stdout, expected);
     assert_eq!(run.stderr, "");
@@ -184,7 +184,7 @@ fn compliant_namespace_exits_0_with_only_the_summary() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "3 checked, 3 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%\n"
+        "3 checked, 3 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%; config: configmap kube-public/kubectl-owner (resourceVersion 51)\n"
     );
 }
 

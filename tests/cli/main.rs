@@ -8,6 +8,7 @@ mod support;
 
 mod assign;
 mod check;
+mod cluster_config;
 mod completion;
 mod connection;
 mod exit_status;
