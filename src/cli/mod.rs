@@ -70,7 +70,7 @@ fn parse_from(argv: Vec<OsString>) -> Invocation {
             return Invocation::Exit(failed);
         }
         Err(e) => {
-            ui::status(&flag_error(&e.render().to_string()));
+            ui::status_text(&format!("{}\n", flag_error(&e.render().to_string())));
             ui::usage_hint(subcommand.as_deref());
             return Invocation::Exit(failed);
         }

@@ -53,7 +53,7 @@ impl TableBuilder {
         for (i, cell) in cells.into_iter().enumerate() {
             let cell = cell.as_ref();
             let start = self.text.len();
-            if cell.chars().any(char::is_control) {
+            if cell.chars().any(ui::needs_escape) {
                 self.text.push_str(&ui::terminal_safe(cell));
             } else {
                 self.text.push_str(cell);

@@ -50,7 +50,7 @@ fn err_line(line: &str) {
 
 /// The error that ends the command, with kubectl's `error: ` prefix (see [`crate::error::user_line`]).
 pub fn error(err: &Error) {
-    err_line(&crate::error::user_line(&err.message));
+    err_line(&crate::error::user_line(&terminal_safe(&err.message)));
 }
 
 /// kubectl's hint after a usage error (of a subcommand, or of the line as a whole).
@@ -79,12 +79,12 @@ pub fn warn(message: &str) {
 
 /// Something the user should know about what was asked (an alias written as its canonical name).
 pub fn note(message: &str) {
-    err_line(&format!("Note: {message}"));
+    err_line(&format!("Note: {}", terminal_safe(message)));
 }
 
 /// A plain status line, as kubectl prints `No resources found` on stderr.
 pub fn status(message: &str) {
-    err_line(message);
+    err_line(&terminal_safe(message));
 }
 
 /// Text that belongs together on stderr (a multi-line block), written as is.
@@ -99,10 +99,30 @@ pub fn log(level: u8, message: impl FnOnce() -> String) {
     }
 }
 
-/// Label and annotation values are attacker-controlled: escape control characters (ANSI escapes,
-/// newlines) so text from the cluster can never move the cursor or fake extra lines.
+/// Whether `c` must not reach a terminal as is: C0/C1 controls (ANSI escapes, newlines) and the
+/// invisible Unicode format characters (zero-width spaces and joiners, bidirectional overrides
+/// and isolates, the byte-order mark) that make `payments\u{200b}` print like `payments`.
+pub fn needs_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
+}
+
+/// Label and annotation values, server messages and config values are someone else's text:
+/// escape what [`needs_escape`] names, so it can never move the cursor, fake extra lines or pass
+/// for another name.
 pub fn terminal_safe(text: &str) -> String {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(needs_escape) {
         return text.to_string();
     }
     text.chars()
@@ -110,7 +130,7 @@ pub fn terminal_safe(text: &str) -> String {
             '\n' => "\\n".to_string(),
             '\r' => "\\r".to_string(),
             '\t' => "\\t".to_string(),
-            c if c.is_control() => c.escape_unicode().to_string(),
+            c if needs_escape(c) => c.escape_unicode().to_string(),
             c => c.to_string(),
         })
         .collect()
@@ -201,5 +221,9 @@ mod tests {
         assert_eq!(terminal_safe("\x1b[31mred"), "\\u{1b}[31mred");
         assert_eq!(terminal_safe("red\x1b[31m\nnext"), "red\\u{1b}[31m\\nnext");
         assert_eq!(terminal_safe("plain ünïcode"), "plain ünïcode");
+        assert_eq!(terminal_safe("payments\u{200b}"), "payments\\u{200b}");
+        assert_eq!(terminal_safe("\u{202e}evil"), "\\u{202e}evil");
+        assert_eq!(terminal_safe("\u{feff}bom"), "\\u{feff}bom");
+        assert_eq!(terminal_safe("日本語 👍"), "日本語 👍");
     }
 }

@@ -93,3 +93,51 @@ fn control_characters_in_values_are_escaped_in_tables() {
         "red\u{1b}[31mteam\nfake-row"
     );
 }
+
+#[test]
+fn invisible_format_characters_cannot_pass_for_another_team() {
+    let server = demo_server();
+    // `payments` followed by a zero-width space, and a right-to-left override: in a table they
+    // would print like `payments` and a reversed word.
+    server.insert(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "lookalike", "namespace": "default",
+                     "annotations": {"team": "payments\u{200b}", "a8r.io/chat": "\u{202e}stnemyap#"}},
+        "spec": {"selector": {"matchLabels": {"app": "lookalike"}},
+                 "template": {"metadata": {"labels": {"app": "lookalike"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
+    }));
+    let env = Env::new(&server);
+    for args in [
+        vec!["ls", "-o", "wide"],
+        vec!["who", "deploy/lookalike"],
+        vec!["teams"],
+    ] {
+        let run = env.owner(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            !run.stdout.contains('\u{200b}') && !run.stdout.contains('\u{202e}'),
+            "{args:?}: {:?}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("payments\\u{200b}"),
+            "{args:?}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn config_and_server_text_reach_stderr_escaped() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let config = env.home().join("owner.yaml");
+    std::fs::write(&config, "stages: [\"prod\\e[2Juction\"]\n").unwrap();
+    let run = env.owner(&["ls", "--config", &config.display().to_string()]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+    // A name from the command line comes back in the server's NotFound message.
+    let run = env.owner(&["who", "deploy/x\u{1b}[2Jy"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
+}
