@@ -39,6 +39,15 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
         let Some(owner) = chain.last().and_then(|o| o.controller.clone()) else {
             break;
         };
+        if chain.iter().any(|seen| seen.uid == owner.uid) {
+            ui::warn(&format!(
+                "ownerReference cycle: {} is controlled by {}/{}, already in the chain; the chain stops there",
+                chain.last().map(MetaObject::reference).unwrap_or_default(),
+                owner.kind.to_lowercase(),
+                owner.name
+            ));
+            break;
+        }
         let owner_kind = match cluster.catalog.by_owner(&owner.api_version, &owner.kind) {
             // Discovery (for CRD owners) is cached by the session: once per group-version.
             Some(k) if k.workload => cluster.served_kind(k).await?,

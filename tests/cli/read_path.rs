@@ -704,3 +704,46 @@ fn ls_ns_lists_namespaces_once() {
         1
     );
 }
+
+#[test]
+fn who_stops_an_owner_reference_cycle_at_the_first_repeat() {
+    let server = demo_server();
+    // Two objects, each naming the other as its controller.
+    let owner = |kind: &str, name: &str, uid: &str| serde_json::json!([{"apiVersion": "apps/v1", "kind": kind, "name": name, "uid": uid, "controller": true}]);
+    for (kind, name, uid, other) in [
+        (
+            "ReplicaSet",
+            "loop-a",
+            "uid-loop-a",
+            ("Deployment", "loop-b", "uid-loop-b"),
+        ),
+        (
+            "Deployment",
+            "loop-b",
+            "uid-loop-b",
+            ("ReplicaSet", "loop-a", "uid-loop-a"),
+        ),
+    ] {
+        server.insert(serde_json::json!({
+            "apiVersion": "apps/v1", "kind": kind,
+            "metadata": {"name": name, "namespace": "default", "uid": uid,
+                         "labels": {"app": "loop"}, "ownerReferences": owner(other.0, other.1, other.2)},
+            "spec": {"selector": {"matchLabels": {"app": "loop"}},
+                     "template": {"metadata": {"labels": {"app": "loop"}}, "spec": {"containers": [{"name": "c", "image": "x"}]}}}
+        }));
+    }
+    server.clear_requests();
+    let run = Env::new(&server).owner(&["who", "rs/loop-a"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("ownerReference cycle"),
+        "{}",
+        run.stderr
+    );
+    let object_gets = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.contains("/replicasets/") || r.path.contains("/deployments/"))
+        .count();
+    assert_eq!(object_gets, 2, "one GET per object of the cycle");
+}
