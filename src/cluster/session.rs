@@ -548,6 +548,7 @@ impl Session {
         'restart: loop {
             let mut out = Vec::new();
             let mut token: Option<String> = None;
+            let mut tokens_seen = std::collections::HashSet::new();
             loop {
                 let mut params = ListParams::default().limit(PAGE_SIZE);
                 if let Some(l) = labels {
@@ -594,6 +595,12 @@ impl Session {
                         .filter(|o| (retain.keep)(o)),
                 );
                 match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                    // A token handed out twice would make the list go round for ever.
+                    Some(next) if !tokens_seen.insert(next.clone()) => {
+                        return Err(Error::cluster(format!(
+                            "{what}: the server returned a continue token it had already returned; stopping the list instead of reading the same pages again"
+                        )));
+                    }
                     Some(next) => token = Some(next),
                     None => return Ok(out),
                 }

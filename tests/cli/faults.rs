@@ -1,7 +1,7 @@
 //! Faults from the server are survived where retrying helps, bounded, and reported in one clear
 //! line (naming the request) where it does not — never a panic.
 
-use crate::support::{self, Env, demo_server};
+use crate::support::{self, Env, ServerOptions, TestServer, demo_server};
 use test_apiserver::{Fault, FaultKind};
 
 const DEPLOYMENTS: &str = "/apis/apps/v1/namespaces/payments/deployments";
@@ -149,4 +149,28 @@ fn who_survives_a_flaky_get() {
     let run = Env::new(&server).owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("Deployment/api (team)"));
+}
+
+#[test]
+fn a_server_repeating_a_continue_token_ends_the_list_with_an_error() {
+    let server = TestServer::start(ServerOptions::default());
+    server.seed_scale(test_apiserver::ScaleParams {
+        namespaces: 4,
+        deployments: 20,
+        pods: 1200,
+    });
+    // Every continued page of pods hands back the token it was asked with: without a guard the
+    // list would read the same page for ever.
+    server.add_fault(Fault::new("/api/v1/pods?", 50, FaultKind::EchoContinue).method("GET"));
+    let run = Env::new(&server).owner(&["ls", "pods", "-A", "-o", "name"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.first_stderr_line()
+            .contains("returned a continue token it had already returned"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "", "nothing half-listed");
+    let pod_pages = server.count(Some("GET"), "/api/v1/pods?");
+    assert!(pod_pages <= 3, "{pod_pages} pages read");
 }

@@ -156,6 +156,9 @@ pub enum FaultKind {
     /// before handling the matching request, apply this JSON merge patch to the addressed object
     /// (bumping its resourceVersion) — simulates a concurrent writer between our GET and PATCH
     ConcurrentPatch(Value),
+    /// answer the list page normally, but hand back the request's own continue token (or, on a
+    /// first page, keep the one it has) — a server stuck on one page
+    EchoContinue,
     /// before handling the matching request, delete the addressed object and create it again
     /// under the same name with a new uid — simulates a delete and re-create between our reads
     Recreate,

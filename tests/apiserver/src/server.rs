@@ -350,6 +350,19 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
             concurrent_patch(&state, &rec.path, &p);
             process(&state, &rec, &body)
         }
+        Some(FaultKind::EchoContinue) => {
+            let mut reply = process(&state, &rec, &body);
+            if let Ok(mut page) = serde_json::from_slice::<Value>(&reply.body)
+                && let Some(meta) = page.get_mut("metadata").and_then(Value::as_object_mut)
+            {
+                let asked = rec.query_param("continue");
+                if let Some(token) = asked {
+                    meta.insert("continue".into(), Value::String(token));
+                }
+                reply.body = serde_json::to_vec(&page).expect("page serialises");
+            }
+            reply
+        }
         Some(FaultKind::Recreate) => {
             recreate(&state, &rec.path);
             process(&state, &rec, &body)
