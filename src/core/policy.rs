@@ -452,12 +452,15 @@ pub fn exit_status(report: &CheckReport, fail_on: FailOn) -> ExitStatus {
     }
 }
 
-/// The findings of an earlier `check -o json` (or `-o yaml`), matched on
-/// (namespace, kind, name, rule).
+/// The findings of an earlier `check -o json` (or `-o yaml`), matched on (context, namespace,
+/// kind, name, rule): the context is set only when several were checked, so a finding baselined
+/// in one cluster never hides the same finding in another.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Baseline {
-    keys: HashSet<(Option<String>, String, String, String)>,
+    keys: HashSet<BaselineKey>,
 }
+
+type BaselineKey = (Option<String>, Option<String>, String, String, String);
 
 #[derive(Deserialize)]
 struct BaselineDoc {
@@ -467,6 +470,8 @@ struct BaselineDoc {
 
 #[derive(Deserialize)]
 struct BaselineFinding {
+    #[serde(default)]
+    context: Option<String>,
     #[serde(default)]
     namespace: Option<String>,
     kind: String,
@@ -496,7 +501,7 @@ impl Baseline {
         let keys = doc
             .findings
             .into_iter()
-            .map(|f| (f.namespace, f.kind, f.name, f.rule))
+            .map(|f| (f.context, f.namespace, f.kind, f.name, f.rule))
             .collect();
         Ok(Baseline { keys })
     }
@@ -504,6 +509,7 @@ impl Baseline {
     pub fn contains(&self, f: &Finding) -> bool {
         // Borrowed lookup without allocating would need a custom key type; reports are small.
         self.keys.contains(&(
+            f.context.clone(),
             f.namespace.clone(),
             f.kind.clone(),
             f.name.clone(),
@@ -1160,6 +1166,28 @@ mod tests {
             ]
         );
         assert_eq!((now.summary.errors, now.summary.warnings), (3, 0));
+    }
+
+    #[test]
+    fn baselined_findings_of_one_cluster_do_not_hide_another_clusters() {
+        let in_context = |context: &str| {
+            let mut report = sample();
+            for f in &mut report.findings {
+                f.context = Some(context.to_string());
+            }
+            report
+        };
+        let staging = serde_json::to_string(&in_context("staging")).unwrap();
+        let baseline = Baseline::parse(&staging).unwrap();
+        let mut again = in_context("staging");
+        assert_eq!(
+            baseline.apply(&mut again),
+            4,
+            "the same cluster's findings are known"
+        );
+        let mut prod = in_context("prod");
+        assert_eq!(baseline.apply(&mut prod), 0, "another cluster's are new");
+        assert_eq!(prod.findings.len(), 4);
     }
 
     #[test]

@@ -132,3 +132,20 @@ fn a_line_without_a_known_subcommand_points_at_the_top_level_help() {
         Some("See 'kubectl owner ls --help' for usage.")
     );
 }
+
+#[test]
+fn arguments_that_are_not_utf8_are_a_clean_usage_error() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let env = Env::without_cluster();
+    let bad = OsStr::from_bytes(b"deploy/\xff");
+    for (subcommand, code) in [("ls", 1), ("check", 2), ("assign", 1)] {
+        let run = env.owner_os(&[OsStr::new(subcommand), bad]);
+        assert_eq!(run.code, code, "{subcommand}: {}", run.stderr);
+        assert_eq!(
+            run.first_stderr_line(),
+            "error: invalid UTF-8 was detected in one or more arguments"
+        );
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+}

@@ -106,6 +106,13 @@ impl Env {
             .args(args))
     }
 
+    /// Runs `kubectl-owner ARGS` with arguments that need not be UTF-8.
+    pub fn owner_os(&self, args: &[&std::ffi::OsStr]) -> Run {
+        run(self
+            .command(Path::new(env!("CARGO_BIN_EXE_kubectl-owner")))
+            .args(args))
+    }
+
     /// Runs `kubectl-owner ARGS` with stdout sent to `stdout` (a file, `/dev/full`, a closed pipe…);
     /// the returned `stdout` is empty.
     pub fn owner_with_stdout(&self, args: &[&str], stdout: std::process::Stdio) -> Run {
