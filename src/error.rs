@@ -10,6 +10,8 @@ pub struct Error {
     pub kind: ErrorKind,
     /// The HTTP status the server answered, when the error is the server's.
     pub status: Option<u16>,
+    /// A write whose request was sent but whose answer was lost: it may have landed.
+    pub outcome_unknown: bool,
 }
 
 /// What went wrong: decides kubectl's usage hint and how the error is worded.
@@ -70,6 +72,7 @@ impl Error {
             message: message.into(),
             kind: ErrorKind::Usage,
             status: None,
+            outcome_unknown: false,
         }
     }
     pub fn cluster(message: impl Into<String>) -> Self {
@@ -77,6 +80,7 @@ impl Error {
             message: message.into(),
             kind: ErrorKind::Cluster,
             status: None,
+            outcome_unknown: false,
         }
     }
     pub fn config(message: impl Into<String>) -> Self {
@@ -84,6 +88,7 @@ impl Error {
             message: message.into(),
             kind: ErrorKind::Config,
             status: None,
+            outcome_unknown: false,
         }
     }
     pub fn output(message: impl Into<String>) -> Self {
@@ -91,6 +96,7 @@ impl Error {
             message: message.into(),
             kind: ErrorKind::Output,
             status: None,
+            outcome_unknown: false,
         }
     }
 }
@@ -99,6 +105,12 @@ impl Error {
     /// The server answered with this HTTP status.
     pub fn with_status(mut self, status: u16) -> Self {
         self.status = Some(status);
+        self
+    }
+
+    /// The request was sent but its answer was lost.
+    pub fn outcome_unknown(mut self) -> Self {
+        self.outcome_unknown = true;
         self
     }
 

@@ -487,6 +487,19 @@ impl Session {
         F: Fn() -> Fut,
         Fut: Future<Output = kube::Result<T>>,
     {
+        self.request_retrying(what, send, Transport::Retry).await
+    }
+
+    async fn request_retrying<T, F, Fut>(
+        &self,
+        what: &str,
+        send: F,
+        transport: Transport,
+    ) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = kube::Result<T>>,
+    {
         let mut attempt = 0;
         loop {
             let outcome = match self.request_timeout {
@@ -500,6 +513,11 @@ impl Session {
             match outcome {
                 Ok(value) => return Ok(value),
                 Err(e) => match retry_delay(&e, attempt) {
+                    Some(_)
+                        if transport == Transport::Report && !matches!(e, kube::Error::Api(_)) =>
+                    {
+                        return Err(self.describe(e, what).outcome_unknown());
+                    }
                     Some(delay) if attempt < RETRIES => {
                         attempt += 1;
                         ui::log(2, || {
@@ -644,10 +662,16 @@ impl Session {
         };
         let patch = Patch::Merge(patch);
         let what = format!("patch {} {name}", kind.qualified_plural());
+        // A connection lost after the patch was sent leaves its outcome unknown: the caller reads
+        // the object again instead of sending it blind.
         Ok(to_meta(
             kind,
-            self.request(&what, || api.patch_metadata(name, &params, &patch))
-                .await?,
+            self.request_retrying(
+                &what,
+                || api.patch_metadata(name, &params, &patch),
+                Transport::Report,
+            )
+            .await?,
         ))
     }
 
@@ -724,6 +748,15 @@ impl Session {
             None => describe_error(err, &self.server, Some(what)),
         }
     }
+}
+
+/// What a request does when the connection fails mid-way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    /// Send it again: reads are idempotent.
+    Retry,
+    /// Report it ([`Error::outcome_unknown`]): a write may have landed.
+    Report,
 }
 
 /// How long to wait before retrying after `err`, or `None` when retrying cannot help: 429, 500,

@@ -256,6 +256,9 @@ async fn write_one(
         uid: listed.as_ref().map(|o| o.uid.clone()),
         selector,
     };
+    // The changes of a patch sent whose answer was lost: if the object now holds what was asked,
+    // that patch landed, and these are what it changed.
+    let mut may_have_landed: Option<Vec<KeyChange>> = None;
     let ns = namespace.as_deref();
     let mut outcome = Outcome {
         kind: kind.clone(),
@@ -307,7 +310,13 @@ async fn write_one(
             return outcome;
         }
         let Some(patch) = plan.patch else {
-            outcome.status = WriteStatus::Unchanged;
+            match may_have_landed {
+                Some(changes) => {
+                    outcome.status = WriteStatus::Changed;
+                    outcome.changes = changes;
+                }
+                None => outcome.status = WriteStatus::Unchanged,
+            }
             return outcome;
         };
         outcome.warnings = warnings(cluster, &kind, &object);
@@ -326,6 +335,15 @@ async fn write_one(
             Ok(_) => {
                 outcome.status = WriteStatus::Changed;
                 return outcome;
+            }
+            Err(e) if e.outcome_unknown && attempt < MAX_ATTEMPTS => {
+                may_have_landed = Some(outcome.changes.clone());
+                ui::log(2, || {
+                    format!(
+                        "{}: {e}; the patch may have landed: reading it again (attempt {attempt} of {MAX_ATTEMPTS})",
+                        place(&kind, ns, &name)
+                    )
+                });
             }
             Err(e) if e.status == Some(409) && attempt < MAX_ATTEMPTS => {
                 ui::log(2, || {

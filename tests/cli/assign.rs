@@ -326,6 +326,40 @@ fn an_object_recreated_under_the_same_name_is_not_written() {
 }
 
 #[test]
+fn a_patch_that_landed_before_its_answer_was_lost_is_reported_changed() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    // The server applies the patch, then the response is cut off half-way.
+    server.add_fault(
+        Fault::new(
+            "/namespaces/payments/deployments/api",
+            1,
+            FaultKind::TruncatedBody,
+        )
+        .method("PATCH"),
+    );
+    let run = env.owner(&[
+        "assign",
+        "deploy/api",
+        "-n",
+        "payments",
+        "--stage",
+        "production",
+    ]);
+    assert_ok(&run);
+    assert_eq!(
+        run.stdout,
+        "NAME                  KEY         CHANGE                RESULT\n\
+         deployment.apps/api   lifecycle   <none> → production   changed\n"
+    );
+    assert_eq!(
+        labels(&deployment(&server, "payments", "api"))["lifecycle"],
+        "production"
+    );
+    assert_eq!(patches(&server).len(), 1, "read again, not sent blind");
+}
+
+#[test]
 fn the_retry_re_decides_on_the_fresh_value() {
     let server = demo_server();
     let env = Env::new(&server);
