@@ -16,7 +16,7 @@ use crate::cli::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, Wri
 use crate::cluster::inventory::{Cluster, ClusterConfig};
 use crate::core::kinds::{Kind, WriteTargets};
 use crate::core::ownership::MetaObject;
-use crate::core::plan::{self, KeyChange, Request, WriteStatus};
+use crate::core::plan::{self, KeyChange, Place, Request, WriteStatus};
 use crate::core::selector::LabelSelector;
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::documents::{self, API_VERSION, ReportItem, WriteReport};
@@ -423,9 +423,19 @@ fn table(opts: &WriteOptions, outcomes: &[Outcome]) -> String {
             if show_namespace {
                 row.push(table::or_none(o.namespace.as_deref()));
             }
+            // A key held both as a label and as an annotation: say which one each row is.
+            let twice = o
+                .changes
+                .iter()
+                .any(|other| other.key == c.key && other.place != c.place);
+            let key = match (twice, c.place) {
+                (false, _) => c.key.clone(),
+                (true, Place::Label) => format!("{} (label)", c.key),
+                (true, Place::Annotation) => format!("{} (annotation)", c.key),
+            };
             row.extend([
                 reference(&o.kind, &o.name),
-                c.key.clone(),
+                key,
                 c.describe(),
                 result_word(o, c, opts.dry_run),
             ]);

@@ -391,9 +391,17 @@ pub fn plan_object(object: &MetaObject, request: &Request) -> ObjectPlan {
     let mut changes = Vec::new();
     let mut refused = Vec::new();
     for w in &request.writes {
-        let current = match w.place {
-            Place::Label => object.labels.get(&w.key),
-            Place::Annotation => object.annotations.get(&w.key),
+        let (current, other_place, other) = match w.place {
+            Place::Label => (
+                object.labels.get(&w.key),
+                Place::Annotation,
+                object.annotations.get(&w.key),
+            ),
+            Place::Annotation => (
+                object.annotations.get(&w.key),
+                Place::Label,
+                object.labels.get(&w.key),
+            ),
         };
         let change = KeyChange {
             key: w.key.clone(),
@@ -406,6 +414,24 @@ pub fn plan_object(object: &MetaObject, request: &Request) -> ObjectPlan {
             && !request.overwrite
         {
             refused.push((w.key.clone(), old.clone()));
+        }
+        // The read path finds a key in labels and annotations alike: a value held in the other
+        // place is an existing value too. A different one is kept unless --overwrite, and then
+        // removed, so the key has one value; `unassign` removes it from both places.
+        if let Some(other) = other
+            && w.value.as_ref() != Some(other)
+        {
+            if w.value.is_some() && !request.overwrite {
+                refused.push((w.key.clone(), other.clone()));
+            }
+            changes.push(change);
+            changes.push(KeyChange {
+                key: w.key.clone(),
+                place: other_place,
+                old: Some(other.clone()),
+                new: None,
+            });
+            continue;
         }
         changes.push(change);
     }

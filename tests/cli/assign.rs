@@ -360,6 +360,65 @@ fn a_patch_that_landed_before_its_answer_was_lost_is_reported_changed() {
 }
 
 #[test]
+fn a_team_held_as_an_annotation_is_an_existing_value_and_unassign_removes_it() {
+    let server = demo_server();
+    let mut object = deployment(&server, "search", "indexer");
+    object["metadata"]["annotations"]["team"] = json!("search");
+    server.insert(object);
+    let env = Env::new(&server);
+    // `who` reads the annotation: the indexer belongs to search.
+    let run = env.owner(&["who", "deploy/indexer", "-n", "search", "-o", "json"]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["item"]["team"]["value"], "search");
+    // A different team is refused without --overwrite, as for a label.
+    let run = env.owner(&["assign", "deploy/indexer", "-n", "search", "--team", "data"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("'team' already has a value (search), and --overwrite is false"),
+        "{}",
+        run.stderr
+    );
+    assert!(patches(&server).is_empty());
+    // With --overwrite the label is written and the annotation's other value removed.
+    let run = env.owner(&[
+        "assign",
+        "deploy/indexer",
+        "-n",
+        "search",
+        "--team",
+        "data",
+        "--overwrite",
+    ]);
+    assert_ok(&run);
+    assert_eq!(
+        run.stdout,
+        "NAME                      KEY                 CHANGE            RESULT\n\
+         deployment.apps/indexer   team (label)        <none> → data     changed\n\
+         deployment.apps/indexer   team (annotation)   search → <none>   changed\n"
+    );
+    let stored = deployment(&server, "search", "indexer");
+    assert_eq!(stored["metadata"]["labels"]["team"], "data");
+    assert!(stored["metadata"]["annotations"].get("team").is_none());
+    // unassign removes the key wherever it is.
+    let mut object = stored;
+    object["metadata"]["annotations"]["team"] = json!("search");
+    server.insert(object);
+    let run = env.owner(&["unassign", "deploy/indexer", "-n", "search", "--team"]);
+    assert_ok(&run);
+    let stored = deployment(&server, "search", "indexer");
+    assert!(stored["metadata"]["labels"].get("team").is_none());
+    assert!(stored["metadata"]["annotations"].get("team").is_none());
+    let run = env.owner(&["who", "deploy/indexer", "-n", "search", "-o", "json"]);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        doc["item"]["team"]["value"],
+        Value::Null,
+        "who no longer shows it"
+    );
+}
+
+#[test]
 fn the_retry_re_decides_on_the_fresh_value() {
     let server = demo_server();
     let env = Env::new(&server);
