@@ -76,13 +76,32 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
         }
     }
     // Ctrl-C: start no new object; the patches in flight finish (each is one atomic request), so
-    // every object ends either fully written or untouched, and we say which.
+    // every object ends either fully written or untouched, and we say which. A second Ctrl-C
+    // (a write that hangs) stops at once and names the objects whose outcome is then unknown.
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let in_flight: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>> =
+        Default::default();
     let watcher = tokio::spawn({
         let flag = interrupted.clone();
+        let in_flight = in_flight.clone();
         async move {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
             if tokio::signal::ctrl_c().await.is_ok() {
-                flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                let unknown: Vec<String> = in_flight
+                    .lock()
+                    .expect("in-flight lock")
+                    .iter()
+                    .cloned()
+                    .collect();
+                ui::status(&format!(
+                    "Interrupted again: stopped at once; outcome unknown for {} ({})",
+                    unknown.len(),
+                    list_or_none(&unknown)
+                ));
+                std::process::exit(i32::from(ExitStatus::Interrupted.code()));
             }
         }
     });
@@ -97,13 +116,24 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
             futures::future::ready(!interrupted.load(std::sync::atomic::Ordering::SeqCst))
         })
         .map(|t| {
-            write_one(
+            let place = place(&t.kind, t.namespace.as_deref(), &t.name);
+            let in_flight = in_flight.clone();
+            in_flight
+                .lock()
+                .expect("in-flight lock")
+                .insert(place.clone());
+            let write = write_one(
                 cluster_ref,
                 t,
                 request_ref,
                 opts.label_selector.as_ref(),
                 opts.dry_run,
-            )
+            );
+            async move {
+                let outcome = write.await;
+                in_flight.lock().expect("in-flight lock").remove(&place);
+                outcome
+            }
         })
         .buffered(WRITE_CONCURRENCY);
     while let Some(outcome) = stream.next().await {

@@ -1245,6 +1245,61 @@ fn ctrl_c_leaves_every_object_fully_written_or_untouched_and_says_which() {
     );
 }
 
+#[test]
+fn a_second_ctrl_c_stops_a_hung_write_at_once_and_names_what_is_unknown() {
+    let server = demo_server();
+    // A patch that hangs far longer than anyone waits.
+    server.add_fault(
+        Fault::new(
+            "/namespaces/payments/deployments/ledger",
+            1,
+            FaultKind::Latency(std::time::Duration::from_secs(10)),
+        )
+        .method("PATCH"),
+    );
+    let env = Env::new(&server);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-owner"))
+        .args([
+            "assign",
+            "deploy/ledger",
+            "-n",
+            "payments",
+            "--sunset",
+            "2027-01-31",
+        ])
+        .env_clear()
+        .env("HOME", env.home())
+        .env("KUBECONFIG", &env.kubeconfig)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..100 {
+        if server.count(Some("PATCH"), "/deployments/ledger") > 0 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    for _ in 0..2 {
+        let killed = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Interrupted again: stopped at once; outcome unknown for 1 (deployment.apps/ledger in namespace payments)"
+        ),
+        "{stderr}"
+    );
+}
+
 /// README's examples of `assign` and `unassign`, in its order on one demo cluster, each continuing
 /// from the one before: (name, arguments, exit status, lines on stderr).
 const README_SESSION: &[(&str, &str, i32, usize)] = &[
