@@ -23,3 +23,4 @@ mod rbac;
 mod read_path;
 mod readme;
 mod security;
+mod torture;
