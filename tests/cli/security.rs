@@ -141,3 +141,42 @@ fn config_and_server_text_reach_stderr_escaped() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(!run.stderr.contains('\u{1b}'), "{:?}", run.stderr);
 }
+
+#[test]
+fn token_files_and_auth_provider_tokens_are_never_printed() {
+    let server = demo_server();
+    server.add_token("the-right-token", "alice");
+    let env = Env::new(&server);
+    let token_file = env.home().join("token");
+    std::fs::write(&token_file, "TOKENFILE-MARKER-s3cr3t").unwrap();
+    let user_kinds = [
+        format!("tokenFile: {}", token_file.display()),
+        "auth-provider:\n      name: oidc\n      config:\n        id-token: PROVIDER-MARKER-s3cr3t\n        refresh-token: REFRESH-MARKER-s3cr3t\n        client-secret: SECRET-MARKER-s3cr3t\n        idp-issuer-url: https://idp.invalid"
+            .to_string(),
+    ];
+    for user in user_kinds {
+        let kubeconfig = format!(
+            "apiVersion: v1\nkind: Config\ncurrent-context: t\nclusters:\n- name: t\n  cluster:\n    server: {}\n\
+             contexts:\n- name: t\n  context:\n    cluster: t\n    user: t\nusers:\n- name: t\n  user:\n    {user}\n",
+            server.url()
+        );
+        std::fs::write(&env.kubeconfig, kubeconfig).unwrap();
+        for verbosity in ["0", "9"] {
+            // The server does not know these tokens: every command fails as Unauthorized.
+            let run = env.owner(&["ls", "-A", "-v", verbosity]);
+            assert_eq!(run.code, 1, "{}", run.stderr);
+            for marker in [
+                "TOKENFILE-MARKER",
+                "PROVIDER-MARKER",
+                "REFRESH-MARKER",
+                "SECRET-MARKER",
+            ] {
+                assert!(
+                    !run.stdout.contains(marker) && !run.stderr.contains(marker),
+                    "{marker} leaked at -v={verbosity}: {}",
+                    run.stderr
+                );
+            }
+        }
+    }
+}
