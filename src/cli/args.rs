@@ -86,7 +86,8 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Apply the cluster's config (ConfigMap kube-public/kubectl-owner) under the local file.
-    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    #[arg(long, global = true, num_args = 0..=1, require_equals = true,
+          default_missing_value = "true", value_name = "BOOL")]
     pub cluster_config: Option<bool>,
     /// Query these kubeconfig contexts concurrently (ls, teams, check): --contexts a,b,c.
     #[arg(

@@ -430,17 +430,17 @@ impl Inventory {
                 }
             };
         let (namespaces, namespaces_unknown) = cell.into_inner().unwrap_or_default();
-        // Printed only once the lists succeeded, so a hard failure is the first line the user sees.
-        match namespaces_unknown.as_ref().map(|u| &u.namespace) {
-            Some(Some(ns)) => ui::warn(&format!(
+        // Said only once the lists succeeded, so a hard failure is the first line the user sees.
+        let namespace_note = match namespaces_unknown.as_ref().map(|u| &u.namespace) {
+            Some(Some(ns)) => Some(format!(
                 "namespace {ns} could not be read (Forbidden): its labels and annotations are unknown, so nothing inherits from it"
             )),
-            Some(None) => ui::warn(&format!(
-                "namespaces could not be listed (Forbidden): namespace labels and annotations are unknown, so nothing inherits from them, and lists refused cluster-wide were read in namespace {} only; other namespaces may exist",
+            Some(None) => Some(format!(
+                "namespaces could not be listed (Forbidden): their labels and annotations are unknown, so nothing inherits from them, and lists refused cluster-wide were read in namespace {} only; other namespaces may exist",
                 cluster.session.default_namespace
             )),
-            None => {}
-        }
+            None => None,
+        };
         let mut unreadable: Vec<Unreadable> = rows
             .iter()
             .chain(ancestors.iter())
@@ -450,10 +450,16 @@ impl Inventory {
         unreadable.sort_by(|a, b| (&a.namespace, &a.resource).cmp(&(&b.namespace, &b.resource)));
         unreadable.dedup();
         if !unreadable.is_empty() {
-            ui::warn(&format!(
+            // One warning names everything that stays unknown.
+            let mut warning = format!(
                 "ownership unknown for: {}",
                 describe_unreadable(&unreadable)
-            ));
+            );
+            if let Some(note) = namespace_note {
+                warning.push_str("; ");
+                warning.push_str(&note);
+            }
+            ui::warn(&warning);
         }
         // Objects controlled by a workload were already dropped page by page (Retain::keep).
         let rows = concat(rows);

@@ -504,17 +504,24 @@ impl Session {
         loop {
             let outcome = match self.request_timeout {
                 Some(limit) => tokio::time::timeout(limit, send()).await.map_err(|_| {
-                    Error::cluster(format!(
+                    let err = Error::cluster(format!(
                         "Unable to connect to the server: {what}: request timed out after {limit:?}"
-                    ))
+                    ));
+                    match transport {
+                        Transport::Retry => err,
+                        Transport::Report => err.outcome_unknown(),
+                    }
                 })?,
                 None => send().await,
             };
             match outcome {
                 Ok(value) => return Ok(value),
                 Err(e) => match retry_delay(&e, attempt) {
+                    // A write that may have reached the server is not sent blind again: a lost
+                    // connection, or a 500/504 (the server may have committed it).
                     Some(_)
-                        if transport == Transport::Report && !matches!(e, kube::Error::Api(_)) =>
+                        if transport == Transport::Report
+                            && !matches!(&e, kube::Error::Api(s) if !matches!(s.code, 500 | 504)) =>
                     {
                         return Err(self.describe(e, what).outcome_unknown());
                     }
@@ -642,10 +649,10 @@ impl Session {
     }
 
     /// Sends a JSON merge patch (`application/merge-patch+json`) as field manager `kubectl-owner`,
-    /// with `dryRun=All` when `dry_run`, and returns the object's metadata after it. Retried like
-    /// reads: `assign`'s patches carry the `resourceVersion` they were planned on, so a repeat of a
-    /// patch that did land is refused (409) instead of applied twice. A 409 is the error with
-    /// `status == Some(409)`: re-read and re-decide.
+    /// with `dryRun=All` when `dry_run`, and returns the object's metadata after it. Retried on 429
+    /// and 503 only (the server did not take it); a lost connection, a timeout, a 500 or a 504
+    /// leave its outcome unknown ([`Error::outcome_unknown`]): the caller reads the object again.
+    /// A 409 is the error with `status == Some(409)`: re-read and re-decide.
     pub async fn patch_meta(
         &self,
         kind: &Kind,
@@ -823,6 +830,12 @@ fn credential_error(
                         }
                         None => format!("exec: executable {program} was terminated by a signal"),
                     }
+                }
+                AuthError::AuthExecStart(io) if io.kind() == std::io::ErrorKind::NotFound => {
+                    format!(
+                        "exec: executable {} not found",
+                        exec_command.unwrap_or("plugin")
+                    )
                 }
                 AuthError::AuthExecStart(io) => format!("exec: {io}"),
                 AuthError::AuthExec(_)

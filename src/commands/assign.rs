@@ -25,6 +25,9 @@ use crate::output::ui;
 
 /// Attempts per object when the server answers 409 Conflict.
 pub const MAX_ATTEMPTS: usize = 5;
+/// Said of a write whose outcome could not be learnt.
+const MAY_HAVE_LANDED: &str = "the patch may have been applied: check the object";
+
 /// Objects written at once in a bulk run.
 const WRITE_CONCURRENCY: usize = 4;
 
@@ -34,6 +37,14 @@ struct Target {
     namespace: Option<String>,
     name: String,
     listed: Option<MetaObject>,
+}
+
+/// Where a bulk write stands, for a second Ctrl-C that cannot wait for it.
+#[derive(Default)]
+struct WriteProgress {
+    started: std::collections::HashSet<String>,
+    in_flight: std::collections::BTreeSet<String>,
+    written: Vec<String>,
 }
 
 /// What a write must find again on every read of its object: the same object (uid) and, for a
@@ -79,36 +90,41 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
     // every object ends either fully written or untouched, and we say which. A second Ctrl-C
     // (a write that hangs) stops at once and names the objects whose outcome is then unknown.
     let interrupted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let in_flight: std::sync::Arc<std::sync::Mutex<std::collections::BTreeSet<String>>> =
-        Default::default();
+    let progress: std::sync::Arc<std::sync::Mutex<WriteProgress>> = Default::default();
+    let planned: Vec<String> = work
+        .iter()
+        .map(|t| place(&t.kind, t.namespace.as_deref(), &t.name))
+        .collect();
     let watcher = tokio::spawn({
         let flag = interrupted.clone();
-        let in_flight = in_flight.clone();
+        let progress = progress.clone();
+        let planned = planned.clone();
         async move {
             if tokio::signal::ctrl_c().await.is_err() {
                 return;
             }
             flag.store(true, std::sync::atomic::Ordering::SeqCst);
             if tokio::signal::ctrl_c().await.is_ok() {
-                let unknown: Vec<String> = in_flight
-                    .lock()
-                    .expect("in-flight lock")
+                let progress = progress.lock().expect("progress lock");
+                let unknown: Vec<String> = progress.in_flight.iter().cloned().collect();
+                let not_started: Vec<String> = planned
                     .iter()
+                    .filter(|p| !progress.started.contains(*p))
                     .cloned()
                     .collect();
                 ui::status(&format!(
-                    "Interrupted again: stopped at once; outcome unknown for {} ({})",
+                    "Interrupted again: stopped at once; {} written ({}); outcome unknown for {} ({}); {} untouched ({})",
+                    progress.written.len(),
+                    list_or_none(&progress.written),
                     unknown.len(),
-                    list_or_none(&unknown)
+                    list_or_none(&unknown),
+                    not_started.len(),
+                    list_or_none(&not_started)
                 ));
                 std::process::exit(i32::from(ExitStatus::Interrupted.code()));
             }
         }
     });
-    let planned: Vec<String> = work
-        .iter()
-        .map(|t| place(&t.kind, t.namespace.as_deref(), &t.name))
-        .collect();
     let cluster_ref = &cluster;
     let request_ref = &request;
     let mut stream = futures::stream::iter(work)
@@ -117,11 +133,12 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
         })
         .map(|t| {
             let place = place(&t.kind, t.namespace.as_deref(), &t.name);
-            let in_flight = in_flight.clone();
-            in_flight
-                .lock()
-                .expect("in-flight lock")
-                .insert(place.clone());
+            let progress = progress.clone();
+            {
+                let mut p = progress.lock().expect("progress lock");
+                p.started.insert(place.clone());
+                p.in_flight.insert(place.clone());
+            }
             let write = write_one(
                 cluster_ref,
                 t,
@@ -131,7 +148,11 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
             );
             async move {
                 let outcome = write.await;
-                in_flight.lock().expect("in-flight lock").remove(&place);
+                let mut p = progress.lock().expect("progress lock");
+                p.in_flight.remove(&place);
+                if outcome.status == WriteStatus::Changed {
+                    p.written.push(place);
+                }
                 outcome
             }
         })
@@ -311,28 +332,44 @@ async fn write_one(
                 }
                 Err(e) => {
                     outcome.status = WriteStatus::Failed;
-                    outcome.message = Some(e.message);
+                    outcome.message = Some(match may_have_landed {
+                        Some(_) => format!("{}; {MAY_HAVE_LANDED}", e.message),
+                        None => e.message,
+                    });
                     return outcome;
                 }
             },
         };
-        // A re-read (after a 409) may find another object, or one that left the selection.
-        let gone = match &expected.uid {
-            Some(uid) if *uid != object.uid => {
-                Some("was deleted and recreated since it was read".to_string())
-            }
-            _ => expected
-                .selector
-                .filter(|s| !s.matches(&object.labels))
-                .map(|s| format!("no longer matches the selector \"{}\"", s.as_str())),
-        };
-        if let Some(why) = gone {
+        // A re-read (after a 409) may find another object: never write in its place.
+        if expected.uid.as_ref().is_some_and(|uid| *uid != object.uid) {
             outcome.status = WriteStatus::Skipped;
-            outcome.message = Some(format!("{}: {why}; not written", place(&kind, ns, &name)));
+            outcome.message = Some(format!(
+                "{}: was deleted and recreated since it was read; not written",
+                place(&kind, ns, &name)
+            ));
             return outcome;
         }
         expected.uid = Some(object.uid.clone());
         let plan = plan::plan_object(&object, request);
+        // Our own patch landed (its answer was lost): it may be why the labels left the selection.
+        if let Some(changes) = &may_have_landed
+            && plan.patch.is_none()
+            && plan.refused.is_empty()
+        {
+            outcome.status = WriteStatus::Changed;
+            outcome.changes = changes.clone();
+            return outcome;
+        }
+        // …or the object may have left the selection since it was listed.
+        if let Some(selector) = expected.selector.filter(|s| !s.matches(&object.labels)) {
+            outcome.status = WriteStatus::Skipped;
+            outcome.message = Some(format!(
+                "{}: no longer matches the selector \"{}\"; not written",
+                place(&kind, ns, &name),
+                selector.as_str()
+            ));
+            return outcome;
+        }
         outcome.changes = plan.changes.clone();
         if let Some(reason) = plan.refusal() {
             outcome.status = WriteStatus::Skipped;
@@ -340,13 +377,7 @@ async fn write_one(
             return outcome;
         }
         let Some(patch) = plan.patch else {
-            match may_have_landed {
-                Some(changes) => {
-                    outcome.status = WriteStatus::Changed;
-                    outcome.changes = changes;
-                }
-                None => outcome.status = WriteStatus::Unchanged,
-            }
+            outcome.status = WriteStatus::Unchanged;
             return outcome;
         };
         outcome.warnings = warnings(cluster, &kind, &object);
@@ -390,7 +421,11 @@ async fn write_one(
             }
             Err(e) => {
                 outcome.status = WriteStatus::Failed;
-                outcome.message = Some(e.message);
+                outcome.message = Some(if e.outcome_unknown {
+                    format!("{}; {MAY_HAVE_LANDED}", e.message)
+                } else {
+                    e.message
+                });
                 return outcome;
             }
         }

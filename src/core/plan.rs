@@ -421,7 +421,14 @@ pub fn plan_object(object: &MetaObject, request: &Request) -> ObjectPlan {
         if let Some(other) = other
             && w.value.as_ref() != Some(other)
         {
+            // The other place's value is the one read when it is a label (labels win) or when
+            // the written place has none; a hidden annotation is only tidied with --overwrite.
+            let effective = other_place == Place::Label || current.is_none();
             if w.value.is_some() && !request.overwrite {
+                if !effective {
+                    changes.push(change);
+                    continue;
+                }
                 refused.push((w.key.clone(), other.clone()));
             }
             changes.push(change);

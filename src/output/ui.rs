@@ -95,26 +95,43 @@ pub fn status_text(text: &str) {
 /// Prints `message` on stderr when `-v` is at least `level`.
 pub fn log(level: u8, message: impl FnOnce() -> String) {
     if enabled(level) {
-        err_line(&format!("I0000 {}", message()));
+        err_line(&format!("I0000 {}", terminal_safe(&message())));
     }
 }
 
 /// Whether `c` must not reach a terminal as is: C0/C1 controls (ANSI escapes, newlines) and the
-/// invisible Unicode format characters (zero-width spaces and joiners, bidirectional overrides
-/// and isolates, the byte-order mark) that make `payments\u{200b}` print like `payments`.
+/// invisible Unicode characters (format characters such as zero-width spaces and joiners,
+/// bidirectional overrides and isolates, the byte-order mark and tag characters; line and
+/// paragraph separators; blank fillers) that make `payments\u{200b}` print like `payments`.
 pub fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
             '\u{00AD}'
+                | '\u{0600}'..='\u{0605}'
                 | '\u{061C}'
+                | '\u{06DD}'
+                | '\u{070F}'
+                | '\u{0890}'..='\u{0891}'
+                | '\u{08E2}'
+                | '\u{115F}'..='\u{1160}'
                 | '\u{180E}'
                 | '\u{200B}'..='\u{200F}'
                 | '\u{202A}'..='\u{202E}'
+                | '\u{2028}'..='\u{2029}'
                 | '\u{2060}'..='\u{2064}'
                 | '\u{2066}'..='\u{206F}'
+                | '\u{3164}'
                 | '\u{FEFF}'
+                | '\u{FFA0}'
                 | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{110BD}'
+                | '\u{110CD}'
+                | '\u{13430}'..='\u{1343F}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0001}'
+                | '\u{E0020}'..='\u{E007F}'
         )
 }
 
@@ -224,6 +241,8 @@ mod tests {
         assert_eq!(terminal_safe("payments\u{200b}"), "payments\\u{200b}");
         assert_eq!(terminal_safe("\u{202e}evil"), "\\u{202e}evil");
         assert_eq!(terminal_safe("\u{feff}bom"), "\\u{feff}bom");
+        assert_eq!(terminal_safe("tag\u{e0041}"), "tag\\u{e0041}");
+        assert_eq!(terminal_safe("a\u{2028}b"), "a\\u{2028}b");
         assert_eq!(terminal_safe("日本語 👍"), "日本語 👍");
     }
 }

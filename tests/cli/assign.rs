@@ -360,6 +360,43 @@ fn a_patch_that_landed_before_its_answer_was_lost_is_reported_changed() {
 }
 
 #[test]
+fn a_landed_patch_that_moved_the_object_out_of_its_selector_is_still_changed() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    server.add_fault(
+        Fault::new(
+            "/namespaces/payments/deployments/api",
+            1,
+            FaultKind::TruncatedBody,
+        )
+        .method("PATCH"),
+    );
+    // `api` has no lifecycle label: it is selected by `!lifecycle`, and our own patch is what
+    // takes it out of that selection.
+    let run = env.owner(&[
+        "assign",
+        "deploy",
+        "-n",
+        "payments",
+        "-l",
+        "!lifecycle",
+        "--stage",
+        "production",
+        "-o",
+        "json",
+    ]);
+    assert_ok(&run);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let api = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "api")
+        .expect("api in the report");
+    assert_eq!(api["result"], "changed", "{}", run.stderr);
+}
+
+#[test]
 fn a_team_held_as_an_annotation_is_an_existing_value_and_unassign_removes_it() {
     let server = demo_server();
     let mut object = deployment(&server, "search", "indexer");
@@ -400,10 +437,17 @@ fn a_team_held_as_an_annotation_is_an_existing_value_and_unassign_removes_it() {
     let stored = deployment(&server, "search", "indexer");
     assert_eq!(stored["metadata"]["labels"]["team"], "data");
     assert!(stored["metadata"]["annotations"].get("team").is_none());
-    // unassign removes the key wherever it is.
-    let mut object = stored;
+    // The label now holds `data`; a different annotation left beside it is hidden (labels win):
+    // assigning `data` again is no refusal, and the hidden annotation is left alone.
+    let mut object = deployment(&server, "search", "indexer");
     object["metadata"]["annotations"]["team"] = json!("search");
     server.insert(object);
+    let run = env.owner(&["assign", "deploy/indexer", "-n", "search", "--team", "data"]);
+    assert_ok(&run);
+    assert_eq!(
+        deployment(&server, "search", "indexer")["metadata"]["annotations"]["team"],
+        "search"
+    );
     let run = env.owner(&["unassign", "deploy/indexer", "-n", "search", "--team"]);
     assert_ok(&run);
     let stored = deployment(&server, "search", "indexer");
@@ -1294,7 +1338,7 @@ fn a_second_ctrl_c_stops_a_hung_write_at_once_and_names_what_is_unknown() {
     assert_eq!(out.status.code(), Some(130), "{stderr}");
     assert!(
         stderr.contains(
-            "Interrupted again: stopped at once; outcome unknown for 1 (deployment.apps/ledger in namespace payments)"
+            "Interrupted again: stopped at once; 0 written (none); outcome unknown for 1 (deployment.apps/ledger in namespace payments); 0 untouched (none)"
         ),
         "{stderr}"
     );
