@@ -2,7 +2,7 @@
 //! `--overwrite` rule, 409 retries that never lose a concurrent change, dry runs, validation
 //! before any request, bulk selection, namespaces, GitOps warnings and per-object failures.
 
-use crate::support::{Env, Run, TestServer, demo_server, readme};
+use crate::support::{self, Env, Run, TestServer, demo_server, readme};
 use serde_json::{Value, json};
 use test_apiserver::{Fault, FaultKind, Grant};
 
@@ -1231,35 +1231,22 @@ fn ctrl_c_leaves_every_object_fully_written_or_untouched_and_says_which() {
         .method("PATCH"),
     );
     let env = Env::new(&server);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-owner"))
-        .args([
-            "assign",
-            "deploy",
-            "-l",
-            "app=batch",
-            "--stage",
-            "production",
-        ])
-        .env_clear()
-        .env("HOME", env.home())
-        .env("KUBECONFIG", &env.kubeconfig)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = env.spawn_owner(&[
+        "assign",
+        "deploy",
+        "-l",
+        "app=batch",
+        "--stage",
+        "production",
+    ]);
     // Wait (bounded) for the bulk list, then a little for the patches to be under way.
-    for _ in 0..100 {
-        if server.count(Some("GET"), "/apis/apps/v1/namespaces/default/deployments?") > 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    support::wait_for_request(
+        &server,
+        "GET",
+        "/apis/apps/v1/namespaces/default/deployments?",
+    );
     std::thread::sleep(std::time::Duration::from_millis(800));
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    support::interrupt(&child);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(130), "{stderr}");
@@ -1302,35 +1289,18 @@ fn a_second_ctrl_c_stops_a_hung_write_at_once_and_names_what_is_unknown() {
         .method("PATCH"),
     );
     let env = Env::new(&server);
-    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-owner"))
-        .args([
-            "assign",
-            "deploy/ledger",
-            "-n",
-            "payments",
-            "--sunset",
-            "2027-01-31",
-        ])
-        .env_clear()
-        .env("HOME", env.home())
-        .env("KUBECONFIG", &env.kubeconfig)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    for _ in 0..100 {
-        if server.count(Some("PATCH"), "/deployments/ledger") > 0 {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let child = env.spawn_owner(&[
+        "assign",
+        "deploy/ledger",
+        "-n",
+        "payments",
+        "--sunset",
+        "2027-01-31",
+    ]);
+    support::wait_for_request(&server, "PATCH", "/deployments/ledger");
     std::thread::sleep(std::time::Duration::from_millis(200));
     for _ in 0..2 {
-        let killed = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(killed.success());
+        support::interrupt(&child);
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
     let out = child.wait_with_output().unwrap();

@@ -109,18 +109,7 @@ fn a_forbidden_or_absent_cluster_config_is_none() {
     server.grant(Grant::new(
         "alice",
         &["get", "list"],
-        &[
-            "namespaces",
-            "deployments",
-            "replicasets",
-            "statefulsets",
-            "daemonsets",
-            "jobs",
-            "cronjobs",
-            "replicationcontrollers",
-            "pods",
-            "rollouts",
-        ],
+        &[&["namespaces"][..], &crate::support::WORKLOAD_RESOURCES[..]].concat(),
     ));
     let env = Env::with_kubeconfig(&server.kubeconfig("t", None, Some("t")))
         .env("KUBECTL_OWNER_TODAY", "2026-11-28");

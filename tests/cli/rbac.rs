@@ -199,18 +199,10 @@ fn check_all_namespaces_without_namespace_rights_cannot_pass() {
 fn check_one_namespace_whose_labels_cannot_be_read_cannot_pass() {
     let server = bound_to_a_server();
     server.add_token("bob-token", "bob");
-    let workloads = [
-        "deployments",
-        "replicasets",
-        "statefulsets",
-        "daemonsets",
-        "jobs",
-        "cronjobs",
-        "replicationcontrollers",
-        "pods",
-        "rollouts",
-    ];
-    server.grant(Grant::new("bob", &["get", "list"], &workloads).in_namespaces(&["b"]));
+    server.grant(
+        Grant::new("bob", &["get", "list"], &crate::support::WORKLOAD_RESOURCES)
+            .in_namespaces(&["b"]),
+    );
     let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("b"), Some("bob-token")));
     let run = env.owner(&["check", "-o", "json"]);
     assert_eq!(

@@ -130,6 +130,17 @@ impl Env {
         }
     }
 
+    /// Starts `kubectl-owner ARGS` in the background (stdout and stderr piped), for tests that
+    /// signal it while it works.
+    pub fn spawn_owner(&self, args: &[&str]) -> std::process::Child {
+        self.command(Path::new(env!("CARGO_BIN_EXE_kubectl-owner")))
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    }
+
     /// Runs the real `kubectl ARGS` (from PATH).
     pub fn kubectl(&self, args: &[&str]) -> Run {
         run(self.command(Path::new("kubectl")).args(args))
@@ -168,3 +179,36 @@ pub fn kubectl_available() -> bool {
     }
     found
 }
+
+/// Sends SIGINT (Ctrl-C) to `child`.
+pub fn interrupt(child: &std::process::Child) {
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+}
+
+/// Waits (bounded: 5 s) until the server has seen a request of `method` whose path contains
+/// `path_contains`.
+pub fn wait_for_request(server: &TestServer, method: &str, path_contains: &str) {
+    for _ in 0..100 {
+        if server.count(Some(method), path_contains) > 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Every workload resource a namespace-bound role must name to read workloads there.
+pub const WORKLOAD_RESOURCES: [&str; 9] = [
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "jobs",
+    "cronjobs",
+    "replicationcontrollers",
+    "pods",
+    "rollouts",
+];
