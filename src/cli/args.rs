@@ -191,6 +191,9 @@ pub struct TeamsArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: DocOutput,
+    /// Don't print headers (nor the summary line after the table).
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -248,6 +251,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: DocOutput,
+    /// Don't print headers (nor the summary line after the table).
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 /// The objects `assign` / `unassign` write, and how.
@@ -272,6 +278,9 @@ pub struct WriteTargetArgs {
     /// Output format.
     #[arg(short = 'o', long, value_enum, default_value = "table")]
     pub output: WriteOutput,
+    /// Don't print headers.
+    #[arg(long)]
+    pub no_headers: bool,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -362,6 +371,7 @@ fn write_options(
             WriteOutput::Json => Output::Json,
             WriteOutput::Name => Output::Name,
         },
+        no_headers: t.no_headers,
     })
 }
 
@@ -498,6 +508,7 @@ impl Cli {
             CliCommand::Teams(a) => Command::Teams(TeamsOptions {
                 scope: scope(a.all_namespaces, &g.namespace),
                 output: a.output.into(),
+                no_headers: a.no_headers,
             }),
             CliCommand::Completion(a) => Command::Completion(options::CompletionOptions {
                 shell: match a.shell {
@@ -524,6 +535,7 @@ impl Cli {
                     GroupByArg::Rule => crate::core::policy::GroupBy::Rule,
                 },
                 output: a.output.into(),
+                no_headers: a.no_headers,
             }),
             CliCommand::Assign(a) => {
                 let fields = RawWriteFields::Assign {

@@ -171,6 +171,8 @@ pub struct WhoOptions {
 pub struct TeamsOptions {
     pub scope: Scope,
     pub output: Output,
+    /// `--no-headers`: the rows only.
+    pub no_headers: bool,
 }
 
 /// `completion SHELL`: which static script to print.
@@ -200,6 +202,8 @@ pub struct CheckOptions {
     pub allow_partial: bool,
     pub group_by: crate::core::policy::GroupBy,
     pub output: Output,
+    /// `--no-headers`: the rows only (no header row, no summary line).
+    pub no_headers: bool,
 }
 
 /// `--dry-run`: kubectl's three strategies.
@@ -223,6 +227,8 @@ pub struct WriteOptions {
     pub fields: WriteFields,
     pub dry_run: DryRun,
     pub output: Output,
+    /// `--no-headers`: the rows only.
+    pub no_headers: bool,
 }
 
 /// The hidden subcommand kubectl's completion shim calls.

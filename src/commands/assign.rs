@@ -515,7 +515,7 @@ fn table(opts: &WriteOptions, outcomes: &[Outcome]) -> String {
     } else {
         &["NAME", "KEY", "CHANGE", "RESULT"]
     };
-    table::table(headers, &rows, false)
+    table::table(headers, &rows, opts.no_headers)
 }
 
 fn report<'a>(

@@ -87,7 +87,7 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatu
     let out = match opts.output {
         Output::Json => documents::json(&CheckReportDocument::new(&report)),
         Output::Yaml => documents::yaml(&CheckReportDocument::new(&report)),
-        _ => table(&report, multi),
+        _ => table(&report, multi, opts.no_headers),
     };
     ui::out(&out)?;
     if context_failed {
@@ -139,7 +139,7 @@ fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
 
 /// One row per finding, then the exempt rows, a blank line and the summary line. With no rows,
 /// only the summary line.
-fn table(report: &CheckReport, with_context: bool) -> String {
+fn table(report: &CheckReport, with_context: bool, no_headers: bool) -> String {
     let none = |v: Option<&str>| table::or_none(v);
     let mut rows: Vec<Vec<String>> = report
         .findings
@@ -179,7 +179,11 @@ fn table(report: &CheckReport, with_context: bool) -> String {
     };
     let summary = format!("{}; config: {config}", report.summary.line());
     if rows.is_empty() {
-        return format!("{summary}\n");
+        return if no_headers {
+            String::new()
+        } else {
+            format!("{summary}\n")
+        };
     }
     // CONTEXT leads only when several clusters were checked.
     let skip = usize::from(!with_context);
@@ -191,7 +195,11 @@ fn table(report: &CheckReport, with_context: bool) -> String {
         .chain(COLUMNS)
         .skip(skip)
         .collect();
-    format!("{}\n{summary}\n", table::table(&headers, &rows, false))
+    let table = table::table(&headers, &rows, no_headers);
+    if no_headers {
+        return table;
+    }
+    format!("{table}\n{summary}\n")
 }
 
 #[cfg(test)]
@@ -236,7 +244,7 @@ mod tests {
         ];
         let report = policy::evaluate(&subjects, &config, "2026-03-01".parse().unwrap());
         assert_eq!(
-            table(&report, false),
+            table(&report, false, false),
             "\
 NAMESPACE     KIND         NAME    TEAM      RULE            SEVERITY   DETAIL
 shop          Deployment   api     paymnts   unknown-team    error      team \"paymnts\" is not in the team registry (did you mean \"payments\"?)
@@ -252,7 +260,7 @@ kube-system   DaemonSet    agent   <none>    exempt          -          node age
     fn empty_report_is_only_the_summary() {
         let report = policy::evaluate(&[], &Config::default(), "2026-03-01".parse().unwrap());
         assert_eq!(
-            table(&report, false),
+            table(&report, false, false),
             "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%; config: defaults\n"
         );
     }

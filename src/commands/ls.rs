@@ -175,7 +175,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
             }
             table.set_order(keys.order());
             // After a NotFound, kubectl prints only the error.
-            if table.is_empty() && !opts.no_headers && !failed {
+            if table.is_empty() && !failed {
                 let place = match loaded
                     .first()
                     .and_then(|(_, l)| inventory_scope(&l.cluster, &opts.scope))

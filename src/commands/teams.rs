@@ -51,7 +51,7 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
     let out = match opts.output {
         Output::Json => documents::json(&summary),
         Output::Yaml => documents::yaml(&summary),
-        _ => table(&stages, &summary, multi),
+        _ => table(&stages, &summary, multi, opts.no_headers),
     };
     ui::out(&out)?;
     Ok(if failed {
@@ -126,7 +126,7 @@ fn summarise(cluster: &Cluster, rows: &[Resolution]) -> TeamSummary {
     TeamSummary::new(crate::core::policy::coverage(owned, total), items)
 }
 
-fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String {
+fn table(stages: &[String], summary: &TeamSummary, with_context: bool, no_headers: bool) -> String {
     let mut headers: Vec<String> = if with_context {
         vec!["CONTEXT".into()]
     } else {
@@ -182,9 +182,12 @@ fn table(stages: &[String], summary: &TeamSummary, with_context: bool) -> String
         .map(|i| i.workloads)
         .sum();
     let total: usize = summary.items.iter().map(|i| i.workloads).sum();
+    let table = table::table(&header_refs, &rows, no_headers);
+    if no_headers {
+        return table;
+    }
     format!(
-        "{}\ncoverage: {}% ({owned} of {total} workloads have a team)\n",
-        table::table(&header_refs, &rows, false),
+        "{table}\ncoverage: {}% ({owned} of {total} workloads have a team)\n",
         summary.coverage
     )
 }

@@ -747,3 +747,58 @@ fn who_stops_an_owner_reference_cycle_at_the_first_repeat() {
         .count();
     assert_eq!(object_gets, 2, "one GET per object of the cycle");
 }
+
+#[test]
+fn no_headers_on_every_table_prints_the_rows_only() {
+    let server = demo_server();
+    let env = Env::new(&server).env("KUBECTL_OWNER_TODAY", "2026-11-28");
+    let with = env.owner(&["teams", "-A"]);
+    let without = env.owner(&["teams", "-A", "--no-headers"]);
+    assert_eq!(without.code, 0, "{}", without.stderr);
+    // The rows of the table (columns as wide as their cells, as kubectl sizes them without the
+    // header), without its header line and without the coverage line.
+    let fields = |text: &str| -> Vec<Vec<String>> {
+        text.lines()
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.split_whitespace().map(str::to_string).collect())
+            .collect()
+    };
+    let header_skipped = |text: &str| text.split_once('\n').unwrap().1.to_string();
+    assert_eq!(
+        fields(&without.stdout),
+        fields(&header_skipped(&with.stdout))
+    );
+    let with = env.owner(&["check", "-A"]);
+    let without = env.owner(&["check", "-A", "--no-headers"]);
+    assert_eq!(without.code, with.code, "the exit status still tells");
+    assert_eq!(
+        fields(&without.stdout),
+        fields(&header_skipped(&with.stdout))
+    );
+    assert!(!without.stdout.contains("checked"), "{}", without.stdout);
+    let run = env.owner(&[
+        "assign",
+        "deploy/api",
+        "-n",
+        "payments",
+        "--stage",
+        "production",
+        "--dry-run",
+        "--no-headers",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("RESULT"), "{}", run.stdout);
+    assert!(
+        run.stdout.starts_with("deployment.apps/api"),
+        "{}",
+        run.stdout
+    );
+    // Nothing to list: still said on stderr, as kubectl does.
+    let run = env.owner(&["ls", "-n", "empty-namespace", "--no-headers"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "No resources found in empty-namespace namespace.\n"
+    );
+}
