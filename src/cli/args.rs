@@ -168,6 +168,14 @@ pub struct LsArgs {
     /// Don't print headers.
     #[arg(long)]
     pub no_headers: bool,
+    /// One more column per label key, with the object's own value of that label (-L app,tier).
+    #[arg(
+        short = 'L',
+        long = "label-columns",
+        value_delimiter = ',',
+        value_name = "KEY"
+    )]
+    pub label_columns: Vec<String>,
     /// Sort rows by a column (NAMESPACE, KIND, NAME, TEAM, STAGE, AGE, …).
     #[arg(long, value_name = "COLUMN")]
     pub sort_by: Option<String>,
@@ -498,6 +506,11 @@ impl Cli {
                     unowned: a.unowned,
                     output: a.output.into(),
                     no_headers: a.no_headers,
+                    label_columns: a
+                        .label_columns
+                        .into_iter()
+                        .filter(|k| !k.is_empty())
+                        .collect(),
                     sort_by: parse_opt(a.sort_by)?,
                 })
             }

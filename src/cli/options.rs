@@ -83,6 +83,8 @@ pub struct LsOptions {
     pub unowned: bool,
     pub output: Output,
     pub no_headers: bool,
+    /// `-L KEY,…`: one more column per label key (the object's own label).
+    pub label_columns: Vec<String>,
     pub sort_by: Option<LsColumn>,
 }
 

@@ -231,6 +231,8 @@ pub struct ListPlan {
     pub namespace: Option<String>,
     pub label_selector: Option<LabelSelector>,
     pub field_selector: Option<FieldSelector>,
+    /// Label keys kept on every listed object besides the ownership keys (`ls -L`).
+    pub label_columns: Vec<String>,
 }
 
 /// Listed metadata, ready to be joined.
@@ -387,7 +389,8 @@ impl Inventory {
         let _progress = ui::Progress::start("listing");
         let ns = plan.namespace.as_deref();
         let cell = tokio::sync::OnceCell::new();
-        let keys = crate::core::ownership::ownership_keys(&cluster.config);
+        let mut keys = crate::core::ownership::ownership_keys(&cluster.config);
+        keys.extend(plan.label_columns.iter().cloned());
         let lister = Lister {
             cluster,
             namespace: ns,
@@ -590,6 +593,7 @@ pub async fn default_plan(
         namespace: cluster.namespace(scope),
         label_selector,
         field_selector,
+        label_columns: Vec::new(),
     })
 }
 
@@ -663,5 +667,6 @@ pub async fn typed_plan(
         namespace,
         label_selector,
         field_selector,
+        label_columns: Vec::new(),
     })
 }

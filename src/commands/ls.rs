@@ -34,7 +34,7 @@ async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
     let cluster = Cluster::open(&global, ClusterConfig::BestEffort).await?;
     let targets = parse_targets(&cluster, &opts.targets)?;
     let kinds: Vec<Kind> = targets.iter().map(|t| t.kind.clone()).collect();
-    let plan = inventory::typed_plan(
+    let mut plan = inventory::typed_plan(
         &cluster,
         &kinds,
         &opts.scope,
@@ -42,6 +42,7 @@ async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
         opts.field_selector.clone(),
     )
     .await?;
+    plan.label_columns = opts.label_columns.clone();
     let inventory = Inventory::collect(&cluster, &plan).await?;
     Ok(Loaded {
         cluster,
@@ -152,6 +153,13 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
             if wide {
                 headers.extend(LsColumn::WIDE.map(LsColumn::header));
             }
+            // kubectl's -L header: the key's last segment, upper-cased.
+            let label_headers: Vec<String> = opts
+                .label_columns
+                .iter()
+                .map(|key| key.rsplit('/').next().unwrap_or(key).to_uppercase())
+                .collect();
+            headers.extend(label_headers.iter().map(String::as_str));
             // CONTEXT only with several clusters; NAMESPACE only with several namespaces.
             let shown: Vec<bool> = (0..headers.len())
                 .map(|i| (i != 0 || multi) && (i != 1 || show_namespace))
@@ -167,8 +175,14 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
             let mut keys = SortKeys::new(sort_column, now);
             for r in rows {
                 keys.push(&r);
+                let labels = &r.resolution.object().labels;
+                let label_cells = opts
+                    .label_columns
+                    .iter()
+                    .map(|key| labels.get(key).cloned().unwrap_or_default());
                 let cells = std::iter::once(r.context.unwrap_or_default().to_string())
                     .chain(row_cells(&r.resolution, now, wide))
+                    .chain(label_cells)
                     .zip(&shown)
                     .filter_map(|(cell, show)| show.then_some(cell));
                 table.push_row(cells);

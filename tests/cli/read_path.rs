@@ -802,3 +802,43 @@ fn no_headers_on_every_table_prints_the_rows_only() {
         "No resources found in empty-namespace namespace.\n"
     );
 }
+
+#[test]
+fn label_columns_show_each_objects_own_label() {
+    let server = demo_server();
+    let mut api = server
+        .object("deployments", Some("payments"), "api")
+        .unwrap();
+    api["metadata"]["labels"]["app.kubernetes.io/version"] = serde_json::json!("1.4.2");
+    server.insert(api);
+    let env = Env::new(&server);
+    let run = env.owner(&[
+        "ls",
+        "deploy",
+        "-n",
+        "payments",
+        "-L",
+        "app.kubernetes.io/version,team",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    // kubectl's header: the key's last segment, upper-cased; the value is the object's own label
+    // (`ledger` inherits its team from the namespace: its own `team` label is empty).
+    assert_eq!(
+        lines[0],
+        ["KIND", "NAME", "TEAM", "STAGE", "AGE", "VERSION", "TEAM"]
+    );
+    assert_eq!(lines[1][1], "api");
+    assert_eq!(&lines[1][5..], ["1.4.2", "payments"]);
+    assert_eq!(lines[2][1], "ledger");
+    assert_eq!(
+        lines[2].len(),
+        5,
+        "no own labels: empty cells: {:?}",
+        run.stdout
+    );
+}
