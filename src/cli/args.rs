@@ -176,7 +176,8 @@ pub struct LsArgs {
         value_name = "KEY"
     )]
     pub label_columns: Vec<String>,
-    /// Sort rows by a column (NAMESPACE, KIND, NAME, TEAM, STAGE, AGE, …).
+    /// Sort rows by a column (NAMESPACE, KIND, NAME, TEAM, STAGE, AGE, …) or kubectl's JSONPath of
+    /// its field (.metadata.name, .metadata.namespace, .metadata.creationTimestamp, .team, .stage).
     #[arg(long, value_name = "COLUMN")]
     pub sort_by: Option<String>,
 }

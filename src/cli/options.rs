@@ -150,9 +150,29 @@ impl LsColumn {
 impl std::str::FromStr for LsColumn {
     type Err = String;
 
-    /// A header name, any case, with kubectl's leading `.` tolerated (`--sort-by=.name`).
+    /// A header name, any case, with kubectl's leading `.` tolerated (`--sort-by=.name`), or
+    /// kubectl's JSONPath of the field a column shows (`.metadata.creationTimestamp`, `.team`,
+    /// also in braces: `{.metadata.name}`).
     fn from_str(name: &str) -> Result<LsColumn, String> {
-        let wanted = name.trim_start_matches('.').to_uppercase();
+        let path = name.trim();
+        let path = path
+            .strip_prefix('{')
+            .and_then(|p| p.strip_suffix('}'))
+            .unwrap_or(path);
+        let by_path = match path {
+            ".metadata.name" => Some(LsColumn::Name),
+            ".metadata.namespace" => Some(LsColumn::Namespace),
+            ".metadata.creationTimestamp" => Some(LsColumn::Age),
+            ".kind" => Some(LsColumn::Kind),
+            ".team" | ".team.value" => Some(LsColumn::Team),
+            ".stage" | ".stage.value" => Some(LsColumn::Stage),
+            ".sunset" | ".sunset.value" => Some(LsColumn::Sunset),
+            _ => None,
+        };
+        if let Some(column) = by_path {
+            return Ok(column);
+        }
+        let wanted = path.trim_start_matches('.').to_uppercase();
         let all = || LsColumn::NARROW.into_iter().chain(LsColumn::WIDE);
         all().find(|c| c.header() == wanted).ok_or_else(|| {
             format!(
@@ -286,5 +306,23 @@ mod tests {
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5x").is_err());
+    }
+
+    #[test]
+    fn sort_columns_by_name_or_kubectl_jsonpath() {
+        let column = |text: &str| text.parse::<LsColumn>();
+        assert_eq!(column("age"), Ok(LsColumn::Age));
+        assert_eq!(column(".name"), Ok(LsColumn::Name));
+        assert_eq!(column(".metadata.creationTimestamp"), Ok(LsColumn::Age));
+        assert_eq!(column("{.metadata.name}"), Ok(LsColumn::Name));
+        assert_eq!(column(".metadata.namespace"), Ok(LsColumn::Namespace));
+        assert_eq!(column(".team"), Ok(LsColumn::Team));
+        assert_eq!(column(".stage.value"), Ok(LsColumn::Stage));
+        assert_eq!(column("team-from"), Ok(LsColumn::TeamFrom));
+        assert!(
+            column(".metadata.labels.app")
+                .unwrap_err()
+                .starts_with("--sort-by: unknown column \".metadata.labels.app\"")
+        );
     }
 }

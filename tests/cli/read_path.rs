@@ -195,6 +195,34 @@ fn ls_sort_by_column() {
         run.stdout,
         "deployment.apps/indexer\ndeployment.apps/web\ndeployment.apps/api\ndeployment.apps/ledger\n"
     );
+    // kubectl's JSONPath forms of the fields the columns show.
+    let run = env.owner(&[
+        "ls",
+        "-A",
+        "--sort-by=.metadata.creationTimestamp",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let names: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(
+        &names[names.len() - 2..],
+        ["pod/debug-shell", "pod/kube-apiserver-node-1"],
+        "the two-day-old pods come after the month-old workloads: {}",
+        run.stdout
+    );
+    let run = env.owner(&[
+        "ls",
+        "-n",
+        "payments",
+        "--sort-by={.metadata.name}",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(
+        run.stdout,
+        "deployment.apps/api\ndeployment.apps/ledger\nstatefulset.apps/postgres\n"
+    );
     let run = env.owner(&["ls", "-A", "--sort-by", "owner"]);
     assert_eq!(run.code, 1);
     assert!(
