@@ -130,6 +130,7 @@ pub enum ListOutput {
     Json,
     Yaml,
     Name,
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -415,6 +416,7 @@ impl From<ListOutput> for Output {
             ListOutput::Json => Output::Json,
             ListOutput::Yaml => Output::Yaml,
             ListOutput::Name => Output::Name,
+            ListOutput::Csv => Output::Csv,
         }
     }
 }

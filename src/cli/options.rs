@@ -60,6 +60,8 @@ pub enum Output {
     Json,
     Yaml,
     Name,
+    /// RFC 4180, a header row and every column of `-o wide`: for spreadsheets.
+    Csv,
 }
 
 /// Which namespaces a command looks at.

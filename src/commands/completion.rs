@@ -405,7 +405,7 @@ mod tests {
     #[test]
     fn enumerated_values_and_paths() {
         let (v, _) = values(&["ls", "-o", ""]);
-        assert_eq!(v, vec!["table", "wide", "json", "yaml", "name"]);
+        assert_eq!(v, vec!["table", "wide", "json", "yaml", "name", "csv"]);
         let (v, d) = values(&["ls", "--kubeconfig", ""]);
         assert!(v.is_empty());
         assert_eq!(d, DIRECTIVE_DEFAULT);

@@ -109,7 +109,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
     let show_namespace = opts.scope == Scope::AllNamespaces && !only_namespaces;
     let wide = opts.output == Output::Wide;
     let out = match opts.output {
-        Output::Json | Output::Yaml | Output::Name => {
+        Output::Json | Output::Yaml | Output::Name | Output::Csv => {
             let rows: Vec<Row> = rows.collect();
             let mut keys = SortKeys::new(sort_column, now);
             rows.iter().for_each(|r| keys.push(r));
@@ -118,7 +118,9 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
                 .order()
                 .into_iter()
                 .map(|i| rows[i].take().expect("each row once"));
-            if opts.output == Output::Name {
+            if opts.output == Output::Csv {
+                csv(rows, &opts.label_columns, multi, now)?
+            } else if opts.output == Output::Name {
                 rows.map(|r| {
                     let o = r.resolution.object();
                     let prefix = r
@@ -233,24 +235,37 @@ fn parse_targets(cluster: &Cluster, args: &[ResourceArg]) -> Result<Vec<Target>>
 }
 
 fn row_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<String> {
+    raw_cells(r, now, wide)
+        .into_iter()
+        .map(|cell| cell.unwrap_or_else(|| table::or_none(None)))
+        .collect()
+}
+
+/// A row's values in column order (`None`: no value), the wide columns too when `wide`.
+fn raw_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<Option<String>> {
     let o = r.object();
     let own = &r.ownership;
     let mut cells = vec![
-        table::or_none(o.namespace.as_deref()),
-        o.kind.clone(),
-        o.name.clone(),
-        table::or_none(own.team.value()),
-        table::or_none(own.stage.value()),
-        table::age(o.created, now),
+        o.namespace.clone(),
+        Some(o.kind.clone()),
+        Some(o.name.clone()),
+        own.team.value().map(str::to_string),
+        own.stage.value().map(str::to_string),
+        Some(table::age(o.created, now)),
     ];
     if wide {
-        let contact = |k: &str| table::or_none(own.contacts.get(k).and_then(|c| c.value()));
+        let contact = |k: ContactKey| {
+            own.contacts
+                .get(k.short())
+                .and_then(|c| c.value())
+                .map(str::to_string)
+        };
         cells.extend([
-            table::or_none(own.team.source.as_ref().map(|s| s.origin()).as_deref()),
-            table::or_none(own.stage.source.as_ref().map(|s| s.origin()).as_deref()),
-            contact(ContactKey::Chat.short()),
-            contact(ContactKey::Runbook.short()),
-            table::or_none(own.sunset.value()),
+            own.team.source.as_ref().map(|s| s.origin()),
+            own.stage.source.as_ref().map(|s| s.origin()),
+            contact(ContactKey::Chat),
+            contact(ContactKey::Runbook),
+            own.sunset.value().map(str::to_string),
         ]);
     }
     cells
@@ -323,4 +338,51 @@ impl<'a> SortKeys<'a> {
         });
         order.into_iter().map(|i| i as usize).collect()
     }
+}
+
+/// `-o csv`: a header row, then every row with every column of `-o wide` (CONTEXT first when
+/// several clusters were listed, NAMESPACE always) and the `-L` columns; a missing value is an
+/// empty field, and the values are the cluster's own (CSV quoting keeps them one field each).
+fn csv<'a>(
+    rows: impl Iterator<Item = Row<'a>>,
+    label_columns: &[String],
+    multi: bool,
+    now: jiff::Timestamp,
+) -> Result<String> {
+    let failed = |e: csv::Error| Error::output(format!("writing CSV: {e}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = Vec::new();
+    if multi {
+        header.push("CONTEXT".to_string());
+    }
+    header.extend(
+        LsColumn::NARROW
+            .into_iter()
+            .chain(LsColumn::WIDE)
+            .map(|c| c.header().to_string()),
+    );
+    header.extend(label_columns.iter().cloned());
+    writer.write_record(&header).map_err(failed)?;
+    for r in rows {
+        let labels = &r.resolution.object().labels;
+        let mut record: Vec<String> = Vec::new();
+        if multi {
+            record.push(r.context.unwrap_or_default().to_string());
+        }
+        record.extend(
+            raw_cells(&r.resolution, now, true)
+                .into_iter()
+                .map(|cell| cell.unwrap_or_default()),
+        );
+        record.extend(
+            label_columns
+                .iter()
+                .map(|key| labels.get(key).cloned().unwrap_or_default()),
+        );
+        writer.write_record(&record).map_err(failed)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::output(format!("writing CSV: {e}")))?;
+    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 fields"))
 }

@@ -870,3 +870,74 @@ fn label_columns_show_each_objects_own_label() {
         run.stdout
     );
 }
+
+#[test]
+fn ls_csv_has_a_header_and_every_wide_column_for_spreadsheets() {
+    let server = demo_server();
+    let mut ledger = server
+        .object("deployments", Some("payments"), "ledger")
+        .unwrap();
+    ledger["metadata"]["annotations"]["a8r.io/chat"] = serde_json::json!("#pay, \"ments\"\nnext");
+    server.insert(ledger);
+    let env = Env::new(&server);
+    let run = env.owner(&["ls", "-A", "-o", "csv", "-L", "app"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "NAMESPACE",
+            "KIND",
+            "NAME",
+            "TEAM",
+            "STAGE",
+            "AGE",
+            "TEAM-FROM",
+            "STAGE-FROM",
+            "CHAT",
+            "RUNBOOK",
+            "SUNSET",
+            "app"
+        ]
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let names = env.owner(&["ls", "-A", "-o", "name"]);
+    assert_eq!(
+        records.len(),
+        names.stdout.lines().count(),
+        "one record per row"
+    );
+    let row = |name: &str| {
+        records
+            .iter()
+            .find(|r| &r[2] == name)
+            .unwrap_or_else(|| panic!("{name} in {}", run.stdout))
+    };
+    let api = row("api");
+    assert_eq!(
+        api.iter().collect::<Vec<_>>(),
+        [
+            "payments",
+            "Deployment",
+            "api",
+            "payments",
+            "production",
+            "30d",
+            "Deployment/api",
+            "Namespace/payments",
+            "#payments-api",
+            "https://runbooks.example/payments",
+            "",
+            "api"
+        ],
+        "a missing value is an empty field"
+    );
+    // Commas, quotes and newlines stay inside their field.
+    assert_eq!(&row("ledger")[8], "#pay, \"ments\"\nnext");
+}
