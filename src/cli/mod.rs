@@ -7,7 +7,7 @@ pub mod options;
 
 use std::ffi::OsString;
 
-use clap::{CommandFactory, Parser};
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::error::{Error, ExitStatus};
 use crate::output::ui;
@@ -39,54 +39,63 @@ fn parse_from(argv: Vec<OsString>) -> Invocation {
     if argv.get(1).is_some_and(|a| a == options::COMPLETE_COMMAND) {
         return Invocation::Complete(argv[2..].to_vec());
     }
-    // The subcommand as clap understands the line, even a line with errors (so that
-    // `ls --team check --bogus` is an `ls` error, whatever words it contains).
-    let subcommand: Option<String> = args::Cli::command()
-        .ignore_errors(true)
+    let parsed = args::Cli::command()
         .try_get_matches_from(&argv)
-        .ok()
-        .and_then(|m| m.subcommand_name().map(str::to_string));
-    let failed = ExitStatus::of_error(subcommand.as_deref().unwrap_or_default());
-    let cli = match args::Cli::try_parse_from(&argv) {
-        Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => {
-            // --help and --version: the text is the output (in colour on a terminal, as clap does).
-            let text = e.render();
-            let text = match ui::stdout_is_terminal() {
-                true => text.ansi().to_string(),
-                false => text.to_string(),
-            };
-            return Invocation::Exit(match ui::out(&text) {
-                Ok(()) => ExitStatus::Success,
-                Err(err) => {
-                    ui::error(&err);
-                    failed
-                }
-            });
-        }
-        Err(e) if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            // `kubectl owner` alone: the help is the answer, on stderr, and the run failed.
-            ui::status_text(&e.render().to_string());
-            return Invocation::Exit(failed);
-        }
-        Err(e) => {
-            ui::status_text(&format!("{}\n", flag_error(&e.render().to_string())));
-            ui::usage_hint(subcommand.as_deref());
-            return Invocation::Exit(failed);
-        }
+        .and_then(|matches| {
+            let subcommand = matches.subcommand_name().unwrap_or_default().to_string();
+            args::Cli::from_arg_matches(&matches).map(|cli| (cli, subcommand))
+        });
+    let (cli, subcommand) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return Invocation::Exit(clap_error(&e, &argv)),
     };
     match cli.into_options() {
         Ok((global, command)) => Invocation::Run {
             global,
             command,
-            subcommand: subcommand.unwrap_or_default(),
+            subcommand,
         },
         Err(message) => {
             ui::error(&Error::usage(message));
-            ui::usage_hint(subcommand.as_deref());
-            Invocation::Exit(failed)
+            ui::usage_hint(Some(&subcommand));
+            Invocation::Exit(ExitStatus::of_error(&subcommand))
         }
     }
+}
+
+/// Prints what clap stopped at (help, version, a flag error) and says how the process ends.
+fn clap_error(e: &clap::Error, argv: &[OsString]) -> ExitStatus {
+    // The subcommand as clap understands the line, even a line with errors (so that
+    // `ls --team check --bogus` is an `ls` error, whatever words it contains).
+    let subcommand: Option<String> = args::Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(argv)
+        .ok()
+        .and_then(|m| m.subcommand_name().map(str::to_string));
+    let failed = ExitStatus::of_error(subcommand.as_deref().unwrap_or_default());
+    if !e.use_stderr() {
+        // --help and --version: the text is the output (in colour on a terminal, as clap does).
+        let text = e.render();
+        let text = match ui::stdout_is_terminal() {
+            true => text.ansi().to_string(),
+            false => text.to_string(),
+        };
+        return match ui::out(&text) {
+            Ok(()) => ExitStatus::Success,
+            Err(err) => {
+                ui::error(&err);
+                failed
+            }
+        };
+    }
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // `kubectl owner` alone: the help is the answer, on stderr, and the run failed.
+        ui::status_text(&e.render().to_string());
+        return failed;
+    }
+    ui::status_text(&format!("{}\n", flag_error(&e.render().to_string())));
+    ui::usage_hint(subcommand.as_deref());
+    failed
 }
 
 /// clap's error without its usage block and its own "For more information" line: kubectl

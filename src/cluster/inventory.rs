@@ -493,12 +493,7 @@ impl Inventory {
                         Ok(own) => {
                             return Ok((
                                 own.into_iter().map(|n| (n.name.clone(), n)).collect(),
-                                Some(Unreadable {
-                                    context: None,
-                                    namespace: None,
-                                    resource: kind.qualified_plural(),
-                                    reason: "Forbidden".to_string(),
-                                }),
+                                Some(forbidden(None, kind)),
                             ));
                         }
                         Err(_) => Err(e),
@@ -516,12 +511,7 @@ impl Inventory {
             // since every answer that would inherit from a namespace is incomplete.
             Err(e) if e.is_forbidden() => Ok((
                 HashMap::new(),
-                Some(Unreadable {
-                    context: None,
-                    namespace: ns.map(str::to_string),
-                    resource: cluster.catalog.namespace().qualified_plural(),
-                    reason: "Forbidden".to_string(),
-                }),
+                Some(forbidden(ns.map(str::to_string), kind)),
             )),
             Err(e) => Err(e),
         }

@@ -750,10 +750,7 @@ impl Session {
 
     /// kubectl's wording, naming the request when the failure is not the server's own answer.
     fn describe(&self, err: kube::Error, what: &str) -> Error {
-        match credential_error(&err, self.exec_command.as_deref()) {
-            Some(message) => Error::cluster(message),
-            None => describe_error(err, &self.server, Some(what)),
-        }
+        describe_error(err, &self.server, what, self.exec_command.as_deref())
     }
 }
 
@@ -859,8 +856,8 @@ fn credential_error(
 }
 
 /// Translates a kube error into the line kubectl would print.
-pub fn describe_error(err: kube::Error, server: &str, what: Option<&str>) -> Error {
-    if let Some(message) = credential_error(&err, None) {
+fn describe_error(err: kube::Error, server: &str, what: &str, exec_command: Option<&str>) -> Error {
+    if let Some(message) = credential_error(&err, exec_command) {
         return Error::cluster(message);
     }
     if let kube::Error::Api(status) = &err {
@@ -878,10 +875,9 @@ pub fn describe_error(err: kube::Error, server: &str, what: Option<&str>) -> Err
     }
     // Discovery found the group-version but not the kind: as good as not served.
     if let kube::Error::Discovery(e) = &err {
-        return Error::cluster(format!("{}: {e}", what.unwrap_or("discovery"))).with_status(404);
+        return Error::cluster(format!("{}: {e}", what)).with_status(404);
     }
     if let kube::Error::SerdeError(e) = &err {
-        let what = what.unwrap_or("request");
         return Error::cluster(format!("{what}: the server sent an invalid response: {e}"));
     }
     let mut chain = Vec::new();

@@ -47,13 +47,6 @@ struct WriteProgress {
     written: Vec<String>,
 }
 
-/// What a write must find again on every read of its object: the same object (uid) and, for a
-/// selector run, labels that still match.
-struct Expected<'a> {
-    uid: Option<String>,
-    selector: Option<&'a LabelSelector>,
-}
-
 /// What happened to one object.
 struct Outcome {
     kind: Kind,
@@ -303,10 +296,8 @@ async fn write_one(
         name,
         mut listed,
     } = target;
-    let mut expected = Expected {
-        uid: listed.as_ref().map(|o| o.uid.clone()),
-        selector,
-    };
+    // Every re-read must find the same object (uid) and, for a selector run, matching labels.
+    let mut expected_uid = listed.as_ref().map(|o| o.uid.clone());
     // The changes of a patch sent whose answer was lost: if the object now holds what was asked,
     // that patch landed, and these are what it changed.
     let mut may_have_landed: Option<Vec<KeyChange>> = None;
@@ -341,7 +332,7 @@ async fn write_one(
             },
         };
         // A re-read (after a 409) may find another object: never write in its place.
-        if expected.uid.as_ref().is_some_and(|uid| *uid != object.uid) {
+        if expected_uid.as_ref().is_some_and(|uid| *uid != object.uid) {
             outcome.status = WriteStatus::Skipped;
             outcome.message = Some(format!(
                 "{}: was deleted and recreated since it was read; not written",
@@ -349,7 +340,7 @@ async fn write_one(
             ));
             return outcome;
         }
-        expected.uid = Some(object.uid.clone());
+        expected_uid = Some(object.uid.clone());
         let plan = plan::plan_object(&object, request);
         // Our own patch landed (its answer was lost): it may be why the labels left the selection.
         if let Some(changes) = &may_have_landed
@@ -361,7 +352,7 @@ async fn write_one(
             return outcome;
         }
         // …or the object may have left the selection since it was listed.
-        if let Some(selector) = expected.selector.filter(|s| !s.matches(&object.labels)) {
+        if let Some(selector) = selector.filter(|s| !s.matches(&object.labels)) {
             outcome.status = WriteStatus::Skipped;
             outcome.message = Some(format!(
                 "{}: no longer matches the selector \"{}\"; not written",

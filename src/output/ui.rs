@@ -50,7 +50,7 @@ fn err_line(line: &str) {
 
 /// The error that ends the command, with kubectl's `error: ` prefix (see [`crate::error::user_line`]).
 pub fn error(err: &Error) {
-    err_line(&crate::error::user_line(&terminal_safe(&err.message)));
+    partial_error(&err.message);
 }
 
 /// kubectl's hint after a usage error (of a subcommand, or of the line as a whole).

@@ -397,13 +397,10 @@ fn exec_credential_plugin_from_kubeconfig() {
     server.add_token("exec-token", "carol");
     let env = Env::new(&server);
     let script = env.home().join("get-token.sh");
-    std::fs::write(
+    executable(
         &script,
         "#!/bin/sh\necho '{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-token\"}}'\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let kubeconfig = format!(
         "apiVersion: v1\nkind: Config\ncurrent-context: t\nclusters:\n- name: t\n  cluster:\n    server: {}\n\
          contexts:\n- name: t\n  context:\n    cluster: t\n    user: t\n    namespace: search\n\
