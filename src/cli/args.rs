@@ -489,10 +489,15 @@ impl Cli {
                 // kubectl's order: selectors, then the arguments, then the output flags.
                 let label_selector = parse_opt(a.selector)?;
                 let field_selector = parse_opt(a.field_selector)?;
+                // `deploy,rs` names two types, as kubectl reads it.
                 let targets = a
                     .targets
                     .iter()
-                    .map(|arg| arg.parse())
+                    .flat_map(|arg| match arg.contains('/') {
+                        true => vec![arg.as_str()],
+                        false => arg.split(',').collect(),
+                    })
+                    .map(str::parse)
                     .collect::<Result<Vec<ResourceArg>, String>>()?;
                 if a.all_namespaces && targets.iter().any(ResourceArg::names_namespaced_object) {
                     return Err(

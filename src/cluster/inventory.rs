@@ -3,12 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use futures::future::Either;
 use futures::{StreamExt, TryStreamExt};
 
 use crate::cli::options::{Contexts, GlobalOptions, Scope};
 
-use crate::cluster::session::{self, Retain, Session};
+use crate::cluster::session::{self, Page, Retain, Session};
 use crate::config::{self, Config, ConfigSource};
 use crate::core::kinds::{Catalog, Kind};
 use crate::core::ownership::{self, MetaObject, Ownership};
@@ -294,13 +293,16 @@ impl Lister<'_> {
             .await
     }
 
+    /// Lists one kind, handing its objects to `sink` page by page (per namespace after a
+    /// cluster-wide refusal), and returns what RBAC kept hidden.
     async fn list(
         &self,
         kind: &Kind,
         labels: Option<&str>,
         fields: Option<&str>,
         top_level_only: bool,
-    ) -> Result<Listed> {
+        mut sink: impl AsyncFnMut(Page),
+    ) -> Result<Vec<Unreadable>> {
         let session = &self.cluster.session;
         let catalog = &self.cluster.catalog;
         let top_level = |o: &MetaObject| {
@@ -317,13 +319,12 @@ impl Lister<'_> {
             keys: Some(self.keys),
         };
         match session
-            .list_meta_retaining(kind, self.namespace, labels, fields, retain)
+            .list_meta_pages(kind, self.namespace, labels, fields, retain, async |page| {
+                sink(page).await
+            })
             .await
         {
-            Ok(objects) => Ok(Listed {
-                objects,
-                unreadable: Vec::new(),
-            }),
+            Ok(()) => Ok(Vec::new()),
             Err(e) if e.is_forbidden() && self.namespace.is_none() && kind.namespaced => {
                 let (metas, namespaces_unknown) = self.namespace_metas().await?;
                 let mut targets: Vec<String> = metas.keys().cloned().collect();
@@ -331,10 +332,10 @@ impl Lister<'_> {
                     targets.push(session.default_namespace.clone());
                 }
                 targets.sort();
-                let mut listed = Listed::default();
+                let mut unreadable = Vec::new();
                 if namespaces_unknown.is_some() {
                     // Which namespaces exist is unknown: the ones tried may not be all.
-                    listed.unreadable.push(Unreadable {
+                    unreadable.push(Unreadable {
                         context: None,
                         namespace: None,
                         resource: kind.qualified_plural(),
@@ -351,33 +352,85 @@ impl Lister<'_> {
                         targets.len()
                     )
                 });
-                let results: Vec<(String, Result<Vec<MetaObject>>)> =
-                    futures::stream::iter(targets)
-                        .map(|ns| async move {
-                            let listed = session
-                                .list_meta_retaining(kind, Some(&ns), labels, fields, retain)
-                                .await;
-                            (ns, listed)
-                        })
-                        .buffered(LIST_CONCURRENCY)
-                        .collect()
-                        .await;
-                for (ns, result) in results {
+                // Namespaces are listed a few at a time; each one's objects go on as one page.
+                let mut results = futures::stream::iter(targets)
+                    .map(|ns| async move {
+                        let listed = session
+                            .list_meta_retaining(kind, Some(&ns), labels, fields, retain)
+                            .await;
+                        (ns, listed)
+                    })
+                    .buffered(LIST_CONCURRENCY);
+                while let Some((ns, result)) = results.next().await {
                     match result {
-                        Ok(objects) => listed.objects.extend(objects),
-                        Err(e) if e.is_forbidden() => {
-                            listed.unreadable.push(forbidden(Some(ns), kind))
-                        }
+                        Ok(objects) => sink(Page::Objects(objects)).await,
+                        Err(e) if e.is_forbidden() => unreadable.push(forbidden(Some(ns), kind)),
                         Err(e) => return Err(e),
                     }
                 }
-                Ok(listed)
+                Ok(unreadable)
             }
-            Err(e) if e.is_forbidden() && self.namespace.is_none() => Ok(Listed {
-                objects: Vec::new(),
-                unreadable: vec![forbidden(None, kind)],
-            }),
+            Err(e) if e.is_forbidden() && self.namespace.is_none() => {
+                Ok(vec![forbidden(None, kind)])
+            }
             Err(e) => Err(e),
+        }
+    }
+
+    /// Lists one kind into memory.
+    async fn list_all(
+        &self,
+        kind: &Kind,
+        labels: Option<&str>,
+        fields: Option<&str>,
+        top_level_only: bool,
+    ) -> Result<Listed> {
+        let mut objects = Vec::new();
+        let unreadable = self
+            .list(
+                kind,
+                labels,
+                fields,
+                top_level_only,
+                async |page| match page {
+                    Page::Objects(page) => objects.extend(page),
+                    Page::Restarted => objects.clear(),
+                },
+            )
+            .await?;
+        Ok(Listed {
+            objects,
+            unreadable,
+        })
+    }
+}
+
+/// Pages of rows in flight between the row lists and the code that joins them: enough to keep
+/// the lists busy while the chains' workloads are still being listed, few enough to bound memory.
+const ROW_PAGES_IN_FLIGHT: usize = 8;
+
+/// A uid as a set key: a UUID (what API servers hand out) in 16 bytes, anything else as text.
+#[derive(Hash, PartialEq, Eq)]
+enum UidKey {
+    Uuid(u128),
+    Text(Box<str>),
+}
+
+impl UidKey {
+    fn of(uid: &str) -> UidKey {
+        // Lower-case hex only, so that two keys are equal exactly when the strings are.
+        let is_uuid = uid.len() == 36
+            && uid.bytes().enumerate().all(|(i, b)| match i {
+                8 | 13 | 18 | 23 => b == b'-',
+                _ => b.is_ascii_digit() || (b'a'..=b'f').contains(&b),
+            });
+        if is_uuid {
+            let value = uid.bytes().filter(|&b| b != b'-').fold(0u128, |n, b| {
+                n << 4 | u128::from((b as char).to_digit(16).unwrap_or(0))
+            });
+            UidKey::Uuid(value)
+        } else {
+            UidKey::Text(uid.into())
         }
     }
 }
@@ -386,12 +439,33 @@ impl Inventory {
     /// Lists every kind of the plan (bounded concurrency, metadata only, paginated) and the
     /// namespaces once. With `-A`, lists RBAC forbids cluster-wide are retried per namespace.
     pub async fn collect(cluster: &Cluster, plan: &ListPlan) -> Result<Inventory> {
+        Self::gather(cluster, plan, None).await
+    }
+
+    /// Lists as [`Inventory::collect`] does and hands each row's resolution to `each`; the
+    /// inventory returned keeps no rows. When no row's chain can run through another row (only
+    /// top-level objects are rows, or every workload kind among the rows is listed for the
+    /// chains too), rows are resolved page by page as they arrive and never all held at once:
+    /// 100,000 pods cost what the caller keeps of them, not their metadata.
+    pub async fn for_each_row(
+        cluster: &Cluster,
+        plan: &ListPlan,
+        each: &mut dyn FnMut(Resolution<'_>),
+    ) -> Result<Inventory> {
+        Self::gather(cluster, plan, Some(each)).await
+    }
+
+    async fn gather(
+        cluster: &Cluster,
+        plan: &ListPlan,
+        mut each: Option<&mut dyn FnMut(Resolution<'_>)>,
+    ) -> Result<Inventory> {
         let _progress = ui::Progress::start("listing");
         let ns = plan.namespace.as_deref();
         let cell = tokio::sync::OnceCell::new();
         let mut keys = crate::core::ownership::ownership_keys(&cluster.config);
         keys.extend(plan.label_columns.iter().cloned());
-        let lister = Lister {
+        let lister = &Lister {
             cluster,
             namespace: ns,
             namespaces: &cell,
@@ -401,12 +475,45 @@ impl Inventory {
             plan.label_selector.as_ref().map(LabelSelector::as_str),
             plan.field_selector.as_ref().map(FieldSelector::as_str),
         );
-        let rows_fut = futures::stream::iter(plan.row_kinds.iter())
-            .map(|kind| lister.list(kind, labels, fields, plan.top_level_only))
-            .buffered(LIST_CONCURRENCY)
-            .try_collect::<Vec<Listed>>();
+        let catalog = &cluster.catalog;
+        let streaming = plan.top_level_only
+            || plan.row_kinds.iter().all(|row| {
+                !catalog.is_workload(&row.api_version(), &row.kind)
+                    || plan
+                        .ancestor_kinds
+                        .iter()
+                        .any(|a| a.group == row.group && a.kind == row.kind)
+            });
+        let mut streamed = if streaming { each.take() } else { None };
+
+        // Row pages go through a bounded channel, tagged with their kind's index.
+        let (tx, mut rx) =
+            tokio::sync::mpsc::channel::<(usize, Vec<MetaObject>)>(ROW_PAGES_IN_FLIGHT);
+        let rows_fut = async move {
+            let listed = futures::stream::iter(plan.row_kinds.iter().enumerate())
+                .map(|(index, kind)| {
+                    let tx = tx.clone();
+                    async move {
+                        lister
+                            .list(kind, labels, fields, plan.top_level_only, async |page| {
+                                // After a restart the same objects come again: the consumer
+                                // keeps each uid once.
+                                if let Page::Objects(objects) = page {
+                                    // A closed channel: the consumer failed and its error wins.
+                                    let _ = tx.send((index, objects)).await;
+                                }
+                            })
+                            .await
+                    }
+                })
+                .buffered(LIST_CONCURRENCY)
+                .try_collect::<Vec<Vec<Unreadable>>>()
+                .await;
+            drop(tx);
+            listed
+        };
         let ancestors_fut = futures::stream::iter(plan.ancestor_kinds.iter())
-            .map(|kind| lister.list(kind, None, None, false))
+            .map(|kind| lister.list_all(kind, None, None, false))
             .buffered(LIST_CONCURRENCY)
             .try_collect::<Vec<Listed>>();
         // Namespace rows inherit from no namespace: `ls ns` needs no second namespace list.
@@ -417,21 +524,45 @@ impl Inventory {
                 false => lister.namespace_metas().await.map(|_| ()),
             }
         };
-        // With several lists refused, the user reads the refusal of the rows they asked for, not
-        // whichever answer came first: a failed row list ends the command at once, while a failed
-        // ancestor or namespace list waits for the rows to say whether their error comes first.
-        let others = Box::pin(async { futures::try_join!(ancestors_fut, namespaces_fut) });
-        let (rows, (ancestors, ())) =
-            match futures::future::select(Box::pin(rows_fut), others).await {
-                Either::Left((rows, others)) => {
-                    let rows = rows?;
-                    (rows, others.await?)
-                }
-                Either::Right((others, rows)) => {
-                    let rows = rows.await?;
-                    (rows, others?)
+        let config = &cluster.config;
+        let cell_ref = &cell;
+        let consume = async {
+            let ancestors = match futures::try_join!(ancestors_fut, namespaces_fut) {
+                Ok((ancestors, ())) => ancestors,
+                Err(e) => {
+                    // With several lists refused, the user reads the refusal of the rows they
+                    // asked for: the row lists run to their end and their error comes first.
+                    while rx.recv().await.is_some() {}
+                    return Err(e);
                 }
             };
+            let unreadable: Vec<Unreadable> = ancestors
+                .iter()
+                .flat_map(|l| l.unreadable.iter().cloned())
+                .collect();
+            let ancestors = concat(ancestors.into_iter().map(|l| l.objects).collect());
+            let by_uid: HashMap<&str, &MetaObject> =
+                ancestors.iter().map(|o| (o.uid.as_str(), o)).collect();
+            let namespaces = cell_ref.get().map(|(metas, _)| metas);
+            let mut seen = HashSet::new();
+            let mut kept: Vec<Vec<MetaObject>> =
+                plan.row_kinds.iter().map(|_| Vec::new()).collect();
+            while let Some((index, page)) = rx.recv().await {
+                for object in page {
+                    if !seen.insert(UidKey::of(&object.uid)) {
+                        continue;
+                    }
+                    match streamed.as_mut() {
+                        Some(each) => each(resolve_one(&object, &by_uid, namespaces, config)),
+                        None => kept[index].push(object),
+                    }
+                }
+            }
+            drop(by_uid);
+            Ok((ancestors, unreadable, kept))
+        };
+        let (row_unreadable, (ancestors, ancestor_unreadable, kept)) =
+            futures::try_join!(rows_fut, consume)?;
         let (namespaces, namespaces_unknown) = cell.into_inner().unwrap_or_default();
         // Said only once the lists succeeded, so a hard failure is the first line the user sees.
         let namespace_note = match namespaces_unknown.as_ref().map(|u| &u.namespace) {
@@ -444,10 +575,10 @@ impl Inventory {
             )),
             None => None,
         };
-        let mut unreadable: Vec<Unreadable> = rows
-            .iter()
-            .chain(ancestors.iter())
-            .flat_map(|l| l.unreadable.iter().cloned())
+        let mut unreadable: Vec<Unreadable> = row_unreadable
+            .into_iter()
+            .flatten()
+            .chain(ancestor_unreadable)
             .chain(namespaces_unknown)
             .collect();
         unreadable.sort_by(|a, b| (&a.namespace, &a.resource).cmp(&(&b.namespace, &b.resource)));
@@ -465,14 +596,18 @@ impl Inventory {
             ui::warn(&warning);
         }
         // Objects controlled by a workload were already dropped page by page (Retain::keep).
-        let rows = concat(rows);
-        let ancestors = concat(ancestors);
-        Ok(Inventory {
-            rows,
+        let mut inventory = Inventory {
+            rows: concat(kept),
             ancestors,
             namespaces,
             unreadable,
-        })
+        };
+        if let Some(each) = each {
+            // Rows whose chains run through other rows: resolved once every row is here.
+            inventory.resolve_each(config).for_each(each);
+            inventory.rows = Vec::new();
+        }
+        Ok(inventory)
     }
 
     async fn namespaces(cluster: &Cluster, ns: Option<&str>) -> Result<NamespaceMetas> {
@@ -531,36 +666,42 @@ impl Inventory {
             .chain(self.rows.iter())
             .map(|o| (o.uid.as_str(), o))
             .collect();
-        let mut seen = HashSet::with_capacity(self.rows.len());
         self.rows
             .iter()
-            .filter(move |o| seen.insert(o.uid.as_str()))
-            .map(move |object| {
-                let chain = ownership::chain_of(object, &by_uid);
-                let ns_name = if object.kind == "Namespace" && object.api_version == "v1" {
-                    Some(object.name.as_str())
-                } else {
-                    object.namespace.as_deref()
-                };
-                let ns_meta = object
-                    .namespace
-                    .as_deref()
-                    .and_then(|n| self.namespaces.get(n));
-                let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
-                Resolution { chain, ownership }
-            })
+            .map(move |object| resolve_one(object, &by_uid, Some(&self.namespaces), config))
     }
+}
+
+/// One row's chain (through `by_uid`) and ownership (with its namespace's metadata).
+fn resolve_one<'a>(
+    object: &'a MetaObject,
+    by_uid: &HashMap<&str, &'a MetaObject>,
+    namespaces: Option<&'a HashMap<String, MetaObject>>,
+    config: &Config,
+) -> Resolution<'a> {
+    let chain = ownership::chain_of(object, by_uid);
+    let ns_name = if object.kind == "Namespace" && object.api_version == "v1" {
+        Some(object.name.as_str())
+    } else {
+        object.namespace.as_deref()
+    };
+    let ns_meta = object
+        .namespace
+        .as_deref()
+        .and_then(|n| namespaces.and_then(|m| m.get(n)));
+    let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
+    Resolution { chain, ownership }
 }
 
 /// Every list's objects in one vector, in order, sized exactly (no spare capacity for 100,000
 /// pods) and reusing the first list's allocation.
-fn concat(lists: Vec<Listed>) -> Vec<MetaObject> {
-    let total: usize = lists.iter().map(|l| l.objects.len()).sum();
+fn concat(lists: Vec<Vec<MetaObject>>) -> Vec<MetaObject> {
+    let total: usize = lists.iter().map(Vec::len).sum();
     let mut lists = lists.into_iter();
-    let mut out = lists.next().map(|l| l.objects).unwrap_or_default();
+    let mut out = lists.next().unwrap_or_default();
     out.reserve_exact(total - out.len());
     for l in lists {
-        out.extend(l.objects);
+        out.extend(l);
     }
     out.shrink_to_fit();
     out

@@ -311,6 +311,15 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
     })
 }
 
+/// What [`Session::list_meta_pages`] hands over.
+pub enum Page {
+    /// The next page's objects.
+    Objects(Vec<MetaObject>),
+    /// The list started again from the beginning (its continue token expired): the pages
+    /// handed over so far will come again.
+    Restarted,
+}
+
 /// What a listing keeps of each page.
 pub struct Retain<'a> {
     /// Objects to keep.
@@ -560,6 +569,33 @@ impl Session {
         fields: Option<&str>,
         retain: &Retain<'_>,
     ) -> Result<Vec<MetaObject>> {
+        let mut out = Vec::new();
+        self.list_meta_pages(
+            kind,
+            namespace,
+            labels,
+            fields,
+            retain,
+            async |page| match page {
+                Page::Objects(objects) => out.extend(objects),
+                Page::Restarted => out.clear(),
+            },
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// Lists page by page, handing each page (what `retain` keeps of it) to `on_page` as it
+    /// arrives, so a caller that consumes pages never holds the whole list.
+    pub async fn list_meta_pages(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        labels: Option<&str>,
+        fields: Option<&str>,
+        retain: &Retain<'_>,
+        mut on_page: impl AsyncFnMut(Page),
+    ) -> Result<()> {
         const MAX_RESTARTS: usize = 3;
         let ar = api_resource(kind);
         let url = match namespace {
@@ -571,7 +607,6 @@ impl Session {
         let lists = kube::core::Request::new(url);
         let mut restarts = 0;
         'restart: loop {
-            let mut out = Vec::new();
             let mut token: Option<String> = None;
             let mut tokens_seen = std::collections::HashSet::new();
             loop {
@@ -602,6 +637,7 @@ impl Session {
                     {
                         // A 410 on a continue token: the snapshot is gone; list again from the start.
                         restarts += 1;
+                        on_page(Page::Restarted).await;
                         ui::log(2, || {
                             format!("continue token for {what} expired; restarting the list")
                         });
@@ -613,12 +649,13 @@ impl Session {
                     format!("{what}: page of {} objects", page.items.len())
                 });
                 ui::page_fetched(page.items.len());
-                out.extend(
-                    page.items
-                        .into_iter()
-                        .map(|item| retain.trim(item.metadata.into_meta(kind)))
-                        .filter(|o| (retain.keep)(o)),
-                );
+                let objects: Vec<MetaObject> = page
+                    .items
+                    .into_iter()
+                    .map(|item| retain.trim(item.metadata.into_meta(kind)))
+                    .filter(|o| (retain.keep)(o))
+                    .collect();
+                on_page(Page::Objects(objects)).await;
                 match page.metadata.continue_.filter(|c| !c.is_empty()) {
                     // A token handed out twice would make the list go round for ever.
                     Some(next) if !tokens_seen.insert(next.clone()) => {
@@ -627,7 +664,7 @@ impl Session {
                         )));
                     }
                     Some(next) => token = Some(next),
-                    None => return Ok(out),
+                    None => return Ok(()),
                 }
             }
         }

@@ -1,10 +1,12 @@
 //! `kubectl owner ls`: a table of workloads with their effective team and stage.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use crate::cli::options::{GlobalOptions, LsColumn, LsOptions, Output, Scope};
 use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, Resolution};
 use crate::core::contact::ContactKey;
 use crate::core::kinds::{Kind, ResourceArg};
-use crate::core::ownership::MetaObject;
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::documents::{self, OwnershipItem, OwnershipList};
 use crate::output::table;
@@ -16,21 +18,21 @@ struct Target {
     name: Option<String>,
 }
 
-/// One context's listing.
+/// One context's listing: its cluster, and which `TYPE/NAME` targets it found.
 struct Loaded {
     cluster: Cluster,
     targets: Vec<Target>,
-    inventory: Inventory,
+    found: Vec<bool>,
 }
 
-/// A row, with the context it came from when several were queried.
-struct Row<'a> {
-    context: Option<&'a str>,
-    cluster: &'a Cluster,
-    resolution: Resolution<'a>,
-}
-
-async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
+/// Lists one context, handing every row that passes the filters to `rows` as it is resolved.
+async fn load(
+    global: GlobalOptions,
+    opts: &LsOptions,
+    multi: bool,
+    rows: &Mutex<Rows>,
+) -> Result<Loaded> {
+    let context = multi.then(|| global.connection.context.clone()).flatten();
     let cluster = Cluster::open(&global, ClusterConfig::BestEffort).await?;
     let targets = parse_targets(&cluster, &opts.targets)?;
     let kinds: Vec<Kind> = targets.iter().map(|t| t.kind.clone()).collect();
@@ -43,170 +45,115 @@ async fn load(global: GlobalOptions, opts: &LsOptions) -> Result<Loaded> {
     )
     .await?;
     plan.label_columns = opts.label_columns.clone();
-    let inventory = Inventory::collect(&cluster, &plan).await?;
+    let only_namespaces = !targets.is_empty() && targets.iter().all(|t| t.kind.is_namespace());
+    rows.lock()
+        .expect("rows")
+        .only_namespaces
+        .get_or_insert(only_namespaces);
+    let wanted_team = opts.team.as_deref().map(|t| {
+        cluster
+            .config
+            .canonical_team(t)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| t.to_string())
+    });
+    let mut found = vec![false; targets.len()];
+    let mut each = |r: Resolution| {
+        let object = r.object();
+        for (target, found) in targets.iter().zip(found.iter_mut()) {
+            if target.kind.kind == object.kind && target.name.as_deref() == Some(&object.name) {
+                *found = true;
+            }
+        }
+        let wanted = named(&targets, &r)
+            && wanted_team
+                .as_deref()
+                .is_none_or(|t| r.ownership.team.value() == Some(t))
+            && opts
+                .stage
+                .as_deref()
+                .is_none_or(|s| r.ownership.stage.value() == Some(s))
+            && (!opts.unowned || r.ownership.team.value.is_none());
+        if wanted {
+            rows.lock()
+                .expect("rows")
+                .push(context.as_deref(), &cluster, &r);
+        }
+    };
+    Inventory::for_each_row(&cluster, &plan, &mut each).await?;
     Ok(Loaded {
         cluster,
         targets,
-        inventory,
+        found,
     })
 }
 
 pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> {
-    let sort_column = opts.sort_by;
-    let (loaded, context_failed) = inventory::per_context(global, |g| load(g, &opts)).await?;
+    let multi_contexts = inventory::context_names(global)?.is_some();
+    let rows = Mutex::new(Rows::new(&opts, multi_contexts, jiff::Timestamp::now()));
+    let (loaded, context_failed) =
+        inventory::per_context(global, |g| load(g, &opts, multi_contexts, &rows)).await?;
     let mut failed = context_failed;
-    let multi = loaded.iter().any(|(name, _)| name.is_some()) || context_failed;
     for (_, l) in &loaded {
-        for target in &l.targets {
+        for (target, found) in l.targets.iter().zip(&l.found) {
             if let Some(name) = &target.name
-                && !l
-                    .inventory
-                    .rows
-                    .iter()
-                    .any(|o| o.kind == target.kind.kind && &o.name == name)
+                && !found
             {
                 ui::status(&target.kind.not_found(name));
                 failed = true;
             }
         }
     }
-    // Every context's rows, filtered; each is resolved only when consumed, so a table of 100,000
-    // pods never holds 100,000 resolutions at once.
-    let opts = &opts;
-    let rows = loaded.iter().flat_map(|(context, l)| {
-        let wanted_team = opts.team.as_deref().map(|t| {
-            l.cluster
-                .config
-                .canonical_team(t)
-                .map(|r| r.name.clone())
-                .unwrap_or_else(|| t.to_string())
-        });
-        l.inventory
-            .resolve_each(&l.cluster.config)
-            .filter(|r| named(&l.targets, r))
-            .filter(move |r| {
-                wanted_team
-                    .as_deref()
-                    .is_none_or(|t| r.ownership.team.value() == Some(t))
-            })
-            .filter(|r| {
-                opts.stage
-                    .as_deref()
-                    .is_none_or(|s| r.ownership.stage.value() == Some(s))
-            })
-            .filter(|r| !opts.unowned || r.ownership.team.value.is_none())
-            .map(|resolution| Row {
-                context: context.as_deref(),
-                cluster: &l.cluster,
-                resolution,
-            })
-    });
-    let now = jiff::Timestamp::now();
-    let only_namespaces = !opts.targets.is_empty()
-        && loaded
-            .first()
-            .is_some_and(|(_, l)| l.targets.iter().all(|t| t.kind.is_namespace()));
-    let show_namespace = opts.scope == Scope::AllNamespaces && !only_namespaces;
-    let wide = opts.output == Output::Wide;
-    let out = match opts.output {
-        Output::Json | Output::Yaml | Output::Name | Output::Csv => {
-            let rows: Vec<Row> = rows.collect();
-            let mut keys = SortKeys::new(sort_column, now);
-            rows.iter().for_each(|r| keys.push(r));
-            let mut rows: Vec<Option<Row>> = rows.into_iter().map(Some).collect();
-            let rows = keys
-                .order()
-                .into_iter()
-                .map(|i| rows[i].take().expect("each row once"));
-            if opts.output == Output::Csv {
-                csv(rows, &opts.label_columns, multi, now)?
-            } else if opts.output == Output::Name {
-                rows.map(|r| {
-                    let o = r.resolution.object();
-                    let prefix = r
-                        .cluster
-                        .catalog
-                        .by_owner(&o.api_version, &o.kind)
-                        .map(Kind::name_prefix)
-                        .unwrap_or_else(|| o.kind.to_lowercase());
-                    format!("{prefix}/{}\n", ui::terminal_safe(&o.name))
-                })
-                .collect()
-            } else {
-                let items = rows
-                    .map(|r| {
-                        let mut item =
-                            OwnershipItem::new(&r.resolution.chain, &r.resolution.ownership);
-                        item.context = r.context.map(str::to_string);
-                        item
-                    })
-                    .collect();
-                let doc = OwnershipList::new(items);
-                if opts.output == Output::Json {
-                    documents::json(&doc)
-                } else {
-                    documents::yaml(&doc)
-                }
-            }
-        }
-        Output::Table | Output::Wide => {
-            let mut headers: Vec<&str> = vec!["CONTEXT"];
-            headers.extend(LsColumn::NARROW.map(LsColumn::header));
-            if wide {
-                headers.extend(LsColumn::WIDE.map(LsColumn::header));
-            }
-            // kubectl's -L header: the key's last segment, upper-cased.
-            let label_headers: Vec<String> = opts
-                .label_columns
-                .iter()
-                .map(|key| key.rsplit('/').next().unwrap_or(key).to_uppercase())
-                .collect();
-            headers.extend(label_headers.iter().map(String::as_str));
-            // CONTEXT only with several clusters; NAMESPACE only with several namespaces.
-            let shown: Vec<bool> = (0..headers.len())
-                .map(|i| (i != 0 || multi) && (i != 1 || show_namespace))
-                .collect();
-            let headers: Vec<&str> = headers
-                .into_iter()
-                .zip(&shown)
-                .filter_map(|(h, show)| show.then_some(h))
-                .collect();
-            // Each row goes into the table as text at once; only its sort key is kept beside it.
-            let mut table = table::TableBuilder::new(&headers);
-            table.reserve(loaded.iter().map(|(_, l)| l.inventory.rows.len()).sum());
-            let mut keys = SortKeys::new(sort_column, now);
-            for r in rows {
-                keys.push(&r);
-                let labels = &r.resolution.object().labels;
-                let label_cells = opts
-                    .label_columns
-                    .iter()
-                    .map(|key| labels.get(key).cloned().unwrap_or_default());
-                let cells = std::iter::once(r.context.unwrap_or_default().to_string())
-                    .chain(row_cells(&r.resolution, now, wide))
-                    .chain(label_cells)
-                    .zip(&shown)
-                    .filter_map(|(cell, show)| show.then_some(cell));
-                table.push_row(cells);
-            }
-            table.set_order(keys.order());
+    let mut rows = rows.into_inner().expect("rows");
+    let order = rows.order();
+    if let Sink::Table(None) = rows.output {
+        // No row: the headers still name the columns.
+        rows.output = Sink::Table(Some(rows.table()));
+    }
+    match rows.output {
+        Sink::Table(table) => {
+            let mut table = table.expect("made above");
+            table.set_order(order);
             // After a NotFound, kubectl prints only the error.
             if table.is_empty() && !failed {
                 let place = match loaded
                     .first()
-                    .and_then(|(_, l)| inventory_scope(&l.cluster, &opts.scope))
+                    .and_then(|(_, l)| l.cluster.namespace(&opts.scope))
                 {
-                    Some(ns) if !multi => format!("No resources found in {ns} namespace."),
+                    Some(ns) if !multi_contexts => {
+                        format!("No resources found in {ns} namespace.")
+                    }
                     _ => "No resources found".to_string(),
                 };
                 ui::status(&place);
             } else {
                 ui::out_with(|w| table.write_to(w, opts.no_headers))?;
             }
-            String::new()
         }
-    };
-    ui::out(&out)?;
+        Sink::Records(records) => {
+            ui::out(&csv(
+                order.iter().map(|&i| &records[i]),
+                &opts.label_columns,
+                multi_contexts,
+            )?)?;
+        }
+        Sink::Names(names) => {
+            ui::out(&order.iter().map(|&i| names[i].as_str()).collect::<String>())?;
+        }
+        Sink::Items(items) => {
+            let mut items: Vec<Option<OwnershipItem>> = items.into_iter().map(Some).collect();
+            let items = order
+                .iter()
+                .map(|&i| items[i].take().expect("each item once"))
+                .collect();
+            let doc = OwnershipList::new(items);
+            ui::out(&if opts.output == Output::Json {
+                documents::json(&doc)
+            } else {
+                documents::yaml(&doc)
+            })?;
+        }
+    }
     Ok(if failed {
         ExitStatus::Failed
     } else {
@@ -214,8 +161,226 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
     })
 }
 
-fn inventory_scope(cluster: &Cluster, scope: &Scope) -> Option<String> {
-    cluster.namespace(scope)
+/// Every context's rows as they are resolved, already in the form the output needs (table
+/// cells, CSV records, names or JSON items), each with a small sort key: the resolutions and
+/// the metadata behind them are dropped as soon as a row is pushed.
+struct Rows {
+    output: Sink,
+    keys: Vec<SortKey>,
+    /// The `--sort-by` value of each row, computed once (not per comparison); empty without it.
+    primary: Vec<Primary>,
+    /// Contexts, namespaces and kinds, each string once.
+    strings: Interner,
+    sort_by: Option<LsColumn>,
+    label_columns: Vec<String>,
+    wide: bool,
+    show_namespace: bool,
+    multi: bool,
+    /// Whether every TYPE is a namespace (then no NAMESPACE column), as the first context parsed.
+    only_namespaces: Option<bool>,
+    /// Which of [`Rows::columns`] the table shows, fixed at its first row.
+    shown: Vec<bool>,
+    now: jiff::Timestamp,
+}
+
+enum Sink {
+    /// Made at the first row, once the columns are known.
+    Table(Option<table::TableBuilder>),
+    Records(Vec<Vec<String>>),
+    Names(Vec<String>),
+    Items(Vec<OwnershipItem>),
+}
+
+/// Where a row goes: by context, then the `--sort-by` value, then namespace, kind and name.
+struct SortKey {
+    context: Option<u32>,
+    namespace: Option<u32>,
+    kind: u32,
+    name: Box<str>,
+}
+
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+enum Primary {
+    /// AGE sorts by creation time (oldest first), as kubectl's --sort-by=.metadata.creationTimestamp.
+    Created(Option<jiff::Timestamp>),
+    Cell(String),
+}
+
+impl Rows {
+    fn new(opts: &LsOptions, multi: bool, now: jiff::Timestamp) -> Rows {
+        let output = match opts.output {
+            Output::Table | Output::Wide => Sink::Table(None),
+            Output::Csv => Sink::Records(Vec::new()),
+            Output::Name => Sink::Names(Vec::new()),
+            Output::Json | Output::Yaml => Sink::Items(Vec::new()),
+        };
+        Rows {
+            output,
+            keys: Vec::new(),
+            primary: Vec::new(),
+            strings: Interner::default(),
+            sort_by: opts.sort_by,
+            label_columns: opts.label_columns.clone(),
+            wide: opts.output == Output::Wide,
+            show_namespace: opts.scope == Scope::AllNamespaces,
+            multi,
+            only_namespaces: None,
+            shown: Vec::new(),
+            now,
+        }
+    }
+
+    /// An empty table with the shown columns' headers.
+    fn table(&self) -> table::TableBuilder {
+        let columns = self.columns();
+        let headers: Vec<&str> = columns
+            .iter()
+            .filter(|(_, shown)| *shown)
+            .map(|(h, _)| h.as_str())
+            .collect();
+        table::TableBuilder::new(&headers)
+    }
+
+    /// The table's columns, `(header, shown)`: CONTEXT only with several clusters, NAMESPACE
+    /// only with several namespaces.
+    fn columns(&self) -> Vec<(String, bool)> {
+        let show_namespace = self.show_namespace && self.only_namespaces != Some(true);
+        let mut headers = vec![("CONTEXT".to_string(), self.multi)];
+        headers.extend(LsColumn::NARROW.into_iter().map(|c| {
+            (
+                c.header().to_string(),
+                c != LsColumn::Namespace || show_namespace,
+            )
+        }));
+        if self.wide {
+            headers.extend(LsColumn::WIDE.map(|c| (c.header().to_string(), true)));
+        }
+        // kubectl's -L header: the key's last segment, upper-cased.
+        headers.extend(
+            self.label_columns
+                .iter()
+                .map(|key| (key.rsplit('/').next().unwrap_or(key).to_uppercase(), true)),
+        );
+        headers
+    }
+
+    fn push(&mut self, context: Option<&str>, cluster: &Cluster, r: &Resolution) {
+        let object = r.object();
+        let labels = &object.labels;
+        let label_cells = || {
+            self.label_columns
+                .iter()
+                .map(|key| labels.get(key).cloned().unwrap_or_default())
+        };
+        if let Sink::Table(None) = self.output {
+            self.shown = self.columns().into_iter().map(|(_, shown)| shown).collect();
+            self.output = Sink::Table(Some(self.table()));
+        }
+        match &mut self.output {
+            Sink::Table(table) => {
+                let cells = std::iter::once(context.unwrap_or_default().to_string())
+                    .chain(row_cells(r, self.now, self.wide))
+                    .chain(label_cells())
+                    .zip(&self.shown)
+                    .filter_map(|(cell, shown)| shown.then_some(cell));
+                table.as_mut().expect("made above").push_row(cells);
+            }
+            Sink::Records(records) => {
+                let mut record: Vec<String> = Vec::new();
+                if self.multi {
+                    record.push(context.unwrap_or_default().to_string());
+                }
+                record.extend(
+                    raw_cells(r, self.now, true)
+                        .into_iter()
+                        .map(|cell| cell.unwrap_or_default()),
+                );
+                record.extend(label_cells());
+                records.push(record);
+            }
+            Sink::Names(names) => {
+                let prefix = cluster
+                    .catalog
+                    .by_owner(&object.api_version, &object.kind)
+                    .map(Kind::name_prefix)
+                    .unwrap_or_else(|| object.kind.to_lowercase());
+                names.push(format!("{prefix}/{}\n", ui::terminal_safe(&object.name)));
+            }
+            Sink::Items(items) => {
+                let mut item = OwnershipItem::new(&r.chain, &r.ownership);
+                item.context = context.map(str::to_string);
+                items.push(item);
+            }
+        }
+        match self.sort_by {
+            None => {}
+            Some(LsColumn::Age) => self.primary.push(Primary::Created(object.created)),
+            Some(c) => {
+                let cell = row_cells(r, self.now, c.is_wide()).swap_remove(c.index());
+                self.primary.push(Primary::Cell(cell));
+            }
+        }
+        let key = SortKey {
+            context: context.map(|c| self.strings.id(c)),
+            namespace: object.namespace.as_deref().map(|n| self.strings.id(n)),
+            kind: self.strings.id(&object.kind),
+            name: object.name.as_str().into(),
+        };
+        self.keys.push(key);
+    }
+
+    /// Row indices (in push order) in output order.
+    fn order(&self) -> Vec<usize> {
+        let rank = self.strings.ranks();
+        let rank_of = |id: Option<u32>| id.map(|id| rank[id as usize]);
+        let mut order: Vec<u32> = (0..self.keys.len())
+            .map(|i| u32::try_from(i).expect("rows"))
+            .collect();
+        order.sort_by(|&i, &j| {
+            let (a, b) = (&self.keys[i as usize], &self.keys[j as usize]);
+            rank_of(a.context)
+                .cmp(&rank_of(b.context))
+                .then_with(|| {
+                    self.primary
+                        .get(i as usize)
+                        .cmp(&self.primary.get(j as usize))
+                })
+                .then_with(|| rank_of(a.namespace).cmp(&rank_of(b.namespace)))
+                .then_with(|| rank_of(Some(a.kind)).cmp(&rank_of(Some(b.kind))))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        order.into_iter().map(|i| i as usize).collect()
+    }
+}
+
+/// Repeated strings (contexts, namespaces, kinds) kept once; sort keys hold their index.
+#[derive(Default)]
+struct Interner {
+    strings: Vec<Box<str>>,
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = u32::try_from(self.strings.len()).expect("under 4 billion strings");
+        self.strings.push(s.into());
+        self.ids.insert(s.into(), id);
+        id
+    }
+
+    /// Each id's position among the strings in sorted order.
+    fn ranks(&self) -> Vec<u32> {
+        let mut by_text: Vec<usize> = (0..self.strings.len()).collect();
+        by_text.sort_by(|&a, &b| self.strings[a].cmp(&self.strings[b]));
+        let mut rank = vec![0; self.strings.len()];
+        for (position, id) in by_text.into_iter().enumerate() {
+            rank[id] = u32::try_from(position).expect("under 4 billion strings");
+        }
+        rank
+    }
 }
 
 fn parse_targets(cluster: &Cluster, args: &[ResourceArg]) -> Result<Vec<Target>> {
@@ -279,75 +444,13 @@ fn named(targets: &[Target], r: &Resolution) -> bool {
         })
 }
 
-/// Where each row goes: by context, then the `--sort-by` column, then namespace, kind and name.
-/// A few bytes per row, so ordering 100,000 rows costs little beside their text.
-struct SortKeys<'a> {
-    column: Option<LsColumn>,
-    now: jiff::Timestamp,
-    rows: Vec<(Option<&'a str>, &'a MetaObject)>,
-    /// The `--sort-by` value of each row, computed once (not per comparison); empty without it.
-    primary: Vec<Primary>,
-}
-
-#[derive(PartialEq, Eq, PartialOrd, Ord)]
-enum Primary {
-    /// AGE sorts by creation time (oldest first), as kubectl's --sort-by=.metadata.creationTimestamp.
-    Created(Option<jiff::Timestamp>),
-    Cell(String),
-}
-
-impl<'a> SortKeys<'a> {
-    fn new(column: Option<LsColumn>, now: jiff::Timestamp) -> Self {
-        SortKeys {
-            column,
-            now,
-            rows: Vec::new(),
-            primary: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, r: &Row<'a>) {
-        let object = r.resolution.object();
-        match self.column {
-            None => {}
-            Some(LsColumn::Age) => self.primary.push(Primary::Created(object.created)),
-            Some(c) => {
-                let cell = row_cells(&r.resolution, self.now, c.is_wide()).swap_remove(c.index());
-                self.primary.push(Primary::Cell(cell));
-            }
-        }
-        self.rows.push((r.context, object));
-    }
-
-    /// Row indices (in push order) in output order.
-    fn order(self) -> Vec<usize> {
-        let mut order: Vec<u32> = (0..self.rows.len())
-            .map(|i| u32::try_from(i).expect("rows"))
-            .collect();
-        order.sort_by(|&i, &j| {
-            let ((ci, a), (cj, b)) = (self.rows[i as usize], self.rows[j as usize]);
-            ci.cmp(&cj)
-                .then_with(|| {
-                    self.primary
-                        .get(i as usize)
-                        .cmp(&self.primary.get(j as usize))
-                })
-                .then_with(|| {
-                    (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name))
-                })
-        });
-        order.into_iter().map(|i| i as usize).collect()
-    }
-}
-
 /// `-o csv`: a header row, then every row with every column of `-o wide` (CONTEXT first when
 /// several clusters were listed, NAMESPACE always) and the `-L` columns; a missing value is an
 /// empty field, and the values are the cluster's own (CSV quoting keeps them one field each).
 fn csv<'a>(
-    rows: impl Iterator<Item = Row<'a>>,
+    records: impl Iterator<Item = &'a Vec<String>>,
     label_columns: &[String],
     multi: bool,
-    now: jiff::Timestamp,
 ) -> Result<String> {
     let failed = |e: csv::Error| Error::output(format!("writing CSV: {e}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
@@ -363,23 +466,8 @@ fn csv<'a>(
     );
     header.extend(label_columns.iter().cloned());
     writer.write_record(&header).map_err(failed)?;
-    for r in rows {
-        let labels = &r.resolution.object().labels;
-        let mut record: Vec<String> = Vec::new();
-        if multi {
-            record.push(r.context.unwrap_or_default().to_string());
-        }
-        record.extend(
-            raw_cells(&r.resolution, now, true)
-                .into_iter()
-                .map(|cell| cell.unwrap_or_default()),
-        );
-        record.extend(
-            label_columns
-                .iter()
-                .map(|key| labels.get(key).cloned().unwrap_or_default()),
-        );
-        writer.write_record(&record).map_err(failed)?;
+    for record in records {
+        writer.write_record(record).map_err(failed)?;
     }
     let bytes = writer
         .into_inner()

@@ -78,12 +78,6 @@ impl TableBuilder {
         self.rows.len() - 1
     }
 
-    /// Makes room for about `rows` more rows (their cell boundaries; text grows as it comes).
-    pub fn reserve(&mut self, rows: usize) {
-        self.ends.reserve_exact(rows * self.headers.len().max(1));
-        self.rows.reserve_exact(rows);
-    }
-
     /// Writes the rows in this order (indices in push order) instead.
     pub fn set_order(&mut self, order: impl IntoIterator<Item = usize>) {
         let order: Vec<u32> = order

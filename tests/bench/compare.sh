@@ -11,7 +11,7 @@
 #
 # Other knobs: BENCH_KUBECTL (kubectl binary), BENCH_NAMESPACES / BENCH_DEPLOYMENTS / BENCH_PODS,
 # BENCH_VIA_KUBECTL=1 (run ours as `kubectl owner …` through kubectl's plugin dispatch instead of
-# running the kubectl-owner binary directly).
+# running the kubectl-owner binary directly), BENCH_SERVE=1 (seed and serve only, for a profiler).
 # kubectl throttles itself to 5 requests/s on paged lists, so one kubectl run of a 100,000-pod
 # listing takes ~45 s; CPU time and peak RSS are the fair comparison. The machine matters: run
 # it on an otherwise idle machine (the load average is printed with the table).

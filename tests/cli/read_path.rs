@@ -233,6 +233,47 @@ fn ls_sort_by_column() {
     );
 }
 
+/// Pods are joined page by page as they arrive (their chains run through workloads listed
+/// apart); ReplicaSets listed with their Deployments are joined once every row is in. Both
+/// give each row its chain.
+#[test]
+fn ls_joins_streamed_rows_and_rows_whose_chains_run_through_rows() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let pods = env.owner(&["ls", "pods", "-n", "payments", "-o", "wide", "--no-headers"]);
+    assert_eq!(pods.code, 0, "{}", pods.stderr);
+    let pod = pods
+        .stdout
+        .lines()
+        .find(|l| l.contains("api-7d9f8c6b5-x2kq9"))
+        .unwrap_or_else(|| panic!("{}", pods.stdout));
+    assert!(pod.contains("Deployment/api"), "{pod}");
+    let both = env.owner(&[
+        "ls",
+        "deploy,rs",
+        "-n",
+        "payments",
+        "-o",
+        "wide",
+        "--no-headers",
+    ]);
+    assert_eq!(both.code, 0, "{}", both.stderr);
+    let rs = both
+        .stdout
+        .lines()
+        .find(|l| l.contains("ReplicaSet   api-7d9f8c6b5"))
+        .unwrap_or_else(|| panic!("{}", both.stdout));
+    assert!(rs.contains("Deployment/api"), "{rs}");
+    // Deployments first (kind order), every row once.
+    let kinds: Vec<&str> = both
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert!(kinds.is_sorted(), "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "ReplicaSet").count(), 3);
+}
+
 #[test]
 fn ls_pods_makes_only_paginated_metadata_lists() {
     let server = demo_server();

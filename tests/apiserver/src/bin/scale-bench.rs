@@ -13,6 +13,8 @@
 //! - `BENCH_OWNER`: the kubectl-owner binary (default: `kubectl-owner` next to this binary).
 //! - `BENCH_KUBECTL` (`kubectl`): the kubectl binary.
 //! - `BENCH_NAMESPACES`, `BENCH_DEPLOYMENTS`, `BENCH_PODS`: the seed's size (2000 / 20000 / 100000).
+//! - `BENCH_SERVE=1`: only seed and serve, printing the kubeconfig's path, until stdin closes
+//!   (to run a profiler such as heaptrack against the same data).
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -399,6 +401,15 @@ fn main() {
     );
     let kubeconfig = dir.join("kubeconfig");
     std::fs::write(&kubeconfig, server.kubeconfig("scale", None, None)).expect("write kubeconfig");
+    if std::env::var("BENCH_SERVE").is_ok_and(|v| v == "1") {
+        // For profilers (heaptrack, perf): the seeded server stays up until stdin closes.
+        eprintln!(
+            "serving; KUBECONFIG={} (close stdin to stop)",
+            kubeconfig.display()
+        );
+        std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink()).ok();
+        return;
+    }
     assert!(runs >= 1, "BENCH_RUNS must be at least 1");
     let owner_dir = std::path::absolute(&owner)
         .expect("absolute path")
