@@ -7,8 +7,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::str::FromStr;
 
 use crate::core::contact::ContactKey;
+use crate::core::jsonpath::{CustomColumns, Template};
 use crate::core::kinds::{ObjectArg, ResourceArg, WriteTargets};
 use crate::core::plan::RawWriteFields;
+use crate::error::Error;
 
 use crate::cli::options::{
     self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions,
@@ -133,11 +135,122 @@ pub enum ListOutput {
     Csv,
 }
 
+/// `teams` and `check`: a table, its CSV, or the document.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportOutput {
+    Table,
+    Json,
+    Yaml,
+    Csv,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum DocOutput {
     Table,
     Json,
     Yaml,
+}
+
+/// `-o`: one of the command's own formats, or one of kubectl's template forms.
+#[derive(Debug, Clone)]
+pub enum OutputArg<E> {
+    Plain(E),
+    JsonPath(String),
+    JsonPathFile(PathBuf),
+    CustomColumns(String),
+    CustomColumnsFile(PathBuf),
+}
+
+/// kubectl's `-o` forms that carry a template or a file, by prefix.
+const TEMPLATE_FORMS: [&str; 4] = [
+    "custom-columns=",
+    "custom-columns-file=",
+    "jsonpath=",
+    "jsonpath-file=",
+];
+
+/// Parses `-o`: the template forms by prefix, anything else as the command's own formats (with
+/// clap's error and list of values when it is neither).
+#[derive(Clone)]
+pub struct OutputParser<E>(std::marker::PhantomData<E>);
+
+impl<E> OutputParser<E> {
+    pub fn new() -> Self {
+        OutputParser(std::marker::PhantomData)
+    }
+}
+
+impl<E: ValueEnum + Clone + Send + Sync + 'static> clap::builder::TypedValueParser
+    for OutputParser<E>
+{
+    type Value = OutputArg<E>;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<OutputArg<E>, clap::Error> {
+        if let Some(text) = value.to_str() {
+            let form = TEMPLATE_FORMS
+                .iter()
+                .find_map(|prefix| text.strip_prefix(prefix).map(|rest| (*prefix, rest)));
+            match form {
+                Some(("custom-columns=", spec)) => {
+                    return Ok(OutputArg::CustomColumns(spec.to_string()));
+                }
+                Some(("custom-columns-file=", path)) => {
+                    return Ok(OutputArg::CustomColumnsFile(path.into()));
+                }
+                Some(("jsonpath=", template)) => {
+                    return Ok(OutputArg::JsonPath(template.to_string()));
+                }
+                Some((_, path)) => return Ok(OutputArg::JsonPathFile(path.into())),
+                None => {}
+            }
+        }
+        clap::builder::EnumValueParser::<E>::new()
+            .parse_ref(cmd, arg, value)
+            .map(OutputArg::Plain)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        let plain = E::value_variants()
+            .iter()
+            .filter_map(ValueEnum::to_possible_value);
+        let forms = TEMPLATE_FORMS
+            .iter()
+            .map(|form| clap::builder::PossibleValue::new(*form));
+        Some(Box::new(plain.chain(forms)))
+    }
+}
+
+impl<E: Into<Output>> OutputArg<E> {
+    /// The typed output: templates parsed and files read now, so a bad one fails before any
+    /// request, with kubectl's one-line error.
+    fn parse(self) -> Result<Output, Error> {
+        let read = |path: &PathBuf| {
+            std::fs::read_to_string(path)
+                .map_err(|e| Error::output(format!("reading {}: {e}", path.display())))
+        };
+        // kubectl's one-line template errors: no usage hint after them.
+        let syntax = |message: String| Error::output(message);
+        Ok(match self {
+            OutputArg::Plain(format) => format.into(),
+            OutputArg::JsonPath(text) => Output::JsonPath(Template::parse(&text).map_err(syntax)?),
+            OutputArg::JsonPathFile(path) => {
+                Output::JsonPath(Template::parse(&read(&path)?).map_err(syntax)?)
+            }
+            OutputArg::CustomColumns(spec) => {
+                Output::CustomColumns(CustomColumns::parse(&spec).map_err(syntax)?)
+            }
+            OutputArg::CustomColumnsFile(path) => {
+                Output::CustomColumns(CustomColumns::parse_file(&read(&path)?).map_err(syntax)?)
+            }
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -164,8 +277,8 @@ pub struct LsArgs {
     #[arg(long)]
     pub unowned: bool,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value = "table")]
-    pub output: ListOutput,
+    #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<ListOutput>::new())]
+    pub output: OutputArg<ListOutput>,
     /// Don't print headers.
     #[arg(long)]
     pub no_headers: bool,
@@ -189,8 +302,8 @@ pub struct WhoArgs {
     #[arg(required = true, num_args = 1..=2, value_name = "POD | TYPE/NAME | TYPE NAME")]
     pub target: Vec<String>,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value = "table")]
-    pub output: DocOutput,
+    #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<DocOutput>::new())]
+    pub output: OutputArg<DocOutput>,
 }
 
 #[derive(Debug, Args)]
@@ -199,8 +312,8 @@ pub struct TeamsArgs {
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value = "table")]
-    pub output: DocOutput,
+    #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<ReportOutput>::new())]
+    pub output: OutputArg<ReportOutput>,
     /// Don't print headers (nor the summary line after the table).
     #[arg(long)]
     pub no_headers: bool,
@@ -259,8 +372,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub allow_partial: bool,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value = "table")]
-    pub output: DocOutput,
+    #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<ReportOutput>::new())]
+    pub output: OutputArg<ReportOutput>,
     /// Don't print headers (nor the summary line after the table).
     #[arg(long)]
     pub no_headers: bool,
@@ -286,8 +399,8 @@ pub struct WriteTargetArgs {
           default_missing_value = "client", value_name = "STRATEGY")]
     pub dry_run: DryRunArg,
     /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value = "table")]
-    pub output: WriteOutput,
+    #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<WriteOutput>::new())]
+    pub output: OutputArg<WriteOutput>,
     /// Don't print headers.
     #[arg(long)]
     pub no_headers: bool,
@@ -358,7 +471,7 @@ fn write_options(
     t: WriteTargetArgs,
     fields: options::WriteFields,
     namespace: &Option<String>,
-) -> Result<options::WriteOptions, String> {
+) -> Result<options::WriteOptions, Error> {
     let label_selector = parse_opt(t.selector)?;
     let targets = WriteTargets::parse(
         &t.targets,
@@ -376,11 +489,7 @@ fn write_options(
             DryRunArg::Client => options::DryRun::Client,
             DryRunArg::Server => options::DryRun::Server,
         },
-        output: match t.output {
-            WriteOutput::Table => Output::Table,
-            WriteOutput::Json => Output::Json,
-            WriteOutput::Name => Output::Name,
-        },
+        output: t.output.parse()?,
         no_headers: t.no_headers,
     })
 }
@@ -421,6 +530,27 @@ impl From<ListOutput> for Output {
     }
 }
 
+impl From<WriteOutput> for Output {
+    fn from(o: WriteOutput) -> Output {
+        match o {
+            WriteOutput::Table => Output::Table,
+            WriteOutput::Json => Output::Json,
+            WriteOutput::Name => Output::Name,
+        }
+    }
+}
+
+impl From<ReportOutput> for Output {
+    fn from(o: ReportOutput) -> Output {
+        match o {
+            ReportOutput::Table => Output::Table,
+            ReportOutput::Json => Output::Json,
+            ReportOutput::Yaml => Output::Yaml,
+            ReportOutput::Csv => Output::Csv,
+        }
+    }
+}
+
 impl From<DocOutput> for Output {
     fn from(o: DocOutput) -> Output {
         match o {
@@ -433,7 +563,7 @@ impl From<DocOutput> for Output {
 
 impl Cli {
     /// The one conversion from clap types into plain options.
-    pub fn into_options(self) -> Result<(GlobalOptions, Command), String> {
+    pub fn into_options(self) -> Result<(GlobalOptions, Command), Error> {
         let g = self.global;
         let request_timeout = g
             .request_timeout
@@ -462,7 +592,7 @@ impl Cli {
         } else if !g.contexts.is_empty() {
             let names: Vec<String> = g.contexts.into_iter().filter(|c| !c.is_empty()).collect();
             if names.is_empty() {
-                return Err("--contexts needs at least one context name".to_string());
+                return Err(Error::usage("--contexts needs at least one context name"));
             }
             options::Contexts::Named(names)
         } else {
@@ -473,9 +603,9 @@ impl Cli {
             CliCommand::Ls(_) | CliCommand::Teams(_) | CliCommand::Check(_)
         );
         if contexts != options::Contexts::Current && !fans_out {
-            return Err(
-                "--contexts and --all-contexts apply to ls, teams and check only".to_string(),
-            );
+            return Err(Error::usage(
+                "--contexts and --all-contexts apply to ls, teams and check only",
+            ));
         }
         let global = GlobalOptions {
             connection,
@@ -500,9 +630,9 @@ impl Cli {
                     .map(str::parse)
                     .collect::<Result<Vec<ResourceArg>, String>>()?;
                 if a.all_namespaces && targets.iter().any(ResourceArg::names_namespaced_object) {
-                    return Err(
-                        "a resource cannot be retrieved by name across all namespaces".to_string(),
-                    );
+                    return Err(Error::usage(
+                        "a resource cannot be retrieved by name across all namespaces",
+                    ));
                 }
                 Command::Ls(LsOptions {
                     targets,
@@ -512,7 +642,7 @@ impl Cli {
                     team: a.team,
                     stage: a.stage,
                     unowned: a.unowned,
-                    output: a.output.into(),
+                    output: a.output.parse()?,
                     no_headers: a.no_headers,
                     label_columns: a
                         .label_columns
@@ -524,11 +654,11 @@ impl Cli {
             }
             CliCommand::Who(a) => Command::Who(WhoOptions {
                 target: ObjectArg::parse_who(&a.target)?,
-                output: a.output.into(),
+                output: a.output.parse()?,
             }),
             CliCommand::Teams(a) => Command::Teams(TeamsOptions {
                 scope: scope(a.all_namespaces, &g.namespace),
-                output: a.output.into(),
+                output: a.output.parse()?,
                 no_headers: a.no_headers,
             }),
             CliCommand::Completion(a) => Command::Completion(options::CompletionOptions {
@@ -555,7 +685,7 @@ impl Cli {
                     GroupByArg::Namespace => crate::core::policy::GroupBy::Namespace,
                     GroupByArg::Rule => crate::core::policy::GroupBy::Rule,
                 },
-                output: a.output.into(),
+                output: a.output.parse()?,
                 no_headers: a.no_headers,
             }),
             CliCommand::Assign(a) => {

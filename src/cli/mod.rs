@@ -9,7 +9,7 @@ use std::ffi::OsString;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::error::{Error, ExitStatus};
+use crate::error::{ErrorKind, ExitStatus};
 use crate::output::ui;
 use options::{Command, GlobalOptions};
 
@@ -55,9 +55,11 @@ fn parse_from(argv: Vec<OsString>) -> Invocation {
             command,
             subcommand,
         },
-        Err(message) => {
-            ui::error(&Error::usage(message));
-            ui::usage_hint(Some(&subcommand));
+        Err(err) => {
+            ui::error(&err);
+            if err.kind == ErrorKind::Usage {
+                ui::usage_hint(Some(&subcommand));
+            }
             Invocation::Exit(ExitStatus::of_error(&subcommand))
         }
     }

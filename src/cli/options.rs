@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::core::jsonpath::{CustomColumns, Template};
 use crate::core::kinds::{ObjectArg, ResourceArg, WriteTargets};
 use crate::core::selector::{FieldSelector, LabelSelector};
 
@@ -53,7 +54,7 @@ pub enum Contexts {
     All,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Output {
     Table,
     Wide,
@@ -62,6 +63,10 @@ pub enum Output {
     Name,
     /// RFC 4180, a header row and every column of `-o wide`: for spreadsheets.
     Csv,
+    /// `-o jsonpath=…` / `jsonpath-file=…`: the template over the `-o json` document.
+    JsonPath(Template),
+    /// `-o custom-columns=…` / `custom-columns-file=…`: a table of the document's rows.
+    CustomColumns(CustomColumns),
 }
 
 /// Which namespaces a command looks at.

@@ -680,7 +680,7 @@ fn resolve_one<'a>(
     config: &Config,
 ) -> Resolution<'a> {
     let chain = ownership::chain_of(object, by_uid);
-    let ns_name = if object.kind == "Namespace" && object.api_version == "v1" {
+    let ns_name = if &*object.kind == "Namespace" && &*object.api_version == "v1" {
         Some(object.name.as_str())
     } else {
         object.namespace.as_deref()

@@ -1,7 +1,9 @@
 //! The only module that talks to the Kubernetes API: connecting like kubectl, metadata-only
 //! lists and gets, and translating failures into kubectl's words.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::{HeaderName, HeaderValue};
@@ -367,7 +369,34 @@ fn api_resource(kind: &Kind) -> ApiResource {
 }
 
 fn to_meta(kind: &Kind, item: PartialObjectMeta<DynamicObject>) -> MetaObject {
-    LeanMeta::from(item.metadata).into_meta(kind)
+    LeanMeta::from(item.metadata).into_meta(&mut Shared::new(kind))
+}
+
+/// The strings every object of a list repeats (its kind and apiVersion, its controllers' kinds
+/// and apiVersions), allocated once per list instead of once per object.
+struct Shared {
+    kind: Arc<str>,
+    api_version: Arc<str>,
+    others: HashMap<String, Arc<str>>,
+}
+
+impl Shared {
+    fn new(kind: &Kind) -> Shared {
+        Shared {
+            kind: kind.kind.as_str().into(),
+            api_version: kind.api_version().into(),
+            others: HashMap::new(),
+        }
+    }
+
+    fn intern(&mut self, text: String) -> Arc<str> {
+        if let Some(shared) = self.others.get(&text) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = text.as_str().into();
+        self.others.insert(text, shared.clone());
+        shared
+    }
 }
 
 impl From<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> for LeanMeta {
@@ -452,21 +481,21 @@ where
 
 impl LeanMeta {
     /// The one conversion into the ownership core's [`MetaObject`].
-    fn into_meta(self, kind: &Kind) -> MetaObject {
+    fn into_meta(self, shared: &mut Shared) -> MetaObject {
         let controller = self
             .owner_references
             .unwrap_or_default()
             .into_iter()
             .find(|o| o.controller == Some(true))
             .map(|o| OwnerRef {
-                api_version: o.api_version,
-                kind: o.kind,
+                api_version: shared.intern(o.api_version),
+                kind: shared.intern(o.kind),
                 name: o.name,
                 uid: o.uid,
             });
         MetaObject {
-            kind: kind.kind.clone(),
-            api_version: kind.api_version(),
+            kind: shared.kind.clone(),
+            api_version: shared.api_version.clone(),
             namespace: self.namespace,
             name: self.name.unwrap_or_default(),
             uid: self.uid.unwrap_or_default(),
@@ -606,6 +635,7 @@ impl Session {
         };
         let lists = kube::core::Request::new(url);
         let mut restarts = 0;
+        let mut shared = Shared::new(kind);
         'restart: loop {
             let mut token: Option<String> = None;
             let mut tokens_seen = std::collections::HashSet::new();
@@ -652,7 +682,7 @@ impl Session {
                 let objects: Vec<MetaObject> = page
                     .items
                     .into_iter()
-                    .map(|item| retain.trim(item.metadata.into_meta(kind)))
+                    .map(|item| retain.trim(item.metadata.into_meta(&mut shared)))
                     .filter(|o| (retain.keep)(o))
                     .collect();
                 on_page(Page::Objects(objects)).await;

@@ -158,9 +158,10 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
     watcher.abort();
     // `buffered` keeps order, so the outcomes are a prefix of the plan.
     let untouched = &planned[outcomes.len()..];
-    let out = match opts.output {
-        Output::Json => documents::json(&report(&opts, &request, &outcomes)),
-        Output::Name => outcomes
+    let document = super::document_format(&opts.output, "items", opts.no_headers);
+    let out = match (&opts.output, document) {
+        (_, Some(format)) => documents::print(&report(&opts, &request, &outcomes), format),
+        (Output::Name, None) => outcomes
             .iter()
             .filter(|o| matches!(o.status, WriteStatus::Changed | WriteStatus::Unchanged))
             .map(|o| format!("{}\n", ui::terminal_safe(&reference(&o.kind, &o.name))))

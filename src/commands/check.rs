@@ -84,10 +84,10 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatu
         ));
     }
     policy::order(&mut report, opts.group_by);
-    let out = match opts.output {
-        Output::Json => documents::json(&CheckReportDocument::new(&report)),
-        Output::Yaml => documents::yaml(&CheckReportDocument::new(&report)),
-        _ => table(&report, multi, opts.no_headers),
+    let out = match super::document_format(&opts.output, "findings", opts.no_headers) {
+        Some(format) => documents::print(&CheckReportDocument::new(&report), format),
+        None if opts.output == Output::Csv => csv(&report, multi)?,
+        None => table(&report, multi, opts.no_headers),
     };
     ui::out(&out)?;
     if context_failed {
@@ -139,18 +139,20 @@ fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
 
 /// One row per finding, then the exempt rows, a blank line and the summary line. With no rows,
 /// only the summary line.
-fn table(report: &CheckReport, with_context: bool, no_headers: bool) -> String {
-    let none = |v: Option<&str>| table::or_none(v);
+/// Every finding, then every exempt object, as cells of [`COLUMNS`] after the context;
+/// `missing` stands for a value that is not there.
+fn rows(report: &CheckReport, missing: &str) -> Vec<Vec<String>> {
+    let or_missing = |v: Option<&str>| v.unwrap_or(missing).to_string();
     let mut rows: Vec<Vec<String>> = report
         .findings
         .iter()
         .map(|f| {
             vec![
                 f.context.clone().unwrap_or_default(),
-                none(f.namespace.as_deref()),
+                or_missing(f.namespace.as_deref()),
                 f.kind.clone(),
                 f.name.clone(),
-                none(f.team.as_deref()),
+                or_missing(f.team.as_deref()),
                 f.rule.to_string(),
                 f.severity.to_string(),
                 f.detail.clone(),
@@ -160,15 +162,36 @@ fn table(report: &CheckReport, with_context: bool, no_headers: bool) -> String {
     rows.extend(report.exempt.iter().map(|e| {
         vec![
             e.context.clone().unwrap_or_default(),
-            none(e.namespace.as_deref()),
+            or_missing(e.namespace.as_deref()),
             e.kind.clone(),
             e.name.clone(),
-            none(e.team.as_deref()),
+            or_missing(e.team.as_deref()),
             "exempt".to_string(),
             "-".to_string(),
             e.reason.clone(),
         ]
     }));
+    rows
+}
+
+/// `-o csv`: the table's rows (CONTEXT first with several clusters), a missing value as an
+/// empty field, no summary line.
+fn csv(report: &CheckReport, with_context: bool) -> Result<String> {
+    let skip = usize::from(!with_context);
+    let headers: Vec<&str> = std::iter::once("CONTEXT")
+        .chain(COLUMNS)
+        .skip(skip)
+        .collect();
+    table::csv(
+        &headers,
+        rows(report, "")
+            .into_iter()
+            .map(|r| r.into_iter().skip(skip)),
+    )
+}
+
+fn table(report: &CheckReport, with_context: bool, no_headers: bool) -> String {
+    let rows = rows(report, "<none>");
     let config = match report.config.as_slice() {
         [] => "defaults".to_string(),
         sources => sources

@@ -405,7 +405,21 @@ mod tests {
     #[test]
     fn enumerated_values_and_paths() {
         let (v, _) = values(&["ls", "-o", ""]);
-        assert_eq!(v, vec!["table", "wide", "json", "yaml", "name", "csv"]);
+        assert_eq!(
+            v,
+            vec![
+                "table",
+                "wide",
+                "json",
+                "yaml",
+                "name",
+                "csv",
+                "custom-columns=",
+                "custom-columns-file=",
+                "jsonpath=",
+                "jsonpath-file="
+            ]
+        );
         let (v, d) = values(&["ls", "--kubeconfig", ""]);
         assert!(v.is_empty());
         assert_eq!(d, DIRECTIVE_DEFAULT);

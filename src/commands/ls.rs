@@ -61,7 +61,7 @@ async fn load(
     let mut each = |r: Resolution| {
         let object = r.object();
         for (target, found) in targets.iter().zip(found.iter_mut()) {
-            if target.kind.kind == object.kind && target.name.as_deref() == Some(&object.name) {
+            if *target.kind.kind == *object.kind && target.name.as_deref() == Some(&object.name) {
                 *found = true;
             }
         }
@@ -146,12 +146,9 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
                 .iter()
                 .map(|&i| items[i].take().expect("each item once"))
                 .collect();
-            let doc = OwnershipList::new(items);
-            ui::out(&if opts.output == Output::Json {
-                documents::json(&doc)
-            } else {
-                documents::yaml(&doc)
-            })?;
+            let format = super::document_format(&opts.output, "items", opts.no_headers)
+                .expect("items are for documents");
+            ui::out(&documents::print(&OwnershipList::new(items), format))?;
         }
     }
     Ok(if failed {
@@ -212,7 +209,9 @@ impl Rows {
             Output::Table | Output::Wide => Sink::Table(None),
             Output::Csv => Sink::Records(Vec::new()),
             Output::Name => Sink::Names(Vec::new()),
-            Output::Json | Output::Yaml => Sink::Items(Vec::new()),
+            Output::Json | Output::Yaml | Output::JsonPath(_) | Output::CustomColumns(_) => {
+                Sink::Items(Vec::new())
+            }
         };
         Rows {
             output,
@@ -412,7 +411,7 @@ fn raw_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<Option<Str
     let own = &r.ownership;
     let mut cells = vec![
         o.namespace.clone(),
-        Some(o.kind.clone()),
+        Some(o.kind.to_string()),
         Some(o.name.clone()),
         own.team.value().map(str::to_string),
         own.stage.value().map(str::to_string),
@@ -440,37 +439,26 @@ fn raw_cells(r: &Resolution, now: jiff::Timestamp, wide: bool) -> Vec<Option<Str
 fn named(targets: &[Target], r: &Resolution) -> bool {
     targets.iter().all(|t| t.name.is_none())
         || targets.iter().any(|t| {
-            t.kind.kind == r.object().kind && t.name.as_deref().is_none_or(|n| n == r.object().name)
+            *t.kind.kind == *r.object().kind
+                && t.name.as_deref().is_none_or(|n| n == r.object().name)
         })
 }
 
 /// `-o csv`: a header row, then every row with every column of `-o wide` (CONTEXT first when
 /// several clusters were listed, NAMESPACE always) and the `-L` columns; a missing value is an
-/// empty field, and the values are the cluster's own (CSV quoting keeps them one field each).
+/// empty field.
 fn csv<'a>(
     records: impl Iterator<Item = &'a Vec<String>>,
     label_columns: &[String],
     multi: bool,
 ) -> Result<String> {
-    let failed = |e: csv::Error| Error::output(format!("writing CSV: {e}"));
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    let mut header: Vec<String> = Vec::new();
-    if multi {
-        header.push("CONTEXT".to_string());
-    }
-    header.extend(
-        LsColumn::NARROW
-            .into_iter()
-            .chain(LsColumn::WIDE)
-            .map(|c| c.header().to_string()),
-    );
-    header.extend(label_columns.iter().cloned());
-    writer.write_record(&header).map_err(failed)?;
-    for record in records {
-        writer.write_record(record).map_err(failed)?;
-    }
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| Error::output(format!("writing CSV: {e}")))?;
-    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 fields"))
+    let columns = LsColumn::NARROW.into_iter().chain(LsColumn::WIDE);
+    let header: Vec<String> = multi
+        .then_some("CONTEXT")
+        .into_iter()
+        .chain(columns.map(LsColumn::header))
+        .map(str::to_string)
+        .chain(label_columns.iter().cloned())
+        .collect();
+    table::csv(&header, records)
 }

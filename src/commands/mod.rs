@@ -8,8 +8,9 @@ pub mod ls;
 pub mod teams;
 pub mod who;
 
-use crate::cli::options::{Command, GlobalOptions};
+use crate::cli::options::{Command, GlobalOptions, Output};
 use crate::error::{ExitStatus, Result};
+use crate::output::documents::Format;
 
 pub async fn run(global: &GlobalOptions, command: Command) -> Result<ExitStatus> {
     match command {
@@ -19,5 +20,25 @@ pub async fn run(global: &GlobalOptions, command: Command) -> Result<ExitStatus>
         Command::Completion(opts) => completion::run(opts).await,
         Command::Check(opts) => check::run(global, opts).await,
         Command::Assign(opts) | Command::Unassign(opts) => assign::run(global, opts).await,
+    }
+}
+
+/// How `output` prints a command's document, when it is one of the document formats (`json`,
+/// `yaml`, `jsonpath`, `custom-columns` with one row per element of `rows`).
+pub fn document_format<'a>(
+    output: &'a Output,
+    rows: &'static str,
+    no_headers: bool,
+) -> Option<Format<'a>> {
+    match output {
+        Output::Json => Some(Format::Json),
+        Output::Yaml => Some(Format::Yaml),
+        Output::JsonPath(template) => Some(Format::JsonPath(template)),
+        Output::CustomColumns(columns) => Some(Format::CustomColumns {
+            columns,
+            rows,
+            no_headers,
+        }),
+        Output::Table | Output::Wide | Output::Name | Output::Csv => None,
     }
 }

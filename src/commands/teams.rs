@@ -48,10 +48,10 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
         .first()
         .map(|(_, (cluster, _))| cluster.config.stages.clone())
         .unwrap_or_default();
-    let out = match opts.output {
-        Output::Json => documents::json(&summary),
-        Output::Yaml => documents::yaml(&summary),
-        _ => table(&stages, &summary, multi, opts.no_headers),
+    let out = match super::document_format(&opts.output, "items", opts.no_headers) {
+        Some(format) => documents::print(&summary, format),
+        None if opts.output == Output::Csv => csv(&stages, &summary, multi)?,
+        None => table(&stages, &summary, multi, opts.no_headers),
     };
     ui::out(&out)?;
     Ok(if failed {
@@ -126,7 +126,9 @@ fn summarise(cluster: &Cluster, rows: &[Resolution]) -> TeamSummary {
     TeamSummary::new(crate::core::policy::coverage(owned, total), items)
 }
 
-fn table(stages: &[String], summary: &TeamSummary, with_context: bool, no_headers: bool) -> String {
+/// The columns of `teams`' table and CSV: CONTEXT with several clusters, TEAM, WORKLOADS, one
+/// per configured stage, NO-STAGE, NAMESPACES, CHAT.
+fn headers(stages: &[String], with_context: bool) -> Vec<String> {
     let mut headers: Vec<String> = if with_context {
         vec!["CONTEXT".into()]
     } else {
@@ -135,44 +137,61 @@ fn table(stages: &[String], summary: &TeamSummary, with_context: bool, no_header
     headers.extend(["TEAM".to_string(), "WORKLOADS".into()]);
     headers.extend(stages.iter().map(|s| s.to_uppercase()));
     headers.extend(["NO-STAGE".to_string(), "NAMESPACES".into(), "CHAT".into()]);
+    headers
+}
+
+/// One team's cells in [`headers`] order; `missing` stands for a value that is not there.
+fn cells(item: &TeamItem, stages: &[String], with_context: bool, missing: &str) -> Vec<String> {
+    let or_missing = |v: Option<&str>| v.unwrap_or(missing).to_string();
+    let mut row: Vec<String> = if with_context {
+        vec![item.context.clone().unwrap_or_default()]
+    } else {
+        Vec::new()
+    };
+    row.extend([or_missing(item.team.as_deref()), item.workloads.to_string()]);
+    row.extend(
+        stages
+            .iter()
+            .map(|s| item.stages.get(s).copied().unwrap_or(0).to_string()),
+    );
+    // Missing and unknown stage values both count as "no valid stage".
+    let other: usize = item
+        .stages
+        .iter()
+        .filter(|(s, _)| !stages.contains(s))
+        .map(|(_, n)| n)
+        .sum();
+    row.push(other.to_string());
+    row.push(if item.namespaces.is_empty() {
+        missing.to_string()
+    } else {
+        item.namespaces.join(",")
+    });
+    row.push(or_missing(
+        item.contacts
+            .get(ContactKey::Chat.short())
+            .map(String::as_str),
+    ));
+    row
+}
+
+/// `-o csv`: every row, a missing value as an empty field.
+fn csv(stages: &[String], summary: &TeamSummary, with_context: bool) -> Result<String> {
+    table::csv(
+        &headers(stages, with_context),
+        summary
+            .items
+            .iter()
+            .map(|item| cells(item, stages, with_context, "")),
+    )
+}
+
+fn table(stages: &[String], summary: &TeamSummary, with_context: bool, no_headers: bool) -> String {
+    let headers = headers(stages, with_context);
     let rows: Vec<Vec<String>> = summary
         .items
         .iter()
-        .map(|item| {
-            let mut row: Vec<String> = if with_context {
-                vec![item.context.clone().unwrap_or_default()]
-            } else {
-                Vec::new()
-            };
-            row.extend([
-                table::or_none(item.team.as_deref()),
-                item.workloads.to_string(),
-            ]);
-            row.extend(
-                stages
-                    .iter()
-                    .map(|s| item.stages.get(s).copied().unwrap_or(0).to_string()),
-            );
-            // Missing and unknown stage values both count as "no valid stage".
-            let other: usize = item
-                .stages
-                .iter()
-                .filter(|(s, _)| !stages.contains(s))
-                .map(|(_, n)| n)
-                .sum();
-            row.push(other.to_string());
-            row.push(if item.namespaces.is_empty() {
-                "<none>".into()
-            } else {
-                item.namespaces.join(",")
-            });
-            row.push(table::or_none(
-                item.contacts
-                    .get(ContactKey::Chat.short())
-                    .map(String::as_str),
-            ));
-            row
-        })
+        .map(|item| cells(item, stages, with_context, "<none>"))
         .collect();
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let owned: usize = summary

@@ -1,7 +1,7 @@
 //! `kubectl owner who`: the on-call card for one object, resolved with targeted metadata GETs
 //! (object, each controller, namespace) and no LIST.
 
-use crate::cli::options::{GlobalOptions, Output, WhoOptions};
+use crate::cli::options::{GlobalOptions, WhoOptions};
 use crate::cluster::inventory::{Cluster, ClusterConfig};
 use crate::core::kinds::{Kind, ObjectArg};
 use crate::core::ownership::{self, MetaObject, Resolved};
@@ -83,16 +83,12 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
     });
     let own = ownership::resolve(&chain_refs, ns_meta.as_ref(), ns_name, &cluster.config);
 
-    let out = match opts.output {
-        Output::Json | Output::Yaml => {
-            let doc = OwnershipDocument::new(OwnershipItem::new(&chain_refs, &own));
-            if opts.output == Output::Json {
-                documents::json(&doc)
-            } else {
-                documents::yaml(&doc)
-            }
-        }
-        _ => card(&chain_refs, &own),
+    let out = match super::document_format(&opts.output, "item", false) {
+        Some(format) => documents::print(
+            &OwnershipDocument::new(OwnershipItem::new(&chain_refs, &own)),
+            format,
+        ),
+        None => card(&chain_refs, &own),
     };
     ui::out(&out)?;
     Ok(ExitStatus::Success)

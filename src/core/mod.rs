@@ -4,6 +4,7 @@
 
 pub mod contact;
 pub mod date;
+pub mod jsonpath;
 pub mod kinds;
 pub mod nearest;
 pub mod ownership;

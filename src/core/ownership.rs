@@ -2,6 +2,7 @@
 //! and where each answer came from. No I/O: callers hand in metadata they already fetched.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -11,8 +12,8 @@ use crate::core::contact::ContactKey;
 /// The part of an object that ownership is read from (what a metadata-only request returns).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MetaObject {
-    pub kind: String,
-    pub api_version: String,
+    pub kind: Arc<str>,
+    pub api_version: Arc<str>,
     pub namespace: Option<String>,
     pub name: String,
     pub uid: String,
@@ -26,8 +27,8 @@ pub struct MetaObject {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OwnerRef {
-    pub api_version: String,
-    pub kind: String,
+    pub api_version: Arc<str>,
+    pub kind: Arc<str>,
     pub name: String,
     pub uid: String,
 }
@@ -126,7 +127,7 @@ pub fn resolve(
                     Resolved::found(
                         value,
                         Source {
-                            kind: level.kind.clone(),
+                            kind: level.kind.to_string(),
                             name: level.name.clone(),
                             key: key.to_string(),
                         },

@@ -74,7 +74,7 @@ proptest! {
             if let Some(t) = team {
                 if on_annotation[i] { annotations.insert("owner".to_string(), t.clone()); } else { labels.insert("team".to_string(), t.clone()); }
             }
-            MetaObject { kind: format!("Level{i}"), name: format!("o{i}"), uid: format!("u{i}"), labels, annotations, ..Default::default() }
+            MetaObject { kind: format!("Level{i}").into(), name: format!("o{i}"), uid: format!("u{i}"), labels, annotations, ..Default::default() }
         }).collect();
         let ns = MetaObject {
             kind: "Namespace".into(), name: "ns".into(),
@@ -84,7 +84,7 @@ proptest! {
         let chain: Vec<&MetaObject> = objects.iter().collect();
         let got = ownership::resolve(&chain, Some(&ns), Some("ns"), &config);
         let expected = objects.iter().rev().find(|o| !o.labels.is_empty() || !o.annotations.is_empty())
-            .map(|o| (o.labels.get("team").or(o.annotations.get("owner")).cloned().unwrap(), o.kind.clone()))
+            .map(|o| (o.labels.get("team").or(o.annotations.get("owner")).cloned().unwrap(), o.kind.to_string()))
             .or_else(|| namespace_team.clone().map(|t| (t, "Namespace".to_string())));
         prop_assert_eq!(got.team.value.clone(), expected.as_ref().map(|e| e.0.clone()));
         prop_assert_eq!(got.team.source.as_ref().map(|s| s.kind.clone()), expected.map(|e| e.1));

@@ -1,13 +1,17 @@
-//! The machine-readable documents (`-o json`, `-o yaml`), all in one place: `Ownership`,
+//! The machine-readable documents (`-o json`, `-o yaml`, and `-o jsonpath`/`custom-columns`
+//! over them), all in one place: `Ownership`,
 //! `OwnershipList`, `TeamSummary`, `CheckReport` and the assign/unassign results.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::Value;
 
+use crate::core::jsonpath::{CustomColumns, Template};
 use crate::core::ownership::{MetaObject, Ownership, Resolved};
 use crate::core::plan::{KeyChange, WriteStatus};
 use crate::core::policy::CheckReport;
+use crate::output::table::TableBuilder;
 
 pub const API_VERSION: &str = "kubectl-owner/v1";
 
@@ -42,15 +46,15 @@ impl OwnershipItem {
         let object = chain[0];
         OwnershipItem {
             context: None,
-            kind: object.kind.clone(),
-            api_version: object.api_version.clone(),
+            kind: object.kind.to_string(),
+            api_version: object.api_version.to_string(),
             namespace: object.namespace.clone(),
             name: object.name.clone(),
             created: object.created.map(|t| t.to_string()),
             chain: chain
                 .iter()
                 .map(|o| ChainLink {
-                    kind: o.kind.clone(),
+                    kind: o.kind.to_string(),
                     name: o.name.clone(),
                 })
                 .collect(),
@@ -180,6 +184,49 @@ pub struct ReportItem<'a> {
     pub changes: &'a [KeyChange],
     pub message: Option<&'a str>,
     pub warnings: &'a [String],
+}
+
+/// The ways a command prints its `-o json` document.
+pub enum Format<'a> {
+    Json,
+    Yaml,
+    JsonPath(&'a Template),
+    /// A table with one row per element of the document's array named `rows` (the value there
+    /// when it is not an array; the document itself when it has no such field).
+    CustomColumns {
+        columns: &'a CustomColumns,
+        rows: &'static str,
+        no_headers: bool,
+    },
+}
+
+/// `doc` in `format`: JSON, YAML, a JSONPath template's text or a custom-columns table, all
+/// from the same document.
+pub fn print<T: Serialize>(doc: &T, format: Format) -> String {
+    let value = || serde_json::to_value(doc).expect("documents serialise");
+    match format {
+        Format::Json => json(doc),
+        Format::Yaml => yaml(doc),
+        Format::JsonPath(template) => template.render(&value()),
+        Format::CustomColumns {
+            columns,
+            rows,
+            no_headers,
+        } => {
+            let value = value();
+            let items: Vec<&Value> = match value.get(rows) {
+                Some(Value::Array(items)) => items.iter().collect(),
+                Some(item) => vec![item],
+                None => vec![&value],
+            };
+            let headers: Vec<&str> = columns.headers().collect();
+            let mut table = TableBuilder::with_headers_as_given(&headers);
+            for item in items {
+                table.push_row(columns.cells(item));
+            }
+            table.render(no_headers)
+        }
+    }
 }
 
 /// A document as `-o json` prints it.

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::error::Error;
 use crate::output::ui;
 
 /// Rows laid out by one comfy-table at a time when a table is written.
@@ -43,6 +44,15 @@ impl TableBuilder {
     pub fn new(headers: &[&str]) -> TableBuilder {
         TableBuilder {
             headers: headers.iter().map(|h| h.to_uppercase()).collect(),
+            rows: vec![0],
+            ..TableBuilder::default()
+        }
+    }
+
+    /// A table whose headers print as given (kubectl's custom columns), not upper-cased.
+    pub fn with_headers_as_given(headers: &[&str]) -> TableBuilder {
+        TableBuilder {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: vec![0],
             ..TableBuilder::default()
         }
@@ -187,6 +197,26 @@ impl TableBuilder {
             .expect("writing to memory");
         String::from_utf8(out).expect("cells are UTF-8")
     }
+}
+
+/// `-o csv`: RFC 4180 with a header row, one record per row; the values are written as they
+/// are (CSV quoting, not terminal escaping, keeps each one a field).
+pub fn csv<H, R, C>(header: &[H], rows: impl IntoIterator<Item = R>) -> Result<String, Error>
+where
+    H: AsRef<[u8]>,
+    R: IntoIterator<Item = C>,
+    C: AsRef<[u8]>,
+{
+    let failed = |e: csv::Error| Error::output(format!("writing CSV: {e}"));
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(header).map_err(failed)?;
+    for row in rows {
+        writer.write_record(row).map_err(failed)?;
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| Error::output(format!("writing CSV: {e}")))?;
+    Ok(String::from_utf8(bytes).expect("CSV of UTF-8 fields"))
 }
 
 /// Terminal columns `text` takes (East Asian wide characters count two).

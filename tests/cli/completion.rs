@@ -227,7 +227,21 @@ fn kubectl_completes_kinds_flags_and_values() {
     let (values, _) = env.complete(&["ls", "--st"], None);
     assert_eq!(values, ["--stage"]);
     let (values, _) = env.complete(&["ls", "-o", ""], None);
-    assert_eq!(values, ["table", "wide", "json", "yaml", "name", "csv"]);
+    assert_eq!(
+        values,
+        [
+            "table",
+            "wide",
+            "json",
+            "yaml",
+            "name",
+            "csv",
+            "custom-columns=",
+            "custom-columns-file=",
+            "jsonpath=",
+            "jsonpath-file="
+        ]
+    );
     let (values, _) = env.complete(&["completion", ""], None);
     assert_eq!(values, ["bash", "zsh", "fish", "powershell"]);
     // File arguments are left to the shell (cobra's default directive).

@@ -18,6 +18,7 @@ mod krew;
 mod kubectl_conformance;
 mod least_privilege;
 mod multi_context;
+mod output_formats;
 mod progress;
 mod rbac;
 mod read_path;
