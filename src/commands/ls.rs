@@ -168,6 +168,8 @@ struct Rows {
     primary: Vec<Primary>,
     /// Contexts, namespaces and kinds, each string once.
     strings: Interner,
+    /// Every row's name, back to back: one allocation, not one per row.
+    names: String,
     sort_by: Option<LsColumn>,
     label_columns: Vec<String>,
     wide: bool,
@@ -193,7 +195,8 @@ struct SortKey {
     context: Option<u32>,
     namespace: Option<u32>,
     kind: u32,
-    name: Box<str>,
+    /// Where the name ends in [`Rows::names`] (it starts where the previous row's ends).
+    name_end: u32,
 }
 
 #[derive(PartialEq, Eq, PartialOrd, Ord)]
@@ -218,6 +221,7 @@ impl Rows {
             keys: Vec::new(),
             primary: Vec::new(),
             strings: Interner::default(),
+            names: String::new(),
             sort_by: opts.sort_by,
             label_columns: opts.label_columns.clone(),
             wide: opts.output == Output::Wide,
@@ -319,11 +323,12 @@ impl Rows {
                 self.primary.push(Primary::Cell(cell));
             }
         }
+        self.names.push_str(&object.name);
         let key = SortKey {
             context: context.map(|c| self.strings.id(c)),
             namespace: object.namespace.as_deref().map(|n| self.strings.id(n)),
             kind: self.strings.id(&object.kind),
-            name: object.name.as_str().into(),
+            name_end: u32::try_from(self.names.len()).expect("names under 4 GiB"),
         };
         self.keys.push(key);
     }
@@ -332,6 +337,12 @@ impl Rows {
     fn order(&self) -> Vec<usize> {
         let rank = self.strings.ranks();
         let rank_of = |id: Option<u32>| id.map(|id| rank[id as usize]);
+        let name = |i: usize| {
+            let start = i
+                .checked_sub(1)
+                .map_or(0, |p| self.keys[p].name_end as usize);
+            &self.names[start..self.keys[i].name_end as usize]
+        };
         let mut order: Vec<u32> = (0..self.keys.len())
             .map(|i| u32::try_from(i).expect("rows"))
             .collect();
@@ -346,7 +357,7 @@ impl Rows {
                 })
                 .then_with(|| rank_of(a.namespace).cmp(&rank_of(b.namespace)))
                 .then_with(|| rank_of(Some(a.kind)).cmp(&rank_of(Some(b.kind))))
-                .then_with(|| a.name.cmp(&b.name))
+                .then_with(|| name(i as usize).cmp(name(j as usize)))
         });
         order.into_iter().map(|i| i as usize).collect()
     }

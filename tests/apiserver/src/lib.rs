@@ -259,7 +259,7 @@ impl TestServer {
     /// a CronJob→Job→Pod, a bare Job, an argoproj Rollout, a static Pod owned by Node `node-1`,
     /// a bare Pod, the Secret `default/db-password` and the ConfigMap `kube-public/kubectl-owner`.
     /// Ages are fixed relative to server start (namespaces 120d, workloads 30d, pods 2d);
-    /// uids are `uid-<kind>-<ns>-<name>` (`uid-<kind>-<name>` when cluster-scoped).
+    /// uids are UUIDs derived from kind, namespace and name.
     pub fn seed_demo(&self) {
         let mut store = self.state.store.write().expect("store lock");
         seed::demo(&mut store, self.state.start);

@@ -1,7 +1,7 @@
 //! The demo cluster and the scale cluster.
 //!
 //! Demo timestamps are fixed relative to server start (namespaces 120d, workloads 30d,
-//! pods 2d) and uids are `uid-<kind>-<ns>-<name>`, so output is stable.
+//! pods 2d) and uids are UUIDs derived from kind, namespace and name, so output is stable.
 
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};

@@ -201,13 +201,26 @@ fn key_of(v: &Value) -> (String, String) {
     (ns.to_string(), name.to_string())
 }
 
-/// The uid this server gives an object that has none.
+/// The uid this server gives an object that has none: a UUID, as a real API server's, but
+/// derived from kind, namespace and name so that seeds and their ownerReferences stay stable.
 pub(crate) fn default_uid(kind: &str, ns: &str, name: &str) -> String {
-    if ns.is_empty() {
-        format!("uid-{}-{name}", kind.to_ascii_lowercase())
-    } else {
-        format!("uid-{}-{ns}-{name}", kind.to_ascii_lowercase())
-    }
+    use std::hash::{Hash, Hasher};
+    let half = |salt: u8| {
+        // Fixed keys: the same value on every run of a build.
+        let mut hasher = std::hash::DefaultHasher::new();
+        (salt, kind.to_ascii_lowercase(), ns, name).hash(&mut hasher);
+        hasher.finish()
+    };
+    let bits = (u128::from(half(0)) << 64) | u128::from(half(1));
+    let hex = format!("{bits:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// Check labels and annotations the way the API server's validation does.
