@@ -86,9 +86,11 @@ impl Template {
 
     /// The template over `doc`: each expression's results separated by spaces, strings as they
     /// are and other values as JSON; a missing field prints nothing, as `kubectl get` does.
-    pub fn render(&self, doc: &Value) -> String {
+    /// Each value from the document goes through `escape` (the template's own text is the
+    /// user's and stays as written).
+    pub fn render_escaped(&self, doc: &Value, escape: &dyn Fn(&str) -> String) -> String {
         let mut out = String::new();
-        render_nodes(&self.nodes, doc, &mut out);
+        render_nodes(&self.nodes, doc, escape, &mut out);
         out
     }
 
@@ -102,7 +104,7 @@ impl Template {
                 .join(","),
             nodes => {
                 let mut out = String::new();
-                render_nodes(nodes, item, &mut out);
+                render_nodes(nodes, item, &|text| text.to_string(), &mut out);
                 out
             }
         };
@@ -303,17 +305,24 @@ fn text_of(value: &Value) -> String {
     }
 }
 
-fn render_nodes(nodes: &[Node], current: &Value, out: &mut String) {
+fn render_nodes(
+    nodes: &[Node],
+    current: &Value,
+    escape: &dyn Fn(&str) -> String,
+    out: &mut String,
+) {
     for node in nodes {
         match node {
             Node::Text(text) => out.push_str(text),
             Node::Query(query) => {
-                let values: Vec<String> = query_values(current, query).map(text_of).collect();
+                let values: Vec<String> = query_values(current, query)
+                    .map(|v| escape(&text_of(v)))
+                    .collect();
                 out.push_str(&values.join(" "));
             }
             Node::Range(query, body) => {
                 for element in query_values(current, query) {
-                    render_nodes(body, element, out);
+                    render_nodes(body, element, escape, out);
                 }
             }
         }
@@ -338,7 +347,11 @@ mod tests {
 
     #[test]
     fn kubectl_templates() {
-        let render = |t: &str| Template::parse(t).unwrap().render(&doc());
+        let render = |t: &str| {
+            Template::parse(t)
+                .unwrap()
+                .render_escaped(&doc(), &|v| v.to_string())
+        };
         assert_eq!(render("{.items[*].name}"), "api web");
         assert_eq!(
             render("{.kind}: {.items[0].namespace}"),

@@ -12,6 +12,7 @@ use crate::core::ownership::{MetaObject, Ownership, Resolved};
 use crate::core::plan::{KeyChange, WriteStatus};
 use crate::core::policy::CheckReport;
 use crate::output::table::TableBuilder;
+use crate::output::ui;
 
 pub const API_VERSION: &str = "kubectl-owner/v1";
 
@@ -207,7 +208,8 @@ pub fn print<T: Serialize>(doc: &T, format: Format) -> String {
     match format {
         Format::Json => json(doc),
         Format::Yaml => yaml(doc),
-        Format::JsonPath(template) => template.render(&value()),
+        // The cluster's values can never move the cursor (table cells are escaped the same way).
+        Format::JsonPath(template) => template.render_escaped(&value(), &ui::terminal_safe),
         Format::CustomColumns {
             columns,
             rows,

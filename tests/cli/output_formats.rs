@@ -119,6 +119,44 @@ fn ls_custom_columns_and_jsonpath_read_the_json_document() {
 }
 
 #[test]
+fn templates_escape_the_clusters_control_characters() {
+    let server = demo_server();
+    let mut ledger = server
+        .object("deployments", Some("payments"), "ledger")
+        .unwrap();
+    ledger["metadata"]["annotations"]["a8r.io/chat"] = serde_json::json!("#pay\u{1b}[2J\u{200b}");
+    server.insert(ledger);
+    let env = Env::new(&server);
+    let run = env.owner(&[
+        "ls",
+        "-n",
+        "payments",
+        "-o",
+        r#"jsonpath={range .items[*]}{.contacts.chat.value}{"\n"}{end}"#,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("#pay\\u{1b}[2J\\u{200b}\n"),
+        "{:?}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('\u{1b}'));
+    let run = env.owner(&[
+        "ls",
+        "-n",
+        "payments",
+        "-o",
+        "custom-columns=CHAT:.contacts.chat.value",
+    ]);
+    assert!(
+        run.stdout.contains("#pay\\u{1b}[2J\\u{200b}\n"),
+        "{:?}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains('\u{1b}'));
+}
+
+#[test]
 fn ls_custom_columns_example() {
     let server = demo_server();
     let run = Env::new(&server).owner(&[
