@@ -278,26 +278,30 @@ pub enum Command {
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let invalid = || {
         format!(
-            "invalid argument \"{text}\" for \"--request-timeout\" flag: expected a duration such as 30s, 1m or 0"
+            "invalid argument \"{text}\" for \"--request-timeout\" flag: expected a duration such as 30s, 1m30s, 500ms or 0"
         )
     };
     let text = text.trim();
+    // kubectl's bare number of seconds.
     if let Ok(secs) = text.parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(invalid)?;
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().map_err(|_| invalid())?;
-    let seconds = match unit {
-        "ms" => number / 1000.0,
-        "s" => number,
-        "m" => number * 60.0,
-        "h" => number * 3600.0,
-        _ => return Err(invalid()),
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
+    // Go's durations (`1m30s`, `1.5h`, `500ms`, `300us`), which jiff's friendly format reads;
+    // ISO 8601 (`PT1M`) and spelled-out units are not kubectl's, so they are refused.
+    if !text.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        || text.contains(|c: char| c.is_whitespace() || c == ',')
+    {
+        return Err(invalid());
+    }
+    let units_are_go = text
+        .split(|c: char| c.is_ascii_digit() || c == '.')
+        .filter(|unit| !unit.is_empty())
+        .all(|unit| matches!(unit, "h" | "m" | "s" | "ms" | "us" | "µs" | "ns"));
+    if !units_are_go {
+        return Err(invalid());
+    }
+    let duration: jiff::SignedDuration = text.parse().map_err(|_| invalid())?;
+    Duration::try_from(duration).map_err(|_| invalid())
 }
 
 #[cfg(test)]
@@ -311,8 +315,15 @@ mod tests {
         assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
         assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
         assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5x").is_err());
+        assert_eq!(parse_duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("2h").unwrap(), Duration::from_secs(7200));
+        assert_eq!(parse_duration("1.5h").unwrap(), Duration::from_secs(5400));
+        assert_eq!(parse_duration("1h2m3s").unwrap(), Duration::from_secs(3723));
+        assert_eq!(parse_duration("300us").unwrap(), Duration::from_micros(300));
+        assert_eq!(parse_duration("0s").unwrap(), Duration::ZERO);
+        for bad in ["soon", "5x", "-1s", "1 m", "PT1M", "1 minute", "1d", ""] {
+            assert!(parse_duration(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

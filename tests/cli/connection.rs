@@ -592,6 +592,16 @@ fn request_timeout_bounds_each_request() {
 }
 
 #[test]
+fn request_timeout_takes_go_durations() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    for timeout in ["1m30s", "1.5h", "90", "0", "2m0.5s"] {
+        let run = env.owner(&["ls", "-A", &format!("--request-timeout={timeout}")]);
+        assert_eq!(run.code, 0, "{timeout}: {}", run.stderr);
+    }
+}
+
+#[test]
 fn bad_request_timeout_is_a_usage_error() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "--request-timeout", "soon"]);
