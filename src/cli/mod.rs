@@ -95,9 +95,116 @@ fn clap_error(e: &clap::Error, argv: &[OsString]) -> ExitStatus {
         ui::status_text(&e.render().to_string());
         return failed;
     }
-    ui::status_text(&format!("{}\n", flag_error(&e.render().to_string())));
+    let line = kubectl_wording(e, argv, subcommand.as_deref())
+        .unwrap_or_else(|| flag_error(&e.render().to_string()));
+    ui::status_text(&format!("{line}\n"));
     ui::usage_hint(subcommand.as_deref());
     failed
+}
+
+/// kubectl's (pflag's and cobra's) one line for what clap stopped at: `error: unknown flag:
+/// --bogus`, `error: flag needs an argument: 'l' in -l`, `error: invalid argument "x" for
+/// "--fail-on" flag: …`. `None` for the kinds kubectl has no wording of its own for.
+fn kubectl_wording(e: &clap::Error, argv: &[OsString], subcommand: Option<&str>) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind: ContextKind| e.get(kind).map(ContextValue::to_string);
+    match e.kind() {
+        ErrorKind::InvalidSubcommand => {
+            let name = context(ContextKind::InvalidSubcommand)?;
+            let mut line = format!("error: unknown command \"{name}\" for \"kubectl owner\"");
+            if let Some(ContextValue::Strings(similar)) = e.get(ContextKind::SuggestedSubcommand) {
+                let quoted: Vec<String> = similar.iter().map(|s| format!("\"{s}\"")).collect();
+                line.push_str(&format!("; did you mean {}?", quoted.join(" or ")));
+            }
+            return Some(line);
+        }
+        ErrorKind::MissingRequiredArgument => {
+            let missing = match e.get(ContextKind::InvalidArg)? {
+                ContextValue::Strings(args) => args.join(", "),
+                other => other.to_string(),
+            };
+            return Some(format!("error: missing required argument {missing}"));
+        }
+        _ => {}
+    }
+    // clap names a flag with its value's placeholder (`--selector <SELECTOR>`).
+    let arg = context(ContextKind::InvalidArg)?;
+    let flag = arg
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let words: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    // The way the user wrote a flag: `-l` when they typed its short form, `--selector` otherwise.
+    let mut cli = args::Cli::command();
+    // Built, so that the global flags (`-n`, `-v`, …) are among each subcommand's.
+    cli.build();
+    let short = subcommand
+        .and_then(|name| cli.find_subcommand(name).cloned())
+        .and_then(|command| {
+            command
+                .get_arguments()
+                .find(|a| a.get_long().is_some_and(|l| flag == format!("--{l}")))
+                .and_then(|a| a.get_short())
+        });
+    let typed_short = short.filter(|c| words.iter().any(|w| *w == format!("-{c}")));
+    let pflag_name = match short {
+        Some(c) => format!("-{c}, {flag}"),
+        None => flag.clone(),
+    };
+    let valid = || match e.get(ContextKind::ValidValue) {
+        Some(ContextValue::Strings(values)) => format!("valid values are {}", values.join(", ")),
+        _ => "not a valid value".to_string(),
+    };
+    Some(match e.kind() {
+        ErrorKind::UnknownArgument if flag.starts_with("--") => {
+            format!("error: unknown flag: {flag}")
+        }
+        ErrorKind::UnknownArgument if flag.starts_with('-') => {
+            let letter = flag.trim_start_matches('-');
+            // pflag names the whole word the letter came in (`-Ax`).
+            let word = words
+                .iter()
+                .skip(1)
+                .find(|w| w.starts_with('-') && !w.starts_with("--") && w[1..].contains(letter))
+                .cloned()
+                .unwrap_or_else(|| flag.clone());
+            format!("error: unknown shorthand flag: '{letter}' in {word}")
+        }
+        ErrorKind::InvalidValue
+            if context(ContextKind::InvalidValue).is_none_or(|v| v.is_empty()) =>
+        {
+            match typed_short {
+                Some(c) => format!("error: flag needs an argument: '{c}' in -{c}"),
+                None => format!("error: flag needs an argument: {flag}"),
+            }
+        }
+        ErrorKind::InvalidValue if flag.starts_with('-') => format!(
+            "error: invalid argument \"{}\" for \"{pflag_name}\" flag: {}",
+            context(ContextKind::InvalidValue).unwrap_or_default(),
+            valid()
+        ),
+        ErrorKind::InvalidValue => format!(
+            "error: invalid argument \"{}\": {}",
+            context(ContextKind::InvalidValue).unwrap_or_default(),
+            valid()
+        ),
+        ErrorKind::ValueValidation => format!(
+            "error: invalid argument \"{}\" for \"{pflag_name}\" flag: {}",
+            context(ContextKind::InvalidValue).unwrap_or_default(),
+            std::error::Error::source(e)
+                .map(ToString::to_string)
+                .unwrap_or_else(valid)
+        ),
+        ErrorKind::TooManyValues | ErrorKind::NoEquals if flag.starts_with("--") => format!(
+            "error: invalid argument \"{}\" for \"{pflag_name}\" flag: the flag takes no value",
+            context(ContextKind::InvalidValue).unwrap_or_default()
+        ),
+        _ => return None,
+    })
 }
 
 /// clap's error without its usage block and its own "For more information" line: kubectl
@@ -138,6 +245,90 @@ mod tests {
         assert_eq!(exit_of(&argv), Some(ExitStatus::Failed));
         assert_eq!(exit_of(&["kubectl-owner"]), Some(ExitStatus::Failed));
         assert_eq!(exit_of(&["kubectl-owner", "lss"]), Some(ExitStatus::Failed));
+    }
+
+    /// Every clap error kind a user can cause, in kubectl's (pflag's, cobra's) words.
+    #[test]
+    fn flag_errors_in_kubectls_words() {
+        let wording = |argv: &[&str]| {
+            let argv: Vec<OsString> = argv.iter().map(OsString::from).collect();
+            let e = args::Cli::command()
+                .try_get_matches_from(&argv)
+                .expect_err("a flag error");
+            let subcommand = argv.get(1).and_then(|s| s.to_str());
+            (e.kind(), kubectl_wording(&e, &argv, subcommand))
+        };
+        use clap::error::ErrorKind::*;
+        let cases: &[(&[&str], clap::error::ErrorKind, &str)] = &[
+            (
+                &["k", "ls", "--bogus"],
+                UnknownArgument,
+                "error: unknown flag: --bogus",
+            ),
+            (
+                &["k", "ls", "-Ax"],
+                UnknownArgument,
+                "error: unknown shorthand flag: 'x' in -Ax",
+            ),
+            (
+                &["k", "ls", "-l"],
+                InvalidValue,
+                "error: flag needs an argument: 'l' in -l",
+            ),
+            (
+                &["k", "ls", "--selector"],
+                InvalidValue,
+                "error: flag needs an argument: --selector",
+            ),
+            (
+                &["k", "ls", "-n"],
+                InvalidValue,
+                "error: flag needs an argument: 'n' in -n",
+            ),
+            (
+                &["k", "check", "--fail-on", "bogus"],
+                InvalidValue,
+                "error: invalid argument \"bogus\" for \"--fail-on\" flag: valid values are error, warning, never",
+            ),
+            (
+                &["k", "teams", "-o", "wide"],
+                InvalidValue,
+                "error: invalid argument \"wide\" for \"-o, --output\" flag: valid values are table, json, yaml, csv",
+            ),
+            (
+                &["k", "completion", "tcsh"],
+                InvalidValue,
+                "error: invalid argument \"tcsh\": valid values are bash, zsh, fish, powershell",
+            ),
+            (
+                &["k", "ls", "-v", "abc"],
+                ValueValidation,
+                "error: invalid argument \"abc\" for \"-v, --v\" flag: invalid digit found in string",
+            ),
+            (
+                &["k", "ls", "--unowned=yes"],
+                TooManyValues,
+                "error: invalid argument \"yes\" for \"--unowned\" flag: the flag takes no value",
+            ),
+            (
+                &["k", "lss"],
+                InvalidSubcommand,
+                "error: unknown command \"lss\" for \"kubectl owner\"; did you mean \"list\" or \"ls\"?",
+            ),
+            (
+                &["k", "bogus"],
+                InvalidSubcommand,
+                "error: unknown command \"bogus\" for \"kubectl owner\"",
+            ),
+            (
+                &["k", "completion"],
+                MissingRequiredArgument,
+                "error: missing required argument <SHELL>",
+            ),
+        ];
+        for (argv, kind, line) in cases {
+            assert_eq!(wording(argv), (*kind, Some(line.to_string())), "{argv:?}");
+        }
     }
 
     #[test]
