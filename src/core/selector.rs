@@ -59,6 +59,10 @@ pub enum Requirement {
     NotIn(String, Vec<String>),
     Exists(String),
     NotExists(String),
+    /// `key>N`: the label is an integer greater than N.
+    GreaterThan(String, i64),
+    /// `key<N`: the label is an integer less than N.
+    LessThan(String, i64),
 }
 
 impl Requirement {
@@ -71,11 +75,21 @@ impl Requirement {
             Requirement::NotIn(k, values) => !labels.get(k).is_some_and(|l| values.contains(l)),
             Requirement::Exists(k) => labels.contains_key(k),
             Requirement::NotExists(k) => !labels.contains_key(k),
+            // A value that is not an integer matches neither, as on the server.
+            Requirement::GreaterThan(k, n) => labels
+                .get(k)
+                .and_then(|l| l.parse::<i64>().ok())
+                .is_some_and(|l| l > *n),
+            Requirement::LessThan(k, n) => labels
+                .get(k)
+                .and_then(|l| l.parse::<i64>().ok())
+                .is_some_and(|l| l < *n),
         }
     }
 }
 
-/// Parses a label selector: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, comma = AND.
+/// Parses a label selector as the API server does: `a=b`, `a==b`, `a!=b`, `a in (x,y)`,
+/// `a notin (x)`, `a`, `!a`, `a>1`, `a<1`; comma = AND.
 pub fn parse_label_selector(input: &str) -> Result<Vec<Requirement>, String> {
     let mut out = Vec::new();
     for part in split_top_level(input)? {
@@ -136,6 +150,22 @@ fn parse_requirement(part: &str) -> Result<Requirement, String> {
                 Requirement::NotEquals(key.into(), value.into())
             } else {
                 Requirement::Equals(key.into(), value.into())
+            });
+        }
+    }
+    for (op, greater) in [('>', true), ('<', false)] {
+        if let Some((key, value)) = part.split_once(op) {
+            let (key, value) = (key.trim(), value.trim());
+            validate_key(key)?;
+            let n: i64 = value.parse().map_err(|_| {
+                format!(
+                    "unable to parse requirement: for 'gt', 'lt' operators, the value must be an integer: \"{value}\""
+                )
+            })?;
+            return Ok(if greater {
+                Requirement::GreaterThan(key.into(), n)
+            } else {
+                Requirement::LessThan(key.into(), n)
             });
         }
     }
@@ -313,5 +343,29 @@ mod tests {
         assert!(matches("env notin (prod)"), "notin matches a missing key");
         assert!(matches("!env"));
         assert!(!matches("!team"));
+        let ranked: std::collections::BTreeMap<String, String> =
+            [("rank".to_string(), "5".to_string())]
+                .into_iter()
+                .collect();
+        let ranks = |text: &str| text.parse::<LabelSelector>().unwrap().matches(&ranked);
+        assert!(ranks("rank>1") && ranks("rank<10") && !ranks("rank>5") && !ranks("rank<-3"));
+        assert!(!ranks("other>1"), "gt needs the label");
+        assert!(
+            !matches("team>1"),
+            "a value that is not an integer never matches"
+        );
+    }
+
+    #[test]
+    fn greater_and_less_than_take_integers() {
+        assert_eq!(
+            parse_label_selector("replicas>1,rank < -2").unwrap(),
+            vec![
+                Requirement::GreaterThan("replicas".into(), 1),
+                Requirement::LessThan("rank".into(), -2),
+            ]
+        );
+        assert!(parse_label_selector("replicas>one").is_err());
+        assert!(parse_label_selector(">1").is_err());
     }
 }

@@ -216,6 +216,24 @@ fn label_selector_filters_on_the_server() {
         server.count(Some("GET"), "labelSelector=team%3Dpayments"),
         1
     );
+    // Integer comparisons, as kubectl sends them: a value that is not an integer never matches.
+    for (name, rank) in [("high", "5"), ("low", "0")] {
+        server.insert(serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "default", "labels": {"rank": rank}},
+            "spec": {"selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}
+        }));
+    }
+    let r = k
+        .run(&["get", "deploy", "-A", "-l", "rank>1", "-o", "name"])
+        .ok();
+    assert_eq!(r.stdout, "deployment.apps/high\n");
+    let r = k
+        .run(&["get", "deploy", "-A", "-l", "rank>x", "-o", "name"])
+        .fails();
+    assert!(r.stderr.contains("must be an integer"), "{}", r.stderr);
 }
 
 #[test]

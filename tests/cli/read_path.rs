@@ -274,6 +274,48 @@ fn ls_joins_streamed_rows_and_rows_whose_chains_run_through_rows() {
     assert_eq!(kinds.iter().filter(|k| **k == "ReplicaSet").count(), 3);
 }
 
+/// `key>N` and `key<N`, as `kubectl get -l` takes them: the server matches lists, and a write
+/// re-checks the object it re-read with the same grammar.
+#[test]
+fn integer_selectors_like_kubectl() {
+    let server = demo_server();
+    for (name, rank) in [("high", "5"), ("low", "0")] {
+        server.insert(serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "default", "labels": {"rank": rank}},
+            "spec": {"selector": {"matchLabels": {"app": name}},
+                     "template": {"metadata": {"labels": {"app": name}},
+                                  "spec": {"containers": [{"name": "c", "image": "busybox"}]}}}
+        }));
+    }
+    let env = Env::new(&server);
+    let run = env.owner(&[
+        "ls", "deploy", "-n", "default", "-l", "rank>1", "-o", "name",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "deployment.apps/high\n"),
+        "{}",
+        run.stderr
+    );
+    let run = env.owner(&[
+        "assign",
+        "deploy",
+        "-n",
+        "default",
+        "-l",
+        "rank<1",
+        "--stage",
+        "production",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let labels = |name: &str| {
+        server.object("deployments", Some("default"), name).unwrap()["metadata"]["labels"].clone()
+    };
+    assert_eq!(labels("low")["lifecycle"], "production");
+    assert!(labels("high").get("lifecycle").is_none());
+}
+
 #[test]
 fn ls_pods_makes_only_paginated_metadata_lists() {
     let server = demo_server();
