@@ -8,16 +8,26 @@ use super::file::{ConfigFile, parse};
 use super::yaml_error::ConfigError;
 
 /// The config file candidates after `--config`, in lookup order: `$KUBECTL_OWNER_CONFIG`,
-/// `$XDG_CONFIG_HOME/kubectl-owner/config.yaml` (when set), `dirs::config_dir()/kubectl-owner/config.yaml`.
+/// `$XDG_CONFIG_HOME/kubectl-owner/config.yaml` (when set), `~/.config/kubectl-owner/config.yaml`
+/// (where kubectl's world keeps its tools' files, macOS included), then the platform's config
+/// directory (`~/Library/Application Support` on macOS, `%APPDATA%` on Windows).
 pub fn search_path() -> Vec<PathBuf> {
-    candidates(|k| std::env::var_os(k), dirs::config_dir())
+    candidates(|k| std::env::var_os(k), &platform_dirs())
+}
+
+/// `~/.config` and the platform's config directory (the same on Linux).
+fn platform_dirs() -> [Option<PathBuf>; 2] {
+    [
+        dirs::home_dir().map(|home| home.join(".config")),
+        dirs::config_dir(),
+    ]
 }
 
 /// The config file to read: `explicit` (`--config`) as given, even if it does not exist (reading
 /// it then fails); otherwise the first candidate of [`search_path`] that exists, or `None`
 /// (defaults).
 pub fn locate(explicit: Option<&Path>) -> Option<PathBuf> {
-    locate_with(explicit, |k| std::env::var_os(k), dirs::config_dir())
+    locate_with(explicit, |k| std::env::var_os(k), &platform_dirs())
 }
 
 /// Reads and parses the local config file. No file → `Ok(None)`; a missing `--config` file, an
@@ -54,7 +64,7 @@ pub fn read(path: &Path) -> Result<ConfigFile, ConfigError> {
 
 fn candidates(
     env: impl Fn(&str) -> Option<std::ffi::OsString>,
-    config_dir: Option<PathBuf>,
+    config_dirs: &[Option<PathBuf>],
 ) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     let nonempty = |k: &str| env(k).filter(|v| !v.is_empty());
@@ -64,7 +74,7 @@ fn candidates(
     if let Some(x) = nonempty("XDG_CONFIG_HOME") {
         out.push(PathBuf::from(x).join("kubectl-owner").join("config.yaml"));
     }
-    if let Some(d) = config_dir {
+    for d in config_dirs.iter().flatten() {
         let p = d.join("kubectl-owner").join("config.yaml");
         if !out.contains(&p) {
             out.push(p);
@@ -76,12 +86,14 @@ fn candidates(
 fn locate_with(
     explicit: Option<&Path>,
     env: impl Fn(&str) -> Option<std::ffi::OsString>,
-    config_dir: Option<PathBuf>,
+    config_dirs: &[Option<PathBuf>],
 ) -> Option<PathBuf> {
     if let Some(p) = explicit {
         return Some(p.to_path_buf());
     }
-    candidates(env, config_dir).into_iter().find(|p| p.exists())
+    candidates(env, config_dirs)
+        .into_iter()
+        .find(|p| p.exists())
 }
 
 #[cfg(test)]
@@ -126,47 +138,79 @@ mod tests {
         };
         // Nothing exists.
         assert_eq!(
-            locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())),
+            locate_with(None, env(Some(&envf), Some(&xdg)), &[Some(home.clone())]),
             None
         );
         // Explicit is returned even when missing.
         let explicit = d.join("missing.yaml");
         assert_eq!(
-            locate_with(Some(&explicit), env(None, None), None),
+            locate_with(Some(&explicit), env(None, None), &[]),
             Some(explicit.clone())
         );
         write(&home_file, "");
         assert_eq!(
-            locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())),
+            locate_with(None, env(Some(&envf), Some(&xdg)), &[Some(home.clone())]),
             Some(home_file.clone())
         );
         write(&xdg_file, "");
         assert_eq!(
-            locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())),
+            locate_with(None, env(Some(&envf), Some(&xdg)), &[Some(home.clone())]),
             Some(xdg_file.clone())
         );
         // XDG_CONFIG_HOME only counts when set.
         assert_eq!(
-            locate_with(None, env(None, None), Some(home.clone())),
+            locate_with(None, env(None, None), &[Some(home.clone())]),
             Some(home_file.clone())
         );
         write(&envf, "");
         assert_eq!(
-            locate_with(None, env(Some(&envf), Some(&xdg)), Some(home.clone())),
+            locate_with(None, env(Some(&envf), Some(&xdg)), &[Some(home.clone())]),
             Some(envf.clone())
         );
         assert_eq!(
             locate_with(
                 Some(&explicit),
                 env(Some(&envf), Some(&xdg)),
-                Some(home.clone())
+                &[Some(home.clone())]
             ),
             Some(explicit)
         );
         // Same directory twice is listed once.
         assert_eq!(
-            candidates(env(None, Some(&xdg)), Some(xdg.clone())).len(),
+            candidates(
+                env(None, Some(&xdg)),
+                &[Some(xdg.clone()), Some(xdg.clone())]
+            )
+            .len(),
             1
+        );
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    /// On macOS `~/.config` comes before `~/Library/Application Support`.
+    #[test]
+    fn dot_config_before_the_platform_directory() {
+        let d = scratch("dot-config");
+        let dot_config = d.join("home/.config");
+        let platform = d.join("home/Library/Application Support");
+        let none = |_: &str| None;
+        let dirs = [Some(dot_config.clone()), Some(platform.clone())];
+        assert_eq!(
+            candidates(none, &dirs),
+            [
+                dot_config.join("kubectl-owner/config.yaml"),
+                platform.join("kubectl-owner/config.yaml")
+            ]
+        );
+        write(&platform.join("kubectl-owner/config.yaml"), "");
+        assert_eq!(
+            locate_with(None, none, &dirs),
+            Some(platform.join("kubectl-owner/config.yaml"))
+        );
+        write(&dot_config.join("kubectl-owner/config.yaml"), "");
+        assert_eq!(
+            locate_with(None, none, &dirs),
+            Some(dot_config.join("kubectl-owner/config.yaml"))
         );
         let _ = std::fs::remove_dir_all(&d);
     }
