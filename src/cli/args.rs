@@ -72,6 +72,9 @@ pub struct GlobalArgs {
     /// Server name to use for server certificate validation.
     #[arg(long, global = true)]
     pub tls_server_name: Option<String>,
+    /// If true, opt-out of response compression for all requests to the server.
+    #[arg(long, global = true, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub disable_compression: Option<bool>,
     /// Username to impersonate for the operation.
     #[arg(long = "as", global = true, value_name = "USER")]
     pub as_user: Option<String>,
@@ -583,6 +586,7 @@ impl Cli {
             client_key: g.client_key,
             insecure_skip_tls_verify: g.insecure_skip_tls_verify.unwrap_or(false),
             tls_server_name: g.tls_server_name,
+            disable_compression: g.disable_compression.unwrap_or(false),
             impersonate: g.as_user,
             impersonate_groups: g.as_group,
             request_timeout,

@@ -22,6 +22,9 @@ pub struct ConnectionOptions {
     pub client_key: Option<PathBuf>,
     pub insecure_skip_tls_verify: bool,
     pub tls_server_name: Option<String>,
+    /// `--disable-compression`: no `Accept-Encoding: gzip` (a kubeconfig cluster's
+    /// `disable-compression: true` does the same).
+    pub disable_compression: bool,
     pub impersonate: Option<String>,
     pub impersonate_groups: Vec<String>,
     /// `None` or zero: no timeout (kubectl's default).

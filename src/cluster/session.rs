@@ -256,6 +256,11 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
     if let Some(ns) = &opts.namespace {
         config.default_namespace = ns.clone();
     }
+    // Responses come gzipped unless asked otherwise, as kubectl's (a 100,000-pod listing is
+    // 66 MB of JSON, several times less compressed).
+    if opts.disable_compression {
+        config.disable_compression = true;
+    }
     if let Some(user) = &opts.impersonate {
         config.auth_info.impersonate = Some(user.clone());
     }

@@ -661,3 +661,66 @@ fn hostile_flag_values_are_errors_not_panics() {
         "{paths:?}"
     );
 }
+
+/// Responses come gzipped, as kubectl asks for them (kube-apiserver compresses those over
+/// 128 KiB); `--disable-compression` and a cluster's `disable-compression: true` turn it off.
+#[test]
+fn responses_are_gzipped_unless_compression_is_disabled() {
+    let server = demo_server();
+    for i in 0..800 {
+        server.insert(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default",
+                         "labels": {"team": "payments"},
+                         "annotations": {"note": "a fairly long annotation ".repeat(10)}},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
+        }));
+    }
+    let pod_lists = |server: &test_apiserver::TestServer| -> Vec<test_apiserver::RequestRecord> {
+        let lists: Vec<_> = server
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/api/v1/pods")
+            .collect();
+        server.clear_requests();
+        lists
+    };
+    let env = Env::new(&server);
+    let gzipped = env.owner(&["ls", "pods", "-A"]);
+    assert_eq!(gzipped.code, 0, "{}", gzipped.stderr);
+    let lists = pod_lists(&server);
+    assert!(lists.iter().all(|r| {
+        r.accept_encoding
+            .as_deref()
+            .is_some_and(|e| e.contains("gzip"))
+    }));
+    assert!(
+        lists.iter().any(|r| r.gzipped),
+        "a page over 128 KiB came gzipped"
+    );
+    let compressed: usize = lists.iter().map(|r| r.response_bytes).sum();
+
+    let plain = env.owner(&["ls", "pods", "-A", "--disable-compression"]);
+    assert_eq!(plain.stdout, gzipped.stdout);
+    let lists = pod_lists(&server);
+    assert!(
+        lists
+            .iter()
+            .all(|r| !r.gzipped && !r.accept_encoding.as_deref().unwrap_or("").contains("gzip"))
+    );
+    let uncompressed: usize = lists.iter().map(|r| r.response_bytes).sum();
+    assert!(
+        compressed * 3 < uncompressed,
+        "{compressed} vs {uncompressed} bytes"
+    );
+
+    // The kubeconfig's cluster setting, as kubectl reads it.
+    let kubeconfig = server.kubeconfig("test", None, None).replacen(
+        "    server:",
+        "    disable-compression: true\n    server:",
+        1,
+    );
+    let from_kubeconfig = Env::with_kubeconfig(&kubeconfig).owner(&["ls", "pods", "-A"]);
+    assert_eq!(from_kubeconfig.stdout, gzipped.stdout);
+    assert!(pod_lists(&server).iter().all(|r| !r.gzipped));
+}

@@ -260,6 +260,39 @@ fn chunked_list_follows_continue_tokens() {
     );
 }
 
+/// kubectl asks for gzip and reads the server's gzipped pages, as kubectl-owner does.
+#[test]
+fn large_responses_come_gzipped() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    for i in 0..800 {
+        server.insert(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default",
+                         "annotations": {"note": "a fairly long annotation ".repeat(10)}},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
+        }));
+    }
+    let r = k.run(&["get", "pods", "-n", "default", "-o", "name"]).ok();
+    assert_eq!(
+        r.stdout.lines().filter(|l| l.contains("bulk-")).count(),
+        800
+    );
+    let pages: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == "/api/v1/namespaces/default/pods")
+        .collect();
+    assert!(pages.iter().all(|p| {
+        p.accept_encoding
+            .as_deref()
+            .is_some_and(|e| e.contains("gzip"))
+    }));
+    assert!(pages.iter().any(|p| p.gzipped));
+}
+
 #[test]
 fn label_columns_come_from_row_metadata() {
     let server = demo();

@@ -46,6 +46,10 @@ pub struct RequestRecord {
     pub accept: Option<String>,
     /// The `Content-Type` header.
     pub content_type: Option<String>,
+    /// The `Accept-Encoding` header.
+    pub accept_encoding: Option<String>,
+    /// Whether the response body was gzipped (`Content-Encoding: gzip`).
+    pub gzipped: bool,
     /// The `User-Agent` header.
     pub user_agent: Option<String>,
     /// The `Authorization` header.
@@ -58,7 +62,7 @@ pub struct RequestRecord {
     pub body: String,
     /// The response status; 0 when the connection was dropped by a fault.
     pub status: u16,
-    /// Response body bytes sent.
+    /// Response body bytes sent (compressed, when gzipped).
     pub response_bytes: usize,
 }
 

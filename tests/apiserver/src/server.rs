@@ -285,6 +285,9 @@ fn reason_for(code: u16) -> &'static str {
     }
 }
 
+/// kube-apiserver's threshold (`defaultGzipThresholdBytes`): smaller responses go uncompressed.
+const GZIP_THRESHOLD_BYTES: usize = 128 * 1024;
+
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Payload>, io::Error> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
@@ -301,6 +304,8 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
         query: parts.uri.query().unwrap_or("").to_string(),
         accept: header("accept"),
         content_type: header("content-type"),
+        accept_encoding: header("accept-encoding"),
+        gzipped: false,
         user_agent: header("user-agent"),
         authorization: header("authorization"),
         impersonate_user: header("impersonate-user"),
@@ -369,6 +374,20 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
         }
         None => process(&state, &rec, &body),
     };
+    // kube-apiserver gzips a response larger than 128 KiB for a client that accepts it.
+    let accepts_gzip = rec
+        .accept_encoding
+        .as_deref()
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let mut reply = reply;
+    if accepts_gzip && !truncate && reply.body.len() > GZIP_THRESHOLD_BYTES {
+        use std::io::Write as _;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder.write_all(&reply.body)?;
+        reply.body = encoder.finish()?;
+        reply.headers.push(("content-encoding", "gzip".to_string()));
+        rec.gzipped = true;
+    }
     let full_len = reply.body.len();
     let mut builder = Response::builder()
         .status(reply.status)

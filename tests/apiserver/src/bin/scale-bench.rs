@@ -9,7 +9,7 @@
 //! - `BENCH_RUNS` (3): runs of each kubectl-owner command; the median is reported.
 //! - `BENCH_KUBECTL_RUNS` (1): runs of each kubectl command (≈45 s each at 100,000 pods because
 //!   kubectl throttles itself to 5 requests/s); 0 skips kubectl.
-//! - `BENCH_CASES` (`a,b,c,d`): which cases to run.
+//! - `BENCH_CASES` (`a,b,c,d,e`): which cases to run.
 //! - `BENCH_OWNER`: the kubectl-owner binary (default: `kubectl-owner` next to this binary).
 //! - `BENCH_KUBECTL` (`kubectl`): the kubectl binary.
 //! - `BENCH_NAMESPACES`, `BENCH_DEPLOYMENTS`, `BENCH_PODS`: the seed's size (2000 / 20000 / 100000).
@@ -363,7 +363,7 @@ fn main() {
     }
     let runs = env_usize("BENCH_RUNS", 3);
     let kubectl_runs = env_usize("BENCH_KUBECTL_RUNS", 1);
-    let cases = std::env::var("BENCH_CASES").unwrap_or_else(|_| "a,b,c,d".to_string());
+    let cases = std::env::var("BENCH_CASES").unwrap_or_else(|_| "a,b,c,d,e".to_string());
     let want = |c: &str| cases.split(',').any(|x| x.trim() == c);
     let owner = std::env::var_os("BENCH_OWNER")
         .map(PathBuf::from)
@@ -539,6 +539,19 @@ fn main() {
             &[0, 1],
         );
     }
+    if want("e") {
+        // The same listing as (a) without gzip: the bytes a slow link would carry.
+        add_pair(
+            &mut rows,
+            "e",
+            (
+                "kubectl owner ls -A --disable-compression".to_string(),
+                vec![o(&["ls", "-A", "--disable-compression"])],
+            ),
+            None,
+            &[0],
+        );
+    }
     let load_after = shell("cut -d' ' -f1-3 /proc/loadavg");
 
     // The table.
@@ -643,6 +656,14 @@ fn main() {
         println!(
             "- (d) `check -A` within 1.5× of `ls -A`: {} ({x:.2}× its wall time)",
             verdict(x <= 1.5)
+        );
+    }
+    if let (Some(e), Some(a)) = (find("e"), find("a")) {
+        let x = e.sample.bytes as f64 / a.sample.bytes.max(1) as f64;
+        println!(
+            "- (e) gzip: `ls -A` received {} compressed, {} with --disable-compression ({x:.1}× fewer bytes with gzip)",
+            bytes(a.sample.bytes),
+            bytes(e.sample.bytes)
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
