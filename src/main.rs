@@ -25,6 +25,7 @@ fn main() -> ExitCode {
             subcommand,
         } => {
             ui::set_verbosity(global.verbosity);
+            output::trace::install();
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()

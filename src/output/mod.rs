@@ -4,4 +4,5 @@
 
 pub mod documents;
 pub mod table;
+pub mod trace;
 pub mod ui;

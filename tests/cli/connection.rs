@@ -726,3 +726,35 @@ fn responses_are_gzipped_unless_compression_is_disabled() {
     assert_eq!(from_kubeconfig.stdout, gzipped.stdout);
     assert!(pod_lists(&server).iter().all(|r| !r.gzipped));
 }
+
+/// kubectl's `-v=6`: one line per request with its verb, URL, status and milliseconds.
+#[test]
+fn verbosity_6_prints_one_line_per_request() {
+    let server = demo_server();
+    let env = Env::new(&server);
+    let run = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-v=6"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.ends_with(" milliseconds"))
+        .collect();
+    let requests = server.requests();
+    assert_eq!(lines.len(), requests.len(), "{}", run.stderr);
+    for (line, request) in lines.iter().zip(&requests) {
+        let expected = format!("I0000 GET {}{} 200 OK in ", server.url(), request.path);
+        assert!(line.starts_with(&expected), "{line} / {expected}");
+    }
+    // A request that got no answer is a line too.
+    let refused = env.owner(&["ls", "-v=6", "-s", "http://127.0.0.1:1"]);
+    assert!(
+        refused
+            .stderr
+            .contains("GET http://127.0.0.1:1/api/v1/namespaces/kube-public/configmaps/kubectl-owner (no response) in "),
+        "{}",
+        refused.stderr
+    );
+    // Below 6, none.
+    let quiet = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-v=5"]);
+    assert!(!quiet.stderr.contains(" milliseconds"), "{}", quiet.stderr);
+}

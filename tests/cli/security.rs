@@ -11,16 +11,31 @@ fn tokens_never_appear_in_any_output_even_verbose_or_failing() {
     server.add_token(TOKEN, "alice");
     let env = Env::with_kubeconfig(&server.kubeconfig("t", Some("payments"), Some(TOKEN)));
     let mut runs = Vec::new();
-    for args in [
-        vec!["ls", "-A", "-v=9"],
-        vec!["ls", "-A", "-o", "json", "-v=9"],
-        vec!["who", "api-7d9f8c6b5-x2kq9", "-v=9"],
-        vec!["teams", "-A", "-v=9"],
-        vec!["ls", "deploy", "--token", "wrong-but-also-secret", "-v=9"],
-    ] {
-        runs.push(env.owner(&args));
+    // -v=6 and up print a line per request; none of them ever names a credential.
+    for verbosity in ["-v=6", "-v=7", "-v=8", "-v=9"] {
+        for args in [
+            vec!["ls", "-A", verbosity],
+            vec!["ls", "-A", "-o", "json", verbosity],
+            vec!["who", "api-7d9f8c6b5-x2kq9", verbosity],
+            vec!["teams", "-A", verbosity],
+            vec![
+                "ls",
+                "deploy",
+                "--token",
+                "wrong-but-also-secret",
+                verbosity,
+            ],
+        ] {
+            runs.push(env.owner(&args));
+        }
     }
     assert!(runs[0].code == 0 && runs[4].code == 1);
+    assert!(runs[0].stderr.contains(" 200 OK in "), "{}", runs[0].stderr);
+    assert!(
+        runs[4].stderr.contains(" 401 Unauthorized in "),
+        "{}",
+        runs[4].stderr
+    );
     for run in &runs {
         for secret in [TOKEN, "wrong-but-also-secret"] {
             assert!(
