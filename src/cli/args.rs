@@ -106,6 +106,10 @@ pub struct GlobalArgs {
     /// Query every kubeconfig context concurrently (ls, teams, check).
     #[arg(long, global = true, conflicts_with_all = ["context", "contexts"])]
     pub all_contexts: bool,
+    /// With --contexts or --all-contexts: how many clusters are queried at once.
+    #[arg(long, global = true, value_name = "N", default_value_t = options::DEFAULT_MAX_PARALLEL,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_parallel: u16,
 }
 
 #[derive(Debug, Subcommand)]
@@ -616,6 +620,7 @@ impl Cli {
             config_path: g.config,
             verbosity: g.verbosity.unwrap_or(0),
             contexts,
+            max_parallel: usize::from(g.max_parallel),
             ignore_cluster_config: g.cluster_config == Some(false),
         };
         let command = match self.command {

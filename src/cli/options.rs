@@ -31,6 +31,10 @@ pub struct ConnectionOptions {
     pub request_timeout: Option<Duration>,
 }
 
+/// `--max-parallel`'s default: enough to hide a slow cluster behind the others, few enough that
+/// a fleet's connections and memory stay bounded.
+pub const DEFAULT_MAX_PARALLEL: u16 = 8;
+
 #[derive(Debug, Clone, Default)]
 pub struct GlobalOptions {
     pub connection: ConnectionOptions,
@@ -40,6 +44,8 @@ pub struct GlobalOptions {
     pub verbosity: u8,
     /// Several clusters at once (`ls`, `teams`, `check`).
     pub contexts: Contexts,
+    /// `--max-parallel`: at most this many of those clusters at a time.
+    pub max_parallel: usize,
     /// `--cluster-config=false`: the cluster's ConfigMap is not read (a CI job that pins its own
     /// policy in a local file).
     pub ignore_cluster_config: bool,

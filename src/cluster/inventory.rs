@@ -185,7 +185,8 @@ pub fn context_names(global: &GlobalOptions) -> Result<Option<Vec<String>>> {
     }
 }
 
-/// Runs `load` for each asked-for context concurrently (or once, for the current context).
+/// Runs `load` for each asked-for context, at most `--max-parallel` at once (or once, for the
+/// current context); results come back in the contexts' order.
 /// A failing context is reported on stderr and does not stop the others; the flag says whether
 /// any failed. With a single (current) context its error is returned as is.
 pub async fn per_context<T, F, Fut>(
@@ -199,12 +200,22 @@ where
     let Some(names) = context_names(global)? else {
         return Ok((vec![(None, load(global.clone()).await?)], false));
     };
-    let results = futures::future::join_all(names.iter().map(|name| {
-        let mut one = global.clone();
-        one.connection.context = Some(name.clone());
-        load(one)
-    }))
-    .await;
+    // One progress line for the whole fleet, counting the clusters done.
+    let _progress = ui::Progress::start("listing");
+    ui::clusters_total(names.len());
+    let mut results: Vec<(usize, Result<T>)> =
+        futures::stream::iter(names.iter().enumerate().map(|(index, name)| {
+            let mut one = global.clone();
+            one.connection.context = Some(name.clone());
+            let loading = load(one);
+            async move { (index, loading.await) }
+        }))
+        .buffer_unordered(global.max_parallel.max(1))
+        .inspect(|_| ui::cluster_done())
+        .collect()
+        .await;
+    results.sort_by_key(|(index, _)| *index);
+    let results = results.into_iter().map(|(_, result)| result);
     let mut loaded = Vec::new();
     let mut failed = false;
     for (name, result) in names.into_iter().zip(results) {
@@ -800,4 +811,51 @@ pub async fn typed_plan(
         field_selector,
         label_columns: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+
+    #[tokio::test]
+    async fn contexts_run_at_most_max_parallel_at_once_and_come_back_in_order() {
+        let names: Vec<String> = (0..7).map(|i| format!("c{i}")).collect();
+        let global = GlobalOptions {
+            contexts: Contexts::Named(names.clone()),
+            max_parallel: 3,
+            ..Default::default()
+        };
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let (loaded, failed) = per_context(&global, |g| {
+            let (running, most) = (&running, &most);
+            async move {
+                let now = running.fetch_add(1, SeqCst) + 1;
+                most.fetch_max(now, SeqCst);
+                let index: u64 = g.connection.context.as_deref().unwrap()[1..]
+                    .parse()
+                    .unwrap();
+                // Later contexts finish first; the results still come in the contexts' order.
+                tokio::time::sleep(std::time::Duration::from_millis(30 - 4 * index)).await;
+                running.fetch_sub(1, SeqCst);
+                match index {
+                    4 => Err(Error::cluster("unreachable")),
+                    _ => Ok(index),
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert!(most.load(SeqCst) <= 3, "{} at once", most.load(SeqCst));
+        assert!(failed, "the unreachable context is reported");
+        let got: Vec<(String, u64)> = loaded
+            .into_iter()
+            .map(|(name, index)| (name.unwrap(), index))
+            .collect();
+        let expected: Vec<(String, u64)> = [0, 1, 2, 3, 5, 6]
+            .into_iter()
+            .map(|i| (format!("c{i}"), i))
+            .collect();
+        assert_eq!(got, expected);
+    }
 }

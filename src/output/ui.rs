@@ -157,6 +157,18 @@ pub fn terminal_safe(text: &str) -> String {
 // Progress
 // ---------------------------------------------------------------------------------------------
 
+/// Clusters to list and listed, for the progress line of `--contexts`/`--all-contexts`.
+static CLUSTERS_TOTAL: AtomicUsize = AtomicUsize::new(0);
+static CLUSTERS_DONE: AtomicUsize = AtomicUsize::new(0);
+
+pub fn clusters_total(total: usize) {
+    CLUSTERS_TOTAL.store(total, Ordering::Relaxed);
+}
+
+pub fn cluster_done() {
+    CLUSTERS_DONE.fetch_add(1, Ordering::Relaxed);
+}
+
 /// Pages and objects fetched so far, for the progress line.
 static PAGES: AtomicUsize = AtomicUsize::new(0);
 static OBJECTS: AtomicUsize = AtomicUsize::new(0);
@@ -198,8 +210,15 @@ impl Progress {
                     PAGES.load(Ordering::Relaxed),
                     OBJECTS.load(Ordering::Relaxed),
                 );
+                let clusters = match CLUSTERS_TOTAL.load(Ordering::Relaxed) {
+                    0 => String::new(),
+                    total => format!(
+                        "{}/{total} clusters, ",
+                        CLUSTERS_DONE.load(Ordering::Relaxed)
+                    ),
+                };
                 status_text(&format!(
-                    "\r\x1b[K{what}: {pages} pages, {objects} objects fetched"
+                    "\r\x1b[K{what}: {clusters}{pages} pages, {objects} objects fetched"
                 ));
                 match stopped.recv_timeout(TICK) {
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => continue,
