@@ -1,7 +1,9 @@
 #!/bin/sh
 # Builds the release binary and packages it for krew:
 #
-#   dist/kubectl-owner_<version>_<os>_<arch>.tar.gz   (kubectl-owner[.exe], LICENSE, kubectl_complete-owner)
+#   dist/kubectl-owner_<version>_<os>_<arch>.tar.gz   (kubectl-owner[.exe], LICENSE, and the
+#                                                      completion shim kubectl_complete-owner, or
+#                                                      kubectl_complete-owner.cmd on Windows)
 #   dist/owner.yaml                                    (krew manifest for that one platform, real sha256)
 #
 # Usage: krew/package.sh [--target TRIPLE] [--uri-base URL]
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
         --target=*) target=${1#--target=}; shift ;;
         --uri-base) uri_base=$2; shift 2 ;;
         --uri-base=*) uri_base=${1#--uri-base=}; shift ;;
-        -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "package.sh: unknown argument: $1" >&2; exit 2 ;;
     esac
 done
@@ -64,7 +66,11 @@ case "$triple" in
     *) echo "package.sh: unsupported OS in $triple" >&2; exit 1 ;;
 esac
 exe=""
-[ "$os" = windows ] && exe=".exe"
+shim=kubectl_complete-owner
+if [ "$os" = windows ]; then
+    exe=".exe"
+    shim=kubectl_complete-owner.cmd
+fi
 
 # Build (or take the prebuilt binary).
 check_size=no
@@ -99,16 +105,16 @@ stage=$(mktemp -d "${TMPDIR:-/tmp}/kubectl-owner-package.XXXXXX")
 trap 'rm -rf "$stage"' EXIT INT TERM
 cp "$binary" "$stage/kubectl-owner$exe"
 cp LICENSE "$stage/LICENSE"
-cp krew/kubectl_complete-owner "$stage/kubectl_complete-owner"
-chmod 755 "$stage/kubectl-owner$exe" "$stage/kubectl_complete-owner"
+cp "krew/$shim" "$stage/$shim"
+chmod 755 "$stage/kubectl-owner$exe" "$stage/$shim"
 chmod 644 "$stage/LICENSE"
 rm -f "$dist/$archive"
 if tar --version 2>/dev/null | grep -q 'GNU tar'; then
     # Reproducible: fixed owner, order and timestamps.
     tar --owner=0 --group=0 --numeric-owner --mtime='@0' \
-        -C "$stage" -cf - "kubectl-owner$exe" LICENSE kubectl_complete-owner | gzip -n > "$dist/$archive"
+        -C "$stage" -cf - "kubectl-owner$exe" LICENSE "$shim" | gzip -n > "$dist/$archive"
 else
-    tar -C "$stage" -cf - "kubectl-owner$exe" LICENSE kubectl_complete-owner | gzip -n > "$dist/$archive"
+    tar -C "$stage" -cf - "kubectl-owner$exe" LICENSE "$shim" | gzip -n > "$dist/$archive"
 fi
 
 if command -v sha256sum > /dev/null 2>&1; then
@@ -118,10 +124,10 @@ else
 fi
 echo "$sha  $archive" > "$dist/$archive.sha256"
 
-# The manifest for this platform: krew/owner.yaml's text, with only this platform.
+# The manifest for this platform: the release template's text, with only this platform.
 [ -n "$uri_base" ] || uri_base="https://github.com/kubectl-owner/kubectl-owner/releases/download/v$version"
 {
-    sed -n '1,/^  platforms:/p' krew/owner.yaml | grep -v '^#' | sed "s/^  version: .*/  version: v$version/"
+    sed -n '1,/^  platforms:/p' krew/.krew.yaml | grep -v '^#' | sed "s/{{ \.TagName }}/v$version/g"
     cat <<YAML
     - selector:
         matchLabels:
@@ -135,7 +141,7 @@ echo "$sha  $archive" > "$dist/$archive.sha256"
           to: .
         - from: LICENSE
           to: .
-        - from: kubectl_complete-owner
+        - from: $shim
           to: .
 YAML
 } > "$dist/owner.yaml"

@@ -19,7 +19,6 @@ use std::process::Command;
 
 use serde_yaml_ng::Value;
 
-const MANIFEST: &str = "krew/owner.yaml";
 const TEMPLATE: &str = "krew/.krew.yaml";
 const WORKFLOW: &str = ".github/workflows/release.yml";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -385,11 +384,45 @@ fn selector_pairs(m: &Value) -> Vec<(String, String)> {
 // The committed manifest and template
 // ---------------------------------------------------------------------------------------------
 
+/// A sha256 as the release fills it in (any 64 hex digits to the rules).
+const SAMPLE_SHA: &str = "4f1b9c0e7d3a52e8b6c1f0a9d8e7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e0d9";
+
+/// The manifest of this version as the release renders it from the template.
+fn manifest() -> Value {
+    parse(&render_template(
+        &read(TEMPLATE),
+        &format!("v{VERSION}"),
+        SAMPLE_SHA,
+    ))
+}
+
+/// `kubectl krew install --manifest=…` must never meet a committed manifest whose checksums are
+/// placeholders: the only manifests are the ones the release renders with real sha256s.
 #[test]
-fn committed_manifest_passes_krew_validation() {
-    let manifest = parse(&read(MANIFEST));
-    let stem = Path::new(MANIFEST).file_stem().unwrap().to_str().unwrap();
-    assert_eq!(stem, "owner");
+fn no_manifest_with_placeholder_checksums_is_committed() {
+    for entry in std::fs::read_dir(root().join("krew")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            !text.contains(&"0".repeat(64)),
+            "{} carries a placeholder sha256",
+            path.display()
+        );
+        if path.extension().is_some_and(|e| e == "yaml") {
+            assert_eq!(
+                path.file_name().unwrap(),
+                ".krew.yaml",
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn rendered_manifest_passes_krew_validation() {
+    let manifest = manifest();
+    let stem = "owner";
     assert_valid(stem, &manifest, None);
     assert_eq!(
         manifest["spec"]["version"].as_str(),
@@ -426,13 +459,15 @@ fn committed_manifest_passes_krew_validation() {
             .iter()
             .map(|f| f["from"].as_str().unwrap())
             .collect();
+        // The completion shim that runs there: sh, or a .cmd file on Windows.
+        let shim = if os == "windows" {
+            "kubectl_complete-owner.cmd"
+        } else {
+            "kubectl_complete-owner"
+        };
         assert_eq!(
             from,
-            vec![
-                format!("kubectl-owner{exe}").as_str(),
-                "LICENSE",
-                "kubectl_complete-owner"
-            ]
+            vec![format!("kubectl-owner{exe}").as_str(), "LICENSE", shim]
         );
     }
     // The description describes; it does not list flags.
@@ -478,23 +513,78 @@ fn render_template(template: &str, tag: &str, sha: &str) -> String {
 }
 
 #[test]
-fn release_bot_template_renders_to_the_committed_manifest() {
+fn release_bot_template_renders_valid_manifests() {
     let template = read(TEMPLATE);
     assert_eq!(template.matches("addURIAndSha").count(), SHIPPED.len());
-    let rendered = parse(&render_template(
-        &template,
-        &format!("v{VERSION}"),
-        &"0".repeat(64),
-    ));
-    assert_valid("owner", &rendered, None);
-    assert_eq!(
-        rendered,
-        parse(&read(MANIFEST)),
-        "krew/.krew.yaml and krew/owner.yaml disagree"
-    );
+    assert_valid("owner", &manifest(), None);
     // A later tag renders a valid manifest of that version.
     let next = parse(&render_template(&template, "v9.8.7", &"a".repeat(64)));
     assert!(validate("owner", &next, "9.8.7", None).is_empty());
+}
+
+/// krew/manifest.sh renders the template with every archive's real sha256, as the release job
+/// runs it; an archive missing from the directory is an error, not a placeholder.
+#[test]
+fn manifest_script_fills_in_every_archives_sha256() {
+    let dist = tempfile::tempdir().unwrap();
+    let mut shas = std::collections::BTreeMap::new();
+    for (i, (os, arch)) in SHIPPED.iter().enumerate() {
+        let name = format!("kubectl-owner_{VERSION}_{os}_{arch}.tar.gz");
+        let bytes = format!("archive {i} for {os}/{arch}").into_bytes();
+        std::fs::write(dist.path().join(&name), &bytes).unwrap();
+        shas.insert((os.to_string(), arch.to_string()), sha256_hex(&bytes));
+    }
+    let run = |dir: &Path| {
+        Command::new("sh")
+            .arg(root().join("krew/manifest.sh"))
+            .arg(dir)
+            .arg(format!("v{VERSION}"))
+            .output()
+            .unwrap()
+    };
+    let out = run(dist.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(dist.path().join("owner.yaml")).unwrap();
+    assert!(!text.contains("{{"), "{text}");
+    let rendered = parse(&text);
+    assert_valid("owner", &rendered, None);
+    for p in rendered["spec"]["platforms"].as_sequence().unwrap() {
+        let key = (
+            p["selector"]["matchLabels"]["os"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            p["selector"]["matchLabels"]["arch"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        assert_eq!(p["sha256"].as_str(), Some(shas[&key].as_str()), "{key:?}");
+    }
+    // Everything but the checksums is the template's rendering.
+    let mut expected = manifest();
+    let mut got = rendered.clone();
+    for m in [&mut expected, &mut got] {
+        for p in platforms(m) {
+            p["sha256"] = Value::from("");
+        }
+    }
+    assert_eq!(got, expected);
+
+    std::fs::remove_file(
+        dist.path()
+            .join(format!("kubectl-owner_{VERSION}_darwin_arm64.tar.gz")),
+    )
+    .unwrap();
+    std::fs::remove_file(dist.path().join("owner.yaml")).unwrap();
+    let out = run(dist.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("darwin_arm64.tar.gz is missing"));
+    assert!(!dist.path().join("owner.yaml").exists());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -502,7 +592,7 @@ fn release_bot_template_renders_to_the_committed_manifest() {
 // ---------------------------------------------------------------------------------------------
 
 fn broken(edit: impl FnOnce(&mut Value)) -> Value {
-    let mut m = parse(&read(MANIFEST));
+    let mut m = manifest();
     edit(&mut m);
     m
 }
@@ -523,7 +613,7 @@ fn assert_breaks(rule: Rule, stem: &str, manifest: &Value) {
 #[test]
 fn broken_name_not_the_file_stem() {
     // The same manifest saved under another name.
-    assert_breaks(Rule::NameIsStem, "kubectl-owner", &parse(&read(MANIFEST)));
+    assert_breaks(Rule::NameIsStem, "kubectl-owner", &manifest());
 }
 
 #[test]
@@ -750,8 +840,8 @@ fn package_script_builds_archive_and_host_manifest() {
         Some(sha.as_str()),
         "manifest sha256 is not the archive's"
     );
-    // Everything but the platforms is the committed manifest's.
-    let mut committed = parse(&read(MANIFEST));
+    // Everything but the platforms is the template's.
+    let mut committed = self::manifest();
     let mut host = manifest.clone();
     platforms(&mut committed).clear();
     platforms(&mut host).clear();
@@ -890,4 +980,10 @@ fn release_workflow_builds_the_five_targets() {
         "{steps_text}"
     );
     assert!(steps_text.contains("krew/.krew.yaml"), "{steps_text}");
+    // The five-platform manifest with real checksums is published with the release.
+    assert!(
+        steps_text.contains("sh krew/manifest.sh dist"),
+        "{steps_text}"
+    );
+    assert!(steps_text.contains("dist/owner.yaml"), "{steps_text}");
 }
