@@ -9,7 +9,8 @@
 //! - `BENCH_RUNS` (3): runs of each kubectl-owner command; the median is reported.
 //! - `BENCH_KUBECTL_RUNS` (1): runs of each kubectl command (≈45 s each at 100,000 pods because
 //!   kubectl throttles itself to 5 requests/s); 0 skips kubectl.
-//! - `BENCH_CASES` (`a,b,c,d,e`): which cases to run.
+//! - `BENCH_CASES` (`a,b,c,d,e`): which cases to run; `f` is the fleet (50 small clusters, one
+//!   dead; `BENCH_FLEET` changes the count).
 //! - `BENCH_OWNER`: the kubectl-owner binary (default: `kubectl-owner` next to this binary).
 //! - `BENCH_KUBECTL` (`kubectl`): the kubectl binary.
 //! - `BENCH_NAMESPACES`, `BENCH_DEPLOYMENTS`, `BENCH_PODS`: the seed's size (2000 / 20000 / 100000).
@@ -37,6 +38,8 @@ struct Sample {
     bytes: u64,
     /// Lines written to stdout.
     lines: usize,
+    /// Whether stderr named the fleet's dead context (case f).
+    named_dead: bool,
 }
 
 impl Sample {
@@ -51,6 +54,7 @@ impl Sample {
             discovery: self.discovery + next.discovery,
             bytes: self.bytes + next.bytes,
             lines: self.lines + next.lines,
+            named_dead: self.named_dead || next.named_dead,
         }
     }
 }
@@ -77,6 +81,8 @@ fn median(samples: &[Sample]) -> Sample {
 
 struct Bench {
     server: TestServer,
+    /// More servers whose requests count too (the fleet of case f).
+    others: Vec<TestServer>,
     /// Runs of each kubectl-owner command, and of each kubectl command.
     runs: usize,
     kubectl_runs: usize,
@@ -112,7 +118,9 @@ impl Bench {
         let result_path = self.out_dir.join("result");
         let stdout = std::fs::File::create(&stdout_path).expect("stdout file");
         let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
-        self.server.clear_requests();
+        for server in std::iter::once(&self.server).chain(&self.others) {
+            server.clear_requests();
+        }
         let status = Command::new(std::env::current_exe().expect("own path"))
             .arg("--measure")
             .arg(&result_path)
@@ -141,7 +149,10 @@ impl Bench {
             let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
             panic!("`{}` exited with {code}:\n{err}", argv.join(" "));
         }
-        let requests = self.server.requests();
+        let requests: Vec<RequestRecord> = std::iter::once(&self.server)
+            .chain(&self.others)
+            .flat_map(TestServer::requests)
+            .collect();
         let registry = requests
             .iter()
             .filter(|r| r.path.ends_with("/configmaps/kubectl-owner"))
@@ -150,6 +161,8 @@ impl Bench {
         let lines = std::fs::read(&stdout_path)
             .map(|b| b.iter().filter(|c| **c == b'\n').count())
             .unwrap_or(0);
+        let named_dead = std::fs::read_to_string(&stderr_path)
+            .is_ok_and(|e| e.contains(&format!("context \"{DEAD_CONTEXT}\"")));
         Sample {
             wall,
             cpu,
@@ -159,6 +172,7 @@ impl Bench {
             discovery,
             bytes: requests.iter().map(|r| r.response_bytes as u64).sum(),
             lines,
+            named_dead,
         }
     }
 
@@ -177,7 +191,7 @@ impl Bench {
             .expect("BENCH_RUNS ≥ 1");
         let peer = theirs.and_then(|(label, cmds)| {
             eprintln!("case {case}: {label}");
-            self.measure("kubectl", &cmds, self.kubectl_runs, &[0])
+            self.measure("kubectl", &cmds, self.kubectl_runs, ok)
                 .map(|s| (label, s))
         });
         rows.push(Row {
@@ -422,6 +436,7 @@ fn main() {
     .expect("PATH");
     let bench = Bench {
         server,
+        others: Vec::new(),
         runs,
         kubectl_runs,
         kubeconfig,
@@ -552,6 +567,9 @@ fn main() {
             &[0],
         );
     }
+    if want("f") {
+        fleet(&bench, &mut rows, &o, &k);
+    }
     let load_after = shell("cut -d' ' -f1-3 /proc/loadavg");
 
     // The table.
@@ -658,6 +676,18 @@ fn main() {
             verdict(x <= 1.5)
         );
     }
+    let fleet_rows: Vec<&Row> = rows.iter().filter(|r| r.case == "f").collect();
+    if let [all, each, ..] = fleet_rows.as_slice() {
+        println!(
+            "- (f) {} contexts in one run: {:.2} s wall against {:.2} s for one run per context ({:.1}× faster), peak RSS {}; the dead context is named: {}",
+            env_usize("BENCH_FLEET", FLEET_SIZE),
+            all.sample.wall,
+            each.sample.wall,
+            each.sample.wall / all.sample.wall,
+            mb(all.sample.rss_kb),
+            verdict(all.sample.named_dead)
+        );
+    }
     if let (Some(e), Some(a)) = (find("e"), find("a")) {
         let x = e.sample.bytes as f64 / a.sample.bytes.max(1) as f64;
         println!(
@@ -667,4 +697,107 @@ fn main() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Case f's fleet: this many contexts, the last one dead.
+const FLEET_SIZE: usize = 50;
+const DEAD_CONTEXT: &str = "fleet-dead";
+
+/// Case f: a fleet of small clusters (20 namespaces, 400 Deployments, 2,000 Pods each), one of
+/// them dead (nothing listens on its port), listed by one `--all-contexts` run, by one run per
+/// context, and by kubectl once per context.
+fn fleet(
+    bench: &Bench,
+    rows: &mut Vec<Row>,
+    ours: &dyn Fn(&[&str]) -> Vec<String>,
+    kubectl: &dyn Fn(&[&str]) -> Vec<String>,
+) {
+    let size = env_usize("BENCH_FLEET", FLEET_SIZE).max(2);
+    let small = ScaleParams {
+        namespaces: 20,
+        deployments: 400,
+        pods: 2000,
+    };
+    let servers: Vec<TestServer> = (1..size)
+        .map(|_| {
+            let server = TestServer::start(ServerOptions::default());
+            server.seed_scale(small);
+            server
+        })
+        .collect();
+    // A port that was just free: connecting to it is refused.
+    let dead_url = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        format!("http://{}", listener.local_addr().expect("its address"))
+    };
+    let mut names: Vec<String> = (1..size).map(|i| format!("fleet-{i:02}")).collect();
+    names.push(DEAD_CONTEXT.to_string());
+    let urls: Vec<String> = servers
+        .iter()
+        .map(TestServer::url)
+        .chain(std::iter::once(dead_url))
+        .collect();
+    let mut kubeconfig = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for (name, url) in names.iter().zip(&urls) {
+        kubeconfig += &format!("- name: {name}\n  cluster:\n    server: {url}\n");
+    }
+    kubeconfig += "users:\n- name: fleet\n  user: {}\ncontexts:\n";
+    for name in &names {
+        kubeconfig +=
+            &format!("- name: {name}\n  context:\n    cluster: {name}\n    user: fleet\n");
+    }
+    kubeconfig += &format!("current-context: {}\n", names[0]);
+    let path = bench.out_dir.join("fleet-kubeconfig");
+    std::fs::write(&path, kubeconfig).expect("write the fleet's kubeconfig");
+    eprintln!(
+        "fleet: {} clusters of {} pods each, and {DEAD_CONTEXT}",
+        size - 1,
+        small.pods
+    );
+    let mut servers = servers.into_iter();
+    let fleet = Bench {
+        server: servers.next().expect("at least one live cluster"),
+        others: servers.collect(),
+        runs: bench.runs,
+        kubectl_runs: bench.kubectl_runs,
+        kubeconfig: path,
+        home: bench.home.clone(),
+        path: bench.path.clone(),
+        out_dir: bench.out_dir.clone(),
+    };
+    let timeout = "--request-timeout=10s";
+    // The dead context fails every form: exit 1, and the others are still listed.
+    fleet.pair(
+        rows,
+        "f",
+        (
+            format!("kubectl owner ls -A --all-contexts {timeout} ({size} contexts, 1 dead)"),
+            vec![ours(&["ls", "-A", "--all-contexts", timeout])],
+        ),
+        None,
+        &[1],
+    );
+    fleet.pair(
+        rows,
+        "f",
+        (
+            format!(
+                "kubectl owner ls -A --context C {timeout}, once per context ({size} runs, summed)"
+            ),
+            names
+                .iter()
+                .map(|name| ours(&["ls", "-A", "--context", name, timeout]))
+                .collect(),
+        ),
+        Some((
+            format!(
+                "kubectl get pods -A --context C {timeout}, once per context ({size} runs, summed)"
+            ),
+            names
+                .iter()
+                .map(|name| kubectl(&["get", "pods", "-A", "--context", name, timeout]))
+                .collect(),
+        )),
+        &[0, 1],
+    );
 }
