@@ -11,6 +11,7 @@ mod check;
 mod cluster_config;
 mod completion;
 mod connection;
+mod e2e;
 mod exit_status;
 mod faults;
 mod help;
