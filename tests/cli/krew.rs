@@ -21,6 +21,7 @@ use serde_yaml_ng::Value;
 
 const TEMPLATE: &str = "krew/.krew.yaml";
 const WORKFLOW: &str = ".github/workflows/release.yml";
+const CI_WORKFLOW: &str = ".github/workflows/ci.yml";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The release binary must stay at or under this size (bytes).
 const MAX_BINARY_BYTES: u64 = 10_000_000;
@@ -986,4 +987,41 @@ fn release_workflow_builds_the_five_targets() {
         "{steps_text}"
     );
     assert!(steps_text.contains("dist/owner.yaml"), "{steps_text}");
+}
+
+/// Pull requests run what `.ci/run` runs, `cargo deny` with advisories, and the end-to-end
+/// scenario against a real cluster (kind).
+#[test]
+fn pull_request_workflow_tests_denies_and_runs_the_scenario_on_kind() {
+    let workflow = parse(&read(CI_WORKFLOW));
+    let on = &workflow["on"];
+    assert!(
+        on.get("pull_request").is_some(),
+        "runs on pull requests: {on:?}"
+    );
+    let jobs = workflow["jobs"].as_mapping().expect("jobs");
+    let job_steps = |name: &str| -> String {
+        let job = &jobs[&Value::from(name)];
+        job["steps"]
+            .as_sequence()
+            .unwrap_or_else(|| panic!("job {name} has steps"))
+            .iter()
+            .map(|step| serde_yaml_ng::to_string(step).unwrap())
+            .collect()
+    };
+    assert!(job_steps("test").contains("bash .ci/run"));
+    let deny = job_steps("deny");
+    assert!(deny.contains("EmbarkStudios/cargo-deny-action"), "{deny}");
+    for check in ["advisories", "licenses", "bans", "sources"] {
+        assert!(deny.contains(check), "{check}: {deny}");
+    }
+    assert!(deny.contains(".ci/deny.toml"), "{deny}");
+    let e2e = job_steps("e2e-kind");
+    assert!(e2e.contains("helm/kind-action"), "{e2e}");
+    assert!(e2e.contains("sh tests/e2e/scenario.sh"), "{e2e}");
+    assert!(e2e.contains("GITHUB_PATH"), "kubectl-owner on PATH: {e2e}");
+    // What .ci/run runs is what README says the tests are.
+    let ci = read(".ci/run");
+    assert!(ci.contains("cargo test --workspace"), "{ci}");
+    assert!(ci.contains("cargo deny"), "{ci}");
 }
