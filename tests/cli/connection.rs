@@ -758,3 +758,38 @@ fn verbosity_6_prints_one_line_per_request() {
     let quiet = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-v=5"]);
     assert!(!quiet.stderr.contains(" milliseconds"), "{}", quiet.stderr);
 }
+
+/// A kubeconfig cluster's `proxy-url` (`socks5://` and `http://`, as kubectl takes them) carries
+/// every request through the proxy: a tunnel to the API server, TLS end to end.
+#[test]
+fn proxy_url_tunnels_every_request() {
+    let server = test_apiserver::TestServer::start(test_apiserver::ServerOptions {
+        tls: true,
+        ..Default::default()
+    });
+    server.seed_demo();
+    let direct = Env::new(&server).owner(&["ls", "-A", "-o", "name"]);
+    assert_eq!(direct.code, 0, "{}", direct.stderr);
+    let target = server.url().trim_start_matches("https://").to_string();
+    for (scheme, kind) in [
+        ("http", test_apiserver::ProxyKind::HttpConnect),
+        ("socks5", test_apiserver::ProxyKind::Socks5),
+    ] {
+        let proxy = test_apiserver::TunnelProxy::start();
+        let kubeconfig = server.kubeconfig("test", None, None).replacen(
+            "    server:",
+            &format!("    proxy-url: {scheme}://{}\n    server:", proxy.addr()),
+            1,
+        );
+        let env = Env::with_kubeconfig(&kubeconfig);
+        let run = env.owner(&["ls", "-A", "-o", "name"]);
+        assert_eq!(run.code, 0, "{scheme}: {}", run.stderr);
+        assert_eq!(run.stdout, direct.stdout);
+        let tunnels = proxy.tunnels();
+        assert!(!tunnels.is_empty(), "{scheme}: no tunnel");
+        assert!(
+            tunnels.iter().all(|(k, t)| *k == kind && *t == target),
+            "{scheme}: {tunnels:?}"
+        );
+    }
+}

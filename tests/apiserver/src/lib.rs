@@ -10,6 +10,7 @@
 //! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
 //! `Status` errors with Kubernetes' reasons, fault injection and a request log.
 
+pub mod proxy;
 mod resources;
 mod seed;
 pub mod selector;
@@ -22,6 +23,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+pub use proxy::{ProxyKind, TunnelProxy};
 pub use seed::ScaleParams;
 
 /// How to start a [`TestServer`].
