@@ -2,6 +2,7 @@
 //! lists and gets, and translating failures into kubectl's words.
 
 use std::collections::HashMap;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -213,11 +214,34 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
         user.client_key = Some(absolute(key));
         user.client_key_data = None;
     }
+    if let Some(exec) = user.exec.as_mut() {
+        exec_interactive_mode(exec, std::io::stdin().is_terminal())?;
+    }
     Ok(KubeConfigOptions {
         context: Some(context_name),
         cluster: Some(cluster_name),
         user: Some(user_name),
     })
+}
+
+/// kubectl's reading of an exec plugin's `interactiveMode`, which kube would take as "always":
+/// `IfAvailable` (the default) is interactive only when stdin is a terminal, and `Always` without
+/// one is an error rather than a plugin left waiting for input that cannot come.
+fn exec_interactive_mode(
+    exec: &mut kube::config::ExecConfig,
+    stdin_is_terminal: bool,
+) -> Result<()> {
+    use kube::config::ExecInteractiveMode as Mode;
+    match (exec.interactive_mode.as_ref(), stdin_is_terminal) {
+        (Some(Mode::Always), false) => Err(Error::cluster(
+            "exec plugin cannot support interactive mode: standard input is not a terminal",
+        )),
+        (Some(Mode::Never), _) | (_, true) => Ok(()),
+        (None | Some(Mode::IfAvailable), false) => {
+            exec.interactive_mode = Some(Mode::Never);
+            Ok(())
+        }
+    }
 }
 
 fn absolute(path: &Path) -> String {

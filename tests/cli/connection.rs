@@ -793,3 +793,44 @@ fn proxy_url_tunnels_every_request() {
         );
     }
 }
+
+/// An exec plugin's `interactiveMode` as kubectl reads it: without a terminal on stdin,
+/// `IfAvailable` runs the plugin non-interactively (`spec.interactive: false`) and `Always` is
+/// kubectl's error, before the plugin runs.
+#[test]
+fn exec_interactive_mode_follows_the_terminal_as_in_kubectl() {
+    let server = demo_server();
+    server.add_token("exec-token", "carol");
+    let env = Env::new(&server);
+    let info = env.home().join("exec-info.json");
+    let script = env.home().join("get-token.sh");
+    executable(
+        &script,
+        &format!(
+            "#!/bin/sh\nprintf '%s' \"$KUBERNETES_EXEC_INFO\" > '{}'\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"exec-token\"}}}}'\n",
+            info.display()
+        ),
+    );
+    for (mode, code) in [("IfAvailable", 0), ("Never", 0), ("Always", 1)] {
+        let _ = std::fs::remove_file(&info);
+        let kubeconfig = exec_kubeconfig(&server, &script).replace(
+            "interactiveMode: Never",
+            &format!("interactiveMode: {mode}"),
+        );
+        std::fs::write(&env.kubeconfig, kubeconfig).unwrap();
+        // The test's stdin is not a terminal.
+        let run = env.owner(&["ls", "deploy", "-o", "name"]);
+        assert_eq!(run.code, code, "{mode}: {}", run.stderr);
+        if code == 0 {
+            let spec: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&info).unwrap()).unwrap();
+            assert_eq!(spec["spec"]["interactive"], false, "{mode}: {spec}");
+        } else {
+            assert_eq!(
+                run.stderr,
+                "error: exec plugin cannot support interactive mode: standard input is not a terminal\n"
+            );
+            assert!(!info.exists(), "the plugin did not run");
+        }
+    }
+}
