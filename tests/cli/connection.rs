@@ -834,3 +834,60 @@ fn exec_interactive_mode_follows_the_terminal_as_in_kubectl() {
         }
     }
 }
+
+/// `auth-provider: oidc`, as kubectl refreshes it: an expired id-token is traded for a fresh one
+/// at the issuer's token endpoint (found through its discovery document) with the refresh
+/// token, and only the fresh one reaches the API server.
+#[test]
+fn oidc_id_tokens_are_refreshed_with_the_refresh_token() {
+    let server = test_apiserver::TestServer::start(test_apiserver::ServerOptions {
+        tls: true,
+        ..Default::default()
+    });
+    server.seed_demo();
+    // Authentication on: only known tokens pass.
+    server.add_token("someone-else", "admin");
+    let expired = server.serve_oidc("REFRESH-MARKER-r1", "dave");
+    let kubeconfig = server.kubeconfig("t", None, None).replacen(
+        "  user: {}\n",
+        &format!(
+            "  user:\n    auth-provider:\n      name: oidc\n      config:\n        client-id: kubectl-owner\n        client-secret: SECRET-MARKER-c1\n        id-token: {expired}\n        idp-issuer-url: {}/oidc\n        refresh-token: REFRESH-MARKER-r1\n",
+            server.url()
+        ),
+        1,
+    );
+    let mut env = Env::with_kubeconfig(&kubeconfig);
+    // The issuer's certificate is trusted the way kube reads system roots.
+    let ca = env.home().join("ca.pem");
+    std::fs::write(&ca, server.ca_pem().unwrap()).unwrap();
+    env.extra_env
+        .push(("SSL_CERT_FILE".to_string(), ca.display().to_string()));
+    let run = env.owner(&["ls", "-A", "-o", "name", "-v=9"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("deployment.apps/api"), "{}", run.stdout);
+    let requests = server.requests();
+    let refreshes = requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/oidc/token")
+        .count();
+    assert!(refreshes >= 1, "the expired token was refreshed");
+    let api: Vec<_> = requests
+        .iter()
+        .filter(|r| !r.path.starts_with("/oidc/"))
+        .collect();
+    assert!(!api.is_empty());
+    assert!(
+        api.iter().all(|r| {
+            r.authorization
+                .as_deref()
+                .is_some_and(|a| a.starts_with("Bearer ") && !a.contains(&expired))
+        }),
+        "only the fresh id token reaches the API"
+    );
+    for secret in ["REFRESH-MARKER", "SECRET-MARKER", &expired] {
+        assert!(
+            !run.stdout.contains(secret) && !run.stderr.contains(secret),
+            "{secret} leaked"
+        );
+    }
+}

@@ -352,6 +352,19 @@ impl TestServer {
             .insert(token.to_string(), user.to_string());
     }
 
+    /// Serves an OpenID Connect issuer at `URL/oidc` (use a TLS server: clients require https)
+    /// that trades `refresh_token` for id tokens of `user`, and returns an expired id token of
+    /// `user` for a kubeconfig's `auth-provider: oidc` to start from.
+    pub fn serve_oidc(&self, refresh_token: &str, user: &str) -> String {
+        self.state
+            .oidc_refresh_tokens
+            .lock()
+            .expect("oidc lock")
+            .insert(refresh_token.to_string(), user.to_string());
+        let issuer = format!("{}/oidc", self.url);
+        server::id_token(&issuer, user, jiff::Timestamp::now().as_second() - 60)
+    }
+
     /// Add an RBAC grant; the first one switches authorization on.
     pub fn grant(&self, g: Grant) {
         self.state.grants.lock().expect("grants lock").push(g);

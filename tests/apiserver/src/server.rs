@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub tokens: Mutex<HashMap<String, String>>,
     pub grants: Mutex<Vec<Grant>>,
     pub hidden_groups: Mutex<HashSet<String>>,
+    /// The OpenID Connect issuer under `/oidc`: refresh token → the user its id tokens are for.
+    pub oidc_refresh_tokens: Mutex<HashMap<String, String>>,
     pub start: Timestamp,
     token_serial: AtomicU64,
     expired_below: AtomicU64,
@@ -49,6 +51,7 @@ impl State {
             tokens: Mutex::new(HashMap::new()),
             grants: Mutex::new(Vec::new()),
             hidden_groups: Mutex::new(HashSet::new()),
+            oidc_refresh_tokens: Mutex::new(HashMap::new()),
             start: Timestamp::from_second(Timestamp::now().as_second()).expect("now"),
             token_serial: AtomicU64::new(0),
             expired_below: AtomicU64::new(0),
@@ -678,6 +681,64 @@ fn allowed(
         })
 }
 
+/// A minimal OpenID Connect issuer at `/oidc`: discovery, and a token endpoint that trades a
+/// known refresh token (client credentials in the header or the form, as clients try both) for
+/// a fresh id token, which the API then accepts as a bearer token.
+fn oidc(state: &State, rest: &str, rec: &RequestRecord, body: &[u8]) -> Result<Reply, ApiError> {
+    let issuer = format!("https://{}/oidc", state.addr);
+    match (rec.method.as_str(), rest) {
+        ("GET", ".well-known/openid-configuration") => Ok(Reply::json(
+            200,
+            &serde_json::json!({"issuer": issuer, "token_endpoint": format!("{issuer}/token")}),
+        )),
+        ("POST", "token") => {
+            let form = parse_query(&String::from_utf8_lossy(body));
+            let client_in_header = rec
+                .authorization
+                .as_deref()
+                .is_some_and(|a| a.starts_with("Basic "));
+            if !client_in_header && form.get("client_id").is_none() {
+                return Err(ApiError::new(401, "Unauthorized", "no client credentials"));
+            }
+            let refresh = form.get("refresh_token").cloned().unwrap_or_default();
+            let user = state
+                .oidc_refresh_tokens
+                .lock()
+                .expect("oidc lock")
+                .get(&refresh)
+                .cloned();
+            let (Some(user), Some("refresh_token")) =
+                (user, form.get("grant_type").map(String::as_str))
+            else {
+                return Err(ApiError::new(400, "BadRequest", "invalid_grant"));
+            };
+            let id_token = id_token(&issuer, &user, Timestamp::now().as_second() + 3600);
+            state
+                .tokens
+                .lock()
+                .expect("tokens lock")
+                .insert(id_token.clone(), user);
+            Ok(Reply::json(
+                200,
+                &serde_json::json!({"id_token": id_token, "token_type": "Bearer", "expires_in": 3600}),
+            ))
+        }
+        _ => Err(not_found_path()),
+    }
+}
+
+/// An unsigned JWT (clients read its `exp` only) for `user`, expiring at `exp`.
+pub(crate) fn id_token(issuer: &str, user: &str, exp: i64) -> String {
+    use base64::Engine as _;
+    let part = |v: Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.{}",
+        part(serde_json::json!({"alg": "none", "typ": "JWT"})),
+        part(serde_json::json!({"iss": issuer, "sub": user, "exp": exp})),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("unsigned")
+    )
+}
+
 fn process(state: &State, rec: &RequestRecord, body: &[u8]) -> Reply {
     match process_inner(state, rec, body) {
         Ok(r) => r,
@@ -686,6 +747,9 @@ fn process(state: &State, rec: &RequestRecord, body: &[u8]) -> Reply {
 }
 
 fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Reply, ApiError> {
+    if let Some(rest) = rec.path.strip_prefix("/oidc/") {
+        return oidc(state, rest, rec, body);
+    }
     // Authentication.
     let user = {
         let tokens = state.tokens.lock().expect("tokens lock");
