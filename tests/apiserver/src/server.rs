@@ -697,7 +697,7 @@ fn oidc(state: &State, rest: &str, rec: &RequestRecord, body: &[u8]) -> Result<R
                 .authorization
                 .as_deref()
                 .is_some_and(|a| a.starts_with("Basic "));
-            if !client_in_header && form.get("client_id").is_none() {
+            if !client_in_header && !form.contains_key("client_id") {
                 return Err(ApiError::new(401, "Unauthorized", "no client credentials"));
             }
             let refresh = form.get("refresh_token").cloned().unwrap_or_default();
