@@ -217,6 +217,15 @@ fn apply_overrides(kc: &mut Kubeconfig, opts: &ConnectionOptions) -> Result<Kube
     if let Some(exec) = user.exec.as_mut() {
         exec_interactive_mode(exec, std::io::stdin().is_terminal())?;
     }
+    // kubectl trims the token file's whitespace (an editor's final newline); kube would send
+    // it as part of the header and fail. Read once: a command lives shorter than a token.
+    if user.token.is_none()
+        && let Some(path) = &user.token_file
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        user.token = Some(text.trim().to_string().into());
+        user.token_file = None;
+    }
     Ok(KubeConfigOptions {
         context: Some(context_name),
         cluster: Some(cluster_name),

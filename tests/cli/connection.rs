@@ -891,3 +891,30 @@ fn oidc_id_tokens_are_refreshed_with_the_refresh_token() {
         );
     }
 }
+
+/// A user's `tokenFile`, read as kubectl reads it: its token (trailing newline trimmed) is the
+/// bearer token of every request.
+#[test]
+fn token_file_from_kubeconfig() {
+    let server = demo_server();
+    server.add_token("file-token", "erin");
+    let env = Env::new(&server);
+    let token_file = env.home().join("token");
+    std::fs::write(&token_file, "file-token\n").unwrap();
+    let kubeconfig = server.kubeconfig("t", None, None).replacen(
+        "  user: {}\n",
+        &format!("  user:\n    tokenFile: {}\n", token_file.display()),
+        1,
+    );
+    std::fs::write(&env.kubeconfig, kubeconfig).unwrap();
+    let run = env.owner(&["ls", "deploy", "-n", "payments", "-o", "name"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("deployment.apps/api"), "{}", run.stdout);
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer file-token"))
+    );
+}
