@@ -918,3 +918,74 @@ fn token_file_from_kubeconfig() {
             .all(|r| r.authorization.as_deref() == Some("Bearer file-token"))
     );
 }
+
+/// Client certificates, as kubectl presents them: from the kubeconfig (`client-certificate` and
+/// `client-key`) or from `--client-certificate`/`--client-key`; the server knows the user from
+/// the certificate alone.
+#[test]
+fn client_certificates_authenticate() {
+    let server = test_apiserver::TestServer::start(test_apiserver::ServerOptions {
+        tls: true,
+        ..Default::default()
+    });
+    server.seed_demo();
+    // Authentication on: without the certificate nothing passes.
+    server.add_token("someone-else", "admin");
+    let (cert, key) = server.client_certificate("frank");
+    let files = tempfile::tempdir().unwrap();
+    let (cert_file, key_file) = (
+        files.path().join("frank.crt"),
+        files.path().join("frank.key"),
+    );
+    std::fs::write(&cert_file, &cert).unwrap();
+    std::fs::write(&key_file, &key).unwrap();
+    let check = |run: &crate::support::Run, how: &str| {
+        assert_eq!(run.code, 0, "{how}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("deployment.apps/api"),
+            "{how}: {}",
+            run.stdout
+        );
+        let requests = server.requests();
+        assert!(!requests.is_empty());
+        assert!(
+            requests
+                .iter()
+                .all(|r| r.client_certificate_user.as_deref() == Some("frank")
+                    && r.authorization.is_none()),
+            "{how}"
+        );
+        server.clear_requests();
+    };
+    let kubeconfig = server.kubeconfig("t", None, None).replacen(
+        "  user: {}\n",
+        &format!(
+            "  user:\n    client-certificate: {}\n    client-key: {}\n",
+            cert_file.display(),
+            key_file.display()
+        ),
+        1,
+    );
+    check(
+        &Env::with_kubeconfig(&kubeconfig).owner(&["ls", "-A", "-o", "name"]),
+        "kubeconfig",
+    );
+    let run = Env::new(&server).owner(&[
+        "ls",
+        "-A",
+        "-o",
+        "name",
+        "--client-certificate",
+        cert_file.to_str().unwrap(),
+        "--client-key",
+        key_file.to_str().unwrap(),
+    ]);
+    check(&run, "flags");
+    // Without a certificate, the same server refuses.
+    let run = Env::new(&server).owner(&["ls", "-A"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.first_stderr_line(),
+        "error: You must be logged in to the server (Unauthorized)"
+    );
+}

@@ -56,6 +56,8 @@ pub struct RequestRecord {
     pub user_agent: Option<String>,
     /// The `Authorization` header.
     pub authorization: Option<String>,
+    /// The user of the client certificate the connection presented, if any.
+    pub client_certificate_user: Option<String>,
     /// The `Impersonate-User` header.
     pub impersonate_user: Option<String>,
     /// Every `Impersonate-Group` header.
@@ -175,6 +177,7 @@ pub struct TestServer {
     state: Arc<server::State>,
     url: String,
     ca_pem: Option<String>,
+    ca: Option<tls::Ca>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -188,11 +191,11 @@ impl TestServer {
             .set_nonblocking(true)
             .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
-        let (ca_pem, acceptor) = if opts.tls {
-            let (pem, acc) = tls::make_tls();
-            (Some(pem), Some(acc))
+        let (ca_pem, acceptor, ca) = if opts.tls {
+            let (pem, acc, ca) = tls::make_tls();
+            (Some(pem), Some(acc), Some(ca))
         } else {
-            (None, None)
+            (None, None, None)
         };
         let scheme = if opts.tls { "https" } else { "http" };
         let url = format!("{scheme}://127.0.0.1:{}", addr.port());
@@ -207,6 +210,7 @@ impl TestServer {
             state,
             url,
             ca_pem,
+            ca,
             shutdown: Some(tx),
             thread: Some(thread),
         }
@@ -350,6 +354,22 @@ impl TestServer {
             .lock()
             .expect("tokens lock")
             .insert(token.to_string(), user.to_string());
+    }
+
+    /// A client certificate and key (PEM) for `user`, signed by the TLS server's CA: presented
+    /// on a connection, it authenticates that connection's requests as `user`.
+    pub fn client_certificate(&self, user: &str) -> (String, String) {
+        let ca = self
+            .ca
+            .as_ref()
+            .expect("client certificates need a TLS server");
+        let (cert, key, der) = tls::client_certificate(ca, user);
+        self.state
+            .client_certificates
+            .lock()
+            .expect("certificates lock")
+            .insert(der, user.to_string());
+        (cert, key)
     }
 
     /// Serves an OpenID Connect issuer at `URL/oidc` (use a TLS server: clients require https)

@@ -34,6 +34,8 @@ pub(crate) struct State {
     pub tokens: Mutex<HashMap<String, String>>,
     pub grants: Mutex<Vec<Grant>>,
     pub hidden_groups: Mutex<HashSet<String>>,
+    /// Client certificates issued by [`crate::TestServer::client_certificate`]: DER → user.
+    pub client_certificates: Mutex<HashMap<Vec<u8>, String>>,
     /// The OpenID Connect issuer under `/oidc`: refresh token → the user its id tokens are for.
     pub oidc_refresh_tokens: Mutex<HashMap<String, String>>,
     pub start: Timestamp,
@@ -52,6 +54,7 @@ impl State {
             grants: Mutex::new(Vec::new()),
             hidden_groups: Mutex::new(HashSet::new()),
             oidc_refresh_tokens: Mutex::new(HashMap::new()),
+            client_certificates: Mutex::new(HashMap::new()),
             start: Timestamp::from_second(Timestamp::now().as_second()).expect("now"),
             token_serial: AtomicU64::new(0),
             expired_below: AtomicU64::new(0),
@@ -132,13 +135,28 @@ pub(crate) fn run(
                     let state = state.clone();
                     let tls = tls.clone();
                     tokio::spawn(async move {
-                        let svc = service_fn(move |req| handle(state.clone(), req));
                         match tls {
                             Some(acceptor) => {
                                 let Ok(s) = acceptor.accept(stream).await else { return };
+                                // The client certificate, if one was presented, names the user.
+                                let cert_user = s
+                                    .get_ref()
+                                    .1
+                                    .peer_certificates()
+                                    .and_then(|chain| chain.first())
+                                    .and_then(|cert| {
+                                        state
+                                            .client_certificates
+                                            .lock()
+                                            .expect("certificates lock")
+                                            .get(cert.as_ref())
+                                            .cloned()
+                                    });
+                                let svc = service_fn(move |req| handle(state.clone(), req, cert_user.clone()));
                                 let _ = http1::Builder::new().serve_connection(TokioIo::new(s), svc).await;
                             }
                             None => {
+                                let svc = service_fn(move |req| handle(state.clone(), req, None));
                                 let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), svc).await;
                             }
                         }
@@ -291,7 +309,11 @@ fn reason_for(code: u16) -> &'static str {
 /// kube-apiserver's threshold (`defaultGzipThresholdBytes`): smaller responses go uncompressed.
 const GZIP_THRESHOLD_BYTES: usize = 128 * 1024;
 
-async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Payload>, io::Error> {
+async fn handle(
+    state: Arc<State>,
+    req: Request<Incoming>,
+    client_certificate_user: Option<String>,
+) -> Result<Response<Payload>, io::Error> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map_err(io::Error::other)?.to_bytes();
     let header = |n: &str| {
@@ -311,6 +333,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Pa
         gzipped: false,
         user_agent: header("user-agent"),
         authorization: header("authorization"),
+        client_certificate_user,
         impersonate_user: header("impersonate-user"),
         impersonate_groups: parts
             .headers
@@ -750,8 +773,10 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     if let Some(rest) = rec.path.strip_prefix("/oidc/") {
         return oidc(state, rest, rec, body);
     }
-    // Authentication.
-    let user = {
+    // Authentication: a client certificate the server issued, else a known bearer token.
+    let user = if let Some(user) = &rec.client_certificate_user {
+        user.clone()
+    } else {
         let tokens = state.tokens.lock().expect("tokens lock");
         if tokens.is_empty() {
             "admin".to_string()
