@@ -10,7 +10,7 @@ use super::values::{
     LabelKey, List, NamespaceGlob, NonEmptyList, NonEmptyText, Stage, SunsetDate, TeamAlias,
     TeamName,
 };
-use super::yaml_error::{ConfigError, Step, error_at, yaml_error};
+use super::yaml_error::{ConfigError, Step, error_at, path_of, yaml_error};
 use crate::core::rules::{RuleId, Severity};
 
 /// One parsed config document (local file or cluster ConfigMap); every field optional.
@@ -218,19 +218,26 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Optio
 /// Parses one config document. An empty document (or one with only comments) gives an empty
 /// [`ConfigFile`], i.e. defaults. `origin` names the document in errors.
 pub fn parse(text: &str, origin: &str) -> Result<ConfigFile, ConfigError> {
-    let file = serde_yaml_ng::from_str::<Option<ConfigFile>>(text)
-        .map_err(|err| yaml_error(&err, origin))?
-        .unwrap_or_default();
+    // serde_path_to_error tracks where in the document an error arose (`teams[1].alias`).
+    let mut path = String::new();
+    let file = serde_saphyr::with_deserializer_from_str(text, |d| {
+        serde_path_to_error::deserialize::<_, Option<ConfigFile>>(d).map_err(|err| {
+            path = err.path().to_string();
+            err.into_inner()
+        })
+    })
+    .map_err(|err| yaml_error(&err, &path, origin))?
+    .unwrap_or_default();
     // Uniqueness spans entries, so it is checked once the whole document has deserialised (a
     // document that also has another error reports that one). Of a repeated stage and a
     // repeated team, the one written first is reported.
     let first = [duplicate_stage(&file), duplicate_team(&file)]
         .into_iter()
         .flatten()
-        .map(|(at, message)| error_at(text, &at, &message))
-        .min_by_key(|err| err.location().map(|l| (l.line(), l.column())));
+        .map(|(at, message)| (error_at(text, &at, &message), path_of(&at)))
+        .min_by_key(|(err, _)| err.location().map(|l| (l.line(), l.column())));
     match first {
-        Some(err) => Err(yaml_error(&err, origin)),
+        Some((err, path)) => Err(yaml_error(&err, &path, origin)),
         None => Ok(file),
     }
 }

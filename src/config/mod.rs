@@ -19,7 +19,7 @@
 //!
 //! Files: `model.rs` (the effective [`Config`]), `file.rs` (the schema and [`parse`]),
 //! `values.rs` (the schema's validated string types), `merge.rs`, `locate.rs` (lookup and
-//! reading) and `yaml_error.rs` ([`ConfigError`], made from serde_yaml_ng's errors).
+//! reading) and `yaml_error.rs` ([`ConfigError`], made from serde-saphyr's errors).
 //!
 //! Everything here is pure: it reads files and environment variables only.
 

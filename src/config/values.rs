@@ -14,7 +14,7 @@ use crate::core::date::Date;
 
 /// Deserialises a `T` from a string through its `FromStr`. The parse error is raised inside the
 /// deserializer's `visit_str`, not after it returns (as `#[serde(try_from = "String")]` would):
-/// only then does serde_yaml_ng tag it with the value's own line and path instead of those of the
+/// only then does the YAML deserializer tag it with the value's own line and path instead of those of the
 /// enclosing mapping.
 pub(super) fn from_yaml_str<'de, D, T>(d: D, expecting: &'static str) -> Result<T, D::Error>
 where
@@ -407,18 +407,23 @@ mod tests {
     /// A written value is validated even when it reads `null`; only a missing field is absent.
     #[test]
     fn written_null_is_a_value() {
-        let f = cfg("keys:\n  team: null\n");
+        // A written null is not taken for an absent field (and the default): it is an error,
+        // unless quoted.
+        let e = err("keys:\n  team: null\n");
+        assert_eq!(e.line, Some(2));
+        assert_eq!(
+            e.message,
+            "keys.team: null is not a value here (quote it, \"null\", to mean the text)"
+        );
+        let f = cfg("keys:\n  team: \"null\"\n");
         assert_eq!(f.keys.unwrap().team.as_deref(), Some("null"));
         let e = err("rules:\n  - namespaces: [a]\n    sunset: null\n");
         assert_eq!(e.line, Some(3));
         assert_eq!(
             e.message,
-            "rules[0].sunset: invalid date \"null\": expected YYYY-MM-DD"
+            "rules[0].sunset: null is not a value here (quote it, \"null\", to mean the text)"
         );
         let e = err("stages: ~\n");
-        assert_eq!(
-            e.message,
-            "stages: invalid type: unit value, expected a list of stages"
-        );
+        assert_eq!(e.message, "stages: expected a list");
     }
 }

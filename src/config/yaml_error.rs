@@ -1,6 +1,6 @@
 //! Config errors: [`ConfigError`], the one-line message naming the document, the line and the
-//! field, and its making from serde_yaml_ng's errors (marks stripped, paths and serde's wording
-//! rewritten, "did you mean" hints added).
+//! field, and its making from serde-saphyr's errors (their location, the path where they arose as
+//! serde_path_to_error tracked it, serde's wording rewritten, "did you mean" hints added).
 
 use std::fmt;
 
@@ -35,19 +35,35 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-pub(super) fn yaml_error(err: &serde_yaml_ng::Error, origin: &str) -> ConfigError {
+pub(super) fn yaml_error(err: &serde_saphyr::Error, path: &str, origin: &str) -> ConfigError {
     let loc = err.location();
-    let text = strip_marks(&err.to_string());
-    let (path, msg) = split_path(&text);
+    let path = if path == "." { "" } else { path };
+    let message = plain_message(err);
     ConfigError {
         origin: origin.to_string(),
-        line: loc.as_ref().map(|l| l.line()),
-        column: loc.as_ref().map(|l| l.column()),
-        message: humanize(path, msg),
+        line: loc.map(|l| l.line() as usize),
+        column: loc.map(|l| l.column() as usize),
+        message: humanize(path, &message),
     }
 }
 
-/// Removes every " at line N column M" from a serde_yaml_ng message.
+/// The error's message alone: without the source snippet and the `error: line N column M: `
+/// prefix (the line is [`ConfigError::line`]).
+fn plain_message(err: &serde_saphyr::Error) -> String {
+    let text = err.without_snippet().to_string();
+    let text = text.lines().next().unwrap_or_default();
+    let text = text.strip_prefix("error: ").unwrap_or(text);
+    let text = match text
+        .strip_prefix("line ")
+        .and_then(|rest| rest.split_once(": "))
+    {
+        Some((place, rest)) if place.contains(" column ") => rest,
+        _ => text,
+    };
+    strip_marks(text)
+}
+
+/// Removes every " at line N, column M" (the location, said once already).
 fn strip_marks(s: &str) -> String {
     let mut out = String::new();
     let mut rest = s;
@@ -55,8 +71,7 @@ fn strip_marks(s: &str) -> String {
         let after = &rest[i + " at line ".len()..];
         let digits = after.chars().take_while(char::is_ascii_digit).count();
         let tail = &after[digits..];
-        if digits > 0 && tail.starts_with(" column ") {
-            let tail = &tail[" column ".len()..];
+        if let Some(tail) = tail.strip_prefix(", column ").filter(|_| digits > 0) {
             let cd = tail.chars().take_while(char::is_ascii_digit).count();
             if cd > 0 {
                 out.push_str(&rest[..i]);
@@ -71,33 +86,34 @@ fn strip_marks(s: &str) -> String {
     out
 }
 
-/// Splits serde_yaml_ng's `path: message` (the path has no whitespace or quotes).
-fn split_path(s: &str) -> (&str, &str) {
-    if let Some(i) = s.find(": ") {
-        let p = &s[..i];
-        if !p.is_empty()
-            && !p.contains(|c: char| c.is_whitespace() || c == '`' || c == '"' || c == '\'')
-        {
-            return (p, &s[i + 2..]);
-        }
-    }
-    ("", s)
-}
-
 fn backticked(s: &str) -> Vec<&str> {
     s.split('`').skip(1).step_by(2).collect()
 }
 
 fn humanize(path: &str, msg: &str) -> String {
-    let place = if path.is_empty() {
+    let first = backticked(msg).first().copied().unwrap_or("");
+    // The path runs to the unknown field itself; the place is its mapping.
+    let container = match path.rsplit_once('.') {
+        Some((parent, last)) if last == first => parent,
+        None if path == first => "",
+        _ => path,
+    };
+    let place = if container.is_empty() {
         "at top level".to_string()
     } else {
-        format!("in {path}")
+        format!("in {container}")
     };
-    let first = backticked(msg).first().copied().unwrap_or("");
-    let expected = || {
-        msg.find("expected")
-            .map(|i| backticked(&msg[i..]))
+    // `expected one of a, b, c` (or with backticks, or `expected a`).
+    let expected = || -> Vec<&str> {
+        msg.find("expected ")
+            .map(|i| {
+                let list = &msg[i + "expected ".len()..];
+                let list = list.strip_prefix("one of ").unwrap_or(list);
+                list.split(", ")
+                    .map(|s| s.trim().trim_matches('`'))
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let hint = |expected: Vec<&str>| match nearest(first, expected.iter().copied()) {
@@ -108,16 +124,44 @@ fn humanize(path: &str, msg: &str) -> String {
     if msg.starts_with("unknown field `") {
         format!("unknown field \"{first}\" {place}{}", hint(expected()))
     } else if msg.starts_with("unknown variant `") {
-        let place = if path.is_empty() {
+        let place = if container.is_empty() {
             String::new()
         } else {
-            format!(" for {path}")
+            format!(" for {container}")
         };
         format!("unknown value \"{first}\"{place}{}", hint(expected()))
     } else if msg.starts_with("missing field `") {
         format!("missing field \"{first}\" {place}")
     } else if msg.starts_with("duplicate field `") {
         format!("duplicate field \"{first}\" {place}")
+    } else if let Some(shape) = match msg {
+        "expected sequence start" => Some("a list"),
+        "expected mapping start" => Some("a mapping of keys to values"),
+        _ => None,
+    } {
+        let field = if path.is_empty() {
+            "the document"
+        } else {
+            path
+        };
+        format!("{field}: expected {shape}")
+    } else if msg.starts_with("cannot deserialize null into") {
+        // serde-saphyr's hint is for Rust code, not for the config's author.
+        let field = if path.is_empty() { "this value" } else { path };
+        format!("{field}: null is not a value here (quote it, \"null\", to mean the text)")
+    } else if let Some(kind) = msg.strip_prefix("invalid ").filter(|k| {
+        matches!(
+            *k,
+            "u8" | "u16" | "u32" | "u64" | "i8" | "i16" | "i32" | "i64" | "usize"
+        )
+    }) {
+        let what = if kind.starts_with('u') {
+            "a whole number, 0 or more"
+        } else {
+            "a whole number"
+        };
+        let field = if path.is_empty() { "this value" } else { path };
+        format!("{field}: expected {what}")
     } else {
         let msg = msg.replace('`', "\"");
         if path.is_empty() {
@@ -137,17 +181,35 @@ pub(super) enum Step {
     Index(usize),
 }
 
-/// A serde_yaml_ng error saying `message` about the string value at `at` in `text`, for problems
-/// found after deserialising (such as duplicates across entries). It is raised while reading
-/// `text` again, inside that value's own `deserialize_str`, so it names the value's line and path
-/// exactly as an error raised by the value's parser would.
-pub(super) fn error_at(text: &str, at: &[Step], message: &str) -> serde_yaml_ng::Error {
-    let reread = serde_yaml_ng::Deserializer::from_str(text);
-    match (Locate { at, message }).deserialize(reread) {
+/// An error saying `message` about the string value at `at` in `text`, for problems found after
+/// deserialising (such as duplicates across entries). It is raised while reading `text` again,
+/// inside that value's own `deserialize_str`, so it carries the value's line as an error raised
+/// by the value's parser would.
+pub(super) fn error_at(text: &str, at: &[Step], message: &str) -> serde_saphyr::Error {
+    let reread =
+        serde_saphyr::with_deserializer_from_str(text, |d| (Locate { at, message }).deserialize(d));
+    match reread {
         Err(err) => err,
         // Not found (cannot happen for a path taken from the parsed document): no line.
         Ok(()) => de::Error::custom(message),
     }
+}
+
+/// `teams[1].name`: `at` as serde_path_to_error writes a path.
+pub(super) fn path_of(at: &[Step]) -> String {
+    let mut out = String::new();
+    for step in at {
+        match step {
+            Step::Key(key) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            Step::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }
 
 /// Walks down `at`, skipping everything else, and fails at the value there.
@@ -301,10 +363,9 @@ mod tests {
 
         let e = err("check:\n  sunsetWarningDays: soon\n");
         assert_eq!(e.line, Some(2));
-        assert!(
-            e.message
-                .starts_with("check.sunsetWarningDays: invalid type: string \"soon\""),
-            "{e}"
+        assert_eq!(
+            e.message,
+            "check.sunsetWarningDays: expected a whole number, 0 or more"
         );
 
         let e = err("rules:\n  - team: x\n");

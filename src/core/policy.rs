@@ -488,7 +488,8 @@ impl Baseline {
                 if text.trim_start().starts_with('{') {
                     return Err(format!("not a check report: {json_err}"));
                 }
-                serde_yaml_ng::from_str(text).map_err(|e| format!("not a check report: {e}"))?
+                serde_saphyr::from_str(text)
+                    .map_err(|e| format!("not a check report: {}", e.without_snippet()))?
             }
         };
         if let Some(kind) = doc.kind.as_deref()
@@ -1130,7 +1131,7 @@ mod tests {
         let json = serde_json::to_string(&old).unwrap();
         let baseline = Baseline::parse(&json).unwrap();
         assert_eq!(baseline.keys.len(), 4);
-        let yaml = serde_yaml_ng::to_string(&old).unwrap();
+        let yaml = serde_saphyr::to_string(&old).unwrap();
         assert_eq!(Baseline::parse(&yaml).unwrap(), baseline);
 
         let mut now = sample();

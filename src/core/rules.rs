@@ -115,7 +115,7 @@ impl Serialize for RuleId {
 
 impl<'de> Deserialize<'de> for RuleId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RuleId, D::Error> {
-        // Parsed inside `visit_str`, not after reading a String, so that serde_yaml_ng gives a
+        // Parsed inside `visit_str`, not after reading a String, so that the YAML deserializer gives a
         // config file's unknown id its own line rather than that of the enclosing mapping.
         struct Id;
 

@@ -240,5 +240,5 @@ pub fn json<T: Serialize>(doc: &T) -> String {
 
 /// A document as `-o yaml` prints it.
 pub fn yaml<T: Serialize>(doc: &T) -> String {
-    serde_yaml_ng::to_string(doc).expect("documents serialise")
+    serde_saphyr::to_string(doc).expect("documents serialise")
 }

@@ -172,7 +172,7 @@ fn fail_on_levels_and_yaml() {
     // -o yaml is the same document.
     let run = env.owner(&["check", "-A", "-o", "yaml", "--fail-on", "never"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let yaml: Value = serde_yaml_ng::from_str(&run.stdout).unwrap();
+    let yaml: Value = serde_saphyr::from_str(&run.stdout).unwrap();
     assert_eq!(yaml["kind"], "CheckReport");
     assert_eq!(sorted(keys(&yaml)), demo_keys());
 }

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_yaml_ng::Value;
+use serde_json::Value;
 
 const TEMPLATE: &str = "krew/.krew.yaml";
 const WORKFLOW: &str = ".github/workflows/release.yml";
@@ -58,7 +58,7 @@ fn read(rel: &str) -> String {
 }
 
 fn parse(text: &str) -> Value {
-    serde_yaml_ng::from_str(text).expect("valid YAML")
+    serde_saphyr::from_str(text).expect("valid YAML")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ fn validate(
 
     let platforms = spec
         .get("platforms")
-        .and_then(Value::as_sequence)
+        .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     if platforms.is_empty() {
@@ -199,21 +199,21 @@ fn validate(
         }
 
         // Selector: only matchLabels, only os and arch.
-        let selector = p.get("selector").and_then(Value::as_mapping);
+        let selector = p.get("selector").and_then(Value::as_object);
         let mut labels: Vec<(String, String)> = Vec::new();
         match selector {
             None => fail(Rule::SelectorKeys, format!("platform {i}: no selector")),
             Some(sel) => {
                 for (k, v) in sel {
-                    if k.as_str() != Some("matchLabels") {
+                    if k != "matchLabels" {
                         fail(
                             Rule::SelectorKeys,
                             format!("platform {i}: selector key {k:?} (only matchLabels)"),
                         );
                         continue;
                     }
-                    for (lk, lv) in v.as_mapping().into_iter().flatten() {
-                        let lk = lk.as_str().unwrap_or_default().to_string();
+                    for (lk, lv) in v.as_object().into_iter().flatten() {
+                        let lk = lk.to_string();
                         if lk != "os" && lk != "arch" {
                             fail(
                                 Rule::SelectorKeys,
@@ -254,7 +254,7 @@ fn validate(
         // Installed files: each `files` entry copies the archive entries matching `from` into `to`.
         let files = p
             .get("files")
-            .and_then(Value::as_sequence)
+            .and_then(Value::as_array)
             .cloned()
             .unwrap_or_default();
         let entries: Vec<String> = match archive {
@@ -363,12 +363,12 @@ fn assert_valid(stem: &str, manifest: &Value, archive: ArchiveEntries<'_>) {
 }
 
 fn platforms(m: &mut Value) -> &mut Vec<Value> {
-    m["spec"]["platforms"].as_sequence_mut().expect("platforms")
+    m["spec"]["platforms"].as_array_mut().expect("platforms")
 }
 
 fn selector_pairs(m: &Value) -> Vec<(String, String)> {
     m["spec"]["platforms"]
-        .as_sequence()
+        .as_array()
         .expect("platforms")
         .iter()
         .map(|p| {
@@ -440,7 +440,7 @@ fn rendered_manifest_passes_krew_validation() {
         .map(|(o, a)| (o.to_string(), a.to_string()))
         .collect();
     assert_eq!(pairs, wanted);
-    for p in manifest["spec"]["platforms"].as_sequence().unwrap() {
+    for p in manifest["spec"]["platforms"].as_array().unwrap() {
         let os = p["selector"]["matchLabels"]["os"].as_str().unwrap();
         let arch = p["selector"]["matchLabels"]["arch"].as_str().unwrap();
         let exe = if os == "windows" { ".exe" } else { "" };
@@ -455,7 +455,7 @@ fn rendered_manifest_passes_krew_validation() {
             )
         );
         let from: Vec<&str> = p["files"]
-            .as_sequence()
+            .as_array()
             .unwrap()
             .iter()
             .map(|f| f["from"].as_str().unwrap())
@@ -553,7 +553,7 @@ fn manifest_script_fills_in_every_archives_sha256() {
     assert!(!text.contains("{{"), "{text}");
     let rendered = parse(&text);
     assert_valid("owner", &rendered, None);
-    for p in rendered["spec"]["platforms"].as_sequence().unwrap() {
+    for p in rendered["spec"]["platforms"].as_array().unwrap() {
         let key = (
             p["selector"]["matchLabels"]["os"]
                 .as_str()
@@ -688,7 +688,7 @@ fn broken_overlapping_platforms() {
     // A selector without arch matches every linux pair, so it overlaps linux/amd64 too.
     let m = broken(|m| {
         platforms(m)[1]["selector"]["matchLabels"]
-            .as_mapping_mut()
+            .as_object_mut()
             .unwrap()
             .remove("arch");
     });
@@ -705,7 +705,7 @@ fn broken_bin_not_installed() {
 fn broken_no_license() {
     let m = broken(|m| {
         platforms(m)[0]["files"]
-            .as_sequence_mut()
+            .as_array_mut()
             .unwrap()
             .retain(|f| f["from"].as_str() != Some("LICENSE"));
     });
@@ -922,19 +922,19 @@ fn release_workflow_builds_the_five_targets() {
     let workflow = parse(&read(WORKFLOW));
     // `on: push: tags: [v*]`
     let on = &workflow["on"];
-    let tags = on["push"]["tags"].as_sequence().expect("on.push.tags");
+    let tags = on["push"]["tags"].as_array().expect("on.push.tags");
     assert!(
         tags.iter()
             .any(|t| t.as_str().is_some_and(|t| t.starts_with('v'))),
         "{tags:?}"
     );
 
-    let jobs = workflow["jobs"].as_mapping().expect("jobs");
+    let jobs = workflow["jobs"].as_object().expect("jobs");
     let mut targets: BTreeSet<(String, String, String)> = BTreeSet::new();
     let mut steps_text = String::new();
     for (_, job) in jobs {
         for include in job["strategy"]["matrix"]["include"]
-            .as_sequence()
+            .as_array()
             .into_iter()
             .flatten()
         {
@@ -945,8 +945,8 @@ fn release_workflow_builds_the_five_targets() {
                 "matrix entry without a runner: {include:?}"
             );
         }
-        for step in job["steps"].as_sequence().into_iter().flatten() {
-            steps_text.push_str(&serde_yaml_ng::to_string(step).unwrap());
+        for step in job["steps"].as_array().into_iter().flatten() {
+            steps_text.push_str(&serde_json::to_string(step).unwrap());
         }
     }
     let expected: BTreeSet<(String, String, String)> = [
@@ -999,14 +999,14 @@ fn pull_request_workflow_tests_denies_and_runs_the_scenario_on_kind() {
         on.get("pull_request").is_some(),
         "runs on pull requests: {on:?}"
     );
-    let jobs = workflow["jobs"].as_mapping().expect("jobs");
+    let jobs = workflow["jobs"].as_object().expect("jobs");
     let job_steps = |name: &str| -> String {
-        let job = &jobs[&Value::from(name)];
+        let job = &jobs[name];
         job["steps"]
-            .as_sequence()
+            .as_array()
             .unwrap_or_else(|| panic!("job {name} has steps"))
             .iter()
-            .map(|step| serde_yaml_ng::to_string(step).unwrap())
+            .map(|step| serde_json::to_string(step).unwrap())
             .collect()
     };
     assert!(job_steps("test").contains("bash .ci/run"));

@@ -3,7 +3,6 @@
 //! read-only grant fails cleanly per object.
 
 use crate::support::{self, Env, ServerOptions, TestServer};
-use serde::Deserialize;
 use test_apiserver::Grant;
 
 const TOKEN: &str = "least-privilege-token";
@@ -24,15 +23,15 @@ fn manifest(name: &str) -> String {
 fn grants(name: &str) -> Vec<Grant> {
     let text = manifest(name);
     let mut grants = Vec::new();
-    for doc in serde_yaml_ng::Deserializer::from_str(&text) {
-        let value = serde_yaml_ng::Value::deserialize(doc).unwrap();
+    let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&text).unwrap();
+    for value in docs {
         let kind = value["kind"].as_str().unwrap();
         assert!(kind == "ClusterRole" || kind == "Role", "{kind}");
         let namespace = value["metadata"]["namespace"].as_str();
-        for rule in value["rules"].as_sequence().unwrap() {
+        for rule in value["rules"].as_array().unwrap() {
             let list = |key: &str| -> Vec<String> {
                 rule[key]
-                    .as_sequence()
+                    .as_array()
                     .map(|s| s.iter().map(|v| v.as_str().unwrap().to_string()).collect())
                     .unwrap_or_default()
             };

@@ -597,7 +597,7 @@ fn json_of_ls_who_and_teams_matches_the_schema() {
 
     // -o yaml is the same document.
     let yaml = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-o", "yaml"]);
-    let from_yaml: Value = serde_yaml_ng::from_str(&yaml.stdout).unwrap();
+    let from_yaml: Value = serde_saphyr::from_str(&yaml.stdout).unwrap();
     assert_eq!(from_yaml, who);
 }
 
