@@ -249,3 +249,29 @@ fn who_refuses_several_contexts() {
         "error: --contexts and --all-contexts apply to ls, teams and check only"
     );
 }
+
+/// A cluster that answers too slowly costs the fleet one `--request-timeout`: it is named with
+/// the timeout, and the others are listed.
+#[test]
+fn a_slow_cluster_is_named_and_bounded_by_the_request_timeout() {
+    let fast = demo_server();
+    let slow = demo_server();
+    slow.add_fault(test_apiserver::Fault::new(
+        "/",
+        1000,
+        test_apiserver::FaultKind::Latency(std::time::Duration::from_secs(20)),
+    ));
+    let env = Env::with_kubeconfig(&kubeconfig(&[("fast", fast.url()), ("slow", slow.url())]));
+    let started = std::time::Instant::now();
+    let run = env.owner(&["ls", "--all-contexts", "-o", "name", "--request-timeout=1s"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stdout.contains("deployment.apps/api"), "{}", run.stdout);
+    let named = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error: context \"slow\""))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(named.contains("timed out after 1s"), "{named}");
+    // Not a measure of speed: only that the 20 s answer was never waited for.
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+}
