@@ -10,7 +10,7 @@
 //! - `BENCH_KUBECTL_RUNS` (1): runs of each kubectl command (≈45 s each at 100,000 pods because
 //!   kubectl throttles itself to 5 requests/s); 0 skips kubectl.
 //! - `BENCH_CASES` (`a,b,c,d,e`): which cases to run; `f` is the fleet (50 small clusters, one
-//!   dead; `BENCH_FLEET` changes the count).
+//!   dead; `BENCH_FLEET` changes the count, `BENCH_FLEET_LATENCY_MS` (20) each request's delay).
 //! - `BENCH_OWNER`: the kubectl-owner binary (default: `kubectl-owner` next to this binary).
 //! - `BENCH_KUBECTL` (`kubectl`): the kubectl binary.
 //! - `BENCH_NAMESPACES`, `BENCH_DEPLOYMENTS`, `BENCH_PODS`: the seed's size (2000 / 20000 / 100000).
@@ -718,10 +718,20 @@ fn fleet(
         deployments: 400,
         pods: 2000,
     };
+    // Remote clusters answer after a round trip: every request to a fleet server waits this long
+    // (BENCH_FLEET_LATENCY_MS, default 20 ms), so parallelism shows as it would over a network.
+    let latency = std::time::Duration::from_millis(env_usize("BENCH_FLEET_LATENCY_MS", 20) as u64);
     let servers: Vec<TestServer> = (1..size)
         .map(|_| {
             let server = TestServer::start(ServerOptions::default());
             server.seed_scale(small);
+            if !latency.is_zero() {
+                server.add_fault(test_apiserver::Fault::new(
+                    "/",
+                    usize::MAX,
+                    test_apiserver::FaultKind::Latency(latency),
+                ));
+            }
             server
         })
         .collect();
@@ -750,7 +760,7 @@ fn fleet(
     let path = bench.out_dir.join("fleet-kubeconfig");
     std::fs::write(&path, kubeconfig).expect("write the fleet's kubeconfig");
     eprintln!(
-        "fleet: {} clusters of {} pods each, and {DEAD_CONTEXT}",
+        "fleet: {} clusters of {} pods each answering after {latency:?}, and {DEAD_CONTEXT}",
         size - 1,
         small.pods
     );
