@@ -1,7 +1,7 @@
 //! Collecting what a command looks at: the session, the effective config, and metadata lists
 //! joined in memory into rows with their controller chains.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use futures::{StreamExt, TryStreamExt};
 
@@ -214,6 +214,8 @@ where
         .inspect(|_| ui::cluster_done())
         .collect()
         .await;
+    // The failures below are whole lines, not written over the progress line.
+    drop(_progress);
     results.sort_by_key(|(index, _)| *index);
     let results = results.into_iter().map(|(_, result)| result);
     let mut loaded = Vec::new();
@@ -264,6 +266,15 @@ impl<'a> Resolution<'a> {
     pub fn object(&self) -> &'a MetaObject {
         self.chain[0]
     }
+}
+
+/// What [`Inventory::for_each_row`] hands over as rows arrive.
+pub enum RowEvent<'a> {
+    /// The next row.
+    Row(Resolution<'a>),
+    /// The list of this kind started again (its continue token expired): every row of this kind
+    /// handed over so far is withdrawn, and the kind's rows come again from the new list.
+    Restarted(&'a Kind),
 }
 
 /// A list that RBAC refused, in degraded mode: ownership there is unknown, not absent.
@@ -461,7 +472,7 @@ impl Inventory {
     pub async fn for_each_row(
         cluster: &Cluster,
         plan: &ListPlan,
-        each: &mut dyn FnMut(Resolution<'_>),
+        each: &mut dyn FnMut(RowEvent<'_>),
     ) -> Result<Inventory> {
         Self::gather(cluster, plan, Some(each)).await
     }
@@ -469,7 +480,7 @@ impl Inventory {
     async fn gather(
         cluster: &Cluster,
         plan: &ListPlan,
-        mut each: Option<&mut dyn FnMut(Resolution<'_>)>,
+        mut each: Option<&mut dyn FnMut(RowEvent<'_>)>,
     ) -> Result<Inventory> {
         let _progress = ui::Progress::start("listing");
         let ns = plan.namespace.as_deref();
@@ -497,9 +508,9 @@ impl Inventory {
             });
         let mut streamed = if streaming { each.take() } else { None };
 
-        // Row pages go through a bounded channel, tagged with their kind's index.
-        let (tx, mut rx) =
-            tokio::sync::mpsc::channel::<(usize, Vec<MetaObject>)>(ROW_PAGES_IN_FLIGHT);
+        // Row pages go through a bounded channel, tagged with their kind's index; so does a
+        // restart, which withdraws what came of that kind before it.
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(usize, Page)>(ROW_PAGES_IN_FLIGHT);
         let rows_fut = async move {
             let listed = futures::stream::iter(plan.row_kinds.iter().enumerate())
                 .map(|(index, kind)| {
@@ -507,12 +518,8 @@ impl Inventory {
                     async move {
                         lister
                             .list(kind, labels, fields, plan.top_level_only, async |page| {
-                                // After a restart the same objects come again: the consumer
-                                // keeps each uid once.
-                                if let Page::Objects(objects) = page {
-                                    // A closed channel: the consumer failed and its error wins.
-                                    let _ = tx.send((index, objects)).await;
-                                }
+                                // A closed channel: the consumer failed and its error wins.
+                                let _ = tx.send((index, page)).await;
                             })
                             .await
                     }
@@ -555,16 +562,31 @@ impl Inventory {
             let by_uid: HashMap<&str, &MetaObject> =
                 ancestors.iter().map(|o| (o.uid.as_str(), o)).collect();
             let namespaces = cell_ref.get().map(|(metas, _)| metas);
-            let mut seen = HashSet::new();
+            // Each uid once (per-namespace lists may overlap a cluster-wide attempt), with the
+            // kind it came with, so that a restarted kind can be taken back.
+            let mut seen: HashMap<UidKey, usize> = HashMap::new();
             let mut kept: Vec<Vec<MetaObject>> =
                 plan.row_kinds.iter().map(|_| Vec::new()).collect();
             while let Some((index, page)) = rx.recv().await {
-                for object in page {
-                    if !seen.insert(UidKey::of(&object.uid)) {
+                let objects = match page {
+                    Page::Objects(objects) => objects,
+                    Page::Restarted => {
+                        seen.retain(|_, kind| *kind != index);
+                        kept[index].clear();
+                        if let Some(each) = streamed.as_mut() {
+                            each(RowEvent::Restarted(&plan.row_kinds[index]));
+                        }
+                        continue;
+                    }
+                };
+                for object in objects {
+                    if seen.insert(UidKey::of(&object.uid), index).is_some() {
                         continue;
                     }
                     match streamed.as_mut() {
-                        Some(each) => each(resolve_one(&object, &by_uid, namespaces, config)),
+                        Some(each) => each(RowEvent::Row(resolve_one(
+                            &object, &by_uid, namespaces, config,
+                        ))),
                         None => kept[index].push(object),
                     }
                 }
@@ -615,7 +637,9 @@ impl Inventory {
         };
         if let Some(each) = each {
             // Rows whose chains run through other rows: resolved once every row is here.
-            inventory.resolve_each(config).for_each(each);
+            for row in inventory.resolve_each(config) {
+                each(RowEvent::Row(row));
+            }
             inventory.rows = Vec::new();
         }
         Ok(inventory)
@@ -846,7 +870,11 @@ mod tests {
         })
         .await
         .unwrap();
-        assert!(most.load(SeqCst) <= 3, "{} at once", most.load(SeqCst));
+        assert_eq!(
+            most.load(SeqCst),
+            3,
+            "at most, and up to, --max-parallel at once"
+        );
         assert!(failed, "the unreachable context is reported");
         let got: Vec<(String, u64)> = loaded
             .into_iter()

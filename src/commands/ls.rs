@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::cli::options::{GlobalOptions, LsColumn, LsOptions, Output, Scope};
-use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, Resolution};
+use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, Resolution, RowEvent};
 use crate::core::contact::ContactKey;
 use crate::core::kinds::{Kind, ResourceArg};
 use crate::error::{Error, ExitStatus, Result};
@@ -58,7 +58,22 @@ async fn load(
             .unwrap_or_else(|| t.to_string())
     });
     let mut found = vec![false; targets.len()];
-    let mut each = |r: Resolution| {
+    let mut each = |event: RowEvent| {
+        let r = match event {
+            RowEvent::Row(r) => r,
+            RowEvent::Restarted(kind) => {
+                // The kind's rows come again from a new list: what came before is withdrawn.
+                for (target, found) in targets.iter().zip(found.iter_mut()) {
+                    if target.kind.kind == kind.kind {
+                        *found = false;
+                    }
+                }
+                rows.lock()
+                    .expect("rows")
+                    .withdraw(context.as_deref(), Some(&kind.kind));
+                return;
+            }
+        };
         let object = r.object();
         for (target, found) in targets.iter().zip(found.iter_mut()) {
             if *target.kind.kind == *object.kind && target.name.as_deref() == Some(&object.name) {
@@ -89,7 +104,8 @@ async fn load(
 }
 
 pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> {
-    let multi_contexts = inventory::context_names(global)?.is_some();
+    let context_names = inventory::context_names(global)?;
+    let multi_contexts = context_names.is_some();
     let rows = Mutex::new(Rows::new(&opts, multi_contexts, jiff::Timestamp::now()));
     let (loaded, context_failed) =
         inventory::per_context(global, |g| load(g, &opts, multi_contexts, &rows)).await?;
@@ -105,6 +121,15 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
         }
     }
     let mut rows = rows.into_inner().expect("rows");
+    // A context that failed part-way is named on stderr; none of its rows are printed.
+    for name in context_names.iter().flatten() {
+        if !loaded
+            .iter()
+            .any(|(loaded, _)| loaded.as_deref() == Some(name))
+        {
+            rows.withdraw(Some(name), None);
+        }
+    }
     let order = rows.order();
     if let Sink::Table(None) = rows.output {
         // No row: the headers still name the columns.
@@ -113,9 +138,10 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
     match rows.output {
         Sink::Table(table) => {
             let mut table = table.expect("made above");
+            let nothing = order.is_empty();
             table.set_order(order);
             // After a NotFound, kubectl prints only the error.
-            if table.is_empty() && !failed {
+            if nothing && !failed {
                 let place = match loaded
                     .first()
                     .and_then(|(_, l)| l.cluster.namespace(&opts.scope))
@@ -164,6 +190,8 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
 struct Rows {
     output: Sink,
     keys: Vec<SortKey>,
+    /// Rows taken back (their context failed, or their kind's list started again): not printed.
+    withdrawn: Vec<bool>,
     /// The `--sort-by` value of each row, computed once (not per comparison); empty without it.
     primary: Vec<Primary>,
     /// Contexts, namespaces and kinds, each string once.
@@ -195,6 +223,9 @@ struct SortKey {
     context: Option<u32>,
     namespace: Option<u32>,
     kind: u32,
+    /// The apiVersion: two kinds of one name from different groups still sort the same way
+    /// every run.
+    api_version: u32,
     /// Where the name ends in [`Rows::names`] (it starts where the previous row's ends).
     name_end: u32,
 }
@@ -219,6 +250,7 @@ impl Rows {
         Rows {
             output,
             keys: Vec::new(),
+            withdrawn: Vec::new(),
             primary: Vec::new(),
             strings: Interner::default(),
             names: String::new(),
@@ -328,9 +360,22 @@ impl Rows {
             context: context.map(|c| self.strings.id(c)),
             namespace: object.namespace.as_deref().map(|n| self.strings.id(n)),
             kind: self.strings.id(&object.kind),
+            api_version: self.strings.id(&object.api_version),
             name_end: u32::try_from(self.names.len()).expect("names under 4 GiB"),
         };
         self.keys.push(key);
+        self.withdrawn.push(false);
+    }
+
+    /// Takes back every row so far of `context` (and of `kind`, when given).
+    fn withdraw(&mut self, context: Option<&str>, kind: Option<&str>) {
+        let context = context.map(|c| self.strings.id(c));
+        let kind = kind.map(|k| self.strings.id(k));
+        for (key, withdrawn) in self.keys.iter().zip(self.withdrawn.iter_mut()) {
+            if key.context == context && kind.is_none_or(|k| key.kind == k) {
+                *withdrawn = true;
+            }
+        }
     }
 
     /// Row indices (in push order) in output order.
@@ -344,6 +389,7 @@ impl Rows {
             &self.names[start..self.keys[i].name_end as usize]
         };
         let mut order: Vec<u32> = (0..self.keys.len())
+            .filter(|&i| !self.withdrawn[i])
             .map(|i| u32::try_from(i).expect("rows"))
             .collect();
         order.sort_by(|&i, &j| {
@@ -358,6 +404,7 @@ impl Rows {
                 .then_with(|| rank_of(a.namespace).cmp(&rank_of(b.namespace)))
                 .then_with(|| rank_of(Some(a.kind)).cmp(&rank_of(Some(b.kind))))
                 .then_with(|| name(i as usize).cmp(name(j as usize)))
+                .then_with(|| rank_of(Some(a.api_version)).cmp(&rank_of(Some(b.api_version))))
         });
         order.into_iter().map(|i| i as usize).collect()
     }

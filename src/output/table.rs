@@ -88,20 +88,28 @@ impl TableBuilder {
         self.rows.len() - 1
     }
 
-    /// Writes the rows in this order (indices in push order) instead.
+    /// Writes the rows in this order (indices in push order) instead; rows it leaves out are not
+    /// written.
     pub fn set_order(&mut self, order: impl IntoIterator<Item = usize>) {
         let order: Vec<u32> = order
             .into_iter()
             .map(|i| u32::try_from(i).expect("under 4 billion rows"))
             .collect();
-        debug_assert!(
-            order.len() == self.len() && order.iter().all(|&i| (i as usize) < self.len())
-        );
+        debug_assert!(order.iter().all(|&i| (i as usize) < self.len()));
+        if order.len() < self.len() {
+            // Rows left out do not widen the columns.
+            self.widths = Vec::new();
+            for &index in &order {
+                let cells: Vec<usize> = self.row(index as usize).map(display_width).collect();
+                for (i, width) in cells.into_iter().enumerate() {
+                    if self.widths.len() <= i {
+                        self.widths.resize(i + 1, 0);
+                    }
+                    self.widths[i] = self.widths[i].max(width);
+                }
+            }
+        }
         self.order = Some(order);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 
     fn row(&self, index: usize) -> impl Iterator<Item = &str> {
@@ -129,7 +137,8 @@ impl TableBuilder {
         use comfy_table::{
             CellAlignment, ColumnConstraint, ContentArrangement, Table, Width, presets,
         };
-        if self.is_empty() && no_headers {
+        let shown = self.order.as_ref().map_or(self.len(), Vec::len);
+        if shown == 0 && no_headers {
             return Ok(());
         }
         let header_cells = if no_headers { 0 } else { self.headers.len() };

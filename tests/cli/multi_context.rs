@@ -275,3 +275,46 @@ fn a_slow_cluster_is_named_and_bounded_by_the_request_timeout() {
     // Not a measure of speed: only that the 20 s answer was never waited for.
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
 }
+
+/// A context whose listing fails part-way shows none of its rows: it is named, and only the
+/// others are listed.
+#[test]
+fn a_context_failing_part_way_prints_none_of_its_rows() {
+    let good = demo_server();
+    let bad = demo_server();
+    for i in 0..1200 {
+        bad.insert(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default"},
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
+        }));
+    }
+    bad.add_fault(test_apiserver::Fault::new(
+        "continue=",
+        100,
+        test_apiserver::FaultKind::Status {
+            code: 400,
+            retry_after: None,
+        },
+    ));
+    let env = Env::with_kubeconfig(&kubeconfig(&[("good", good.url()), ("bad", bad.url())]));
+    let run = env.owner(&["ls", "pods", "-A", "--all-contexts", "-o", "name"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .lines()
+            .any(|l| l.starts_with("error: context \"bad\"")),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stdout.contains("bulk-"),
+        "rows of the failed context were printed"
+    );
+    let alone = Env::with_kubeconfig(&kubeconfig(&[("good", good.url())]))
+        .owner(&["ls", "pods", "-A", "-o", "name"]);
+    assert_eq!(run.stdout, alone.stdout);
+    // The table too: no row, and no width, from the failed context.
+    let table = env.owner(&["ls", "pods", "-A", "--all-contexts"]);
+    assert!(!table.stdout.contains("bulk-"), "{}", table.stdout);
+}

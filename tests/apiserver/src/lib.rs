@@ -170,6 +170,14 @@ pub enum FaultKind {
     /// before handling the matching request, delete the addressed object and create it again
     /// under the same name with a new uid — simulates a delete and re-create between our reads
     Recreate,
+    /// before handling the matching (continue) request, delete this object and expire every
+    /// continue token — the list's snapshot is gone, and the object with it
+    DeleteAndExpire {
+        /// Plural resource, e.g. `pods`.
+        resource: String,
+        namespace: Option<String>,
+        name: String,
+    },
 }
 
 /// A running emulator; stops (and frees its port) on drop.

@@ -398,6 +398,18 @@ async fn handle(
             recreate(&state, &rec.path);
             process(&state, &rec, &body)
         }
+        Some(FaultKind::DeleteAndExpire {
+            resource,
+            namespace,
+            name,
+        }) => {
+            if let Some(def) = crate::resources::by_plural_any(&resource) {
+                let mut store = state.store.write().expect("store lock");
+                store.remove(def, namespace.as_deref().unwrap_or(""), &name);
+            }
+            state.expire_continue_tokens();
+            process(&state, &rec, &body)
+        }
         None => process(&state, &rec, &body),
     };
     // kube-apiserver gzips a response larger than 128 KiB for a client that accepts it.
