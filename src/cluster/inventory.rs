@@ -269,6 +269,8 @@ impl<'a> Resolution<'a> {
 }
 
 /// What [`Inventory::for_each_row`] hands over as rows arrive.
+// Handed over by value, one at a time: boxing each row would cost an allocation per row.
+#[allow(clippy::large_enum_variant)]
 pub enum RowEvent<'a> {
     /// The next row.
     Row(Resolution<'a>),
