@@ -66,13 +66,6 @@ impl ExitStatus {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A message from the command-line boundary is a usage error.
-impl From<String> for Error {
-    fn from(message: String) -> Error {
-        Error::usage(message)
-    }
-}
-
 impl Error {
     pub fn usage(message: impl Into<String>) -> Self {
         Error {

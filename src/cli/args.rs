@@ -199,6 +199,21 @@ impl<E: ValueEnum + Clone + Send + Sync + 'static> clap::builder::TypedValuePars
         value: &std::ffi::OsStr,
     ) -> Result<OutputArg<E>, clap::Error> {
         if let Some(text) = value.to_str() {
+            // kubectl's words for a template form without its template.
+            let missing = match text {
+                "jsonpath" | "jsonpath-file" => {
+                    Some("template format specified but no template given")
+                }
+                "custom-columns" | "custom-columns-file" => {
+                    Some("custom-columns format specified but no custom columns given")
+                }
+                _ => None,
+            };
+            if let Some(message) = missing {
+                return Err(cmd
+                    .clone()
+                    .error(clap::error::ErrorKind::InvalidValue, message));
+            }
             let form = TEMPLATE_FORMS
                 .iter()
                 .find_map(|prefix| text.strip_prefix(prefix).map(|rest| (*prefix, rest)));
@@ -479,13 +494,14 @@ fn write_options(
     fields: options::WriteFields,
     namespace: &Option<String>,
 ) -> Result<options::WriteOptions, Error> {
-    let label_selector = parse_opt(t.selector)?;
+    let label_selector = parse_opt(t.selector).map_err(Error::usage)?;
     let targets = WriteTargets::parse(
         &t.targets,
         label_selector.is_some(),
         t.all,
         t.all_namespaces,
-    )?;
+    )
+    .map_err(Error::usage)?;
     Ok(options::WriteOptions {
         targets,
         scope: scope(t.all_namespaces, namespace),
@@ -576,7 +592,8 @@ impl Cli {
             .request_timeout
             .as_deref()
             .map(options::parse_duration)
-            .transpose()?;
+            .transpose()
+            .map_err(Error::usage)?;
         let connection = options::ConnectionOptions {
             kubeconfig: g.kubeconfig,
             context: g.context,
@@ -626,8 +643,8 @@ impl Cli {
         let command = match self.command {
             CliCommand::Ls(a) => {
                 // kubectl's order: selectors, then the arguments, then the output flags.
-                let label_selector = parse_opt(a.selector)?;
-                let field_selector = parse_opt(a.field_selector)?;
+                let label_selector = parse_opt(a.selector).map_err(Error::usage)?;
+                let field_selector = parse_opt(a.field_selector).map_err(Error::usage)?;
                 // `deploy,rs` names two types, as kubectl reads it.
                 let targets = a
                     .targets
@@ -637,7 +654,8 @@ impl Cli {
                         false => arg.split(',').collect(),
                     })
                     .map(str::parse)
-                    .collect::<Result<Vec<ResourceArg>, String>>()?;
+                    .collect::<Result<Vec<ResourceArg>, String>>()
+                    .map_err(Error::usage)?;
                 if a.all_namespaces && targets.iter().any(ResourceArg::names_namespaced_object) {
                     return Err(Error::usage(
                         "a resource cannot be retrieved by name across all namespaces",
@@ -658,11 +676,11 @@ impl Cli {
                         .into_iter()
                         .filter(|k| !k.is_empty())
                         .collect(),
-                    sort_by: parse_opt(a.sort_by)?,
+                    sort_by: parse_opt(a.sort_by).map_err(Error::usage)?,
                 })
             }
             CliCommand::Who(a) => Command::Who(WhoOptions {
-                target: ObjectArg::parse_who(&a.target)?,
+                target: ObjectArg::parse_who(&a.target).map_err(Error::usage)?,
                 output: a.output.parse()?,
             }),
             CliCommand::Teams(a) => Command::Teams(TeamsOptions {
@@ -679,9 +697,9 @@ impl Cli {
                 },
             }),
             CliCommand::Check(a) => Command::Check(options::CheckOptions {
-                types: check_types(a.types)?,
+                types: check_types(a.types).map_err(Error::usage)?,
                 scope: scope(a.all_namespaces, &g.namespace),
-                label_selector: parse_opt(a.selector)?,
+                label_selector: parse_opt(a.selector).map_err(Error::usage)?,
                 fail_on: match a.fail_on {
                     FailOnArg::Error => crate::core::policy::FailOn::Error,
                     FailOnArg::Warning => crate::core::policy::FailOn::Warning,
@@ -706,7 +724,8 @@ impl Cli {
                     overwrite: a.overwrite,
                     allow_unknown_team: a.allow_unknown_team,
                 }
-                .parse()?;
+                .parse()
+                .map_err(Error::usage)?;
                 Command::Assign(write_options(a.target, fields, &g.namespace)?)
             }
             CliCommand::Unassign(a) => {
@@ -717,7 +736,8 @@ impl Cli {
                     contacts: a.contacts,
                     all_contacts: a.all_contacts,
                 }
-                .parse()?;
+                .parse()
+                .map_err(Error::usage)?;
                 Command::Unassign(write_options(a.target, fields, &g.namespace)?)
             }
         };

@@ -283,9 +283,19 @@ fn to_query(expression: &str) -> Result<String, String> {
         }
     }
     // Syntax errors surface now, not at the first evaluation.
-    Value::Null
-        .query(&query)
-        .map_err(|e| format!("invalid expression {expression}: {e}"))?;
+    Value::Null.query(&query).map_err(|e| {
+        // The parser's report spans several lines about the rewritten query; its `= …` line
+        // says what was wrong, about what the user wrote.
+        let report = e.to_string();
+        let reason = report
+            .lines()
+            .find_map(|l| l.trim_start().strip_prefix("= "))
+            .or_else(|| report.lines().next())
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        format!("invalid expression {expression}: {reason}")
+    })?;
     Ok(query)
 }
 
@@ -392,6 +402,9 @@ mod tests {
             err("{.name}{end}"),
             "error parsing jsonpath {.name}{end}, not in range, nothing to end"
         );
+        let bad = err("{.items[-9223372036854775808]}");
+        assert!(bad.starts_with("error parsing jsonpath {.items[-9223372036854775808]}, invalid expression .items[-9223372036854775808]: "), "{bad}");
+        assert!(!bad.contains('\n') && !bad.contains("$['items']"), "{bad}");
         assert!(err("{.items[}").contains("error parsing jsonpath"));
     }
 

@@ -404,6 +404,20 @@ fn a_bad_template_or_column_spec_is_one_line_before_any_request() {
             assert_eq!(run.stdout, "");
         }
     }
+    // A template form without its template, in kubectl's words.
+    for (output, line) in [
+        (
+            "jsonpath",
+            "error: template format specified but no template given",
+        ),
+        (
+            "custom-columns",
+            "error: custom-columns format specified but no custom columns given",
+        ),
+    ] {
+        let run = env.owner(&["ls", "-o", output]);
+        assert_eq!((run.code, run.first_stderr_line()), (1, line), "{output}");
+    }
     assert!(
         server.requests().is_empty(),
         "no request before the template is known good"
