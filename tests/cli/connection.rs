@@ -667,15 +667,11 @@ fn hostile_flag_values_are_errors_not_panics() {
 #[test]
 fn responses_are_gzipped_unless_compression_is_disabled() {
     let server = demo_server();
-    for i in 0..800 {
-        server.insert(serde_json::json!({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default",
-                         "labels": {"team": "payments"},
-                         "annotations": {"note": "a fairly long annotation ".repeat(10)}},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
-        }));
-    }
+    crate::support::bulk_pods(
+        &server,
+        800,
+        serde_json::json!({"labels": {"team": "payments"}, "annotations": {"note": "a fairly long annotation ".repeat(10)}}),
+    );
     let pod_lists = |server: &test_apiserver::TestServer| -> Vec<test_apiserver::RequestRecord> {
         let lists: Vec<_> = server
             .requests()

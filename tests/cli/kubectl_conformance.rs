@@ -267,14 +267,11 @@ fn large_responses_come_gzipped() {
     let Some(k) = Kubectl::new(&server, None, None) else {
         return;
     };
-    for i in 0..800 {
-        server.insert(serde_json::json!({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default",
-                         "annotations": {"note": "a fairly long annotation ".repeat(10)}},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
-        }));
-    }
+    crate::support::bulk_pods(
+        &server,
+        800,
+        serde_json::json!({"annotations": {"note": "a fairly long annotation ".repeat(10)}}),
+    );
     let r = k.run(&["get", "pods", "-n", "default", "-o", "name"]).ok();
     assert_eq!(
         r.stdout.lines().filter(|l| l.contains("bulk-")).count(),

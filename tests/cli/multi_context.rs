@@ -282,13 +282,7 @@ fn a_slow_cluster_is_named_and_bounded_by_the_request_timeout() {
 fn a_context_failing_part_way_prints_none_of_its_rows() {
     let good = demo_server();
     let bad = demo_server();
-    for i in 0..1200 {
-        bad.insert(json!({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default"},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
-        }));
-    }
+    crate::support::bulk_pods(&bad, 1200, serde_json::json!({}));
     bad.add_fault(test_apiserver::Fault::new(
         "continue=",
         100,

@@ -359,13 +359,11 @@ fn ls_pods_makes_only_paginated_metadata_lists() {
 fn ls_follows_continue_pages() {
     let server = demo_server();
     // More pods than one page holds.
-    for i in 0..1203 {
-        server.insert(serde_json::json!({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default", "labels": {"app": "bulk"}},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
-        }));
-    }
+    crate::support::bulk_pods(
+        &server,
+        1203,
+        serde_json::json!({"labels": {"app": "bulk"}}),
+    );
     let run = Env::new(&server).owner(&[
         "ls", "pods", "-n", "default", "-l", "app=bulk", "-o", "name",
     ]);
@@ -385,13 +383,7 @@ fn ls_follows_continue_pages() {
 #[test]
 fn ls_restarts_a_list_whose_continue_token_expired() {
     let server = demo_server();
-    for i in 0..600 {
-        server.insert(serde_json::json!({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default"},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
-        }));
-    }
+    crate::support::bulk_pods(&server, 600, serde_json::json!({}));
     server.add_fault(test_apiserver::Fault::new(
         "continue=",
         1,
@@ -411,13 +403,7 @@ fn ls_restarts_a_list_whose_continue_token_expired() {
 #[test]
 fn a_restarted_list_shows_the_new_snapshot_only() {
     let server = demo_server();
-    for i in 0..600 {
-        server.insert(serde_json::json!({
-            "apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": format!("bulk-{i:04}"), "namespace": "default"},
-            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
-        }));
-    }
+    crate::support::bulk_pods(&server, 600, serde_json::json!({}));
     let delete_and_expire = || {
         server.add_fault(test_apiserver::Fault::new(
             "continue=",

@@ -163,6 +163,21 @@ pub fn demo_server() -> TestServer {
     server
 }
 
+/// Adds `count` pods `bulk-0000`, `bulk-0001`, … to namespace `default`, each with `metadata`'s
+/// fields (labels, annotations) besides its name and namespace: lists of more than one page.
+pub fn bulk_pods(server: &TestServer, count: usize, metadata: serde_json::Value) {
+    for i in 0..count {
+        let mut meta = metadata.clone();
+        meta["name"] = serde_json::json!(format!("bulk-{i:04}"));
+        meta["namespace"] = serde_json::json!("default");
+        server.insert(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": meta,
+            "spec": {"containers": [{"name": "c", "image": "busybox"}]}
+        }));
+    }
+}
+
 /// Is the real kubectl available? In CI its absence is a failure, never a silent skip.
 pub fn kubectl_available() -> bool {
     let found = Command::new("kubectl")
