@@ -67,3 +67,58 @@ fn no_progress_when_piped() {
     );
     assert!(!run.stdout.contains("listing:"));
 }
+
+/// With several clusters the progress line counts them, and a failed cluster's error is a line
+/// of its own, written after the progress line is cleared, never onto it.
+#[test]
+fn fleet_progress_counts_clusters_and_errors_start_their_own_line() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "script (util-linux) is needed in CI"
+        );
+        eprintln!("SKIPPED: script(1) not found");
+        return;
+    }
+    let server = slow_server();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead_url = format!("http://127.0.0.1:{}", dead.local_addr().unwrap().port());
+    drop(dead);
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: live\nclusters:\n\
+         - name: live\n  cluster:\n    server: {}\n- name: gone\n  cluster:\n    server: {dead_url}\n\
+         users:\n- name: u\n  user: {{}}\ncontexts:\n\
+         - name: live\n  context:\n    cluster: live\n    user: u\n\
+         - name: gone\n  context:\n    cluster: gone\n    user: u\n",
+        server.url()
+    );
+    let env = Env::with_kubeconfig(&kubeconfig);
+    let command = format!(
+        "{} ls -A --all-contexts",
+        env!("CARGO_BIN_EXE_kubectl-owner")
+    );
+    let run = support::run(
+        std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", env.home())
+            .env("KUBECONFIG", &env.kubeconfig),
+    );
+    assert_eq!(run.code, 1, "{run:?}");
+    assert!(run.stdout.contains("/2 clusters, "), "{:?}", run.stdout);
+    let at = run
+        .stdout
+        .find("error: context \"gone\"")
+        .unwrap_or_else(|| panic!("{:?}", run.stdout));
+    let before = &run.stdout[..at];
+    assert!(
+        before.is_empty() || before.ends_with('\n') || before.ends_with("\r\x1b[K"),
+        "the error shares a line with the progress: {:?}",
+        &before[before.len().saturating_sub(80)..]
+    );
+}
