@@ -551,3 +551,60 @@ fn tls_with_the_ca_in_the_kubeconfig() {
         .collect();
     assert_eq!(names, ["api", "ledger"]);
 }
+
+/// Pods' own field selectors (`status.podIP`, `spec.nodeName`, `status.phase`), as kubectl sends
+/// them and kube-apiserver answers them; other kinds refuse them.
+#[test]
+fn pod_field_selectors() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    for (name, ip, node, phase) in [
+        ("web-1", "10.244.3.17", "worker-3", "Running"),
+        ("web-2", "10.244.1.5", "worker-1", "Running"),
+        ("agent", "10.0.0.3", "worker-3", "Pending"),
+    ] {
+        server.insert(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"nodeName": node, "containers": [{"name": "c", "image": "busybox"}]},
+            "status": {"phase": phase, "podIP": ip}
+        }));
+    }
+    let names = |selector: &str| -> Vec<String> {
+        let r = k
+            .run(&[
+                "get",
+                "pods",
+                "-A",
+                "--field-selector",
+                selector,
+                "-o",
+                "name",
+            ])
+            .ok();
+        r.stdout.lines().map(str::to_string).collect()
+    };
+    assert_eq!(names("status.podIP=10.244.3.17"), ["pod/web-1"]);
+    assert_eq!(names("spec.nodeName=worker-3"), ["pod/agent", "pod/web-1"]);
+    assert_eq!(
+        names("spec.nodeName=worker-3,status.phase!=Pending"),
+        ["pod/web-1"]
+    );
+    let r = k
+        .run(&[
+            "get",
+            "deploy",
+            "-A",
+            "--field-selector",
+            "spec.nodeName=worker-3",
+        ])
+        .fails();
+    assert!(
+        r.stderr
+            .contains("field label not supported: spec.nodeName"),
+        "{}",
+        r.stderr
+    );
+}

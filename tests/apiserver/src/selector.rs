@@ -348,7 +348,8 @@ fn parse_requirement(toks: &[Tok], pos: &mut usize) -> Result<Requirement, Strin
     Ok(Requirement { key, op, values })
 }
 
-/// A field selector over `metadata.name` / `metadata.namespace`.
+/// A field selector: `metadata.name` and `metadata.namespace` on every kind, plus the fields a
+/// kind adds (pods: `spec.nodeName`, `status.podIP`, `status.phase`), as kube-apiserver has them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSelector {
     /// `(field, equal?, value)` terms, all of which must hold.
@@ -356,8 +357,9 @@ pub struct FieldSelector {
 }
 
 impl FieldSelector {
-    /// Parse `field=value,field!=value`; only `metadata.name` and `metadata.namespace` are supported.
-    pub fn parse(s: &str) -> Result<FieldSelector, String> {
+    /// Parse `field=value,field!=value` for a resource that supports `extra` fields besides
+    /// `metadata.name` and `metadata.namespace`.
+    pub fn parse_for(s: &str, extra: &[&str]) -> Result<FieldSelector, String> {
         let mut terms = Vec::new();
         for part in s.split(',') {
             let part = part.trim();
@@ -376,12 +378,26 @@ impl FieldSelector {
                 ));
             };
             let field = field.trim();
-            if field != "metadata.name" && field != "metadata.namespace" {
+            if field != "metadata.name" && field != "metadata.namespace" && !extra.contains(&field)
+            {
                 return Err(format!("field label not supported: {field}"));
             }
             terms.push((field.to_string(), eq, value.trim().to_string()));
         }
         Ok(FieldSelector { terms })
+    }
+
+    /// [`FieldSelector::parse_for`] with no field beyond the metadata ones.
+    pub fn parse(s: &str) -> Result<FieldSelector, String> {
+        FieldSelector::parse_for(s, &[])
+    }
+
+    /// The fields a resource can be selected by, besides `metadata.name` and `metadata.namespace`.
+    pub fn extra_fields(plural: &str) -> &'static [&'static str] {
+        match plural {
+            "pods" => &["spec.nodeName", "status.podIP", "status.phase"],
+            _ => &[],
+        }
     }
 
     /// True when the selector selects everything.
@@ -397,15 +413,16 @@ impl FieldSelector {
             .map(|(_, _, v)| v.as_str())
     }
 
-    /// Whether an object with this namespace (empty when cluster-scoped) and name is selected.
-    pub fn matches(&self, namespace: &str, name: &str) -> bool {
+    /// Whether an object with this namespace (empty when cluster-scoped) and name is selected;
+    /// `field` reads any other field (`""` when the object has none, as the API server reads it).
+    pub fn matches(&self, namespace: &str, name: &str, field: impl Fn(&str) -> String) -> bool {
         self.terms.iter().all(|(f, eq, v)| {
-            let have = if f == "metadata.name" {
-                name
-            } else {
-                namespace
+            let have = match f.as_str() {
+                "metadata.name" => name.to_string(),
+                "metadata.namespace" => namespace.to_string(),
+                other => field(other),
             };
-            (have == v) == *eq
+            (have == *v) == *eq
         })
     }
 }
@@ -481,11 +498,33 @@ mod tests {
     fn field_selector() {
         let f = FieldSelector::parse("metadata.namespace=payments,metadata.name!=api").unwrap();
         assert_eq!(f.namespace(), Some("payments"));
-        assert!(f.matches("payments", "ledger"));
-        assert!(!f.matches("payments", "api"));
-        assert!(!f.matches("checkout", "web"));
+        let no_field = |_: &str| String::new();
+        assert!(f.matches("payments", "ledger", no_field));
+        assert!(!f.matches("payments", "api", no_field));
+        assert!(!f.matches("checkout", "web", no_field));
         assert!(FieldSelector::parse("status.phase=Running").is_err());
         assert!(FieldSelector::parse("").unwrap().is_empty());
+        // Pods' own fields, read from the object ("" when absent).
+        let pods = FieldSelector::extra_fields("pods");
+        let f =
+            FieldSelector::parse_for("status.podIP=10.0.0.7,spec.nodeName!=node-2", pods).unwrap();
+        let pod = |ip: &'static str, node: &'static str| {
+            move |path: &str| match path {
+                "status.podIP" => ip.to_string(),
+                "spec.nodeName" => node.to_string(),
+                _ => String::new(),
+            }
+        };
+        assert!(f.matches("a", "p", pod("10.0.0.7", "node-1")));
+        assert!(!f.matches("a", "p", pod("10.0.0.7", "node-2")));
+        assert!(!f.matches("a", "p", pod("10.0.0.8", "node-1")));
+        assert!(
+            FieldSelector::parse_for(
+                "spec.nodeName=x",
+                FieldSelector::extra_fields("deployments")
+            )
+            .is_err()
+        );
     }
 
     #[test]

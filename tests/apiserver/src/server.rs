@@ -959,8 +959,11 @@ fn list(
     let want = negotiate(rec.accept.as_deref(), true)?;
     let labels = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
         .map_err(ApiError::bad_request)?;
-    let fields = FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str))
-        .map_err(ApiError::bad_request)?;
+    let fields = FieldSelector::parse_for(
+        q.get("fieldSelector").map_or("", String::as_str),
+        FieldSelector::extra_fields(def.plural),
+    )
+    .map_err(ApiError::bad_request)?;
     let limit = match q.get("limit").filter(|l| !l.is_empty()) {
         Some(l) => l
             .parse::<usize>()

@@ -141,6 +141,16 @@ impl Entry {
             .map(|(_, v)| &**v)
     }
 
+    /// A field by its dotted path (`status.podIP`) as text; `""` when absent.
+    pub fn field(&self, path: &str) -> String {
+        let pointer = format!("/{}", path.replace('.', "/"));
+        match self.value().pointer(&pointer) {
+            Some(Value::String(s)) => s.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(other) => other.to_string(),
+        }
+    }
+
     /// The object, parsed.
     pub fn value(&self) -> Value {
         serde_json::from_str(&self.raw).expect("stored JSON parses")
@@ -402,7 +412,9 @@ impl Store {
                     std::cmp::Ordering::Equal => {}
                 }
             }
-            if !q.fields.matches(&key.0, &key.1) || !q.labels.matches(|k| e.label(k)) {
+            if !q.fields.matches(&key.0, &key.1, |path| e.field(path))
+                || !q.labels.matches(|k| e.label(k))
+            {
                 continue;
             }
             if q.limit > 0 && page.items.len() == q.limit {
