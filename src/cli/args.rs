@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use crate::core::contact::ContactKey;
 use crate::core::jsonpath::{CustomColumns, Template};
-use crate::core::kinds::{ObjectArg, ResourceArg, WriteTargets};
+use crate::core::kinds::{ResourceArg, WhoTarget, WriteTargets};
 use crate::core::plan::RawWriteFields;
 use crate::error::Error;
 
@@ -320,8 +320,9 @@ pub struct LsArgs {
 
 #[derive(Debug, Args)]
 pub struct WhoArgs {
-    /// POD, TYPE/NAME or TYPE NAME.
-    #[arg(required = true, num_args = 1..=2, value_name = "POD | TYPE/NAME | TYPE NAME")]
+    /// POD, TYPE/NAME or TYPE NAME; or what an alert shows: an IP address (ip/ADDRESS) or
+    /// node/NAME.
+    #[arg(required = true, num_args = 1..=2, value_name = "POD | TYPE/NAME | TYPE NAME | IP | node/NAME")]
     pub target: Vec<String>,
     /// Output format.
     #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<DocOutput>::new())]
@@ -680,7 +681,7 @@ impl Cli {
                 })
             }
             CliCommand::Who(a) => Command::Who(WhoOptions {
-                target: ObjectArg::parse_who(&a.target).map_err(Error::usage)?,
+                target: WhoTarget::parse(&a.target).map_err(Error::usage)?,
                 output: a.output.parse()?,
             }),
             CliCommand::Teams(a) => Command::Teams(TeamsOptions {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::core::jsonpath::{CustomColumns, Template};
-use crate::core::kinds::{ObjectArg, ResourceArg, WriteTargets};
+use crate::core::kinds::{ResourceArg, WhoTarget, WriteTargets};
 use crate::core::selector::{FieldSelector, LabelSelector};
 
 /// kubectl's connection flags, with kubectl's meanings.
@@ -201,7 +201,7 @@ impl std::str::FromStr for LsColumn {
 
 #[derive(Debug, Clone)]
 pub struct WhoOptions {
-    pub target: ObjectArg,
+    pub target: WhoTarget,
     pub output: Output,
 }
 

@@ -1,12 +1,15 @@
 //! `kubectl owner who`: the on-call card for one object, resolved with targeted metadata GETs
-//! (object, each controller, namespace) and no LIST.
+//! (object, each controller, namespace) and no LIST; from an IP address or a node, one
+//! field-selected list of pods comes first.
 
 use crate::cli::options::{GlobalOptions, WhoOptions};
 use crate::cluster::inventory::{Cluster, ClusterConfig};
-use crate::core::kinds::{Kind, ObjectArg};
-use crate::core::ownership::{self, MetaObject, Resolved};
+use std::collections::HashMap;
+
+use crate::core::kinds::{Kind, ObjectArg, WhoTarget};
+use crate::core::ownership::{self, MetaObject, Ownership, Resolved};
 use crate::error::{Error, ExitStatus, Result};
-use crate::output::documents::{self, OwnershipDocument, OwnershipItem};
+use crate::output::documents::{self, OwnershipDocument, OwnershipItem, OwnershipList};
 use crate::output::table;
 use crate::output::ui;
 
@@ -15,7 +18,12 @@ use crate::core::ownership::MAX_CHAIN;
 
 pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus> {
     let cluster = Cluster::open(global, ClusterConfig::BestEffort).await?;
-    let (kind, name) = parse_target(&cluster, &opts.target)?;
+    let target = match &opts.target {
+        WhoTarget::Object(target) => target,
+        WhoTarget::Ip(ip) => return by_ip(&cluster, *ip, &opts).await,
+        WhoTarget::Node(node) => return by_node(&cluster, node, &opts).await,
+    };
+    let (kind, name) = parse_target(&cluster, target)?;
     let kind = cluster.named_kind(&kind, &kind.plural).await?;
     let namespace = if kind.namespaced {
         Some(
@@ -33,7 +41,59 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
         .get_meta(&kind, namespace.as_deref(), &name)
         .await?
         .ok_or_else(|| Error::cluster(kind.not_found(&name)))?;
+    let (chain, own) = ownership_of(&cluster, object, &mut Reads::default()).await?;
+    print_card(&chain, &own, &opts)?;
+    Ok(ExitStatus::Success)
+}
 
+/// The card (or its document) of one object.
+fn print_card(chain: &[MetaObject], own: &Ownership, opts: &WhoOptions) -> Result<()> {
+    let chain_refs: Vec<&MetaObject> = chain.iter().collect();
+    let out = match super::document_format(&opts.output, "item", false) {
+        Some(format) => documents::print(
+            &OwnershipDocument::new(OwnershipItem::new(&chain_refs, own)),
+            format,
+        ),
+        None => card(&chain_refs, own),
+    };
+    ui::out(&out)
+}
+
+/// Objects read during one lookup: the pods of one ReplicaSet read it once.
+#[derive(Default)]
+struct Reads {
+    objects: HashMap<(String, Option<String>, String), Option<MetaObject>>,
+}
+
+impl Reads {
+    async fn get(
+        &mut self,
+        cluster: &Cluster,
+        kind: &Kind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Option<MetaObject>> {
+        let key = (
+            kind.qualified_plural(),
+            namespace.map(str::to_string),
+            name.to_string(),
+        );
+        if let Some(found) = self.objects.get(&key) {
+            return Ok(found.clone());
+        }
+        let found = cluster.session.get_meta(kind, namespace, name).await?;
+        self.objects.insert(key, found.clone());
+        Ok(found)
+    }
+}
+
+/// An object's controller chain (object first, through targeted GETs) and its ownership.
+async fn ownership_of(
+    cluster: &Cluster,
+    object: MetaObject,
+    reads: &mut Reads,
+) -> Result<(Vec<MetaObject>, Ownership)> {
+    let namespace = object.namespace.clone();
     let mut chain = vec![object];
     while chain.len() < MAX_CHAIN {
         let Some(owner) = chain.last().and_then(|o| o.controller.clone()) else {
@@ -55,9 +115,8 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
             _ => None,
         };
         let Some(owner_kind) = owner_kind else { break };
-        match cluster
-            .session
-            .get_meta(&owner_kind, namespace.as_deref(), &owner.name)
+        match reads
+            .get(cluster, &owner_kind, namespace.as_deref(), &owner.name)
             .await?
         {
             Some(next) if next.uid == owner.uid || owner.uid.is_empty() => chain.push(next),
@@ -65,9 +124,8 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
         }
     }
     let ns_meta = match &namespace {
-        Some(ns) => cluster
-            .session
-            .get_meta(cluster.catalog.namespace(), None, ns)
+        Some(ns) => reads
+            .get(cluster, cluster.catalog.namespace(), None, ns)
             .await
             .unwrap_or_else(|e| {
                 ui::warn(&format!("namespace labels unavailable: {e}"));
@@ -75,23 +133,216 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
             }),
         None => None,
     };
+    let is_namespace = chain[0].kind.as_ref() == "Namespace";
+    let ns_name = namespace
+        .clone()
+        .or_else(|| is_namespace.then(|| chain[0].name.clone()));
     let chain_refs: Vec<&MetaObject> = chain.iter().collect();
-    let ns_name = namespace.as_deref().or(if kind.is_namespace() {
-        Some(name.as_str())
-    } else {
-        None
-    });
-    let own = ownership::resolve(&chain_refs, ns_meta.as_ref(), ns_name, &cluster.config);
+    let own = ownership::resolve(
+        &chain_refs,
+        ns_meta.as_ref(),
+        ns_name.as_deref(),
+        &cluster.config,
+    );
+    Ok((chain, own))
+}
 
-    let out = match super::document_format(&opts.output, "item", false) {
+/// `who IP`: the pods that have this IP now, found with one field-selected list across every
+/// namespace; one pod is its card, several (a node's or host network's IP) a table.
+async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr, opts: &WhoOptions) -> Result<ExitStatus> {
+    let pods = cluster
+        .session
+        .list_meta(
+            cluster.catalog.pod(),
+            None,
+            None,
+            Some(&format!("status.podIP={ip}")),
+        )
+        .await?;
+    let mut reads = Reads::default();
+    let mut found = Vec::new();
+    for pod in pods {
+        found.push(ownership_of(cluster, pod, &mut reads).await?);
+    }
+    match found.as_slice() {
+        [] => {
+            ui::status(&format!(
+                "No pod has IP {ip} now; pod IPs are reused, so an old alert may name a pod that is gone."
+            ));
+            Ok(ExitStatus::Failed)
+        }
+        [(chain, own)] => {
+            print_card(chain, own, opts)?;
+            Ok(ExitStatus::Success)
+        }
+        several => {
+            ui::status(&format!(
+                "{} pods share IP {ip} (a node's address: host network pods)",
+                several.len()
+            ));
+            print_rows(several, "POD", opts)?;
+            Ok(ExitStatus::Success)
+        }
+    }
+}
+
+/// `who node/NAME`: every workload with pods on the node (one field-selected list of the pods,
+/// then each controller read once), one row per workload with its team.
+async fn by_node(cluster: &Cluster, node: &str, opts: &WhoOptions) -> Result<ExitStatus> {
+    let pods = cluster
+        .session
+        .list_meta(
+            cluster.catalog.pod(),
+            None,
+            None,
+            Some(&format!("spec.nodeName={node}")),
+        )
+        .await?;
+    if pods.is_empty() {
+        ui::status(&format!("No pod runs on node {node} now."));
+        return Ok(ExitStatus::Failed);
+    }
+    let mut reads = Reads::default();
+    // One row per workload (the top of each pod's chain), with its pod count.
+    let mut workloads: Vec<(Vec<MetaObject>, Ownership, usize)> = Vec::new();
+    for pod in pods {
+        let (chain, own) = ownership_of(cluster, pod, &mut reads).await?;
+        let top = chain.last().expect("a chain has its object").uid.clone();
+        match workloads
+            .iter_mut()
+            .find(|(c, _, _)| c.last().is_some_and(|o| o.uid == top))
+        {
+            Some((_, _, count)) => *count += 1,
+            None => {
+                let top_only = chain.last().cloned().into_iter().collect();
+                workloads.push((top_only, own, 1));
+            }
+        }
+    }
+    workloads.sort_by(|(a, _, _), (b, _, _)| {
+        (&a[0].namespace, &a[0].kind, &a[0].name).cmp(&(&b[0].namespace, &b[0].kind, &b[0].name))
+    });
+    let counts: Vec<usize> = workloads.iter().map(|(_, _, n)| *n).collect();
+    let rows: Vec<(Vec<MetaObject>, Ownership)> =
+        workloads.into_iter().map(|(c, o, _)| (c, o)).collect();
+    print_workload_rows(&rows, &counts, opts)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Several objects as one table (or the `-o json` list): where each is, what runs it, its team,
+/// stage and how to reach them.
+fn print_rows(
+    found: &[(Vec<MetaObject>, Ownership)],
+    first: &str,
+    opts: &WhoOptions,
+) -> Result<()> {
+    let items = || {
+        found
+            .iter()
+            .map(|(chain, own)| {
+                let refs: Vec<&MetaObject> = chain.iter().collect();
+                OwnershipItem::new(&refs, own)
+            })
+            .collect()
+    };
+    let out = match super::document_format(&opts.output, "items", false) {
+        Some(format) => documents::print(&OwnershipList::new(items()), format),
+        None => {
+            let rows: Vec<Vec<String>> = found
+                .iter()
+                .map(|(chain, own)| {
+                    let object = &chain[0];
+                    let top = chain.last().expect("a chain has its object");
+                    contact_row(
+                        vec![
+                            table::or_none(object.namespace.as_deref()),
+                            object.name.clone(),
+                            top.reference(),
+                        ],
+                        own,
+                    )
+                })
+                .collect();
+            table::table(
+                &[
+                    "NAMESPACE",
+                    first,
+                    "WORKLOAD",
+                    "TEAM",
+                    "STAGE",
+                    "CHAT",
+                    "ONCALL",
+                ],
+                &rows,
+                false,
+            )
+        }
+    };
+    ui::out(&out)
+}
+
+fn print_workload_rows(
+    found: &[(Vec<MetaObject>, Ownership)],
+    pods: &[usize],
+    opts: &WhoOptions,
+) -> Result<()> {
+    let out = match super::document_format(&opts.output, "items", false) {
         Some(format) => documents::print(
-            &OwnershipDocument::new(OwnershipItem::new(&chain_refs, &own)),
+            &OwnershipList::new(
+                found
+                    .iter()
+                    .map(|(chain, own)| {
+                        let refs: Vec<&MetaObject> = chain.iter().collect();
+                        OwnershipItem::new(&refs, own)
+                    })
+                    .collect(),
+            ),
             format,
         ),
-        None => card(&chain_refs, &own),
+        None => {
+            let rows: Vec<Vec<String>> = found
+                .iter()
+                .zip(pods)
+                .map(|((chain, own), pods)| {
+                    let top = &chain[0];
+                    contact_row(
+                        vec![
+                            table::or_none(top.namespace.as_deref()),
+                            top.reference(),
+                            pods.to_string(),
+                        ],
+                        own,
+                    )
+                })
+                .collect();
+            table::table(
+                &[
+                    "NAMESPACE",
+                    "WORKLOAD",
+                    "PODS",
+                    "TEAM",
+                    "STAGE",
+                    "CHAT",
+                    "ONCALL",
+                ],
+                &rows,
+                false,
+            )
+        }
     };
-    ui::out(&out)?;
-    Ok(ExitStatus::Success)
+    ui::out(&out)
+}
+
+/// `cells` followed by the team, stage, chat and on-call contact (`<none>` when missing).
+fn contact_row(mut cells: Vec<String>, own: &Ownership) -> Vec<String> {
+    let contact = |key: &str| table::or_none(own.contacts.get(key).and_then(Resolved::value));
+    cells.extend([
+        table::or_none(own.team.value()),
+        table::or_none(own.stage.value()),
+        contact("chat"),
+        contact("oncall"),
+    ]);
+    cells
 }
 
 /// The server's kind for the object's TYPE.

@@ -262,6 +262,40 @@ impl ObjectArg {
     }
 }
 
+/// What `who` looks up: one object, or what an alert shows instead of a pod's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WhoTarget {
+    /// `POD`, `TYPE/NAME` or `TYPE NAME`.
+    Object(ObjectArg),
+    /// `ip/ADDRESS` or a bare IP address: the pods that have it.
+    Ip(std::net::IpAddr),
+    /// `node/NAME`: the workloads with pods on that node.
+    Node(String),
+}
+
+impl WhoTarget {
+    pub fn parse(args: &[String]) -> Result<WhoTarget, String> {
+        if let [one] = args {
+            if let Ok(ip) = one.parse::<std::net::IpAddr>() {
+                return Ok(WhoTarget::Ip(ip));
+            }
+            if let Some(text) = one.strip_prefix("ip/") {
+                return text
+                    .parse()
+                    .map(WhoTarget::Ip)
+                    .map_err(|_| format!("invalid IP address: \"{text}\""));
+            }
+            if let Some(node) = one.strip_prefix("node/") {
+                if node.is_empty() || node.contains('/') {
+                    return Err(format!("invalid node name: \"{node}\""));
+                }
+                return Ok(WhoTarget::Node(node.to_string()));
+            }
+        }
+        ObjectArg::parse_who(args).map(WhoTarget::Object)
+    }
+}
+
 /// The objects `assign` / `unassign` write, as the arguments name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteTargets {
@@ -431,6 +465,24 @@ mod tests {
         assert_eq!(
             ObjectArg::parse_who(&args(&["api-x"])).unwrap(),
             ObjectArg::new("pod", "api-x")
+        );
+        assert_eq!(
+            WhoTarget::parse(&args(&["10.244.3.17"])).unwrap(),
+            WhoTarget::Ip("10.244.3.17".parse().unwrap())
+        );
+        assert_eq!(
+            WhoTarget::parse(&args(&["ip/fd00::7"])).unwrap(),
+            WhoTarget::Ip("fd00::7".parse().unwrap())
+        );
+        assert_eq!(
+            WhoTarget::parse(&args(&["node/worker-3"])).unwrap(),
+            WhoTarget::Node("worker-3".into())
+        );
+        assert!(WhoTarget::parse(&args(&["ip/10.0.0"])).is_err());
+        assert!(WhoTarget::parse(&args(&["node/"])).is_err());
+        assert_eq!(
+            WhoTarget::parse(&args(&["api-x"])).unwrap(),
+            WhoTarget::Object(ObjectArg::new("pod", "api-x"))
         );
         assert_eq!(
             ObjectArg::parse_who(&args(&["deploy/api"])).unwrap(),

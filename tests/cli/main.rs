@@ -19,6 +19,7 @@ mod krew;
 mod kubectl_conformance;
 mod least_privilege;
 mod multi_context;
+mod oncall;
 mod output_formats;
 mod progress;
 mod rbac;

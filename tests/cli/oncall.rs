@@ -1,0 +1,149 @@
+//! On-call lookups from what an alert shows instead of a pod's name: an IP address, a node.
+
+use serde_json::json;
+
+use crate::support::{Env, TestServer, demo_server, readme};
+
+/// Places demo pods on nodes with IPs: `worker-3` runs both api pods and postgres-0 (which
+/// shares the node's address: host network), `worker-1` runs ledger.
+fn placed() -> TestServer {
+    let server = demo_server();
+    for (ns, pod, node, ip) in [
+        ("payments", "api-7d9f8c6b5-x2kq9", "worker-3", "10.244.3.17"),
+        ("payments", "api-7d9f8c6b5-m4n7p", "worker-3", "10.244.3.18"),
+        ("payments", "postgres-0", "worker-3", "10.0.0.3"),
+        ("kube-system", "node-exporter-f7g8h", "worker-3", "10.0.0.3"),
+        (
+            "payments",
+            "ledger-5b7c9d6f4-q8w2e",
+            "worker-1",
+            "10.244.1.5",
+        ),
+    ] {
+        let mut object = server.object("pods", Some(ns), pod).unwrap();
+        object["spec"]["nodeName"] = json!(node);
+        object["status"]["podIP"] = json!(ip);
+        server.insert(object);
+    }
+    server.clear_requests();
+    server
+}
+
+#[test]
+fn an_ip_is_its_pods_card_with_one_list_and_the_chains_gets() {
+    let server = placed();
+    let env = Env::new(&server);
+    let by_ip = env.owner(&["who", "10.244.3.17"]);
+    assert_eq!(by_ip.code, 0, "{}", by_ip.stderr);
+    let requests = server.requests();
+    let lists: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods")
+        .collect();
+    assert_eq!(lists.len(), 1, "one list across namespaces");
+    assert_eq!(
+        lists[0].query_param("fieldSelector").as_deref(),
+        Some("status.podIP=10.244.3.17")
+    );
+    assert!(requests.iter().all(|r| r.method == "GET"));
+    // pod list, ReplicaSet, Deployment, namespace; plus the registry ConfigMap.
+    assert_eq!(
+        requests.len(),
+        5,
+        "{:#?}",
+        requests.iter().map(|r| &r.path).collect::<Vec<_>>()
+    );
+    let by_name = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments"]);
+    assert_eq!(
+        by_ip.stdout, by_name.stdout,
+        "the same card as by the pod's name"
+    );
+    assert_eq!(env.owner(&["who", "ip/10.244.3.17"]).stdout, by_name.stdout);
+}
+
+#[test]
+fn a_shared_ip_lists_every_pod_and_an_unknown_ip_says_so() {
+    let server = placed();
+    let env = Env::new(&server);
+    let run = env.owner(&["who", "10.0.0.3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "2 pods share IP 10.0.0.3 (a node's address: host network pods)\n"
+    );
+    assert_eq!(
+        run.stdout,
+        "\
+NAMESPACE     POD                   WORKLOAD                  TEAM       STAGE        CHAT        ONCALL
+kube-system   node-exporter-f7g8h   daemonset/node-exporter   platform   production   #platform   <none>
+payments      postgres-0            statefulset/postgres      data       production   #payments   <none>
+"
+    );
+    readme::assert_example(
+        "who_shared_ip",
+        "kubectl owner who 10.0.0.3",
+        &run.stdout,
+        run.code,
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.owner(&["who", "10.0.0.3", "-o", "json"]).stdout).unwrap();
+    assert_eq!(json["kind"], "OwnershipList");
+    assert_eq!(json["items"].as_array().unwrap().len(), 2);
+
+    let none = env.owner(&["who", "10.9.9.9"]);
+    assert_eq!(none.code, 1);
+    assert_eq!(
+        none.stderr,
+        "No pod has IP 10.9.9.9 now; pod IPs are reused, so an old alert may name a pod that is gone.\n"
+    );
+    assert_eq!(none.stdout, "");
+    let bad = env.owner(&["who", "ip/10.0.0"]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.first_stderr_line(),
+        "error: invalid IP address: \"10.0.0\""
+    );
+}
+
+#[test]
+fn a_node_lists_the_teams_of_its_workloads_reading_each_controller_once() {
+    let server = placed();
+    let env = Env::new(&server);
+    let run = env.owner(&["who", "node/worker-3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "\
+NAMESPACE     WORKLOAD                  PODS   TEAM       STAGE        CHAT            ONCALL
+kube-system   daemonset/node-exporter   1      platform   production   #platform       <none>
+payments      deployment/api            2      payments   production   #payments-api   https://pager.example/schedules/P123
+payments      statefulset/postgres      1      data       production   #payments       <none>
+"
+    );
+    readme::assert_example(
+        "who_node",
+        "kubectl owner who node/worker-3",
+        &run.stdout,
+        run.code,
+    );
+    let requests = server.requests();
+    let rs_reads = requests
+        .iter()
+        .filter(|r| r.path.ends_with("/replicasets/api-7d9f8c6b5"))
+        .count();
+    assert_eq!(rs_reads, 1, "two pods of one ReplicaSet read it once");
+    let lists: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path == "/api/v1/pods")
+        .collect();
+    assert_eq!(lists.len(), 1);
+    assert_eq!(
+        lists[0].query_param("fieldSelector").as_deref(),
+        Some("spec.nodeName=worker-3")
+    );
+    let none = env.owner(&["who", "node/worker-9"]);
+    assert_eq!(
+        (none.code, none.stderr.as_str()),
+        (1, "No pod runs on node worker-9 now.\n")
+    );
+}
