@@ -753,6 +753,37 @@ impl Session {
             .map(|item| to_meta(kind, item)))
     }
 
+    /// A Service's metadata and its pod selector (the one object whose spec `who` reads: what a
+    /// Service sends traffic to is in its spec, not its metadata); `Ok(None)` when it does not
+    /// exist.
+    pub async fn get_service(
+        &self,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<(MetaObject, std::collections::BTreeMap<String, String>)>> {
+        use k8s_openapi::api::core::v1::Service;
+        let api: Api<Service> = Api::namespaced(self.client.clone(), namespace);
+        let what = format!("get services {name}");
+        let Some(service) = self.request(&what, || api.get_opt(name)).await? else {
+            return Ok(None);
+        };
+        let selector = service
+            .spec
+            .and_then(|spec| spec.selector)
+            .unwrap_or_default();
+        let kind = Kind {
+            group: String::new(),
+            version: "v1".to_string(),
+            kind: "Service".to_string(),
+            plural: "services".to_string(),
+            namespaced: true,
+            short_names: vec!["svc".to_string()],
+            workload: false,
+        };
+        let meta = LeanMeta::from(service.metadata).into_meta(&mut Shared::new(&kind));
+        Ok(Some((meta, selector)))
+    }
+
     /// Sends a JSON merge patch (`application/merge-patch+json`) as field manager `kubectl-owner`,
     /// with `dryRun=All` when `dry_run`, and returns the object's metadata after it. Retried on 429
     /// and 503 only (the server did not take it); a lost connection, a timeout, a 500 or a 504

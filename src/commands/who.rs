@@ -22,6 +22,14 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
         WhoTarget::Object(target) => target,
         WhoTarget::Ip(ip) => return by_ip(&cluster, *ip, &opts).await,
         WhoTarget::Node(node) => return by_node(&cluster, node, &opts).await,
+        WhoTarget::Service(service) => {
+            let namespace = global
+                .connection
+                .namespace
+                .clone()
+                .unwrap_or_else(|| cluster.session.default_namespace.clone());
+            return by_service(&cluster, &namespace, service, &opts).await;
+        }
     };
     let (kind, name) = parse_target(&cluster, target)?;
     let kind = cluster.named_kind(&kind, &kind.plural).await?;
@@ -202,8 +210,61 @@ async fn by_node(cluster: &Cluster, node: &str, opts: &WhoOptions) -> Result<Exi
         ui::status(&format!("No pod runs on node {node} now."));
         return Ok(ExitStatus::Failed);
     }
+    print_workloads(cluster, pods, opts).await?;
+    Ok(ExitStatus::Success)
+}
+
+/// `who svc/NAME`: the workloads whose pods the Service selects (one read of the Service, one
+/// label-selected list of pods, each controller read once); the Service's own team, when it has
+/// one, is said first.
+async fn by_service(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    opts: &WhoOptions,
+) -> Result<ExitStatus> {
+    let Some((service, selector)) = cluster.session.get_service(namespace, name).await? else {
+        return Err(Error::cluster(format!(
+            "Error from server (NotFound): services \"{name}\" not found"
+        )));
+    };
+    let (_, own) = ownership_of(cluster, service, &mut Reads::default()).await?;
+    if let (Some(team), Some(source)) = (own.team.value(), own.team.source.as_ref()) {
+        ui::status(&ui::terminal_safe(&format!(
+            "Service {namespace}/{name}: team {team}, from {}",
+            source.describe()
+        )));
+    }
+    if selector.is_empty() {
+        ui::status(&format!(
+            "Service {namespace}/{name} has no selector: its endpoints are not pods it selects."
+        ));
+        return Ok(ExitStatus::Failed);
+    }
+    let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let labels = labels.join(",");
+    let pods = cluster
+        .session
+        .list_meta(cluster.catalog.pod(), Some(namespace), Some(&labels), None)
+        .await?;
+    if pods.is_empty() {
+        ui::status(&ui::terminal_safe(&format!(
+            "Service {namespace}/{name} selects no pod now ({labels})."
+        )));
+        return Ok(ExitStatus::Failed);
+    }
+    print_workloads(cluster, pods, opts).await?;
+    Ok(ExitStatus::Success)
+}
+
+/// One row per workload (the top of each pod's chain) with its pod count, each controller read
+/// once.
+async fn print_workloads(
+    cluster: &Cluster,
+    pods: Vec<MetaObject>,
+    opts: &WhoOptions,
+) -> Result<()> {
     let mut reads = Reads::default();
-    // One row per workload (the top of each pod's chain), with its pod count.
     let mut workloads: Vec<(Vec<MetaObject>, Ownership, usize)> = Vec::new();
     for pod in pods {
         let (chain, own) = ownership_of(cluster, pod, &mut reads).await?;
@@ -225,8 +286,7 @@ async fn by_node(cluster: &Cluster, node: &str, opts: &WhoOptions) -> Result<Exi
     let counts: Vec<usize> = workloads.iter().map(|(_, _, n)| *n).collect();
     let rows: Vec<(Vec<MetaObject>, Ownership)> =
         workloads.into_iter().map(|(c, o, _)| (c, o)).collect();
-    print_workload_rows(&rows, &counts, opts)?;
-    Ok(ExitStatus::Success)
+    print_workload_rows(&rows, &counts, opts)
 }
 
 /// Several objects as one table (or the `-o json` list): where each is, what runs it, its team,

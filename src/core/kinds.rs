@@ -271,6 +271,8 @@ pub enum WhoTarget {
     Ip(std::net::IpAddr),
     /// `node/NAME`: the workloads with pods on that node.
     Node(String),
+    /// `svc/NAME`: the workloads behind the Service's selector.
+    Service(String),
 }
 
 impl WhoTarget {
@@ -285,11 +287,18 @@ impl WhoTarget {
                     .map(WhoTarget::Ip)
                     .map_err(|_| format!("invalid IP address: \"{text}\""));
             }
-            if let Some(node) = one.strip_prefix("node/") {
+            let named = |prefixes: &[&str]| prefixes.iter().find_map(|p| one.strip_prefix(p));
+            if let Some(node) = named(&["node/", "nodes/", "no/"]) {
                 if node.is_empty() || node.contains('/') {
                     return Err(format!("invalid node name: \"{node}\""));
                 }
                 return Ok(WhoTarget::Node(node.to_string()));
+            }
+            if let Some(service) = named(&["svc/", "service/", "services/"]) {
+                if service.is_empty() || service.contains('/') {
+                    return Err(format!("invalid service name: \"{service}\""));
+                }
+                return Ok(WhoTarget::Service(service.to_string()));
             }
         }
         ObjectArg::parse_who(args).map(WhoTarget::Object)
@@ -477,6 +486,10 @@ mod tests {
         assert_eq!(
             WhoTarget::parse(&args(&["node/worker-3"])).unwrap(),
             WhoTarget::Node("worker-3".into())
+        );
+        assert_eq!(
+            WhoTarget::parse(&args(&["svc/checkout"])).unwrap(),
+            WhoTarget::Service("checkout".into())
         );
         assert!(WhoTarget::parse(&args(&["ip/10.0.0"])).is_err());
         assert!(WhoTarget::parse(&args(&["node/"])).is_err());

@@ -147,3 +147,73 @@ payments      statefulset/postgres      1      data       production   #payments
         (1, "No pod runs on node worker-9 now.\n")
     );
 }
+
+/// `who svc/NAME`: the workloads behind the Service's selector, and the Service's own team.
+#[test]
+fn a_service_lists_the_workloads_behind_its_selector() {
+    let server = demo_server();
+    server.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "api", "namespace": "payments", "labels": {"team": "payments"}},
+        "spec": {"selector": {"app": "api"}, "ports": [{"port": 80}]}
+    }));
+    server.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "external", "namespace": "payments"},
+        "spec": {"ports": [{"port": 5432}]}
+    }));
+    server.clear_requests();
+    let env = Env::new(&server);
+    let run = env.owner(&["who", "svc/api", "-n", "payments"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "Service payments/api: team payments, from Service/api (team)\n"
+    );
+    assert!(
+        run.stdout
+            .starts_with("NAMESPACE   WORKLOAD         PODS   TEAM       STAGE        CHAT"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("payments    deployment/api   2      payments   production"),
+        "{}",
+        run.stdout
+    );
+    let requests = server.requests();
+    let pod_lists: Vec<_> = requests
+        .iter()
+        .filter(|r| r.path == "/api/v1/namespaces/payments/pods")
+        .collect();
+    assert_eq!(pod_lists.len(), 1);
+    assert_eq!(
+        pod_lists[0].query_param("labelSelector").as_deref(),
+        Some("app=api")
+    );
+    // Metadata only, except the Service itself, whose selector is in its spec.
+    assert!(requests.iter().all(|r| {
+        r.path.contains("/services/")
+            || r.path.ends_with("/configmaps/kubectl-owner")
+            || r.accept
+                .as_deref()
+                .unwrap_or("")
+                .contains("PartialObjectMetadata")
+    }));
+
+    let none = env.owner(&["who", "svc/external", "-n", "payments"]);
+    assert_eq!(none.code, 1);
+    // Its team comes from its namespace; it selects no pods to name.
+    assert_eq!(
+        none.stderr,
+        "Service payments/external: team payments, from Namespace/payments (team)\n\
+         Service payments/external has no selector: its endpoints are not pods it selects.\n"
+    );
+    let missing = env.owner(&["who", "svc/nope", "-n", "payments"]);
+    assert_eq!(missing.code, 1);
+    assert_eq!(
+        missing.first_stderr_line(),
+        "Error from server (NotFound): services \"nope\" not found"
+    );
+}

@@ -76,6 +76,16 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
     res!(
         "",
         "v1",
+        "services",
+        "service",
+        "Service",
+        true,
+        ["svc"],
+        ["all"]
+    ),
+    res!(
+        "",
+        "v1",
         "configmaps",
         "configmap",
         "ConfigMap",
