@@ -188,7 +188,19 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr, opts: &WhoOptions) -> Re
                 "{} pods share IP {ip} (a node's address: host network pods)",
                 several.len()
             ));
-            print_rows(several, "POD", opts)?;
+            print_rows(
+                several,
+                &["NAMESPACE", "POD", "WORKLOAD"],
+                |_, chain| {
+                    let top = chain.last().expect("a chain has its object");
+                    vec![
+                        table::or_none(chain[0].namespace.as_deref()),
+                        chain[0].name.clone(),
+                        top.reference(),
+                    ]
+                },
+                opts,
+            )?;
             Ok(ExitStatus::Success)
         }
     }
@@ -286,108 +298,48 @@ async fn print_workloads(
     let counts: Vec<usize> = workloads.iter().map(|(_, _, n)| *n).collect();
     let rows: Vec<(Vec<MetaObject>, Ownership)> =
         workloads.into_iter().map(|(c, o, _)| (c, o)).collect();
-    print_workload_rows(&rows, &counts, opts)
+    print_rows(
+        &rows,
+        &["NAMESPACE", "WORKLOAD", "PODS"],
+        |i, chain| {
+            vec![
+                table::or_none(chain[0].namespace.as_deref()),
+                chain[0].reference(),
+                counts[i].to_string(),
+            ]
+        },
+        opts,
+    )
 }
 
-/// Several objects as one table (or the `-o json` list): where each is, what runs it, its team,
-/// stage and how to reach them.
+/// Several objects as one table (or the `-o json` list): `leading` headers and cells say where
+/// each is and what runs it, then its team, stage and how to reach them.
 fn print_rows(
     found: &[(Vec<MetaObject>, Ownership)],
-    first: &str,
+    leading: &[&str],
+    cells: impl Fn(usize, &[MetaObject]) -> Vec<String>,
     opts: &WhoOptions,
 ) -> Result<()> {
-    let items = || {
-        found
-            .iter()
-            .map(|(chain, own)| {
-                let refs: Vec<&MetaObject> = chain.iter().collect();
-                OwnershipItem::new(&refs, own)
-            })
-            .collect()
-    };
     let out = match super::document_format(&opts.output, "items", false) {
-        Some(format) => documents::print(&OwnershipList::new(items()), format),
-        None => {
-            let rows: Vec<Vec<String>> = found
+        Some(format) => {
+            let items = found
                 .iter()
                 .map(|(chain, own)| {
-                    let object = &chain[0];
-                    let top = chain.last().expect("a chain has its object");
-                    contact_row(
-                        vec![
-                            table::or_none(object.namespace.as_deref()),
-                            object.name.clone(),
-                            top.reference(),
-                        ],
-                        own,
-                    )
+                    let refs: Vec<&MetaObject> = chain.iter().collect();
+                    OwnershipItem::new(&refs, own)
                 })
                 .collect();
-            table::table(
-                &[
-                    "NAMESPACE",
-                    first,
-                    "WORKLOAD",
-                    "TEAM",
-                    "STAGE",
-                    "CHAT",
-                    "ONCALL",
-                ],
-                &rows,
-                false,
-            )
+            documents::print(&OwnershipList::new(items), format)
         }
-    };
-    ui::out(&out)
-}
-
-fn print_workload_rows(
-    found: &[(Vec<MetaObject>, Ownership)],
-    pods: &[usize],
-    opts: &WhoOptions,
-) -> Result<()> {
-    let out = match super::document_format(&opts.output, "items", false) {
-        Some(format) => documents::print(
-            &OwnershipList::new(
-                found
-                    .iter()
-                    .map(|(chain, own)| {
-                        let refs: Vec<&MetaObject> = chain.iter().collect();
-                        OwnershipItem::new(&refs, own)
-                    })
-                    .collect(),
-            ),
-            format,
-        ),
         None => {
             let rows: Vec<Vec<String>> = found
                 .iter()
-                .zip(pods)
-                .map(|((chain, own), pods)| {
-                    let top = &chain[0];
-                    contact_row(
-                        vec![
-                            table::or_none(top.namespace.as_deref()),
-                            top.reference(),
-                            pods.to_string(),
-                        ],
-                        own,
-                    )
-                })
+                .enumerate()
+                .map(|(i, (chain, own))| contact_row(cells(i, chain), own))
                 .collect();
-            table::table(
-                &[
-                    "NAMESPACE",
-                    "WORKLOAD",
-                    "PODS",
-                    "TEAM",
-                    "STAGE",
-                    "CHAT",
-                    "ONCALL",
-                ],
-                &rows,
-                false,
-            )
+            let mut headers = leading.to_vec();
+            headers.extend(["TEAM", "STAGE", "CHAT", "ONCALL"]);
+            table::table(&headers, &rows, false)
         }
     };
     ui::out(&out)

@@ -16,32 +16,44 @@ fn slow_server() -> test_apiserver::TestServer {
     server
 }
 
-#[test]
-fn progress_appears_under_a_pseudo_terminal() {
-    if std::process::Command::new("script")
+/// Whether script(1) (util-linux) is here to give a command a pseudo-terminal; in CI it must be.
+fn script_available() -> bool {
+    let found = std::process::Command::new("script")
         .arg("--version")
         .output()
-        .is_err()
-    {
+        .is_ok();
+    if !found {
         assert!(
             std::env::var_os("CI").is_none(),
             "script (util-linux) is needed in CI"
         );
         eprintln!("SKIPPED: script(1) not found");
+    }
+    found
+}
+
+/// Runs `command` on a new pseudo-terminal (stdout and stderr are both terminals).
+fn under_a_terminal(command: &str, env: &Env) -> support::Run {
+    support::run(
+        std::process::Command::new("script")
+            .args(["-qec", command, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", env.home())
+            .env("KUBECONFIG", &env.kubeconfig),
+    )
+}
+
+#[test]
+fn progress_appears_under_a_pseudo_terminal() {
+    if !script_available() {
         return;
     }
     let server = slow_server();
     let env = Env::new(&server);
     // script(1) runs the command on a new pseudo-terminal: stdout and stderr are both terminals.
     let command = format!("{} ls -A", env!("CARGO_BIN_EXE_kubectl-owner"));
-    let run = support::run(
-        std::process::Command::new("script")
-            .args(["-qec", &command, "/dev/null"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", env.home())
-            .env("KUBECONFIG", &env.kubeconfig),
-    );
+    let run = under_a_terminal(&command, &env);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
         run.stdout.contains("listing: "),
@@ -72,16 +84,7 @@ fn no_progress_when_piped() {
 /// of its own, written after the progress line is cleared, never onto it.
 #[test]
 fn fleet_progress_counts_clusters_and_errors_start_their_own_line() {
-    if std::process::Command::new("script")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "script (util-linux) is needed in CI"
-        );
-        eprintln!("SKIPPED: script(1) not found");
+    if !script_available() {
         return;
     }
     let server = slow_server();
@@ -101,14 +104,7 @@ fn fleet_progress_counts_clusters_and_errors_start_their_own_line() {
         "{} ls -A --all-contexts",
         env!("CARGO_BIN_EXE_kubectl-owner")
     );
-    let run = support::run(
-        std::process::Command::new("script")
-            .args(["-qec", &command, "/dev/null"])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", env.home())
-            .env("KUBECONFIG", &env.kubeconfig),
-    );
+    let run = under_a_terminal(&command, &env);
     assert_eq!(run.code, 1, "{run:?}");
     assert!(run.stdout.contains("/2 clusters, "), "{:?}", run.stdout);
     let at = run
