@@ -155,18 +155,18 @@ async fn ownership_of(
     Ok((chain, own))
 }
 
+/// The pods of every namespace that the field selector picks (metadata only, one list).
+async fn pods_where(cluster: &Cluster, fields: &str) -> Result<Vec<MetaObject>> {
+    cluster
+        .session
+        .list_meta(cluster.catalog.pod(), None, None, Some(fields))
+        .await
+}
+
 /// `who IP`: the pods that have this IP now, found with one field-selected list across every
 /// namespace; one pod is its card, several (a node's or host network's IP) a table.
 async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr, opts: &WhoOptions) -> Result<ExitStatus> {
-    let pods = cluster
-        .session
-        .list_meta(
-            cluster.catalog.pod(),
-            None,
-            None,
-            Some(&format!("status.podIP={ip}")),
-        )
-        .await?;
+    let pods = pods_where(cluster, &format!("status.podIP={ip}")).await?;
     let mut reads = Reads::default();
     let mut found = Vec::new();
     for pod in pods {
@@ -209,15 +209,7 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr, opts: &WhoOptions) -> Re
 /// `who node/NAME`: every workload with pods on the node (one field-selected list of the pods,
 /// then each controller read once), one row per workload with its team.
 async fn by_node(cluster: &Cluster, node: &str, opts: &WhoOptions) -> Result<ExitStatus> {
-    let pods = cluster
-        .session
-        .list_meta(
-            cluster.catalog.pod(),
-            None,
-            None,
-            Some(&format!("spec.nodeName={node}")),
-        )
-        .await?;
+    let pods = pods_where(cluster, &format!("spec.nodeName={node}")).await?;
     if pods.is_empty() {
         ui::status(&format!("No pod runs on node {node} now."));
         return Ok(ExitStatus::Failed);

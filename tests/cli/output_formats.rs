@@ -28,6 +28,14 @@ fn csv_records(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
     (header, records)
 }
 
+/// Each line with its cells separated by one space (column widths set aside).
+fn squeezed(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
 fn text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -197,11 +205,7 @@ fn teams_check_who_and_assign_print_their_documents_through_templates() {
                 .map(|t| format!("{} {}", text(&t["team"]), t["workloads"])),
         )
         .collect();
-    let got: Vec<String> = run
-        .stdout
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
+    let got = squeezed(&run.stdout);
     assert_eq!(got, expected);
     let run = env.owner(&["teams", "-A", "-o", "jsonpath={.coverage}"]);
     assert_eq!(run.stdout, teams["coverage"].to_string());
@@ -221,11 +225,7 @@ fn teams_check_who_and_assign_print_their_documents_through_templates() {
         .iter()
         .map(|f| format!("{} {}", text(&f["rule"]), text(&f["name"])))
         .collect();
-    let got: Vec<String> = run
-        .stdout
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .collect();
+    let got = squeezed(&run.stdout);
     assert_eq!(got, expected);
     let run = env.owner(&["check", "-A", "-o", "jsonpath={.summary.errors}"]);
     assert_eq!(run.stdout, check["summary"]["errors"].to_string());
