@@ -23,6 +23,8 @@ pub enum ErrorKind {
     Cluster,
     /// Our config file.
     Config,
+    /// A file or stdin the user handed over (an alert payload) could not be read or parsed.
+    Input,
     /// Writing the output failed (a full disk, a closed file): the result never reached the user.
     Output,
 }
@@ -87,6 +89,14 @@ impl Error {
         Error {
             message: message.into(),
             kind: ErrorKind::Config,
+            status: None,
+            outcome_unknown: false,
+        }
+    }
+    pub fn input(message: impl Into<String>) -> Self {
+        Error {
+            message: message.into(),
+            kind: ErrorKind::Input,
             status: None,
             outcome_unknown: false,
         }

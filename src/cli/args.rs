@@ -1,6 +1,6 @@
 //! The command line (clap derive). Parsed once, then converted into `options`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -13,7 +13,7 @@ use crate::core::plan::RawWriteFields;
 use crate::error::Error;
 
 use crate::cli::options::{
-    self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoOptions,
+    self, Command, GlobalOptions, LsOptions, Output, Scope, TeamsOptions, WhoLookup, WhoOptions,
 };
 
 #[derive(Debug, Parser)]
@@ -320,10 +320,14 @@ pub struct LsArgs {
 
 #[derive(Debug, Args)]
 pub struct WhoArgs {
-    /// POD, TYPE/NAME or TYPE NAME; or what an alert shows: an IP address (ip/ADDRESS) or
-    /// node/NAME.
-    #[arg(required = true, num_args = 1..=2, value_name = "POD | TYPE/NAME | TYPE NAME | IP | node/NAME")]
+    /// POD, TYPE/NAME or TYPE NAME; or what an alert shows: an IP address (ip/ADDRESS),
+    /// node/NAME or svc/NAME.
+    #[arg(required_unless_present = "alert", num_args = 1..=2, value_name = "POD | TYPE/NAME | TYPE NAME | IP | node/NAME | svc/NAME")]
     pub target: Vec<String>,
+    /// Alertmanager's webhook JSON (or alerts as its API lists them, or one alert's labels)
+    /// from FILE, or stdin with -: the owners of what each alert's labels name.
+    #[arg(long, value_name = "FILE", conflicts_with = "target")]
+    pub alert: Option<PathBuf>,
     /// Output format.
     #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<DocOutput>::new())]
     pub output: OutputArg<DocOutput>,
@@ -681,7 +685,10 @@ impl Cli {
                 })
             }
             CliCommand::Who(a) => Command::Who(WhoOptions {
-                target: WhoTarget::parse(&a.target).map_err(Error::usage)?,
+                lookup: match a.alert {
+                    Some(path) => read_alerts(&path)?,
+                    None => WhoLookup::Target(WhoTarget::parse(&a.target).map_err(Error::usage)?),
+                },
                 output: a.output.parse()?,
             }),
             CliCommand::Teams(a) => Command::Teams(TeamsOptions {
@@ -744,6 +751,28 @@ impl Cli {
         };
         Ok((global, command))
     }
+}
+
+/// `who --alert FILE|-`: the payload read and parsed now, so a malformed one is one error line
+/// before any request.
+fn read_alerts(path: &Path) -> Result<WhoLookup, Error> {
+    let (source, text) = if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| Error::input(format!("reading the alert payload from stdin: {e}")))?;
+        ("stdin".to_string(), text)
+    } else {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                Error::input(format!("the path \"{}\" does not exist", path.display()))
+            }
+            _ => Error::input(format!("reading {}: {e}", path.display())),
+        })?;
+        (path.display().to_string(), text)
+    };
+    let alerts = crate::core::alert::parse(&text)
+        .map_err(|e| Error::input(format!("alert payload {source}: {e}")))?;
+    Ok(WhoLookup::Alerts(alerts))
 }
 
 #[cfg(test)]

@@ -201,8 +201,16 @@ impl std::str::FromStr for LsColumn {
 
 #[derive(Debug, Clone)]
 pub struct WhoOptions {
-    pub target: WhoTarget,
+    pub lookup: WhoLookup,
     pub output: Output,
+}
+
+/// What `who` answers for: one argument, or every alert of a payload.
+#[derive(Debug, Clone)]
+pub enum WhoLookup {
+    Target(WhoTarget),
+    /// `--alert`: the alerts of the payload.
+    Alerts(Vec<crate::core::alert::Alert>),
 }
 
 #[derive(Debug, Clone)]

@@ -135,6 +135,27 @@ impl Cluster {
         }
     }
 
+    /// Every namespace's objects of `kind` that the selectors pick, metadata only, in one list;
+    /// when RBAC refuses it cluster-wide, one list per namespace the user can see, as `ls` reads.
+    /// What stays unreadable is named in `ls`'s warning and returned.
+    pub async fn list_everywhere(
+        &self,
+        kind: &Kind,
+        labels: Option<&str>,
+        fields: Option<&str>,
+    ) -> Result<(Vec<MetaObject>, Vec<Unreadable>)> {
+        let cell = tokio::sync::OnceCell::new();
+        let lister = Lister {
+            cluster: self,
+            namespace: None,
+            namespaces: &cell,
+            keys: None,
+        };
+        let listed = lister.list_all(kind, labels, fields, false).await?;
+        warn_unreadable(&listed.unreadable, None);
+        Ok((listed.objects, listed.unreadable))
+    }
+
     /// A TYPE the user named: an uninstalled CRD is kubectl's "doesn't have a resource type".
     pub async fn named_kind(&self, kind: &Kind, typed: &str) -> Result<Kind> {
         self.served_kind(kind).await?.ok_or_else(|| {
@@ -307,7 +328,8 @@ struct Lister<'a> {
     cluster: &'a Cluster,
     namespace: Option<&'a str>,
     namespaces: &'a tokio::sync::OnceCell<NamespaceMetas>,
-    keys: &'a std::collections::HashSet<String>,
+    /// Label and annotation keys kept (`None`: all).
+    keys: Option<&'a std::collections::HashSet<String>>,
 }
 
 impl Lister<'_> {
@@ -340,7 +362,7 @@ impl Lister<'_> {
             } else {
                 &|_| true
             },
-            keys: Some(self.keys),
+            keys: self.keys,
         };
         match session
             .list_meta_pages(kind, self.namespace, labels, fields, retain, async |page| {
@@ -493,7 +515,7 @@ impl Inventory {
             cluster,
             namespace: ns,
             namespaces: &cell,
-            keys: &keys,
+            keys: Some(&keys),
         };
         let (labels, fields) = (
             plan.label_selector.as_ref().map(LabelSelector::as_str),
@@ -618,18 +640,7 @@ impl Inventory {
             .collect();
         unreadable.sort_by(|a, b| (&a.namespace, &a.resource).cmp(&(&b.namespace, &b.resource)));
         unreadable.dedup();
-        if !unreadable.is_empty() {
-            // One warning names everything that stays unknown.
-            let mut warning = format!(
-                "ownership unknown for: {}",
-                describe_unreadable(&unreadable)
-            );
-            if let Some(note) = namespace_note {
-                warning.push_str("; ");
-                warning.push_str(&note);
-            }
-            ui::warn(&warning);
-        }
+        warn_unreadable(&unreadable, namespace_note);
         // Objects controlled by a workload were already dropped page by page (Retain::keep).
         let mut inventory = Inventory {
             rows: concat(kept),
@@ -766,6 +777,19 @@ pub async fn default_plan(
 }
 
 /// `namespace b (deployments.apps, pods); namespaces (cluster-wide)`, one entry per namespace.
+/// One warning names everything that stays unknown (nothing when all was read).
+fn warn_unreadable(unreadable: &[Unreadable], namespace_note: Option<String>) {
+    if unreadable.is_empty() {
+        return;
+    }
+    let mut warning = format!("ownership unknown for: {}", describe_unreadable(unreadable));
+    if let Some(note) = namespace_note {
+        warning.push_str("; ");
+        warning.push_str(&note);
+    }
+    ui::warn(&warning);
+}
+
 fn describe_unreadable(unreadable: &[Unreadable]) -> String {
     let mut by_namespace: std::collections::BTreeMap<Option<&str>, Vec<&str>> =
         std::collections::BTreeMap::new();

@@ -2,14 +2,17 @@
 //! (object, each controller, namespace) and no LIST; from an IP address or a node, one
 //! field-selected list of pods comes first.
 
-use crate::cli::options::{GlobalOptions, WhoOptions};
-use crate::cluster::inventory::{Cluster, ClusterConfig};
 use std::collections::HashMap;
 
+use crate::cli::options::{GlobalOptions, WhoLookup, WhoOptions};
+use crate::cluster::inventory::{Cluster, ClusterConfig, Unreadable};
+use crate::core::alert::{self, Alert};
 use crate::core::kinds::{Kind, ObjectArg, WhoTarget};
 use crate::core::ownership::{self, MetaObject, Ownership, Resolved};
-use crate::error::{Error, ExitStatus, Result};
-use crate::output::documents::{self, OwnershipDocument, OwnershipItem, OwnershipList};
+use crate::error::{Error, ErrorKind, ExitStatus, Result};
+use crate::output::documents::{
+    self, AlertTag, OwnershipDocument, OwnershipItem, OwnershipList, UnresolvedAlert,
+};
 use crate::output::table;
 use crate::output::ui;
 
@@ -18,51 +21,199 @@ use crate::core::ownership::MAX_CHAIN;
 
 pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus> {
     let cluster = Cluster::open(global, ClusterConfig::BestEffort).await?;
-    let target = match &opts.target {
-        WhoTarget::Object(target) => target,
-        WhoTarget::Ip(ip) => return by_ip(&cluster, *ip, &opts).await,
-        WhoTarget::Node(node) => return by_node(&cluster, node, &opts).await,
-        WhoTarget::Service(service) => {
-            let namespace = global
-                .connection
-                .namespace
-                .clone()
-                .unwrap_or_else(|| cluster.session.default_namespace.clone());
-            return by_service(&cluster, &namespace, service, &opts).await;
+    let namespace = global
+        .connection
+        .namespace
+        .clone()
+        .unwrap_or_else(|| cluster.session.default_namespace.clone());
+    match &opts.lookup {
+        WhoLookup::Target(target) => {
+            let answer = lookup(&cluster, target, &namespace).await?;
+            print_answer(&answer, &opts)?;
+            Ok(answer.status())
         }
-    };
-    let (kind, name) = parse_target(&cluster, target)?;
+        WhoLookup::Alerts(alerts) => by_alerts(&cluster, alerts, &opts).await,
+    }
+}
+
+/// One object with its controller chain (object first) and resolved ownership.
+struct Found {
+    chain: Vec<MetaObject>,
+    own: Ownership,
+}
+
+impl Found {
+    fn item(&self) -> OwnershipItem {
+        let refs: Vec<&MetaObject> = self.chain.iter().collect();
+        OwnershipItem::new(&refs, &self.own)
+    }
+}
+
+/// What one lookup found.
+enum Answer {
+    /// One object: its card.
+    One(Box<Found>),
+    /// Several pods with one IP (a node's address, host-network pods).
+    Pods(Vec<Found>),
+    /// Workloads (the top of each chain only) with how many of the pods looked at each runs.
+    Workloads(Vec<(Found, usize)>),
+    /// Nothing matched: the sentence that says so.
+    Nothing(String),
+}
+
+impl Answer {
+    fn status(&self) -> ExitStatus {
+        match self {
+            Answer::Nothing(_) => ExitStatus::Failed,
+            _ => ExitStatus::Success,
+        }
+    }
+
+    /// The answer's ownership items, as `-o json` lists them.
+    fn items(&self) -> Vec<OwnershipItem> {
+        match self {
+            Answer::One(found) => vec![found.item()],
+            Answer::Pods(pods) => pods.iter().map(Found::item).collect(),
+            Answer::Workloads(workloads) => workloads.iter().map(|(w, _)| w.item()).collect(),
+            Answer::Nothing(_) => Vec::new(),
+        }
+    }
+}
+
+/// Looks `target` up; `namespace` is where namespaced names live.
+async fn lookup(cluster: &Cluster, target: &WhoTarget, namespace: &str) -> Result<Answer> {
+    match target {
+        WhoTarget::Object(object) => by_name(cluster, object, namespace).await,
+        WhoTarget::Ip(ip) => by_ip(cluster, *ip).await,
+        WhoTarget::Node(node) => by_node(cluster, node).await,
+        WhoTarget::Service(service) => by_service(cluster, namespace, service).await,
+    }
+}
+
+/// `who POD`, `who TYPE/NAME`: the object's card, from targeted metadata GETs.
+async fn by_name(cluster: &Cluster, target: &ObjectArg, namespace: &str) -> Result<Answer> {
+    let (kind, name) = parse_target(cluster, target)?;
     let kind = cluster.named_kind(&kind, &kind.plural).await?;
-    let namespace = if kind.namespaced {
-        Some(
-            global
-                .connection
-                .namespace
-                .clone()
-                .unwrap_or_else(|| cluster.session.default_namespace.clone()),
-        )
-    } else {
-        None
-    };
+    let namespace = kind.namespaced.then_some(namespace);
     let object = cluster
         .session
-        .get_meta(&kind, namespace.as_deref(), &name)
+        .get_meta(&kind, namespace, &name)
         .await?
-        .ok_or_else(|| Error::cluster(kind.not_found(&name)))?;
-    let (chain, own) = ownership_of(&cluster, object, &mut Reads::default()).await?;
-    print_card(&chain, &own, &opts)?;
-    Ok(ExitStatus::Success)
+        .ok_or_else(|| Error::cluster(kind.not_found(&name)).with_status(404))?;
+    Ok(Answer::One(Box::new(
+        ownership_of(cluster, object, &mut Reads::default()).await?,
+    )))
+}
+
+/// Prints one answer: a card, a table, or their documents; nothing on stdout when nothing
+/// matched (the sentence goes to stderr, as kubectl's `No resources found`).
+fn print_answer(answer: &Answer, opts: &WhoOptions) -> Result<()> {
+    match answer {
+        Answer::One(found) => print_card(found, opts),
+        Answer::Pods(_) | Answer::Workloads(_) => {
+            let out = match super::document_format(&opts.output, "items", false) {
+                Some(format) => documents::print(&OwnershipList::new(answer.items()), format),
+                None => answer_table(answer),
+            };
+            ui::out(&out)
+        }
+        Answer::Nothing(sentence) => {
+            ui::status(sentence);
+            Ok(())
+        }
+    }
+}
+
+/// `who --alert`: each alert's labels looked up in turn, one answer per alert. Labels that name
+/// nothing (or name what is not there) are reported for their alert, and the exit status is 1,
+/// but the other alerts are still answered.
+async fn by_alerts(cluster: &Cluster, alerts: &[Alert], opts: &WhoOptions) -> Result<ExitStatus> {
+    let document = super::document_format(&opts.output, "items", false);
+    let mut items = Vec::new();
+    let mut unresolved = Vec::new();
+    let mut text = String::new();
+    for (index, alert) in alerts.iter().enumerate() {
+        let header = format!(
+            "Alert {}/{} {}{}",
+            index + 1,
+            alerts.len(),
+            alert.name(),
+            alert
+                .status
+                .as_ref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default()
+        );
+        let answer = match alert::lookup(alert) {
+            Ok(found) => {
+                let namespace = found.namespace.clone().unwrap_or_default();
+                match lookup(cluster, &found.target, &namespace).await {
+                    Ok(Answer::Nothing(sentence)) => Err(sentence),
+                    Ok(answer) => Ok((found, answer)),
+                    // What the labels name is not there, or not for us to see: this alert's
+                    // answer, not the end of the others.
+                    Err(e) if matches!(e.status, Some(403 | 404)) || e.kind == ErrorKind::Usage => {
+                        Err(e.message)
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(reason) => Err(reason),
+        };
+        let tag = |via: Option<&str>| AlertTag {
+            index: index + 1,
+            name: alert.name().to_string(),
+            status: alert.status.clone(),
+            via: via.map(str::to_string),
+        };
+        match answer {
+            Ok((found, answer)) => {
+                for mut item in answer.items() {
+                    item.alert = Some(tag(Some(&found.via)));
+                    items.push(item);
+                }
+                if document.is_none() {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(&ui::terminal_safe(&format!("{header}: {}", found.via)));
+                    text.push('\n');
+                    text.push_str(&match &answer {
+                        Answer::One(found) => card_text(found),
+                        _ => answer_table(&answer),
+                    });
+                }
+            }
+            Err(reason) => {
+                ui::partial_error(&format!("{header}: {reason}"));
+                unresolved.push(UnresolvedAlert {
+                    alert: tag(None),
+                    reason,
+                });
+            }
+        }
+    }
+    let status = match unresolved.is_empty() {
+        true => ExitStatus::Success,
+        false => ExitStatus::Failed,
+    };
+    let out = match document {
+        Some(format) => {
+            let mut list = OwnershipList::new(items);
+            list.unresolved = unresolved;
+            documents::print(&list, format)
+        }
+        None => text,
+    };
+    ui::out(&out)?;
+    Ok(status)
 }
 
 /// The card (or its document) of one object.
-fn print_card(chain: &[MetaObject], own: &Ownership, opts: &WhoOptions) -> Result<()> {
-    let chain_refs: Vec<&MetaObject> = chain.iter().collect();
+fn print_card(found: &Found, opts: &WhoOptions) -> Result<()> {
     let out = match super::document_format(&opts.output, "item", false) {
-        Some(format) => documents::print(
-            &OwnershipDocument::new(OwnershipItem::new(&chain_refs, own)),
-            format,
-        ),
-        None => card(&chain_refs, own),
+        Some(format) => documents::print(&OwnershipDocument::new(found.item()), format),
+        None => card_text(found),
     };
     ui::out(&out)
 }
@@ -96,11 +247,7 @@ impl Reads {
 }
 
 /// An object's controller chain (object first, through targeted GETs) and its ownership.
-async fn ownership_of(
-    cluster: &Cluster,
-    object: MetaObject,
-    reads: &mut Reads,
-) -> Result<(Vec<MetaObject>, Ownership)> {
+async fn ownership_of(cluster: &Cluster, object: MetaObject, reads: &mut Reads) -> Result<Found> {
     let namespace = object.namespace.clone();
     let mut chain = vec![object];
     while chain.len() < MAX_CHAIN {
@@ -116,15 +263,21 @@ async fn ownership_of(
             ));
             break;
         }
+        // Discovery (for CRD owners) is cached by the session: once per group-version.
         let owner_kind = match cluster.catalog.by_owner(&owner.api_version, &owner.kind) {
-            // Discovery (for CRD owners) is cached by the session: once per group-version.
             Some(k) if k.workload => cluster.served_kind(k).await?,
-            // Nodes and unknown owners are not workloads: ownership stops at the object.
-            _ => None,
+            // Nodes (static pods) and the other kinds kubectl-owner knows are not controllers.
+            Some(_) => None,
+            // A kind never heard of (an operator's CRD): discovery says where it is served.
+            None => match Kind::owner(&owner.api_version, &owner.kind) {
+                Some(unknown) => cluster.session.discover(&unknown).await?,
+                None => None,
+            },
         };
         let Some(owner_kind) = owner_kind else { break };
+        let owner_namespace = namespace.as_deref().filter(|_| owner_kind.namespaced);
         match reads
-            .get(cluster, &owner_kind, namespace.as_deref(), &owner.name)
+            .get(cluster, &owner_kind, owner_namespace, &owner.name)
             .await?
         {
             Some(next) if next.uid == owner.uid || owner.uid.is_empty() => chain.push(next),
@@ -152,87 +305,75 @@ async fn ownership_of(
         ns_name.as_deref(),
         &cluster.config,
     );
-    Ok((chain, own))
-}
-
-/// The pods of every namespace that the field selector picks (metadata only, one list).
-async fn pods_where(cluster: &Cluster, fields: &str) -> Result<Vec<MetaObject>> {
-    cluster
-        .session
-        .list_meta(cluster.catalog.pod(), None, None, Some(fields))
-        .await
+    Ok(Found { chain, own })
 }
 
 /// `who IP`: the pods that have this IP now, found with one field-selected list across every
 /// namespace; one pod is its card, several (a node's or host network's IP) a table.
-async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr, opts: &WhoOptions) -> Result<ExitStatus> {
-    let pods = pods_where(cluster, &format!("status.podIP={ip}")).await?;
+async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
+    let (pods, unreadable) = pods_where(cluster, &format!("status.podIP={ip}")).await?;
     let mut reads = Reads::default();
     let mut found = Vec::new();
     for pod in pods {
         found.push(ownership_of(cluster, pod, &mut reads).await?);
     }
-    match found.as_slice() {
-        [] => {
-            ui::status(&format!(
-                "No pod has IP {ip} now; pod IPs are reused, so an old alert may name a pod that is gone."
-            ));
-            Ok(ExitStatus::Failed)
-        }
-        [(chain, own)] => {
-            print_card(chain, own, opts)?;
-            Ok(ExitStatus::Success)
-        }
+    Ok(match found.len() {
+        0 => Answer::Nothing(format!(
+            "No pod has IP {ip} now{}; pod IPs are reused, so an old alert may name a pod that is gone.",
+            unseen(&unreadable)
+        )),
+        1 => Answer::One(Box::new(found.remove(0))),
         several => {
             ui::status(&format!(
-                "{} pods share IP {ip} (a node's address: host network pods)",
-                several.len()
+                "{several} pods share IP {ip} (a node's address: host network pods)"
             ));
-            print_rows(
-                several,
-                &["NAMESPACE", "POD", "WORKLOAD"],
-                |_, chain| {
-                    let top = chain.last().expect("a chain has its object");
-                    vec![
-                        table::or_none(chain[0].namespace.as_deref()),
-                        chain[0].name.clone(),
-                        top.reference(),
-                    ]
-                },
-                opts,
-            )?;
-            Ok(ExitStatus::Success)
+            Answer::Pods(found)
         }
+    })
+}
+
+/// The pods of every namespace that the field selector picks (metadata only, one list; per
+/// namespace when RBAC refuses it cluster-wide), and what could not be read.
+async fn pods_where(cluster: &Cluster, fields: &str) -> Result<(Vec<MetaObject>, Vec<Unreadable>)> {
+    cluster
+        .list_everywhere(cluster.catalog.pod(), None, Some(fields))
+        .await
+}
+
+/// ` among the pods that could be read` when some could not: "no pod has it" is then partial.
+fn unseen(unreadable: &[Unreadable]) -> &'static str {
+    match unreadable.is_empty() {
+        true => "",
+        false => " among the pods that could be read",
     }
 }
 
 /// `who node/NAME`: every workload with pods on the node (one field-selected list of the pods,
 /// then each controller read once), one row per workload with its team.
-async fn by_node(cluster: &Cluster, node: &str, opts: &WhoOptions) -> Result<ExitStatus> {
-    let pods = pods_where(cluster, &format!("spec.nodeName={node}")).await?;
+async fn by_node(cluster: &Cluster, node: &str) -> Result<Answer> {
+    let (pods, unreadable) = pods_where(cluster, &format!("spec.nodeName={node}")).await?;
     if pods.is_empty() {
-        ui::status(&format!("No pod runs on node {node} now."));
-        return Ok(ExitStatus::Failed);
+        return Ok(Answer::Nothing(format!(
+            "No pod runs on node {node} now{}.",
+            unseen(&unreadable)
+        )));
     }
-    print_workloads(cluster, pods, opts).await?;
-    Ok(ExitStatus::Success)
+    workloads_of(cluster, pods).await
 }
 
 /// `who svc/NAME`: the workloads whose pods the Service selects (one read of the Service, one
 /// label-selected list of pods, each controller read once); the Service's own team, when it has
 /// one, is said first.
-async fn by_service(
-    cluster: &Cluster,
-    namespace: &str,
-    name: &str,
-    opts: &WhoOptions,
-) -> Result<ExitStatus> {
+async fn by_service(cluster: &Cluster, namespace: &str, name: &str) -> Result<Answer> {
     let Some((service, selector)) = cluster.session.get_service(namespace, name).await? else {
         return Err(Error::cluster(format!(
             "Error from server (NotFound): services \"{name}\" not found"
-        )));
+        ))
+        .with_status(404));
     };
-    let (_, own) = ownership_of(cluster, service, &mut Reads::default()).await?;
+    let own = ownership_of(cluster, service, &mut Reads::default())
+        .await?
+        .own;
     if let (Some(team), Some(source)) = (own.team.value(), own.team.source.as_ref()) {
         ui::status(&ui::terminal_safe(&format!(
             "Service {namespace}/{name}: team {team}, from {}",
@@ -240,10 +381,9 @@ async fn by_service(
         )));
     }
     if selector.is_empty() {
-        ui::status(&format!(
+        return Ok(Answer::Nothing(format!(
             "Service {namespace}/{name} has no selector: its endpoints are not pods it selects."
-        ));
-        return Ok(ExitStatus::Failed);
+        )));
     }
     let labels: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
     let labels = labels.join(",");
@@ -252,89 +392,87 @@ async fn by_service(
         .list_meta(cluster.catalog.pod(), Some(namespace), Some(&labels), None)
         .await?;
     if pods.is_empty() {
-        ui::status(&ui::terminal_safe(&format!(
+        return Ok(Answer::Nothing(ui::terminal_safe(&format!(
             "Service {namespace}/{name} selects no pod now ({labels})."
-        )));
-        return Ok(ExitStatus::Failed);
+        ))));
     }
-    print_workloads(cluster, pods, opts).await?;
-    Ok(ExitStatus::Success)
+    workloads_of(cluster, pods).await
 }
 
-/// One row per workload (the top of each pod's chain) with its pod count, each controller read
-/// once.
-async fn print_workloads(
-    cluster: &Cluster,
-    pods: Vec<MetaObject>,
-    opts: &WhoOptions,
-) -> Result<()> {
+/// One entry per workload (the top of each pod's chain) with its pod count, each controller
+/// read once, in namespace, kind, name order.
+async fn workloads_of(cluster: &Cluster, pods: Vec<MetaObject>) -> Result<Answer> {
     let mut reads = Reads::default();
-    let mut workloads: Vec<(Vec<MetaObject>, Ownership, usize)> = Vec::new();
+    let mut workloads: Vec<(Found, usize)> = Vec::new();
     for pod in pods {
-        let (chain, own) = ownership_of(cluster, pod, &mut reads).await?;
-        let top = chain.last().expect("a chain has its object").uid.clone();
+        let Found { mut chain, own } = ownership_of(cluster, pod, &mut reads).await?;
+        let top = chain.pop().expect("a chain has its object");
         match workloads
             .iter_mut()
-            .find(|(c, _, _)| c.last().is_some_and(|o| o.uid == top))
+            .find(|(w, _)| w.chain[0].uid == top.uid)
         {
-            Some((_, _, count)) => *count += 1,
-            None => {
-                let top_only = chain.last().cloned().into_iter().collect();
-                workloads.push((top_only, own, 1));
-            }
+            Some((_, count)) => *count += 1,
+            None => workloads.push((
+                Found {
+                    chain: vec![top],
+                    own,
+                },
+                1,
+            )),
         }
     }
-    workloads.sort_by(|(a, _, _), (b, _, _)| {
-        (&a[0].namespace, &a[0].kind, &a[0].name).cmp(&(&b[0].namespace, &b[0].kind, &b[0].name))
+    workloads.sort_by(|(a, _), (b, _)| {
+        let key = |f: &Found| {
+            let o = &f.chain[0];
+            (o.namespace.clone(), o.kind.clone(), o.name.clone())
+        };
+        key(a).cmp(&key(b))
     });
-    let counts: Vec<usize> = workloads.iter().map(|(_, _, n)| *n).collect();
-    let rows: Vec<(Vec<MetaObject>, Ownership)> =
-        workloads.into_iter().map(|(c, o, _)| (c, o)).collect();
-    print_rows(
-        &rows,
-        &["NAMESPACE", "WORKLOAD", "PODS"],
-        |i, chain| {
-            vec![
-                table::or_none(chain[0].namespace.as_deref()),
-                chain[0].reference(),
-                counts[i].to_string(),
-            ]
-        },
-        opts,
-    )
+    Ok(Answer::Workloads(workloads))
 }
 
-/// Several objects as one table (or the `-o json` list): `leading` headers and cells say where
-/// each is and what runs it, then its team, stage and how to reach them.
-fn print_rows(
-    found: &[(Vec<MetaObject>, Ownership)],
-    leading: &[&str],
-    cells: impl Fn(usize, &[MetaObject]) -> Vec<String>,
-    opts: &WhoOptions,
-) -> Result<()> {
-    let out = match super::document_format(&opts.output, "items", false) {
-        Some(format) => {
-            let items = found
-                .iter()
-                .map(|(chain, own)| {
-                    let refs: Vec<&MetaObject> = chain.iter().collect();
-                    OwnershipItem::new(&refs, own)
+/// Several objects as one table: where each is and what runs it, then its team, stage and how
+/// to reach them.
+fn answer_table(answer: &Answer) -> String {
+    let (leading, rows): (&[&str], Vec<Vec<String>>) = match answer {
+        Answer::Pods(pods) => (
+            &["NAMESPACE", "POD", "WORKLOAD"],
+            pods.iter()
+                .map(|found| {
+                    let (pod, top) = (&found.chain[0], found.chain.last().expect("a chain"));
+                    contact_row(
+                        vec![
+                            table::or_none(pod.namespace.as_deref()),
+                            pod.name.clone(),
+                            top.reference(),
+                        ],
+                        &found.own,
+                    )
                 })
-                .collect();
-            documents::print(&OwnershipList::new(items), format)
-        }
-        None => {
-            let rows: Vec<Vec<String>> = found
+                .collect(),
+        ),
+        Answer::Workloads(workloads) => (
+            &["NAMESPACE", "WORKLOAD", "PODS"],
+            workloads
                 .iter()
-                .enumerate()
-                .map(|(i, (chain, own))| contact_row(cells(i, chain), own))
-                .collect();
-            let mut headers = leading.to_vec();
-            headers.extend(["TEAM", "STAGE", "CHAT", "ONCALL"]);
-            table::table(&headers, &rows, false)
-        }
+                .map(|(found, pods)| {
+                    let workload = &found.chain[0];
+                    contact_row(
+                        vec![
+                            table::or_none(workload.namespace.as_deref()),
+                            workload.reference(),
+                            pods.to_string(),
+                        ],
+                        &found.own,
+                    )
+                })
+                .collect(),
+        ),
+        Answer::One(_) | Answer::Nothing(_) => unreachable!("a card or a sentence, not a table"),
     };
-    ui::out(&out)
+    let mut headers = leading.to_vec();
+    headers.extend(["TEAM", "STAGE", "CHAT", "ONCALL"]);
+    table::table(&headers, &rows, false)
 }
 
 /// `cells` followed by the team, stage, chat and on-call contact (`<none>` when missing).
@@ -360,7 +498,9 @@ fn parse_target(cluster: &Cluster, target: &ObjectArg) -> Result<(Kind, String)>
 }
 
 /// The human card: what the object is, its chain, and each answer with its source.
-fn card(chain: &[&MetaObject], own: &ownership::Ownership) -> String {
+fn card_text(found: &Found) -> String {
+    let chain: Vec<&MetaObject> = found.chain.iter().collect();
+    let own = &found.own;
     let object = chain[0];
     let mut out = String::new();
     let place = match &object.namespace {
@@ -370,7 +510,7 @@ fn card(chain: &[&MetaObject], own: &ownership::Ownership) -> String {
     out.push_str(&format!("Object:  {}\n", ui::terminal_safe(&place)));
     out.push_str(&format!(
         "Chain:   {}\n\n",
-        ui::terminal_safe(&ownership::describe_chain(chain))
+        ui::terminal_safe(&ownership::describe_chain(&chain))
     ));
     let line = |field: &str, r: &Resolved| {
         vec![

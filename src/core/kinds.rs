@@ -35,6 +35,27 @@ impl Kind {
         }
     }
 
+    /// An ownerReference's kind that no catalog names (an operator's CRD): group, version and
+    /// kind only, for discovery to fill in; `None` for a malformed `apiVersion`.
+    pub fn owner(api_version: &str, kind: &str) -> Option<Kind> {
+        let (group, version) = match api_version.split_once('/') {
+            Some((group, version)) => (group, version),
+            None => ("", api_version),
+        };
+        if version.is_empty() || version.contains('/') || kind.is_empty() {
+            return None;
+        }
+        Some(Kind {
+            group: group.into(),
+            version: version.into(),
+            kind: kind.into(),
+            plural: String::new(),
+            namespaced: true,
+            short_names: Vec::new(),
+            workload: true,
+        })
+    }
+
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.clone()
@@ -242,7 +263,7 @@ pub struct ObjectArg {
 }
 
 impl ObjectArg {
-    fn new(type_name: &str, name: &str) -> ObjectArg {
+    pub fn new(type_name: &str, name: &str) -> ObjectArg {
         ObjectArg {
             type_name: type_name.to_string(),
             name: name.to_string(),

@@ -40,6 +40,31 @@ pub struct OwnershipItem {
     pub sunset: Resolved,
     pub exempt: Resolved,
     pub contacts: BTreeMap<String, Resolved>,
+    /// `who --alert`: the alert this item answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<AlertTag>,
+}
+
+/// Which alert of a payload an answer belongs to.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertTag {
+    /// 1 for the payload's first alert.
+    pub index: usize,
+    /// Its `alertname` label.
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// The labels that named the object (`namespace=payments pod=api-7d9f8`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// An alert whose labels named nothing found in the cluster, and why.
+#[derive(Debug, Serialize)]
+pub struct UnresolvedAlert {
+    pub alert: AlertTag,
+    pub reason: String,
 }
 
 impl OwnershipItem {
@@ -64,6 +89,7 @@ impl OwnershipItem {
             sunset: ownership.sunset.clone(),
             exempt: ownership.exempt.clone(),
             contacts: ownership.contacts.clone(),
+            alert: None,
         }
     }
 }
@@ -95,6 +121,9 @@ pub struct OwnershipList {
     pub api_version: &'static str,
     pub kind: &'static str,
     pub items: Vec<OwnershipItem>,
+    /// `who --alert`: the alerts that named nothing found.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<UnresolvedAlert>,
 }
 
 impl OwnershipList {
@@ -103,6 +132,7 @@ impl OwnershipList {
             api_version: API_VERSION,
             kind: "OwnershipList",
             items,
+            unresolved: Vec::new(),
         }
     }
 }

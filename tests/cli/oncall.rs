@@ -217,3 +217,150 @@ fn a_service_lists_the_workloads_behind_its_selector() {
         "Error from server (NotFound): services \"nope\" not found"
     );
 }
+
+/// Alertmanager's webhook payload, as its documentation gives it: every alert is answered,
+/// the labels used are named, and an alert whose labels name nothing is reported, not fatal.
+#[test]
+fn an_alertmanager_payload_resolves_every_alert() {
+    let server = placed();
+    let env = Env::new(&server);
+    let payload = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/alerts/webhook.json");
+    let run = env.owner(&["who", "--alert", payload]);
+    assert_eq!(
+        run.code, 1,
+        "the Watchdog alert names nothing: {}",
+        run.stderr
+    );
+    insta::assert_snapshot!("who_alert_stdout", run.stdout);
+    assert_eq!(
+        run.stderr,
+        "2 pods share IP 10.0.0.3 (a node's address: host network pods)\n\
+         error: Alert 5/5 Watchdog (firing): no label names a pod, workload, service, node or instance IP (labels: alertname, severity)\n"
+    );
+    let piped = env.owner_stdin(
+        &["who", "--alert", "-", "-o", "json"],
+        &std::fs::read_to_string(payload).unwrap(),
+    );
+    assert_eq!(piped.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&piped.stdout).unwrap();
+    let teams: Vec<(u64, &str)> = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["alert"]["index"].as_u64().unwrap(),
+                i["team"]["value"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        teams,
+        [
+            (1, "payments"),
+            (2, "checkout"),
+            (3, "platform"),
+            (3, "data"),
+            (4, "data")
+        ]
+    );
+    assert_eq!(
+        json["items"][0]["alert"]["via"],
+        "namespace=payments pod=api-7d9f8c6b5-x2kq9"
+    );
+    assert_eq!(json["unresolved"][0]["alert"]["name"], "Watchdog");
+}
+
+/// One alert's label set, a pod that is gone, and malformed payloads.
+#[test]
+fn alert_labels_that_name_nothing_are_per_alert_and_bad_payloads_one_line() {
+    let server = placed();
+    let env = Env::new(&server);
+    let gone = env.owner_stdin(
+        &["who", "--alert", "-"],
+        r#"{"alertname":"KubePodNotReady","namespace":"payments","pod":"api-7d9f8c6b5-gone1"}"#,
+    );
+    assert_eq!(gone.code, 1);
+    assert_eq!(gone.stdout, "");
+    assert_eq!(
+        gone.stderr,
+        "error: Alert 1/1 KubePodNotReady: Error from server (NotFound): pods \"api-7d9f8c6b5-gone1\" not found\n"
+    );
+    server.clear_requests();
+    for (payload, message) in [
+        (
+            "{\"alerts\": [",
+            "error: alert payload stdin: invalid JSON: EOF while parsing a list at line 1 column 12",
+        ),
+        (
+            r#"{"alerts":[{"labels":{"pod":"p","namespace":"n","port":8080}}]}"#,
+            "error: alert payload stdin: alerts[0].labels.port: invalid type: integer `8080`, expected a string",
+        ),
+        (
+            "[]",
+            "error: alert payload stdin: the payload has no alerts",
+        ),
+    ] {
+        let bad = env.owner_stdin(&["who", "--alert", "-"], payload);
+        assert_eq!(
+            (bad.code, bad.stderr.as_str()),
+            (1, &*format!("{message}\n")),
+            "{payload}"
+        );
+    }
+    let missing = env.owner(&["who", "--alert", "nope.json"]);
+    assert_eq!(
+        (missing.code, missing.stderr.as_str()),
+        (1, "error: the path \"nope.json\" does not exist\n")
+    );
+    let both = env.owner(&["who", "pod-1", "--alert", "-"]);
+    assert_eq!(both.code, 1);
+    assert_eq!(server.requests().len(), 0, "no request for a bad payload");
+}
+
+/// A user who may list pods in one namespace only: the lookup reads that namespace, names the
+/// rest in `ls`'s warning, and "nothing has it" says it is partial.
+#[test]
+fn lists_refused_cluster_wide_give_a_partial_answer_named_as_in_ls() {
+    let server = placed();
+    server.add_token("oncall-token", "oncall");
+    server.grant(test_apiserver::Grant::new(
+        "oncall",
+        &["get", "list"],
+        &["namespaces"],
+    ));
+    server.grant(
+        test_apiserver::Grant::new("oncall", &["get", "list"], &["*"]).in_namespaces(&["payments"]),
+    );
+    let env =
+        Env::with_kubeconfig(&server.kubeconfig("oncall", Some("payments"), Some("oncall-token")));
+    let run = env.owner(&["who", "node/worker-3"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let workloads: Vec<&str> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
+    assert_eq!(workloads, ["deployment/api", "statefulset/postgres"]);
+    let warning = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("Warning: ownership unknown for: "))
+        .unwrap_or_else(|| panic!("a warning names what was not read: {}", run.stderr));
+    assert!(
+        warning.contains("namespace kube-system (pods)"),
+        "{warning}"
+    );
+    assert!(!warning.contains("namespace payments"), "{warning}");
+
+    let none = env.owner(&["who", "10.9.9.9"]);
+    assert_eq!(none.code, 1);
+    assert!(
+        none.stderr.ends_with(
+            "No pod has IP 10.9.9.9 now among the pods that could be read; pod IPs are reused, so an old alert may name a pod that is gone.\n"
+        ),
+        "{}",
+        none.stderr
+    );
+}

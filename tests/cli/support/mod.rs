@@ -106,6 +106,28 @@ impl Env {
             .args(args))
     }
 
+    /// Runs `kubectl-owner ARGS` with `input` on its stdin.
+    pub fn owner_stdin(&self, args: &[&str], input: &str) -> Run {
+        use std::io::Write;
+        let mut child = self
+            .command(Path::new(env!("CARGO_BIN_EXE_kubectl-owner")))
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin.write_all(input.as_bytes()).expect("write stdin");
+        drop(stdin);
+        let out = child.wait_with_output().expect("wait");
+        Run {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            code: out.status.code().unwrap_or(-1),
+        }
+    }
+
     /// Runs `kubectl-owner ARGS` with arguments that need not be UTF-8.
     pub fn owner_os(&self, args: &[&std::ffi::OsStr]) -> Run {
         run(self
