@@ -7,7 +7,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::cli::options::{Contexts, GlobalOptions, Scope};
 
-use crate::cluster::session::{self, Page, Retain, Session};
+use crate::cluster::session::{self, Page, Retain, ServerTable, Session};
 use crate::config::{self, Config, ConfigSource};
 use crate::core::kinds::{Catalog, Kind};
 use crate::core::ownership::{self, MetaObject, Ownership};
@@ -154,6 +154,26 @@ impl Cluster {
         let listed = lister.list_all(kind, labels, fields, false).await?;
         warn_unreadable(&listed.unreadable, None);
         Ok((listed.objects, listed.unreadable))
+    }
+
+    /// Each kind's objects in every namespace as the server's `Table` (see
+    /// [`Session::list_table`]); kinds RBAC refuses cluster-wide are named in `ls`'s warning and
+    /// returned as unreadable.
+    pub async fn tables_everywhere(
+        &self,
+        kinds: &[Kind],
+    ) -> Result<(Vec<(Kind, ServerTable)>, Vec<Unreadable>)> {
+        let mut tables = Vec::new();
+        let mut unreadable = Vec::new();
+        for kind in kinds {
+            match self.session.list_table(kind, None).await {
+                Ok(table) => tables.push((kind.clone(), table)),
+                Err(e) if e.is_forbidden() => unreadable.push(forbidden(None, kind)),
+                Err(e) => return Err(e),
+            }
+        }
+        warn_unreadable(&unreadable, None);
+        Ok((tables, unreadable))
     }
 
     /// A TYPE the user named: an uninstalled CRD is kubectl's "doesn't have a resource type".

@@ -464,6 +464,75 @@ impl From<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> for LeanMe
     }
 }
 
+/// A list page: how many objects it holds, and the token of the next page.
+trait Continued {
+    fn len(&self) -> usize;
+    fn continue_token(&self) -> Option<String>;
+}
+
+impl Continued for MetaPage {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+    fn continue_token(&self) -> Option<String> {
+        self.metadata.continue_.clone().filter(|c| !c.is_empty())
+    }
+}
+
+/// A `Table` page (`as=Table;v=v1;g=meta.k8s.io`, rows with their objects' metadata).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TablePage {
+    #[serde(default)]
+    metadata: PageMeta,
+    #[serde(default, deserialize_with = "null_as_default")]
+    column_definitions: Vec<TableColumn>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    rows: Vec<TablePageRow>,
+}
+
+#[derive(serde::Deserialize)]
+struct TableColumn {
+    name: String,
+}
+
+#[derive(serde::Deserialize)]
+struct TablePageRow {
+    #[serde(default)]
+    cells: Vec<serde_json::Value>,
+    #[serde(default)]
+    object: MetaItem,
+}
+
+impl Continued for TablePage {
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+    fn continue_token(&self) -> Option<String> {
+        self.metadata.continue_.clone().filter(|c| !c.is_empty())
+    }
+}
+
+/// A kind's objects as the server's `Table`: column names, and per row the cells and metadata.
+#[derive(Debug, Default)]
+pub struct ServerTable {
+    pub columns: Vec<String>,
+    pub rows: Vec<TableRow>,
+}
+
+#[derive(Debug)]
+pub struct TableRow {
+    pub object: MetaObject,
+    pub cells: Vec<serde_json::Value>,
+}
+
+impl ServerTable {
+    /// The index of the column with this name (`Images`), if the server prints one.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
 /// A `PartialObjectMetadataList` page, keeping only what [`MetaObject`] needs.
 #[derive(serde::Deserialize)]
 struct MetaPage {
@@ -479,7 +548,7 @@ struct PageMeta {
     continue_: Option<String>,
 }
 
-#[derive(serde::Deserialize)]
+#[derive(Default, serde::Deserialize)]
 struct MetaItem {
     #[serde(default)]
     metadata: LeanMeta,
@@ -663,6 +732,90 @@ impl Session {
         retain: &Retain<'_>,
         mut on_page: impl AsyncFnMut(Page),
     ) -> Result<()> {
+        let mut shared = Shared::new(kind);
+        self.paged(
+            kind,
+            namespace,
+            ListParams {
+                label_selector: labels.map(str::to_string),
+                field_selector: fields.map(str::to_string),
+                ..ListParams::default()
+            },
+            // The same request as `Api::list_metadata`, decoded straight into lean structs:
+            // kube's `PartialObjectMeta` buffers every item (`#[serde(flatten)]`) and fills a
+            // full `ObjectMeta` first — a third of the CPU and scattered garbage at 100,000 pods.
+            |lists, params| lists.list_metadata(params),
+            async |page: Option<MetaPage>| match page {
+                None => on_page(Page::Restarted).await,
+                Some(page) => {
+                    let objects: Vec<MetaObject> = page
+                        .items
+                        .into_iter()
+                        .map(|item| retain.trim(item.metadata.into_meta(&mut shared)))
+                        .filter(|o| (retain.keep)(o))
+                        .collect();
+                    on_page(Page::Objects(objects)).await;
+                }
+            },
+        )
+        .await
+    }
+
+    /// Every object of `kind` as the server's `Table` (the columns `kubectl get -o wide` shows,
+    /// each row with its object's metadata), page by page: what a listing reads when a column
+    /// holds the answer (a workload's Images) and the object's spec must not be fetched.
+    pub async fn list_table(&self, kind: &Kind, namespace: Option<&str>) -> Result<ServerTable> {
+        let mut shared = Shared::new(kind);
+        let mut table = ServerTable::default();
+        self.paged(
+            kind,
+            namespace,
+            ListParams::default(),
+            |lists, params| {
+                let mut request = lists.list(params)?;
+                let uri = format!("{}&includeObject=Metadata", request.uri());
+                *request.uri_mut() = uri.parse().expect("a list URI with one more parameter");
+                request.headers_mut().insert(
+                    http::header::ACCEPT,
+                    HeaderValue::from_static("application/json;as=Table;v=v1;g=meta.k8s.io"),
+                );
+                Ok(request)
+            },
+            async |page: Option<TablePage>| match page {
+                None => table.rows.clear(),
+                Some(page) => {
+                    if table.columns.is_empty() {
+                        table.columns = page
+                            .column_definitions
+                            .into_iter()
+                            .map(|c| c.name)
+                            .collect();
+                    }
+                    table.rows.extend(page.rows.into_iter().map(|row| TableRow {
+                        object: row.object.metadata.into_meta(&mut shared),
+                        cells: row.cells,
+                    }));
+                }
+            },
+        )
+        .await?;
+        Ok(table)
+    }
+
+    /// One paged list (kubectl's page size): each page decoded as `T` and handed over, `None`
+    /// when the list starts again because its continue token expired (410).
+    async fn paged<T: serde::de::DeserializeOwned + Continued>(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        base: ListParams,
+        build: impl Fn(
+            &kube::core::Request,
+            &ListParams,
+        )
+            -> std::result::Result<http::Request<Vec<u8>>, kube::core::request::Error>,
+        mut on_page: impl AsyncFnMut(Option<T>),
+    ) -> Result<()> {
         const MAX_RESTARTS: usize = 3;
         let ar = api_resource(kind);
         let url = match namespace {
@@ -672,31 +825,19 @@ impl Session {
             _ => <DynamicObject as kube::Resource>::url_path(&ar, None),
         };
         let lists = kube::core::Request::new(url);
+        let what = format!("list {}", kind.qualified_plural());
         let mut restarts = 0;
-        let mut shared = Shared::new(kind);
         'restart: loop {
             let mut token: Option<String> = None;
             let mut tokens_seen = std::collections::HashSet::new();
             loop {
-                let mut params = ListParams::default().limit(PAGE_SIZE);
-                if let Some(l) = labels {
-                    params = params.labels(l);
-                }
-                if let Some(f) = fields {
-                    params = params.fields(f);
-                }
+                let mut params = base.clone().limit(PAGE_SIZE);
                 if let Some(t) = &token {
                     params = params.continue_token(t);
                 }
-                let what = format!("list {}", kind.qualified_plural());
-                // The same request as `Api::list_metadata`, decoded straight into lean structs:
-                // kube's `PartialObjectMeta` buffers every item (`#[serde(flatten)]`) and fills a
-                // full `ObjectMeta` first — a third of the CPU and scattered garbage at 100,000 pods.
                 let send = || async {
-                    let request = lists
-                        .list_metadata(&params)
-                        .map_err(kube::Error::BuildRequest)?;
-                    self.client.request::<MetaPage>(request).await
+                    let request = build(&lists, &params).map_err(kube::Error::BuildRequest)?;
+                    self.client.request::<T>(request).await
                 };
                 let page = match self.request(&what, send).await {
                     Ok(page) => page,
@@ -705,7 +846,7 @@ impl Session {
                     {
                         // A 410 on a continue token: the snapshot is gone; list again from the start.
                         restarts += 1;
-                        on_page(Page::Restarted).await;
+                        on_page(None).await;
                         ui::log(2, || {
                             format!("continue token for {what} expired; restarting the list")
                         });
@@ -713,18 +854,11 @@ impl Session {
                     }
                     Err(e) => return Err(e),
                 };
-                ui::log(6, || {
-                    format!("{what}: page of {} objects", page.items.len())
-                });
-                ui::page_fetched(page.items.len());
-                let objects: Vec<MetaObject> = page
-                    .items
-                    .into_iter()
-                    .map(|item| retain.trim(item.metadata.into_meta(&mut shared)))
-                    .filter(|o| (retain.keep)(o))
-                    .collect();
-                on_page(Page::Objects(objects)).await;
-                match page.metadata.continue_.filter(|c| !c.is_empty()) {
+                let next = page.continue_token();
+                ui::log(6, || format!("{what}: page of {} objects", page.len()));
+                ui::page_fetched(page.len());
+                on_page(Some(page)).await;
+                match next {
                     // A token handed out twice would make the list go round for ever.
                     Some(next) if !tokens_seen.insert(next.clone()) => {
                         return Err(Error::cluster(format!(

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use crate::cli::options::{GlobalOptions, WhoLookup, WhoOptions};
 use crate::cluster::inventory::{Cluster, ClusterConfig, Unreadable};
 use crate::core::alert::{self, Alert};
+use crate::core::image::ImagePattern;
 use crate::core::kinds::{Kind, ObjectArg, WhoTarget};
 use crate::core::ownership::{self, MetaObject, Ownership, Resolved};
 use crate::error::{Error, ErrorKind, ExitStatus, Result};
@@ -55,8 +56,12 @@ enum Answer {
     One(Box<Found>),
     /// Several pods with one IP (a node's address, host-network pods).
     Pods(Vec<Found>),
-    /// Workloads (the top of each chain only) with how many of the pods looked at each runs.
-    Workloads(Vec<(Found, usize)>),
+    /// Workloads (the top of each chain only), each with what it has that was looked for
+    /// (`detail`: how many of the pods, which images).
+    Workloads {
+        detail: &'static str,
+        rows: Vec<(Found, String)>,
+    },
     /// Nothing matched: the sentence that says so.
     Nothing(String),
 }
@@ -74,7 +79,7 @@ impl Answer {
         match self {
             Answer::One(found) => vec![found.item()],
             Answer::Pods(pods) => pods.iter().map(Found::item).collect(),
-            Answer::Workloads(workloads) => workloads.iter().map(|(w, _)| w.item()).collect(),
+            Answer::Workloads { rows, .. } => rows.iter().map(|(w, _)| w.item()).collect(),
             Answer::Nothing(_) => Vec::new(),
         }
     }
@@ -87,6 +92,7 @@ async fn lookup(cluster: &Cluster, target: &WhoTarget, namespace: &str) -> Resul
         WhoTarget::Ip(ip) => by_ip(cluster, *ip).await,
         WhoTarget::Node(node) => by_node(cluster, node).await,
         WhoTarget::Service(service) => by_service(cluster, namespace, service).await,
+        WhoTarget::Image(image) => by_image(cluster, image).await,
     }
 }
 
@@ -110,7 +116,7 @@ async fn by_name(cluster: &Cluster, target: &ObjectArg, namespace: &str) -> Resu
 fn print_answer(answer: &Answer, opts: &WhoOptions) -> Result<()> {
     match answer {
         Answer::One(found) => print_card(found, opts),
-        Answer::Pods(_) | Answer::Workloads(_) => {
+        Answer::Pods(_) | Answer::Workloads { .. } => {
             let out = match super::document_format(&opts.output, "items", false) {
                 Some(format) => documents::print(&OwnershipList::new(answer.items()), format),
                 None => answer_table(answer),
@@ -400,24 +406,40 @@ async fn by_service(cluster: &Cluster, namespace: &str, name: &str) -> Result<An
 }
 
 /// One entry per workload (the top of each pod's chain) with its pod count, each controller
-/// read once, in namespace, kind, name order.
+/// read once.
 async fn workloads_of(cluster: &Cluster, pods: Vec<MetaObject>) -> Result<Answer> {
     let mut reads = Reads::default();
-    let mut workloads: Vec<(Found, usize)> = Vec::new();
+    let mut counted = Vec::new();
     for pod in pods {
-        let Found { mut chain, own } = ownership_of(cluster, pod, &mut reads).await?;
+        counted.push((ownership_of(cluster, pod, &mut reads).await?, 1usize));
+    }
+    let rows = by_workload(counted, |count, more| *count += more);
+    Ok(Answer::Workloads {
+        detail: "PODS",
+        rows: rows
+            .into_iter()
+            .map(|(found, count)| (found, count.to_string()))
+            .collect(),
+    })
+}
+
+/// Entries with the same top of chain made one (their values merged), each cut to its top, in
+/// namespace, kind, name order.
+fn by_workload<T>(found: Vec<(Found, T)>, merge: impl Fn(&mut T, T)) -> Vec<(Found, T)> {
+    let mut workloads: Vec<(Found, T)> = Vec::new();
+    for (Found { mut chain, own }, value) in found {
         let top = chain.pop().expect("a chain has its object");
         match workloads
             .iter_mut()
             .find(|(w, _)| w.chain[0].uid == top.uid)
         {
-            Some((_, count)) => *count += 1,
+            Some((_, merged)) => merge(merged, value),
             None => workloads.push((
                 Found {
                     chain: vec![top],
                     own,
                 },
-                1,
+                value,
             )),
         }
     }
@@ -428,7 +450,91 @@ async fn workloads_of(cluster: &Cluster, pods: Vec<MetaObject>) -> Result<Answer
         };
         key(a).cmp(&key(b))
     });
-    Ok(Answer::Workloads(workloads))
+    workloads
+}
+
+/// `who image/…`: the workloads whose pod templates run a matching image, from the Images
+/// column of each workload kind's `Table` (no spec is read), then each match's chain to its
+/// top. A ReplicaSet under a Deployment counts while it still has pods (a rollout in progress
+/// runs the old image); other controlled objects are their controller's template.
+async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
+    let kinds = cluster.installed_workloads().await?;
+    let (tables, unreadable) = cluster.tables_everywhere(&kinds).await?;
+    let catalog = &cluster.catalog;
+    let mut reads = Reads::default();
+    let mut matched = Vec::new();
+    let mut without_images = Vec::new();
+    for (kind, table) in tables {
+        let Some(images) = table.column("Images") else {
+            without_images.push(kind.qualified_plural());
+            continue;
+        };
+        let current = table.column("Current");
+        for row in table.rows {
+            let cell = |i: usize| row.cells.get(i).map(cell_text).unwrap_or_default();
+            let controlled = row
+                .object
+                .controller
+                .as_ref()
+                .is_some_and(|c| catalog.is_workload(&c.api_version, &c.kind));
+            let has_pods = current.is_some_and(|i| cell(i).parse::<u64>().is_ok_and(|n| n > 0));
+            if controlled && !has_pods {
+                continue;
+            }
+            let running: Vec<String> = cell(images)
+                .split(',')
+                .filter(|i| image.matches(i))
+                .map(str::to_string)
+                .collect();
+            if !running.is_empty() {
+                matched.push((
+                    ownership_of(cluster, row.object, &mut reads).await?,
+                    running,
+                ));
+            }
+        }
+    }
+    if !without_images.is_empty() {
+        ui::note(&format!(
+            "not searched: {} (the server's table has no Images column)",
+            without_images.join(", ")
+        ));
+    }
+    // The Pod table has no image column and pod specs are never read.
+    ui::note("bare pods (no controller) are not searched: only workloads' pod templates are");
+    let rows = by_workload(matched, |images, more| {
+        for i in more {
+            if !images.contains(&i) {
+                images.push(i);
+            }
+        }
+    });
+    if rows.is_empty() {
+        return Ok(Answer::Nothing(format!(
+            "No workload's pod template runs {}{}.",
+            image.describe(),
+            match unreadable.is_empty() {
+                true => "",
+                false => " among the workloads that could be read",
+            }
+        )));
+    }
+    Ok(Answer::Workloads {
+        detail: "IMAGE",
+        rows: rows
+            .into_iter()
+            .map(|(found, images)| (found, images.join(",")))
+            .collect(),
+    })
+}
+
+/// A Table cell as text (numbers as kubectl prints them).
+fn cell_text(cell: &serde_json::Value) -> String {
+    match cell {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    }
 }
 
 /// Several objects as one table: where each is and what runs it, then its team, stage and how
@@ -451,17 +557,16 @@ fn answer_table(answer: &Answer) -> String {
                 })
                 .collect(),
         ),
-        Answer::Workloads(workloads) => (
-            &["NAMESPACE", "WORKLOAD", "PODS"],
-            workloads
-                .iter()
-                .map(|(found, pods)| {
+        Answer::Workloads { detail, rows } => (
+            &["NAMESPACE", "WORKLOAD", detail],
+            rows.iter()
+                .map(|(found, value)| {
                     let workload = &found.chain[0];
                     contact_row(
                         vec![
                             table::or_none(workload.namespace.as_deref()),
                             workload.reference(),
-                            pods.to_string(),
+                            value.clone(),
                         ],
                         &found.own,
                     )

@@ -294,6 +294,9 @@ pub enum WhoTarget {
     Node(String),
     /// `svc/NAME`: the workloads behind the Service's selector.
     Service(String),
+    /// `image/REFERENCE`, `image/PREFIX*` or `image/sha256:…`: the workloads whose pod
+    /// templates run it.
+    Image(crate::core::image::ImagePattern),
 }
 
 impl WhoTarget {
@@ -307,6 +310,9 @@ impl WhoTarget {
                     .parse()
                     .map(WhoTarget::Ip)
                     .map_err(|_| format!("invalid IP address: \"{text}\""));
+            }
+            if let Some(image) = one.strip_prefix("image/") {
+                return crate::core::image::ImagePattern::parse(image).map(WhoTarget::Image);
             }
             let named = |prefixes: &[&str]| prefixes.iter().find_map(|p| one.strip_prefix(p));
             if let Some(node) = named(&["node/", "nodes/", "no/"]) {
