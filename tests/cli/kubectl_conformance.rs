@@ -304,11 +304,11 @@ fn label_columns_come_from_row_metadata() {
     );
     assert_eq!(
         r.row(&["payments", "api"]),
-        ["payments", "api", "30d", "payments"]
+        ["payments", "api", "2/2", "0", "2", "30d", "payments"]
     );
     assert_eq!(
         r.row(&["payments", "ledger"]),
-        ["payments", "ledger", "30d"]
+        ["payments", "ledger", "1/1", "0", "1", "30d"]
     );
     let r = k
         .run(&["get", "deploy", "api", "-n", "payments", "--show-labels"])
@@ -606,5 +606,82 @@ fn pod_field_selectors() {
             .contains("field label not supported: spec.nodeName"),
         "{}",
         r.stderr
+    );
+}
+
+/// The workload Tables carry kube-apiserver's wide columns: `-o wide` shows the containers,
+/// images and selector, the default output leaves them out.
+#[test]
+fn wide_workload_tables_show_containers_images_and_selector() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = k.run(&["get", "deploy", "-n", "payments"]).ok();
+    assert_eq!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    );
+    let r = k
+        .run(&["get", "deploy", "-n", "payments", "-o", "wide"])
+        .ok();
+    assert_eq!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        [
+            "NAME",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "AGE",
+            "CONTAINERS",
+            "IMAGES",
+            "SELECTOR"
+        ]
+    );
+    assert_eq!(
+        r.row(&["api"]),
+        [
+            "api",
+            "2/2",
+            "0",
+            "2",
+            "30d",
+            "api",
+            "registry.example/api:1.4.2",
+            "app=api"
+        ]
+    );
+    let r = k.run(&["get", "sts,ds,cj,job", "-A", "-o", "wide"]).ok();
+    assert_eq!(
+        r.row(&["payments", "statefulset.apps/postgres"])[4..],
+        ["postgres", "registry.example/postgres:1.4.2"]
+    );
+    assert_eq!(
+        r.row(&["search", "cronjob.batch/reindex"])[2..],
+        [
+            "0",
+            "3",
+            "*",
+            "*",
+            "*",
+            "<none>",
+            "False",
+            "0",
+            "<none>",
+            "30d",
+            "reindex",
+            "registry.example/reindex:1.4.2",
+            "<none>"
+        ]
     );
 }

@@ -16,6 +16,7 @@ mod seed;
 pub mod selector;
 mod server;
 mod store;
+mod table;
 mod tls;
 
 use std::sync::Arc;

@@ -182,6 +182,283 @@ fn partial_object_metadata_and_tables() {
     assert!(r.json()["rows"][0].get("object").is_none());
 }
 
+const TABLE: (&str, &str) = (
+    "Accept",
+    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+);
+
+fn table(server: &TestServer, path: &str) -> Value {
+    let r = request(server, "GET", path, &[TABLE], "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+/// (name, priority) of each column.
+fn table_columns(t: &Value) -> Vec<(String, u64)> {
+    t["columnDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["priority"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The cells of the row named `name`.
+fn table_row(t: &Value, name: &str) -> Vec<Value> {
+    t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["cells"][0] == name)
+        .unwrap_or_else(|| panic!("no row {name} in {t}"))["cells"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn workload_tables_carry_containers_images_and_selector() {
+    let s = demo();
+    s.insert(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "two", "namespace": "default"},
+        "spec": {
+            "replicas": 3,
+            "selector": {"matchLabels": {"app": "two"},
+                         "matchExpressions": [{"key": "track", "operator": "In", "values": ["stable", "canary"]}]},
+            "template": {"metadata": {"labels": {"app": "two"}}, "spec": {
+                "initContainers": [{"name": "init", "image": "busybox:1"}],
+                "containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y:2"}]}}
+        },
+        "status": {"readyReplicas": 2, "updatedReplicas": 3}
+    }));
+    let t = table(&s, "/apis/apps/v1/namespaces/default/deployments");
+    assert_eq!(
+        table_columns(&t),
+        [
+            ("Name", 0),
+            ("Ready", 0),
+            ("Up-to-date", 0),
+            ("Available", 0),
+            ("Age", 0),
+            ("Containers", 1),
+            ("Images", 1),
+            ("Selector", 1)
+        ]
+        .map(|(n, p)| (n.to_string(), p))
+    );
+    let row = table_row(&t, "two");
+    assert_eq!(row[1], "2/3");
+    assert_eq!(row[2], 3, "integers, not text");
+    assert_eq!(row[3], 0, "an absent status field is 0");
+    assert_eq!(row[5], "a,b", "init containers are not listed");
+    assert_eq!(row[6], "x:1,y:2");
+    assert_eq!(row[7], "app=two,track in (canary,stable)");
+
+    // Every workload kind, from the seeded objects.
+    let t = table(&s, "/apis/apps/v1/namespaces/payments/statefulsets");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["Name", "Ready", "Age", "Containers", "Images"]
+    );
+    assert_eq!(table_row(&t, "postgres")[1], "2/2");
+    let t = table(&s, "/apis/apps/v1/namespaces/payments/replicasets");
+    let row = table_row(&t, "api-7d9f8c6b5");
+    assert_eq!(row[1..4], [json!(2), json!(2), json!(2)]);
+    assert_eq!(row[7], "app=api,pod-template-hash=7d9f8c6b5");
+    let t = table(&s, "/apis/apps/v1/namespaces/kube-system/daemonsets");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        [
+            "Name",
+            "Desired",
+            "Current",
+            "Ready",
+            "Up-to-date",
+            "Available",
+            "Node Selector",
+            "Age",
+            "Containers",
+            "Images",
+            "Selector"
+        ]
+    );
+    let row = table_row(&t, "node-exporter");
+    assert_eq!(row[6], "<none>");
+    assert_eq!(row[8], "node-exporter");
+    let t = table(&s, "/apis/batch/v1/namespaces/search/cronjobs");
+    let row = table_row(&t, "reindex");
+    assert_eq!(
+        row[..6],
+        [
+            json!("reindex"),
+            json!("0 3 * * *"),
+            json!("<none>"),
+            json!("False"),
+            json!(0),
+            json!("<none>")
+        ]
+    );
+    assert_eq!(row[8], "registry.example/reindex:1.4.2");
+    assert_eq!(row[9], "<none>");
+    let t = table(&s, "/apis/batch/v1/namespaces/data/jobs");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        [
+            "Name",
+            "Status",
+            "Completions",
+            "Duration",
+            "Age",
+            "Containers",
+            "Images",
+            "Selector"
+        ]
+    );
+    assert_eq!(table_row(&t, "backfill")[2], "1/1");
+    s.insert(json!({
+        "apiVersion": "v1", "kind": "ReplicationController",
+        "metadata": {"name": "legacy", "namespace": "default"},
+        "spec": {"selector": {"app": "legacy"},
+                 "template": {"spec": {"containers": [{"name": "c", "image": "legacy:2"}]}}}
+    }));
+    let t = table(&s, "/api/v1/namespaces/default/replicationcontrollers");
+    let row = table_row(&t, "legacy");
+    assert_eq!(row[1], 1, "spec.replicas defaults to 1");
+    assert_eq!(
+        row[5..],
+        [json!("c"), json!("legacy:2"), json!("app=legacy")]
+    );
+    // The Rollout CRD prints no image column.
+    let t = table(&s, "/apis/argoproj.io/v1alpha1/rollouts");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["Name", "Age"]
+    );
+}
+
+#[test]
+fn service_tables_print_type_addresses_and_ports() {
+    let s = TestServer::start(ServerOptions::default());
+    s.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"clusterIP": "10.96.0.12", "clusterIPs": ["10.96.0.12"], "selector": {"tier": "web", "app": "shop"},
+                 "ports": [{"port": 80, "protocol": "TCP"}, {"port": 443}]}
+    }));
+    s.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "edge", "namespace": "shop"},
+        "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.13",
+                 "ports": [{"port": 443, "nodePort": 30443, "protocol": "TCP"}]},
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}]}}
+    }));
+    s.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"type": "ClusterIP", "clusterIP": "None"}
+    }));
+    let t = table(&s, "/api/v1/namespaces/shop/services");
+    assert_eq!(
+        table_columns(&t),
+        [
+            ("Name", 0),
+            ("Type", 0),
+            ("Cluster-IP", 0),
+            ("External-IP", 0),
+            ("Port(s)", 0),
+            ("Age", 0),
+            ("Selector", 1)
+        ]
+        .map(|(n, p)| (n.to_string(), p))
+    );
+    let row = table_row(&t, "web");
+    assert_eq!(
+        row[..5],
+        [
+            json!("web"),
+            json!("ClusterIP"),
+            json!("10.96.0.12"),
+            json!("<none>"),
+            json!("80/TCP,443/TCP")
+        ]
+    );
+    assert_eq!(row[6], "app=shop,tier=web");
+    let row = table_row(&t, "edge");
+    assert_eq!(
+        row[2..5],
+        [
+            json!("10.96.0.13"),
+            json!("203.0.113.7"),
+            json!("443:30443/TCP")
+        ]
+    );
+    let row = table_row(&t, "db");
+    assert_eq!(row[2..5], [json!("None"), json!("<none>"), json!("<none>")]);
+    assert_eq!(row[6], "<none>");
+}
+
+/// Table lists page and filter exactly as the other list forms.
+#[test]
+fn table_lists_page_with_continue_and_filter_by_labels() {
+    let s = demo();
+    let mut names = Vec::new();
+    let mut next = String::new();
+    for _ in 0..20 {
+        let path = if next.is_empty() {
+            "/apis/apps/v1/deployments?limit=3".to_string()
+        } else {
+            format!("/apis/apps/v1/deployments?limit=3&continue={next}")
+        };
+        let t = table(&s, &path);
+        for r in t["rows"].as_array().unwrap() {
+            names.push(r["cells"][0].as_str().unwrap().to_string());
+        }
+        match t["metadata"]["continue"].as_str() {
+            Some(c) => next = c.to_string(),
+            None => break,
+        }
+    }
+    let full: Vec<String> = get(&s, "/apis/apps/v1/deployments").json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, full);
+    assert_eq!(names.len(), 8);
+    let first = table(&s, "/apis/apps/v1/deployments?limit=3");
+    assert_eq!(first["metadata"]["remainingItemCount"], 5);
+    let t = table(
+        &s,
+        "/apis/apps/v1/deployments?labelSelector=tier%3Dweb%2C%21team",
+    );
+    let rows: Vec<&str> = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cells"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(rows, ["web", "ledger", "indexer"]);
+}
+
 #[test]
 fn paging_and_expired_continue_tokens() {
     let s = demo();
