@@ -685,3 +685,135 @@ fn wide_workload_tables_show_containers_images_and_selector() {
         ]
     );
 }
+
+/// EndpointSlices, Ingresses and the optional Gateway API and operator CRDs, as kubectl
+/// discovers and prints them; a hidden Gateway API is unknown to kubectl.
+#[test]
+fn network_and_operator_kinds() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    server.insert(serde_json::json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "docs", "namespace": "default"},
+        "spec": {"ingressClassName": "nginx",
+                 "rules": [{"host": "docs.example.com"}, {"host": "*.docs.example.com"}]}
+    }));
+    server.insert(serde_json::json!({
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "docs-abc12", "namespace": "default",
+                     "labels": {"kubernetes.io/service-name": "docs"}},
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+        "endpoints": [{"addresses": ["10.244.9.1"]}, {"addresses": ["10.244.9.2"]}]
+    }));
+    server.insert(serde_json::json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "docs", "namespace": "default"},
+        "spec": {"hostnames": ["docs.example.com"]}
+    }));
+    server.insert(serde_json::json!({
+        "apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
+        "metadata": {"name": "events", "namespace": "default"},
+        "spec": {"replicas": 3}
+    }));
+
+    let r = k.run(&["api-resources", "--no-headers"]).ok();
+    let resource = |name: &str| -> Vec<String> {
+        r.stdout
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .find(|row| row.first().is_some_and(|n| n == name))
+            .unwrap_or_else(|| panic!("no {name} in:\n{}", r.stdout))
+    };
+    assert_eq!(
+        resource("endpointslices"),
+        [
+            "endpointslices",
+            "discovery.k8s.io/v1",
+            "true",
+            "EndpointSlice"
+        ]
+    );
+    assert_eq!(
+        resource("ingresses"),
+        [
+            "ingresses",
+            "ing",
+            "networking.k8s.io/v1",
+            "true",
+            "Ingress"
+        ]
+    );
+    assert_eq!(
+        resource("httproutes"),
+        [
+            "httproutes",
+            "gateway.networking.k8s.io/v1",
+            "true",
+            "HTTPRoute"
+        ]
+    );
+    assert_eq!(
+        resource("rabbitmqclusters"),
+        [
+            "rabbitmqclusters",
+            "rmq",
+            "rabbitmq.com/v1beta1",
+            "true",
+            "RabbitmqCluster"
+        ]
+    );
+
+    let r = k.run(&["get", "ing", "-A"]).ok();
+    // No load balancer yet: the ADDRESS cell is empty.
+    assert_eq!(
+        r.row(&["default", "docs"])[..5],
+        [
+            "default",
+            "docs",
+            "nginx",
+            "docs.example.com,*.docs.example.com",
+            "80"
+        ]
+    );
+    let r = k
+        .run(&[
+            "get",
+            "endpointslices",
+            "-n",
+            "default",
+            "-l",
+            "kubernetes.io/service-name=docs",
+        ])
+        .ok();
+    assert_eq!(
+        r.row(&["docs-abc12"])[..4],
+        ["docs-abc12", "IPv4", "8080", "10.244.9.1,10.244.9.2"]
+    );
+    let r = k.run(&["get", "httproutes", "-n", "default"]).ok();
+    assert_eq!(r.row(&["docs"])[1], r#"["docs.example.com"]"#);
+    let r = k.run(&["get", "rmq", "-n", "default", "-o", "name"]).ok();
+    assert_eq!(r.stdout, "rabbitmqcluster.rabbitmq.com/events\n");
+    let r = k
+        .run(&["get", "rabbitmq", "-n", "default", "-o", "name"])
+        .ok();
+    assert_eq!(
+        r.stdout, "rabbitmqcluster.rabbitmq.com/events\n",
+        "its category"
+    );
+
+    // A cluster without the Gateway API: a fresh kubectl (no discovery cache) does not know it.
+    server.hide_group("gateway.networking.k8s.io");
+    let Some(fresh) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = fresh.run(&["get", "httproutes", "-A"]).fails();
+    assert!(
+        r.stderr
+            .contains(r#"the server doesn't have a resource type "httproutes""#),
+        "{}",
+        r.stderr
+    );
+}

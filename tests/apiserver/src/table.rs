@@ -549,15 +549,18 @@ fn ingress(o: &Value, name: &str, age: String) -> Value {
         .and_then(Value::as_array)
         .map(Vec::as_slice)
         .unwrap_or(&[]);
-    // formatHosts: the first three rules' hosts; `*` when none names one.
-    let hosts: Vec<&str> = rules
-        .iter()
-        .take(3)
-        .filter_map(|r| r["host"].as_str().filter(|h| !h.is_empty()))
-        .collect();
+    // formatHosts: up to three rules' hosts, then how many rules follow; `*` when none names one.
+    let mut hosts: Vec<&str> = Vec::new();
+    let mut more = false;
+    for rule in rules {
+        more |= hosts.len() == 3;
+        if let Some(host) = rule["host"].as_str().filter(|h| !more && !h.is_empty()) {
+            hosts.push(host);
+        }
+    }
     let hosts = if hosts.is_empty() {
         "*".to_string()
-    } else if rules.len() > 3 {
+    } else if more {
         format!("{} + {} more...", hosts.join(","), rules.len() - 3)
     } else {
         hosts.join(",")

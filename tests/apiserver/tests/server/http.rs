@@ -697,6 +697,186 @@ fn hidden_group_is_absent() {
 }
 
 #[test]
+fn hidden_gateway_api_disappears_from_discovery() {
+    let s = TestServer::start(ServerOptions::default());
+    s.insert(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "api", "namespace": "payments"},
+        "spec": {"hostnames": ["api.payments.example.com"]}
+    }));
+    let path = "/apis/gateway.networking.k8s.io/v1/namespaces/payments/httproutes";
+    assert_eq!(get(&s, path).status, 200);
+    assert!(get(&s, "/apis").body.contains("gateway.networking.k8s.io"));
+    s.hide_group("gateway.networking.k8s.io");
+    let groups = get(&s, "/apis").json();
+    let names: Vec<&str> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "apps",
+            "batch",
+            "discovery.k8s.io",
+            "networking.k8s.io",
+            "argoproj.io",
+            "rabbitmq.com"
+        ]
+    );
+    assert_eq!(get(&s, "/apis/gateway.networking.k8s.io").status, 404);
+    assert_eq!(get(&s, "/apis/gateway.networking.k8s.io/v1").status, 404);
+    let r = get(&s, path);
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["reason"], "NotFound");
+}
+
+/// EndpointSlices, Ingresses, HTTPRoutes and RabbitmqClusters: discovery, writes, lists in every
+/// form, and their Tables.
+#[test]
+fn network_and_operator_kinds_are_served() {
+    let s = TestServer::start(ServerOptions::default());
+    s.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}));
+    let find = |doc: &Value, plural: &str| -> Value {
+        doc["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == plural)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {plural} in {doc}"))
+    };
+    let ing = find(&get(&s, "/apis/networking.k8s.io/v1").json(), "ingresses");
+    assert_eq!(ing["kind"], "Ingress");
+    assert_eq!(ing["shortNames"], json!(["ing"]));
+    assert_eq!(ing["namespaced"], true);
+    let eps = find(
+        &get(&s, "/apis/discovery.k8s.io/v1").json(),
+        "endpointslices",
+    );
+    assert_eq!(eps["kind"], "EndpointSlice");
+    assert!(eps.get("shortNames").is_none());
+    let hr = find(
+        &get(&s, "/apis/gateway.networking.k8s.io/v1").json(),
+        "httproutes",
+    );
+    assert_eq!(hr["categories"], json!(["gateway-api"]));
+    let rmq = find(
+        &get(&s, "/apis/rabbitmq.com/v1beta1").json(),
+        "rabbitmqclusters",
+    );
+    assert_eq!(rmq["shortNames"], json!(["rmq"]));
+    assert_eq!(rmq["categories"], json!(["all", "rabbitmq"]));
+
+    let ingress = json!({
+        "metadata": {"name": "shop", "labels": {"team": "checkout"}},
+        "spec": {"ingressClassName": "nginx",
+                 "tls": [{"hosts": ["shop.example.com"]}],
+                 "rules": [{"host": "shop.example.com"}, {"host": "*.shop.example.com"}, {}]},
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}, {"hostname": "lb.example.com"}]}}
+    });
+    let r = request(
+        &s,
+        "POST",
+        "/apis/networking.k8s.io/v1/namespaces/shop/ingresses",
+        &[("Content-Type", "application/json")],
+        &ingress.to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["apiVersion"], "networking.k8s.io/v1");
+    let t = table(&s, "/apis/networking.k8s.io/v1/ingresses");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["Name", "Class", "Hosts", "Address", "Ports", "Age"]
+    );
+    assert_eq!(
+        table_row(&t, "shop")[..5],
+        [
+            json!("shop"),
+            json!("nginx"),
+            json!("shop.example.com,*.shop.example.com"),
+            json!("203.0.113.10,lb.example.com"),
+            json!("80, 443")
+        ]
+    );
+    let accept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+    let v = request(
+        &s,
+        "GET",
+        "/apis/networking.k8s.io/v1/namespaces/shop/ingresses?labelSelector=team%3Dcheckout",
+        &[("Accept", accept)],
+        "",
+    )
+    .json();
+    assert_eq!(v["items"][0]["metadata"]["name"], "shop");
+    assert!(v["items"][0].get("spec").is_none());
+
+    s.insert(json!({
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "shop-x1", "namespace": "shop",
+                     "labels": {"kubernetes.io/service-name": "shop"}},
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}, {"name": "metrics"}],
+        "endpoints": (1..=5).map(|i| json!({"addresses": [format!("10.244.1.{i}")]})).collect::<Vec<_>>()
+    }));
+    let t = table(
+        &s,
+        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dshop",
+    );
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["Name", "AddressType", "Ports", "Endpoints", "Age"]
+    );
+    assert_eq!(
+        table_row(&t, "shop-x1")[..4],
+        [
+            json!("shop-x1"),
+            json!("IPv4"),
+            json!("8080,metrics"),
+            json!("10.244.1.1,10.244.1.2,10.244.1.3 + 2 more...")
+        ]
+    );
+
+    s.insert(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "api", "namespace": "shop"},
+        "spec": {"hostnames": ["api.example.com", "www.example.com"]}
+    }));
+    let t = table(&s, "/apis/gateway.networking.k8s.io/v1/httproutes");
+    assert_eq!(
+        table_row(&t, "api")[1],
+        r#"["api.example.com","www.example.com"]"#
+    );
+
+    s.insert(json!({
+        "apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
+        "metadata": {"name": "events", "namespace": "shop"},
+        "spec": {"replicas": 3}
+    }));
+    let v = get(&s, "/apis/rabbitmq.com/v1beta1/rabbitmqclusters").json();
+    assert_eq!(v["kind"], "RabbitmqClusterList");
+    assert_eq!(v["items"][0]["metadata"]["name"], "events");
+    assert_eq!(s.object_count("rabbitmqclusters"), 1);
+    let r = request(
+        &s,
+        "DELETE",
+        "/apis/rabbitmq.com/v1beta1/namespaces/shop/rabbitmqclusters/events",
+        &[],
+        "",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(s.object_count("rabbitmqclusters"), 0);
+}
+
+#[test]
 fn small_scale_seed_is_consistent() {
     let s = TestServer::start(ServerOptions::default());
     s.seed_scale(ScaleParams {
