@@ -304,11 +304,11 @@ fn label_columns_come_from_row_metadata() {
     );
     assert_eq!(
         r.row(&["payments", "api"]),
-        ["payments", "api", "30d", "payments"]
+        ["payments", "api", "2/2", "0", "2", "30d", "payments"]
     );
     assert_eq!(
         r.row(&["payments", "ledger"]),
-        ["payments", "ledger", "30d"]
+        ["payments", "ledger", "1/1", "0", "1", "30d"]
     );
     let r = k
         .run(&["get", "deploy", "api", "-n", "payments", "--show-labels"])
@@ -604,6 +604,215 @@ fn pod_field_selectors() {
     assert!(
         r.stderr
             .contains("field label not supported: spec.nodeName"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// The workload Tables carry kube-apiserver's wide columns: `-o wide` shows the containers,
+/// images and selector, the default output leaves them out.
+#[test]
+fn wide_workload_tables_show_containers_images_and_selector() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = k.run(&["get", "deploy", "-n", "payments"]).ok();
+    assert_eq!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
+    );
+    let r = k
+        .run(&["get", "deploy", "-n", "payments", "-o", "wide"])
+        .ok();
+    assert_eq!(
+        r.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        [
+            "NAME",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "AGE",
+            "CONTAINERS",
+            "IMAGES",
+            "SELECTOR"
+        ]
+    );
+    assert_eq!(
+        r.row(&["api"]),
+        [
+            "api",
+            "2/2",
+            "0",
+            "2",
+            "30d",
+            "api",
+            "registry.example/api:1.4.2",
+            "app=api"
+        ]
+    );
+    let r = k.run(&["get", "sts,ds,cj,job", "-A", "-o", "wide"]).ok();
+    assert_eq!(
+        r.row(&["payments", "statefulset.apps/postgres"])[4..],
+        ["postgres", "registry.example/postgres:1.4.2"]
+    );
+    assert_eq!(
+        r.row(&["search", "cronjob.batch/reindex"])[2..],
+        [
+            "0",
+            "3",
+            "*",
+            "*",
+            "*",
+            "<none>",
+            "False",
+            "0",
+            "<none>",
+            "30d",
+            "reindex",
+            "registry.example/reindex:1.4.2",
+            "<none>"
+        ]
+    );
+}
+
+/// EndpointSlices, Ingresses and the optional Gateway API and operator CRDs, as kubectl
+/// discovers and prints them; a hidden Gateway API is unknown to kubectl.
+#[test]
+fn network_and_operator_kinds() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    server.insert(serde_json::json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "docs", "namespace": "default"},
+        "spec": {"ingressClassName": "nginx",
+                 "rules": [{"host": "docs.example.com"}, {"host": "*.docs.example.com"}]}
+    }));
+    server.insert(serde_json::json!({
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "docs-abc12", "namespace": "default",
+                     "labels": {"kubernetes.io/service-name": "docs"}},
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+        "endpoints": [{"addresses": ["10.244.9.1"]}, {"addresses": ["10.244.9.2"]}]
+    }));
+    server.insert(serde_json::json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "docs", "namespace": "default"},
+        "spec": {"hostnames": ["docs.example.com"]}
+    }));
+    server.insert(serde_json::json!({
+        "apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
+        "metadata": {"name": "events", "namespace": "default"},
+        "spec": {"replicas": 3}
+    }));
+
+    let r = k.run(&["api-resources", "--no-headers"]).ok();
+    let resource = |name: &str| -> Vec<String> {
+        r.stdout
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .find(|row| row.first().is_some_and(|n| n == name))
+            .unwrap_or_else(|| panic!("no {name} in:\n{}", r.stdout))
+    };
+    assert_eq!(
+        resource("endpointslices"),
+        [
+            "endpointslices",
+            "discovery.k8s.io/v1",
+            "true",
+            "EndpointSlice"
+        ]
+    );
+    assert_eq!(
+        resource("ingresses"),
+        [
+            "ingresses",
+            "ing",
+            "networking.k8s.io/v1",
+            "true",
+            "Ingress"
+        ]
+    );
+    assert_eq!(
+        resource("httproutes"),
+        [
+            "httproutes",
+            "gateway.networking.k8s.io/v1",
+            "true",
+            "HTTPRoute"
+        ]
+    );
+    assert_eq!(
+        resource("rabbitmqclusters"),
+        [
+            "rabbitmqclusters",
+            "rmq",
+            "rabbitmq.com/v1beta1",
+            "true",
+            "RabbitmqCluster"
+        ]
+    );
+
+    let r = k.run(&["get", "ing", "-A"]).ok();
+    // No load balancer yet: the ADDRESS cell is empty.
+    assert_eq!(
+        r.row(&["default", "docs"])[..5],
+        [
+            "default",
+            "docs",
+            "nginx",
+            "docs.example.com,*.docs.example.com",
+            "80"
+        ]
+    );
+    let r = k
+        .run(&[
+            "get",
+            "endpointslices",
+            "-n",
+            "default",
+            "-l",
+            "kubernetes.io/service-name=docs",
+        ])
+        .ok();
+    assert_eq!(
+        r.row(&["docs-abc12"])[..4],
+        ["docs-abc12", "IPv4", "8080", "10.244.9.1,10.244.9.2"]
+    );
+    let r = k.run(&["get", "httproutes", "-n", "default"]).ok();
+    assert_eq!(r.row(&["docs"])[1], r#"["docs.example.com"]"#);
+    let r = k.run(&["get", "rmq", "-n", "default", "-o", "name"]).ok();
+    assert_eq!(r.stdout, "rabbitmqcluster.rabbitmq.com/events\n");
+    let r = k
+        .run(&["get", "rabbitmq", "-n", "default", "-o", "name"])
+        .ok();
+    assert_eq!(
+        r.stdout, "rabbitmqcluster.rabbitmq.com/events\n",
+        "its category"
+    );
+
+    // A cluster without the Gateway API: a fresh kubectl (no discovery cache) does not know it.
+    server.hide_group("gateway.networking.k8s.io");
+    let Some(fresh) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = fresh.run(&["get", "httproutes", "-A"]).fails();
+    assert!(
+        r.stderr
+            .contains(r#"the server doesn't have a resource type "httproutes""#),
         "{}",
         r.stderr
     );

@@ -16,6 +16,7 @@ mod seed;
 pub mod selector;
 mod server;
 mod store;
+mod table;
 mod tls;
 
 use std::sync::Arc;
@@ -408,7 +409,8 @@ impl TestServer {
         self.state.expire_continue_tokens();
     }
 
-    /// Remove an API group (e.g. `argoproj.io`) from discovery and serving, as if its CRD were absent.
+    /// Remove an API group (e.g. `argoproj.io`, `gateway.networking.k8s.io`) from discovery and
+    /// serving, as if its CRDs were absent.
     pub fn hide_group(&self, group: &str) {
         self.state
             .hidden_groups

@@ -156,6 +156,26 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         ["all"]
     ),
     res!(
+        "discovery.k8s.io",
+        "v1",
+        "endpointslices",
+        "endpointslice",
+        "EndpointSlice",
+        true,
+        [],
+        []
+    ),
+    res!(
+        "networking.k8s.io",
+        "v1",
+        "ingresses",
+        "ingress",
+        "Ingress",
+        true,
+        ["ing"],
+        []
+    ),
+    res!(
         "argoproj.io",
         "v1alpha1",
         "rollouts",
@@ -165,11 +185,41 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         ["ro"],
         ["all"]
     ),
+    // The Gateway API is an optional install (CRDs), like the two operator CRDs.
+    res!(
+        "gateway.networking.k8s.io",
+        "v1",
+        "httproutes",
+        "httproute",
+        "HTTPRoute",
+        true,
+        [],
+        ["gateway-api"]
+    ),
+    // An operator's kind no client knows: a RabbitmqCluster owns the StatefulSet of its pods.
+    res!(
+        "rabbitmq.com",
+        "v1beta1",
+        "rabbitmqclusters",
+        "rabbitmqcluster",
+        "RabbitmqCluster",
+        true,
+        ["rmq"],
+        ["all", "rabbitmq"]
+    ),
 ];
 
-/// The API groups (other than core), with their single served version.
-pub(crate) static GROUPS: &[(&str, &str)] =
-    &[("apps", "v1"), ("batch", "v1"), ("argoproj.io", "v1alpha1")];
+/// The API groups (other than core), with their single served version: built-in groups first,
+/// then the CRDs' groups, as kube-apiserver orders them.
+pub(crate) static GROUPS: &[(&str, &str)] = &[
+    ("apps", "v1"),
+    ("batch", "v1"),
+    ("discovery.k8s.io", "v1"),
+    ("networking.k8s.io", "v1"),
+    ("argoproj.io", "v1alpha1"),
+    ("gateway.networking.k8s.io", "v1"),
+    ("rabbitmq.com", "v1beta1"),
+];
 
 /// The resource served under `group`/`version` with this plural name.
 pub(crate) fn by_plural(group: &str, version: &str, plural: &str) -> Option<&'static ResourceDef> {

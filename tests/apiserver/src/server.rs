@@ -1185,10 +1185,6 @@ fn age(now: Timestamp, created: Option<&str>) -> String {
     }
 }
 
-fn column(name: &str, ty: &str, format: &str, description: &str) -> Value {
-    json!({"name": name, "type": ty, "format": format, "description": description, "priority": 0})
-}
-
 fn table(
     def: &ResourceDef,
     items: &[&Entry],
@@ -1197,48 +1193,9 @@ fn table(
     q: &HashMap<String, String>,
     now: Timestamp,
 ) -> String {
-    let name_col = column(
-        "Name",
-        "string",
-        "name",
-        "Name must be unique within a namespace. Is required when creating resources, although some resources may allow a client to request the generation of an appropriate name automatically. Name is primarily intended for creation idempotence and configuration definition. Cannot be updated. More info: https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names",
-    );
-    let age_col = column(
-        "Age",
-        "string",
-        "",
-        "CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata",
-    );
-    let columns = match def.kind {
-        "Pod" => vec![
-            name_col,
-            column(
-                "Ready",
-                "string",
-                "",
-                "The aggregate readiness state of this pod for accepting traffic.",
-            ),
-            column(
-                "Status",
-                "string",
-                "",
-                "The aggregate status of the containers in this pod.",
-            ),
-            column(
-                "Restarts",
-                "string",
-                "",
-                "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.",
-            ),
-            age_col,
-        ],
-        "Namespace" => vec![
-            name_col,
-            column("Status", "string", "", "The status of the namespace"),
-            age_col,
-        ],
-        _ => vec![name_col, age_col],
-    };
+    let columns = crate::table::columns(def.kind);
+    // Name/Age rows need only the metadata; other kinds parse the object for their cells.
+    let name_and_age = columns.len() == 2;
     let include = q.get("includeObject").map_or("Metadata", String::as_str);
     let rows: Vec<Value> = items
         .iter()
@@ -1246,34 +1203,10 @@ fn table(
             let raw_meta = raw_metadata(e);
             let m: MiniMeta = serde_json::from_str(raw_meta).unwrap_or_default();
             let a = age(now, m.creation.as_deref());
-            let cells = match def.kind {
-                "Pod" => {
-                    let v = e.value();
-                    let n = v
-                        .pointer("/spec/containers")
-                        .and_then(Value::as_array)
-                        .map_or(0, Vec::len);
-                    let phase = v
-                        .pointer("/status/phase")
-                        .and_then(Value::as_str)
-                        .unwrap_or("Pending");
-                    let ready = if phase == "Running" { n } else { 0 };
-                    let phase = if phase == "Succeeded" {
-                        "Completed"
-                    } else {
-                        phase
-                    };
-                    json!([m.name, format!("{ready}/{n}"), phase, "0", a])
-                }
-                "Namespace" => {
-                    let v = e.value();
-                    let phase = v
-                        .pointer("/status/phase")
-                        .and_then(Value::as_str)
-                        .unwrap_or("Active");
-                    json!([m.name, phase, a])
-                }
-                _ => json!([m.name, a]),
+            let cells = if name_and_age {
+                json!([m.name, a])
+            } else {
+                crate::table::cells(def.kind, e, &m.name, a, now)
             };
             let mut row = json!({"cells": cells});
             match include {

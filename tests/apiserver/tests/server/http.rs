@@ -182,6 +182,283 @@ fn partial_object_metadata_and_tables() {
     assert!(r.json()["rows"][0].get("object").is_none());
 }
 
+const TABLE: (&str, &str) = (
+    "Accept",
+    "application/json;as=Table;v=v1;g=meta.k8s.io,application/json",
+);
+
+fn table(server: &TestServer, path: &str) -> Value {
+    let r = request(server, "GET", path, &[TABLE], "");
+    assert_eq!(r.status, 200, "{}", r.body);
+    r.json()
+}
+
+/// (name, priority) of each column.
+fn table_columns(t: &Value) -> Vec<(String, u64)> {
+    t["columnDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["priority"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The cells of the row named `name`.
+fn table_row(t: &Value, name: &str) -> Vec<Value> {
+    t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["cells"][0] == name)
+        .unwrap_or_else(|| panic!("no row {name} in {t}"))["cells"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn workload_tables_carry_containers_images_and_selector() {
+    let s = demo();
+    s.insert(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "two", "namespace": "default"},
+        "spec": {
+            "replicas": 3,
+            "selector": {"matchLabels": {"app": "two"},
+                         "matchExpressions": [{"key": "track", "operator": "In", "values": ["stable", "canary"]}]},
+            "template": {"metadata": {"labels": {"app": "two"}}, "spec": {
+                "initContainers": [{"name": "init", "image": "busybox:1"}],
+                "containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y:2"}]}}
+        },
+        "status": {"readyReplicas": 2, "updatedReplicas": 3}
+    }));
+    let t = table(&s, "/apis/apps/v1/namespaces/default/deployments");
+    assert_eq!(
+        table_columns(&t),
+        [
+            ("Name", 0),
+            ("Ready", 0),
+            ("Up-to-date", 0),
+            ("Available", 0),
+            ("Age", 0),
+            ("Containers", 1),
+            ("Images", 1),
+            ("Selector", 1)
+        ]
+        .map(|(n, p)| (n.to_string(), p))
+    );
+    let row = table_row(&t, "two");
+    assert_eq!(row[1], "2/3");
+    assert_eq!(row[2], 3, "integers, not text");
+    assert_eq!(row[3], 0, "an absent status field is 0");
+    assert_eq!(row[5], "a,b", "init containers are not listed");
+    assert_eq!(row[6], "x:1,y:2");
+    assert_eq!(row[7], "app=two,track in (canary,stable)");
+
+    // Every workload kind, from the seeded objects.
+    let t = table(&s, "/apis/apps/v1/namespaces/payments/statefulsets");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["Name", "Ready", "Age", "Containers", "Images"]
+    );
+    assert_eq!(table_row(&t, "postgres")[1], "2/2");
+    let t = table(&s, "/apis/apps/v1/namespaces/payments/replicasets");
+    let row = table_row(&t, "api-7d9f8c6b5");
+    assert_eq!(row[1..4], [json!(2), json!(2), json!(2)]);
+    assert_eq!(row[7], "app=api,pod-template-hash=7d9f8c6b5");
+    let t = table(&s, "/apis/apps/v1/namespaces/kube-system/daemonsets");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        [
+            "Name",
+            "Desired",
+            "Current",
+            "Ready",
+            "Up-to-date",
+            "Available",
+            "Node Selector",
+            "Age",
+            "Containers",
+            "Images",
+            "Selector"
+        ]
+    );
+    let row = table_row(&t, "node-exporter");
+    assert_eq!(row[6], "<none>");
+    assert_eq!(row[8], "node-exporter");
+    let t = table(&s, "/apis/batch/v1/namespaces/search/cronjobs");
+    let row = table_row(&t, "reindex");
+    assert_eq!(
+        row[..6],
+        [
+            json!("reindex"),
+            json!("0 3 * * *"),
+            json!("<none>"),
+            json!("False"),
+            json!(0),
+            json!("<none>")
+        ]
+    );
+    assert_eq!(row[8], "registry.example/reindex:1.4.2");
+    assert_eq!(row[9], "<none>");
+    let t = table(&s, "/apis/batch/v1/namespaces/data/jobs");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        [
+            "Name",
+            "Status",
+            "Completions",
+            "Duration",
+            "Age",
+            "Containers",
+            "Images",
+            "Selector"
+        ]
+    );
+    assert_eq!(table_row(&t, "backfill")[2], "1/1");
+    s.insert(json!({
+        "apiVersion": "v1", "kind": "ReplicationController",
+        "metadata": {"name": "legacy", "namespace": "default"},
+        "spec": {"selector": {"app": "legacy"},
+                 "template": {"spec": {"containers": [{"name": "c", "image": "legacy:2"}]}}}
+    }));
+    let t = table(&s, "/api/v1/namespaces/default/replicationcontrollers");
+    let row = table_row(&t, "legacy");
+    assert_eq!(row[1], 1, "spec.replicas defaults to 1");
+    assert_eq!(
+        row[5..],
+        [json!("c"), json!("legacy:2"), json!("app=legacy")]
+    );
+    // The Rollout CRD prints no image column.
+    let t = table(&s, "/apis/argoproj.io/v1alpha1/rollouts");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["Name", "Age"]
+    );
+}
+
+#[test]
+fn service_tables_print_type_addresses_and_ports() {
+    let s = TestServer::start(ServerOptions::default());
+    s.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "web", "namespace": "shop"},
+        "spec": {"clusterIP": "10.96.0.12", "clusterIPs": ["10.96.0.12"], "selector": {"tier": "web", "app": "shop"},
+                 "ports": [{"port": 80, "protocol": "TCP"}, {"port": 443}]}
+    }));
+    s.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "edge", "namespace": "shop"},
+        "spec": {"type": "LoadBalancer", "clusterIP": "10.96.0.13",
+                 "ports": [{"port": 443, "nodePort": 30443, "protocol": "TCP"}]},
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.7"}]}}
+    }));
+    s.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "db", "namespace": "shop"},
+        "spec": {"type": "ClusterIP", "clusterIP": "None"}
+    }));
+    let t = table(&s, "/api/v1/namespaces/shop/services");
+    assert_eq!(
+        table_columns(&t),
+        [
+            ("Name", 0),
+            ("Type", 0),
+            ("Cluster-IP", 0),
+            ("External-IP", 0),
+            ("Port(s)", 0),
+            ("Age", 0),
+            ("Selector", 1)
+        ]
+        .map(|(n, p)| (n.to_string(), p))
+    );
+    let row = table_row(&t, "web");
+    assert_eq!(
+        row[..5],
+        [
+            json!("web"),
+            json!("ClusterIP"),
+            json!("10.96.0.12"),
+            json!("<none>"),
+            json!("80/TCP,443/TCP")
+        ]
+    );
+    assert_eq!(row[6], "app=shop,tier=web");
+    let row = table_row(&t, "edge");
+    assert_eq!(
+        row[2..5],
+        [
+            json!("10.96.0.13"),
+            json!("203.0.113.7"),
+            json!("443:30443/TCP")
+        ]
+    );
+    let row = table_row(&t, "db");
+    assert_eq!(row[2..5], [json!("None"), json!("<none>"), json!("<none>")]);
+    assert_eq!(row[6], "<none>");
+}
+
+/// Table lists page and filter exactly as the other list forms.
+#[test]
+fn table_lists_page_with_continue_and_filter_by_labels() {
+    let s = demo();
+    let mut names = Vec::new();
+    let mut next = String::new();
+    for _ in 0..20 {
+        let path = if next.is_empty() {
+            "/apis/apps/v1/deployments?limit=3".to_string()
+        } else {
+            format!("/apis/apps/v1/deployments?limit=3&continue={next}")
+        };
+        let t = table(&s, &path);
+        for r in t["rows"].as_array().unwrap() {
+            names.push(r["cells"][0].as_str().unwrap().to_string());
+        }
+        match t["metadata"]["continue"].as_str() {
+            Some(c) => next = c.to_string(),
+            None => break,
+        }
+    }
+    let full: Vec<String> = get(&s, "/apis/apps/v1/deployments").json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(names, full);
+    assert_eq!(names.len(), 8);
+    let first = table(&s, "/apis/apps/v1/deployments?limit=3");
+    assert_eq!(first["metadata"]["remainingItemCount"], 5);
+    let t = table(
+        &s,
+        "/apis/apps/v1/deployments?labelSelector=tier%3Dweb%2C%21team",
+    );
+    let rows: Vec<&str> = t["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cells"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(rows, ["web", "ledger", "indexer"]);
+}
+
 #[test]
 fn paging_and_expired_continue_tokens() {
     let s = demo();
@@ -417,6 +694,186 @@ fn hidden_group_is_absent() {
     assert_eq!(get(&s, "/apis/argoproj.io/v1alpha1").status, 404);
     let groups = get(&s, "/apis").json();
     assert!(!groups.to_string().contains("argoproj"));
+}
+
+#[test]
+fn hidden_gateway_api_disappears_from_discovery() {
+    let s = TestServer::start(ServerOptions::default());
+    s.insert(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "api", "namespace": "payments"},
+        "spec": {"hostnames": ["api.payments.example.com"]}
+    }));
+    let path = "/apis/gateway.networking.k8s.io/v1/namespaces/payments/httproutes";
+    assert_eq!(get(&s, path).status, 200);
+    assert!(get(&s, "/apis").body.contains("gateway.networking.k8s.io"));
+    s.hide_group("gateway.networking.k8s.io");
+    let groups = get(&s, "/apis").json();
+    let names: Vec<&str> = groups["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "apps",
+            "batch",
+            "discovery.k8s.io",
+            "networking.k8s.io",
+            "argoproj.io",
+            "rabbitmq.com"
+        ]
+    );
+    assert_eq!(get(&s, "/apis/gateway.networking.k8s.io").status, 404);
+    assert_eq!(get(&s, "/apis/gateway.networking.k8s.io/v1").status, 404);
+    let r = get(&s, path);
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["reason"], "NotFound");
+}
+
+/// EndpointSlices, Ingresses, HTTPRoutes and RabbitmqClusters: discovery, writes, lists in every
+/// form, and their Tables.
+#[test]
+fn network_and_operator_kinds_are_served() {
+    let s = TestServer::start(ServerOptions::default());
+    s.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}}));
+    let find = |doc: &Value, plural: &str| -> Value {
+        doc["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == plural)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {plural} in {doc}"))
+    };
+    let ing = find(&get(&s, "/apis/networking.k8s.io/v1").json(), "ingresses");
+    assert_eq!(ing["kind"], "Ingress");
+    assert_eq!(ing["shortNames"], json!(["ing"]));
+    assert_eq!(ing["namespaced"], true);
+    let eps = find(
+        &get(&s, "/apis/discovery.k8s.io/v1").json(),
+        "endpointslices",
+    );
+    assert_eq!(eps["kind"], "EndpointSlice");
+    assert!(eps.get("shortNames").is_none());
+    let hr = find(
+        &get(&s, "/apis/gateway.networking.k8s.io/v1").json(),
+        "httproutes",
+    );
+    assert_eq!(hr["categories"], json!(["gateway-api"]));
+    let rmq = find(
+        &get(&s, "/apis/rabbitmq.com/v1beta1").json(),
+        "rabbitmqclusters",
+    );
+    assert_eq!(rmq["shortNames"], json!(["rmq"]));
+    assert_eq!(rmq["categories"], json!(["all", "rabbitmq"]));
+
+    let ingress = json!({
+        "metadata": {"name": "shop", "labels": {"team": "checkout"}},
+        "spec": {"ingressClassName": "nginx",
+                 "tls": [{"hosts": ["shop.example.com"]}],
+                 "rules": [{"host": "shop.example.com"}, {"host": "*.shop.example.com"}, {}]},
+        "status": {"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}, {"hostname": "lb.example.com"}]}}
+    });
+    let r = request(
+        &s,
+        "POST",
+        "/apis/networking.k8s.io/v1/namespaces/shop/ingresses",
+        &[("Content-Type", "application/json")],
+        &ingress.to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["apiVersion"], "networking.k8s.io/v1");
+    let t = table(&s, "/apis/networking.k8s.io/v1/ingresses");
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["Name", "Class", "Hosts", "Address", "Ports", "Age"]
+    );
+    assert_eq!(
+        table_row(&t, "shop")[..5],
+        [
+            json!("shop"),
+            json!("nginx"),
+            json!("shop.example.com,*.shop.example.com"),
+            json!("203.0.113.10,lb.example.com"),
+            json!("80, 443")
+        ]
+    );
+    let accept = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+    let v = request(
+        &s,
+        "GET",
+        "/apis/networking.k8s.io/v1/namespaces/shop/ingresses?labelSelector=team%3Dcheckout",
+        &[("Accept", accept)],
+        "",
+    )
+    .json();
+    assert_eq!(v["items"][0]["metadata"]["name"], "shop");
+    assert!(v["items"][0].get("spec").is_none());
+
+    s.insert(json!({
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "shop-x1", "namespace": "shop",
+                     "labels": {"kubernetes.io/service-name": "shop"}},
+        "addressType": "IPv4",
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}, {"name": "metrics"}],
+        "endpoints": (1..=5).map(|i| json!({"addresses": [format!("10.244.1.{i}")]})).collect::<Vec<_>>()
+    }));
+    let t = table(
+        &s,
+        "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dshop",
+    );
+    assert_eq!(
+        table_columns(&t)
+            .into_iter()
+            .map(|c| c.0)
+            .collect::<Vec<_>>(),
+        ["Name", "AddressType", "Ports", "Endpoints", "Age"]
+    );
+    assert_eq!(
+        table_row(&t, "shop-x1")[..4],
+        [
+            json!("shop-x1"),
+            json!("IPv4"),
+            json!("8080,metrics"),
+            json!("10.244.1.1,10.244.1.2,10.244.1.3 + 2 more...")
+        ]
+    );
+
+    s.insert(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "api", "namespace": "shop"},
+        "spec": {"hostnames": ["api.example.com", "www.example.com"]}
+    }));
+    let t = table(&s, "/apis/gateway.networking.k8s.io/v1/httproutes");
+    assert_eq!(
+        table_row(&t, "api")[1],
+        r#"["api.example.com","www.example.com"]"#
+    );
+
+    s.insert(json!({
+        "apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
+        "metadata": {"name": "events", "namespace": "shop"},
+        "spec": {"replicas": 3}
+    }));
+    let v = get(&s, "/apis/rabbitmq.com/v1beta1/rabbitmqclusters").json();
+    assert_eq!(v["kind"], "RabbitmqClusterList");
+    assert_eq!(v["items"][0]["metadata"]["name"], "events");
+    assert_eq!(s.object_count("rabbitmqclusters"), 1);
+    let r = request(
+        &s,
+        "DELETE",
+        "/apis/rabbitmq.com/v1beta1/namespaces/shop/rabbitmqclusters/events",
+        &[],
+        "",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(s.object_count("rabbitmqclusters"), 0);
 }
 
 #[test]
