@@ -323,7 +323,8 @@ pub enum RowEvent<'a> {
 /// A list that RBAC refused, in degraded mode: ownership there is unknown, not absent.
 pub use crate::core::policy::Unreadable;
 
-fn forbidden(namespace: Option<String>, kind: &Kind) -> Unreadable {
+/// What RBAC refused: `kind` in `namespace` (`None`: cluster-wide).
+pub fn forbidden(namespace: Option<String>, kind: &Kind) -> Unreadable {
     Unreadable {
         context: None,
         namespace,
@@ -798,7 +799,7 @@ pub async fn default_plan(
 
 /// `namespace b (deployments.apps, pods); namespaces (cluster-wide)`, one entry per namespace.
 /// One warning names everything that stays unknown (nothing when all was read).
-fn warn_unreadable(unreadable: &[Unreadable], namespace_note: Option<String>) {
+pub fn warn_unreadable(unreadable: &[Unreadable], namespace_note: Option<String>) {
     if unreadable.is_empty() {
         return;
     }

@@ -464,6 +464,16 @@ impl From<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> for LeanMe
     }
 }
 
+/// An EndpointSlice endpoint with a looked-for address.
+#[derive(Debug)]
+pub struct Endpoint {
+    pub namespace: String,
+    /// The Service the slice belongs to (`kubernetes.io/service-name`).
+    pub service: Option<String>,
+    /// The pod the endpoint's `targetRef` names, when it names one.
+    pub pod: Option<String>,
+}
+
 /// A list page: how many objects it holds, and the token of the next page.
 trait Continued {
     fn len(&self) -> usize;
@@ -471,6 +481,15 @@ trait Continued {
 }
 
 impl Continued for MetaPage {
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+    fn continue_token(&self) -> Option<String> {
+        self.metadata.continue_.clone().filter(|c| !c.is_empty())
+    }
+}
+
+impl<T: Clone> Continued for kube::core::ObjectList<T> {
     fn len(&self) -> usize {
         self.items.len()
     }
@@ -905,17 +924,54 @@ impl Session {
             .spec
             .and_then(|spec| spec.selector)
             .unwrap_or_default();
-        let kind = Kind {
-            group: String::new(),
-            version: "v1".to_string(),
-            kind: "Service".to_string(),
-            plural: "services".to_string(),
-            namespaced: true,
-            short_names: vec!["svc".to_string()],
-            workload: false,
-        };
-        let meta = LeanMeta::from(service.metadata).into_meta(&mut Shared::new(&kind));
+        let meta = LeanMeta::from(service.metadata).into_meta(&mut Shared::new(&Kind::service()));
         Ok(Some((meta, selector)))
+    }
+
+    /// The endpoints with this address in every namespace's EndpointSlices (full objects,
+    /// kubectl's page size: addresses are in no metadata), each with its Service and the pod
+    /// its `targetRef` names.
+    pub async fn endpoints_with(&self, ip: std::net::IpAddr) -> Result<Vec<Endpoint>> {
+        use k8s_openapi::api::discovery::v1::EndpointSlice;
+        let mut found = Vec::new();
+        self.paged(
+            &Kind::endpoint_slice(),
+            None,
+            ListParams::default(),
+            |lists, params| lists.list(params),
+            async |page: Option<kube::core::ObjectList<EndpointSlice>>| match page {
+                None => found.clear(),
+                Some(page) => {
+                    for slice in page.items {
+                        let service = slice
+                            .metadata
+                            .labels
+                            .as_ref()
+                            .and_then(|l| l.get("kubernetes.io/service-name"))
+                            .cloned();
+                        for endpoint in slice.endpoints {
+                            let has_ip = endpoint
+                                .addresses
+                                .iter()
+                                .any(|a| a.parse::<std::net::IpAddr>().ok() == Some(ip));
+                            if !has_ip {
+                                continue;
+                            }
+                            found.push(Endpoint {
+                                namespace: slice.metadata.namespace.clone().unwrap_or_default(),
+                                service: service.clone(),
+                                pod: endpoint
+                                    .target_ref
+                                    .filter(|t| t.kind.as_deref() == Some("Pod"))
+                                    .and_then(|t| t.name),
+                            });
+                        }
+                    }
+                }
+            },
+        )
+        .await?;
+        Ok(found)
     }
 
     /// Sends a JSON merge patch (`application/merge-patch+json`) as field manager `kubectl-owner`,

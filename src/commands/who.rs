@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use crate::cli::options::{GlobalOptions, WhoLookup, WhoOptions};
-use crate::cluster::inventory::{Cluster, ClusterConfig, Unreadable};
+use crate::cluster::inventory::{self, Cluster, ClusterConfig, Unreadable};
 use crate::core::alert::{self, Alert};
 use crate::core::image::ImagePattern;
 use crate::core::kinds::{Kind, ObjectArg, WhoTarget};
@@ -317,16 +317,74 @@ async fn ownership_of(cluster: &Cluster, object: MetaObject, reads: &mut Reads) 
 /// `who IP`: the pods that have this IP now, found with one field-selected list across every
 /// namespace; one pod is its card, several (a node's or host network's IP) a table.
 async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
-    let (pods, unreadable) = pods_where(cluster, &format!("status.podIP={ip}")).await?;
+    let (pods, mut unreadable) = pods_where(cluster, &format!("status.podIP={ip}")).await?;
     let mut reads = Reads::default();
     let mut found = Vec::new();
     for pod in pods {
         found.push(ownership_of(cluster, pod, &mut reads).await?);
     }
+    if found.is_empty() {
+        // A Service's cluster IP: one more field-selected list.
+        let (services, refused) = cluster
+            .list_everywhere(
+                &Kind::service(),
+                None,
+                Some(&format!("spec.clusterIP={ip}")),
+            )
+            .await?;
+        unreadable.extend(refused);
+        if let Some(service) = services.first() {
+            let namespace = service.namespace.clone().unwrap_or_default();
+            ui::status(&ui::terminal_safe(&format!(
+                "{ip} is the cluster IP of Service {namespace}/{}",
+                service.name
+            )));
+            return by_service(cluster, &namespace, &service.name).await;
+        }
+        // A pod's other address (dual-stack: `status.podIP` is its first only) is in the
+        // EndpointSlices of the Services that select it.
+        let endpoints = match cluster.session.endpoints_with(ip).await {
+            Ok(endpoints) => endpoints,
+            Err(e) if e.is_forbidden() => {
+                let refused = vec![inventory::forbidden(None, &Kind::endpoint_slice())];
+                inventory::warn_unreadable(&refused, None);
+                unreadable.extend(refused);
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        let mut seen = std::collections::HashSet::new();
+        for endpoint in endpoints {
+            let Some(pod) = endpoint.pod else { continue };
+            if !seen.insert((endpoint.namespace.clone(), pod.clone())) {
+                continue;
+            }
+            let Some(object) = reads
+                .get(
+                    cluster,
+                    cluster.catalog.pod(),
+                    Some(&endpoint.namespace),
+                    &pod,
+                )
+                .await?
+            else {
+                continue;
+            };
+            ui::status(&ui::terminal_safe(&format!(
+                "{ip} is an endpoint of Service {}/{}: pod {pod}",
+                endpoint.namespace,
+                endpoint.service.as_deref().unwrap_or("<unknown>")
+            )));
+            found.push(ownership_of(cluster, object, &mut reads).await?);
+        }
+    }
     Ok(match found.len() {
         0 => Answer::Nothing(format!(
-            "No pod has IP {ip} now{}; pod IPs are reused, so an old alert may name a pod that is gone.",
-            unseen(&unreadable)
+            "No pod or Service has IP {ip} now{}; pod IPs are reused, so an old alert may name a pod that is gone.",
+            match unreadable.is_empty() {
+                true => "",
+                false => " among those that could be read",
+            }
         )),
         1 => Answer::One(Box::new(found.remove(0))),
         several => {
@@ -494,14 +552,16 @@ async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
             }
         }
     }
+    // The Pod table has no image column and pod specs are never read.
+    let mut unsearched =
+        "bare pods (no controller) are not searched, only pod templates".to_string();
     if !without_images.is_empty() {
-        ui::note(&format!(
-            "not searched: {} (the server's table has no Images column)",
+        unsearched.push_str(&format!(
+            "; {} only through the workloads they control (the server's table has no Images column)",
             without_images.join(", ")
         ));
     }
-    // The Pod table has no image column and pod specs are never read.
-    ui::note("bare pods (no controller) are not searched: only workloads' pod templates are");
+    ui::note(&unsearched);
     let rows = by_workload(matched, |images, more| {
         for i in more {
             if !images.contains(&i) {

@@ -56,6 +56,23 @@ impl Kind {
         })
     }
 
+    /// Services: not workloads, read by `who` for their selector and cluster IP.
+    pub fn service() -> Kind {
+        Kind::builtin("", "v1", "Service", "services", &["svc"], false)
+    }
+
+    /// EndpointSlices: where `who IP` looks last (a pod's second address, dual-stack).
+    pub fn endpoint_slice() -> Kind {
+        Kind::builtin(
+            "discovery.k8s.io",
+            "v1",
+            "EndpointSlice",
+            "endpointslices",
+            &[],
+            false,
+        )
+    }
+
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.clone()
