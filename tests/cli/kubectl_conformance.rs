@@ -817,3 +817,68 @@ fn network_and_operator_kinds() {
         r.stderr
     );
 }
+
+/// Services' field selectors `spec.clusterIP` and `spec.type`, as kube-proxy and kubectl send them.
+#[test]
+fn service_field_selectors() {
+    let server = TestServer::start(ServerOptions::default());
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    for (ns, name, spec) in [
+        ("a", "web", serde_json::json!({"clusterIP": "10.96.4.20"})),
+        (
+            "a",
+            "db",
+            serde_json::json!({"type": "ClusterIP", "clusterIP": "None"}),
+        ),
+        (
+            "b",
+            "edge",
+            serde_json::json!({"type": "LoadBalancer", "clusterIP": "10.96.4.21"}),
+        ),
+    ] {
+        server.insert(serde_json::json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": ns}, "spec": spec
+        }));
+    }
+    let names = |selector: &str| -> Vec<String> {
+        let r = k
+            .run(&[
+                "get",
+                "svc",
+                "-A",
+                "--field-selector",
+                selector,
+                "-o",
+                "name",
+            ])
+            .ok();
+        r.stdout.lines().map(str::to_string).collect()
+    };
+    assert_eq!(names("spec.clusterIP=10.96.4.20"), ["service/web"]);
+    assert_eq!(
+        names("spec.clusterIP!=None"),
+        ["service/web", "service/edge"]
+    );
+    assert_eq!(names("spec.type=ClusterIP"), ["service/db", "service/web"]);
+    assert_eq!(
+        names("spec.type=LoadBalancer,metadata.namespace=b"),
+        ["service/edge"]
+    );
+    let r = k
+        .run(&[
+            "get",
+            "svc",
+            "-A",
+            "--field-selector",
+            "status.podIP=10.96.4.20",
+        ])
+        .fails();
+    assert!(
+        r.stderr.contains("field label not supported: status.podIP"),
+        "{}",
+        r.stderr
+    );
+}

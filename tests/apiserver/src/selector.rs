@@ -349,7 +349,8 @@ fn parse_requirement(toks: &[Tok], pos: &mut usize) -> Result<Requirement, Strin
 }
 
 /// A field selector: `metadata.name` and `metadata.namespace` on every kind, plus the fields a
-/// kind adds (pods: `spec.nodeName`, `status.podIP`, `status.phase`), as kube-apiserver has them.
+/// kind adds (pods: `spec.nodeName`, `status.podIP`, `status.phase`; services: `spec.clusterIP`,
+/// `spec.type`), as kube-apiserver has them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSelector {
     /// `(field, equal?, value)` terms, all of which must hold.
@@ -396,7 +397,18 @@ impl FieldSelector {
     pub fn extra_fields(plural: &str) -> &'static [&'static str] {
         match plural {
             "pods" => &["spec.nodeName", "status.podIP", "status.phase"],
+            // kube-proxy lists `spec.clusterIP!=None` (no headless services).
+            "services" => &["spec.clusterIP", "spec.type"],
             _ => &[],
+        }
+    }
+
+    /// The value a field selector sees for a field the stored object lacks: the default the API
+    /// server would have written (a Service's `spec.type`), else `""`.
+    pub fn default_value(plural: &str, field: &str) -> &'static str {
+        match (plural, field) {
+            ("services", "spec.type") => "ClusterIP",
+            _ => "",
         }
     }
 
@@ -524,6 +536,44 @@ mod tests {
                 FieldSelector::extra_fields("deployments")
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn service_field_selector() {
+        let services = FieldSelector::extra_fields("services");
+        let svc = |ip: &'static str, ty: &'static str| {
+            move |path: &str| match path {
+                "spec.clusterIP" => ip.to_string(),
+                "spec.type" => ty.to_string(),
+                _ => String::new(),
+            }
+        };
+        let f = FieldSelector::parse_for("spec.clusterIP!=None", services).unwrap();
+        assert!(f.matches("a", "web", svc("10.96.0.10", "ClusterIP")));
+        assert!(!f.matches("a", "db", svc("None", "ClusterIP")));
+        let f = FieldSelector::parse_for("spec.clusterIP=10.96.0.10", services).unwrap();
+        assert!(f.matches("a", "web", svc("10.96.0.10", "ClusterIP")));
+        assert!(!f.matches("a", "api", svc("10.96.0.11", "ClusterIP")));
+        let f = FieldSelector::parse_for("spec.type=LoadBalancer", services).unwrap();
+        assert!(f.matches("a", "edge", svc("10.96.0.12", "LoadBalancer")));
+        assert!(!f.matches("a", "web", svc("10.96.0.10", "ClusterIP")));
+        assert_eq!(
+            FieldSelector::default_value("services", "spec.type"),
+            "ClusterIP"
+        );
+        assert_eq!(
+            FieldSelector::default_value("services", "spec.clusterIP"),
+            ""
+        );
+        // Pods' fields are not services' fields, nor the reverse.
+        assert_eq!(
+            FieldSelector::parse_for("status.podIP=10.0.0.1", services).unwrap_err(),
+            "field label not supported: status.podIP"
+        );
+        assert!(
+            FieldSelector::parse_for("spec.clusterIP=x", FieldSelector::extra_fields("pods"))
+                .is_err()
         );
     }
 

@@ -412,9 +412,15 @@ impl Store {
                     std::cmp::Ordering::Equal => {}
                 }
             }
-            if !q.fields.matches(&key.0, &key.1, |path| e.field(path))
-                || !q.labels.matches(|k| e.label(k))
-            {
+            let field = |path: &str| {
+                let v = e.field(path);
+                if v.is_empty() {
+                    FieldSelector::default_value(def.plural, path).to_string()
+                } else {
+                    v
+                }
+            };
+            if !q.fields.matches(&key.0, &key.1, field) || !q.labels.matches(|k| e.label(k)) {
                 continue;
             }
             if q.limit > 0 && page.items.len() == q.limit {
@@ -809,6 +815,46 @@ mod tests {
         );
         assert_eq!(page.items.len(), 6);
         assert!(page.next.is_none());
+    }
+
+    #[test]
+    fn service_field_selectors_see_the_defaulted_type() {
+        let mut s = Store::default();
+        let now = Timestamp::now();
+        for (name, spec) in [
+            ("web", json!({"clusterIP": "10.96.0.10"})),
+            ("db", json!({"type": "ClusterIP", "clusterIP": "None"})),
+            (
+                "edge",
+                json!({"type": "LoadBalancer", "clusterIP": "10.96.0.12"}),
+            ),
+        ] {
+            s.insert(
+                json!({"apiVersion": "v1", "kind": "Service",
+                       "metadata": {"name": name, "namespace": "a"}, "spec": spec}),
+                now,
+            )
+            .unwrap();
+        }
+        let names_where = |selector: &str| {
+            let fs = FieldSelector::parse_for(selector, FieldSelector::extra_fields("services"))
+                .unwrap();
+            let ls = LabelSelector::default();
+            names(&s.list(
+                def("services"),
+                ListQuery {
+                    namespace: None,
+                    labels: &ls,
+                    fields: &fs,
+                    limit: 0,
+                    after: None,
+                    offset: 0,
+                },
+            ))
+        };
+        assert_eq!(names_where("spec.type=ClusterIP"), ["db", "web"]);
+        assert_eq!(names_where("spec.clusterIP!=None"), ["edge", "web"]);
+        assert_eq!(names_where("spec.clusterIP=10.96.0.12"), ["edge"]);
     }
 
     #[test]
