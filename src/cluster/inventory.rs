@@ -137,7 +137,7 @@ impl Cluster {
 
     /// Every namespace's objects of `kind` that the selectors pick, metadata only, in one list;
     /// when RBAC refuses it cluster-wide, one list per namespace the user can see, as `ls` reads.
-    /// What stays unreadable is named in `ls`'s warning and returned.
+    /// What stays unreadable is returned, for [`warn_unreadable`] to name once per answer.
     pub async fn list_everywhere(
         &self,
         kind: &Kind,
@@ -152,13 +152,11 @@ impl Cluster {
             keys: None,
         };
         let listed = lister.list_all(kind, labels, fields, false).await?;
-        warn_unreadable(&listed.unreadable, None);
         Ok((listed.objects, listed.unreadable))
     }
 
     /// Each kind's objects in every namespace as the server's `Table` (see
-    /// [`Session::list_table`]); kinds RBAC refuses cluster-wide are named in `ls`'s warning and
-    /// returned as unreadable.
+    /// [`Session::list_table`]); kinds RBAC refuses cluster-wide are returned as unreadable.
     pub async fn tables_everywhere(
         &self,
         kinds: &[Kind],
@@ -172,7 +170,6 @@ impl Cluster {
                 Err(e) => return Err(e),
             }
         }
-        warn_unreadable(&unreadable, None);
         Ok((tables, unreadable))
     }
 
@@ -798,7 +795,7 @@ pub async fn default_plan(
 }
 
 /// `namespace b (deployments.apps, pods); namespaces (cluster-wide)`, one entry per namespace.
-/// One warning names everything that stays unknown (nothing when all was read).
+/// One warning names everything that stays unknown (nothing when all was read), in `ls`'s words.
 pub fn warn_unreadable(unreadable: &[Unreadable], namespace_note: Option<String>) {
     if unreadable.is_empty() {
         return;

@@ -346,9 +346,7 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
         let endpoints = match cluster.session.endpoints_with(ip).await {
             Ok(endpoints) => endpoints,
             Err(e) if e.is_forbidden() => {
-                let refused = vec![inventory::forbidden(None, &Kind::endpoint_slice())];
-                inventory::warn_unreadable(&refused, None);
-                unreadable.extend(refused);
+                unreadable.push(inventory::forbidden(None, &Kind::endpoint_slice()));
                 Vec::new()
             }
             Err(e) => return Err(e),
@@ -378,6 +376,7 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
             found.push(ownership_of(cluster, object, &mut reads).await?);
         }
     }
+    inventory::warn_unreadable(&unreadable, None);
     Ok(match found.len() {
         0 => Answer::Nothing(format!(
             "No pod or Service has IP {ip} now{}; pod IPs are reused, so an old alert may name a pod that is gone.",
@@ -416,6 +415,7 @@ fn unseen(unreadable: &[Unreadable]) -> &'static str {
 /// then each controller read once), one row per workload with its team.
 async fn by_node(cluster: &Cluster, node: &str) -> Result<Answer> {
     let (pods, unreadable) = pods_where(cluster, &format!("spec.nodeName={node}")).await?;
+    inventory::warn_unreadable(&unreadable, None);
     if pods.is_empty() {
         return Ok(Answer::Nothing(format!(
             "No pod runs on node {node} now{}.",
@@ -518,6 +518,7 @@ fn by_workload<T>(found: Vec<(Found, T)>, merge: impl Fn(&mut T, T)) -> Vec<(Fou
 async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
     let kinds = cluster.installed_workloads().await?;
     let (tables, unreadable) = cluster.tables_everywhere(&kinds).await?;
+    inventory::warn_unreadable(&unreadable, None);
     let catalog = &cluster.catalog;
     let mut reads = Reads::default();
     let mut matched = Vec::new();

@@ -94,7 +94,7 @@ payments      postgres-0            statefulset/postgres      data       product
     assert_eq!(none.code, 1);
     assert_eq!(
         none.stderr,
-        "No pod has IP 10.9.9.9 now; pod IPs are reused, so an old alert may name a pod that is gone.\n"
+        "No pod or Service has IP 10.9.9.9 now; pod IPs are reused, so an old alert may name a pod that is gone.\n"
     );
     assert_eq!(none.stdout, "");
     let bad = env.owner(&["who", "ip/10.0.0"]);
@@ -358,9 +358,236 @@ fn lists_refused_cluster_wide_give_a_partial_answer_named_as_in_ls() {
     assert_eq!(none.code, 1);
     assert!(
         none.stderr.ends_with(
-            "No pod has IP 10.9.9.9 now among the pods that could be read; pod IPs are reused, so an old alert may name a pod that is gone.\n"
+            "No pod or Service has IP 10.9.9.9 now among those that could be read; pod IPs are reused, so an old alert may name a pod that is gone.\n"
         ),
         "{}",
         none.stderr
+    );
+}
+
+/// `who image/…`: exact references, prefixes and digests, from the workload kinds' Tables.
+#[test]
+fn an_image_names_the_workloads_whose_templates_run_it_without_reading_specs() {
+    let server = demo_server();
+    let digest = format!("sha256:{}", "5e".repeat(32));
+    let mut ledger = server
+        .object("deployments", Some("payments"), "ledger")
+        .unwrap();
+    ledger["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!(format!("registry.example/payments/ledger@{digest}"));
+    server.insert(ledger);
+    server.clear_requests();
+    let env = Env::new(&server);
+
+    let exact = env.owner(&["who", "image/registry.example/api:1.4.2"]);
+    assert_eq!(exact.code, 0, "{}", exact.stderr);
+    assert_eq!(
+        exact.stdout,
+        "\
+NAMESPACE   WORKLOAD         IMAGE                        TEAM       STAGE        CHAT            ONCALL
+payments    deployment/api   registry.example/api:1.4.2   payments   production   #payments-api   https://pager.example/schedules/P123
+"
+    );
+    assert_eq!(
+        exact.stderr,
+        "Note: bare pods (no controller) are not searched, only pod templates; rollouts.argoproj.io only through the workloads they control (the server's table has no Images column)\n"
+    );
+    let requests = server.requests();
+    assert!(
+        !requests.iter().any(|r| r.path.ends_with("/pods")),
+        "no pod list"
+    );
+    let tables: Vec<_> = requests
+        .iter()
+        .filter(|r| r.accept.as_deref().unwrap_or("").contains("as=Table"))
+        .map(|r| r.path.as_str())
+        .collect();
+    assert!(tables.contains(&"/apis/apps/v1/deployments"), "{tables:?}");
+    assert!(tables.contains(&"/apis/batch/v1/cronjobs"), "{tables:?}");
+    // Every other request reads metadata only (the chain's GETs, the namespace), or is
+    // discovery (`/apis/argoproj.io/v1alpha1`) or the cluster's config.
+    assert!(requests.iter().all(|r| {
+        let accept = r.accept.as_deref().unwrap_or("");
+        let discovery = r.path.starts_with("/apis/") && r.path.split('/').count() == 4;
+        discovery
+            || accept.contains("as=Table")
+            || accept.contains("PartialObjectMetadata")
+            || r.path.ends_with("/configmaps/kubectl-owner")
+    }));
+
+    let by_digest = env.owner(&["who", &format!("image/{}", &digest[..19])]);
+    assert_eq!(by_digest.code, 0, "{}", by_digest.stderr);
+    assert!(
+        by_digest.stdout.contains(
+            "payments    deployment/ledger   registry.example/payments/ledger@sha256:5e5e"
+        ),
+        "{}",
+        by_digest.stdout
+    );
+    assert_eq!(by_digest.stdout.lines().count(), 2);
+
+    let prefix = env.owner(&["who", "image/registry.example/payments/*", "-o", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&prefix.stdout).unwrap();
+    assert_eq!(json["items"].as_array().unwrap().len(), 1);
+    assert_eq!(json["items"][0]["name"], "ledger");
+    // A Rollout's pods run from its ReplicaSets, which the Tables show.
+    let rollout = env.owner(&["who", "image/registry.example/recommender"]);
+    assert!(
+        rollout.stdout.contains("data        rollout/recommender"),
+        "{}",
+        rollout.stdout
+    );
+
+    let none = env.owner(&["who", "image/registry.example/api:9.9"]);
+    assert_eq!(none.code, 1);
+    assert!(
+        none.stderr
+            .ends_with("No workload's pod template runs image registry.example/api:9.9.\n"),
+        "{}",
+        none.stderr
+    );
+    let bad = env.owner(&["who", "image/a*b"]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.first_stderr_line(),
+        "error: invalid image reference: \"a*b\": `*` ends a prefix, as in image/registry.example/payments/*"
+    );
+}
+
+/// No pod has the IP: a Service's cluster IP, then an EndpointSlice address (a dual-stack
+/// pod's second address, which `status.podIP` does not carry).
+#[test]
+fn an_ip_falls_back_to_a_service_cluster_ip_then_endpoint_slices() {
+    let server = demo_server();
+    server.insert(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "api", "namespace": "payments"},
+        "spec": {"selector": {"app": "api"}, "clusterIP": "10.96.0.20", "clusterIPs": ["10.96.0.20"], "ports": [{"port": 80}]}
+    }));
+    let pod = server
+        .object("pods", Some("payments"), "api-7d9f8c6b5-x2kq9")
+        .unwrap();
+    server.insert(json!({
+        "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+        "metadata": {"name": "api-v6", "namespace": "payments", "labels": {"kubernetes.io/service-name": "api"}},
+        "addressType": "IPv6",
+        "endpoints": [{"addresses": ["fd00:10:244::17"], "targetRef": {"kind": "Pod", "namespace": "payments", "name": "api-7d9f8c6b5-x2kq9", "uid": pod["metadata"]["uid"]}}],
+        "ports": [{"port": 8080}]
+    }));
+    server.clear_requests();
+    let env = Env::new(&server);
+
+    let service = env.owner(&["who", "10.96.0.20"]);
+    assert_eq!(service.code, 0, "{}", service.stderr);
+    assert!(
+        service
+            .stderr
+            .starts_with("10.96.0.20 is the cluster IP of Service payments/api\n"),
+        "{}",
+        service.stderr
+    );
+    assert!(
+        service
+            .stdout
+            .contains("payments    deployment/api   2      payments"),
+        "{}",
+        service.stdout
+    );
+    let services = server.requests();
+    let list = services
+        .iter()
+        .find(|r| r.path == "/api/v1/services")
+        .expect("one service list");
+    assert_eq!(
+        list.query_param("fieldSelector").as_deref(),
+        Some("spec.clusterIP=10.96.0.20")
+    );
+
+    let v6 = env.owner(&["who", "fd00:10:244::17"]);
+    assert_eq!(v6.code, 0, "{}", v6.stderr);
+    assert_eq!(
+        v6.stderr,
+        "fd00:10:244::17 is an endpoint of Service payments/api: pod api-7d9f8c6b5-x2kq9\n"
+    );
+    let by_name = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments"]);
+    assert_eq!(v6.stdout, by_name.stdout);
+
+    let none = env.owner(&["who", "10.9.9.9"]);
+    assert_eq!(
+        (none.code, none.stderr.as_str()),
+        (
+            1,
+            "No pod or Service has IP 10.9.9.9 now; pod IPs are reused, so an old alert may name a pod that is gone.\n"
+        )
+    );
+}
+
+/// An operator's CRD that kubectl-owner has never heard of owns a StatefulSet that owns pods:
+/// discovery finds where it is served, and its team is the chain's top.
+#[test]
+fn chains_run_through_owner_kinds_found_by_discovery() {
+    let server = demo_server();
+    let rmq = json!({
+        "apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
+        "metadata": {"name": "events", "namespace": "checkout", "uid": "6f1c0a53-0000-4000-8000-00000000e001",
+                     "labels": {"team": "messaging"}},
+        "spec": {"replicas": 1}
+    });
+    server.insert(rmq);
+    let owner = |api_version: &str, kind: &str, name: &str, uid: &str| json!([{"apiVersion": api_version, "kind": kind, "name": name, "uid": uid, "controller": true}]);
+    server.insert(json!({
+        "apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "events-server", "namespace": "checkout", "uid": "6f1c0a53-0000-4000-8000-00000000e002",
+                     "ownerReferences": owner("rabbitmq.com/v1beta1", "RabbitmqCluster", "events", "6f1c0a53-0000-4000-8000-00000000e001")},
+        "spec": {"selector": {"matchLabels": {"app": "events"}}, "serviceName": "events-nodes",
+                 "template": {"metadata": {"labels": {"app": "events"}}, "spec": {"containers": [{"name": "rabbitmq", "image": "rabbitmq:4.1"}]}}}
+    }));
+    server.insert(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "events-server-0", "namespace": "checkout", "labels": {"app": "events"},
+                     "ownerReferences": owner("apps/v1", "StatefulSet", "events-server", "6f1c0a53-0000-4000-8000-00000000e002")},
+        "spec": {"containers": [{"name": "rabbitmq", "image": "rabbitmq:4.1"}]}
+    }));
+    server.clear_requests();
+    let env = Env::new(&server);
+    let run = env.owner(&["who", "events-server-0", "-n", "checkout"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "Chain:   pod/events-server-0 ← statefulset/events-server ← rabbitmqcluster/events\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("team     messaging   RabbitmqCluster/events (team)"),
+        "{}",
+        run.stdout
+    );
+    let requests = server.requests();
+    assert_eq!(
+        requests
+            .iter()
+            .filter(|r| r.path == "/apis/rabbitmq.com/v1beta1")
+            .count(),
+        1,
+        "one discovery request for the unknown group-version"
+    );
+    assert!(requests.iter().any(|r| {
+        r.path == "/apis/rabbitmq.com/v1beta1/namespaces/checkout/rabbitmqclusters/events"
+            && r.accept
+                .as_deref()
+                .unwrap_or("")
+                .contains("PartialObjectMetadata")
+    }));
+    // `image/` finds the operator's workload through its StatefulSet.
+    let image = env.owner(&["who", "image/rabbitmq"]);
+    assert!(
+        image
+            .stdout
+            .contains("checkout    rabbitmqcluster/events   rabbitmq:4.1   messaging"),
+        "{}",
+        image.stdout
     );
 }
