@@ -406,6 +406,14 @@ fn api_resource(kind: &Kind) -> ApiResource {
     }
 }
 
+/// A full object's metadata (a listed Ingress or route) as ownership reads it.
+pub fn object_meta(
+    kind: &Kind,
+    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+) -> MetaObject {
+    LeanMeta::from(metadata).into_meta(&mut Shared::new(kind))
+}
+
 fn to_meta(kind: &Kind, item: PartialObjectMeta<DynamicObject>) -> MetaObject {
     LeanMeta::from(item.metadata).into_meta(&mut Shared::new(kind))
 }
@@ -933,45 +941,54 @@ impl Session {
     /// its `targetRef` names.
     pub async fn endpoints_with(&self, ip: std::net::IpAddr) -> Result<Vec<Endpoint>> {
         use k8s_openapi::api::discovery::v1::EndpointSlice;
+        let slices: Vec<EndpointSlice> = self.list_objects(&Kind::endpoint_slice()).await?;
         let mut found = Vec::new();
+        for slice in slices {
+            let service = slice
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("kubernetes.io/service-name"))
+                .cloned();
+            for endpoint in slice.endpoints {
+                let has_ip = endpoint
+                    .addresses
+                    .iter()
+                    .any(|a| a.parse::<std::net::IpAddr>().ok() == Some(ip));
+                if has_ip {
+                    found.push(Endpoint {
+                        namespace: slice.metadata.namespace.clone().unwrap_or_default(),
+                        service: service.clone(),
+                        pod: endpoint
+                            .target_ref
+                            .filter(|t| t.kind.as_deref() == Some("Pod"))
+                            .and_then(|t| t.name),
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Every namespace's objects of `kind` in full, paged: for the few small kinds whose answer
+    /// is in their spec (EndpointSlices, Ingresses, HTTPRoutes), never for workloads or pods.
+    pub async fn list_objects<K>(&self, kind: &Kind) -> Result<Vec<K>>
+    where
+        K: serde::de::DeserializeOwned + Clone,
+    {
+        let mut objects = Vec::new();
         self.paged(
-            &Kind::endpoint_slice(),
+            kind,
             None,
             ListParams::default(),
             |lists, params| lists.list(params),
-            async |page: Option<kube::core::ObjectList<EndpointSlice>>| match page {
-                None => found.clear(),
-                Some(page) => {
-                    for slice in page.items {
-                        let service = slice
-                            .metadata
-                            .labels
-                            .as_ref()
-                            .and_then(|l| l.get("kubernetes.io/service-name"))
-                            .cloned();
-                        for endpoint in slice.endpoints {
-                            let has_ip = endpoint
-                                .addresses
-                                .iter()
-                                .any(|a| a.parse::<std::net::IpAddr>().ok() == Some(ip));
-                            if !has_ip {
-                                continue;
-                            }
-                            found.push(Endpoint {
-                                namespace: slice.metadata.namespace.clone().unwrap_or_default(),
-                                service: service.clone(),
-                                pod: endpoint
-                                    .target_ref
-                                    .filter(|t| t.kind.as_deref() == Some("Pod"))
-                                    .and_then(|t| t.name),
-                            });
-                        }
-                    }
-                }
+            async |page: Option<kube::core::ObjectList<K>>| match page {
+                None => objects.clear(),
+                Some(page) => objects.extend(page.items),
             },
         )
         .await?;
-        Ok(found)
+        Ok(objects)
     }
 
     /// Sends a JSON merge patch (`application/merge-patch+json`) as field manager `kubectl-owner`,

@@ -5,8 +5,13 @@
 use std::collections::HashMap;
 
 use crate::cli::options::{GlobalOptions, WhoLookup, WhoOptions};
+use k8s_openapi::api::networking::v1::Ingress;
+use kube::api::DynamicObject;
+
 use crate::cluster::inventory::{self, Cluster, ClusterConfig, Unreadable};
+use crate::cluster::session;
 use crate::core::alert::{self, Alert};
+use crate::core::host;
 use crate::core::image::ImagePattern;
 use crate::core::kinds::{Kind, ObjectArg, WhoTarget};
 use crate::core::ownership::{self, MetaObject, Ownership, Resolved};
@@ -93,6 +98,7 @@ async fn lookup(cluster: &Cluster, target: &WhoTarget, namespace: &str) -> Resul
         WhoTarget::Node(node) => by_node(cluster, node).await,
         WhoTarget::Service(service) => by_service(cluster, namespace, service).await,
         WhoTarget::Image(image) => by_image(cluster, image).await,
+        WhoTarget::Host(name) => by_host(cluster, name).await,
     }
 }
 
@@ -429,23 +435,28 @@ async fn by_node(cluster: &Cluster, node: &str) -> Result<Answer> {
 /// label-selected list of pods, each controller read once); the Service's own team, when it has
 /// one, is said first.
 async fn by_service(cluster: &Cluster, namespace: &str, name: &str) -> Result<Answer> {
+    match service_pods(cluster, namespace, name).await? {
+        Ok(pods) => workloads_of(cluster, pods).await,
+        Err(sentence) => Ok(Answer::Nothing(sentence)),
+    }
+}
+
+/// The pods a Service selects now (one read of the Service, one label-selected list), after
+/// saying the Service's own team when it has one; the sentence saying why there are none.
+async fn service_pods(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+) -> Result<Result<Vec<MetaObject>, String>> {
     let Some((service, selector)) = cluster.session.get_service(namespace, name).await? else {
         return Err(Error::cluster(format!(
             "Error from server (NotFound): services \"{name}\" not found"
         ))
         .with_status(404));
     };
-    let own = ownership_of(cluster, service, &mut Reads::default())
-        .await?
-        .own;
-    if let (Some(team), Some(source)) = (own.team.value(), own.team.source.as_ref()) {
-        ui::status(&ui::terminal_safe(&format!(
-            "Service {namespace}/{name}: team {team}, from {}",
-            source.describe()
-        )));
-    }
+    say_team(cluster, service).await?;
     if selector.is_empty() {
-        return Ok(Answer::Nothing(format!(
+        return Ok(Err(format!(
             "Service {namespace}/{name} has no selector: its endpoints are not pods it selects."
         )));
     }
@@ -456,11 +467,186 @@ async fn by_service(cluster: &Cluster, namespace: &str, name: &str) -> Result<An
         .list_meta(cluster.catalog.pod(), Some(namespace), Some(&labels), None)
         .await?;
     if pods.is_empty() {
-        return Ok(Answer::Nothing(ui::terminal_safe(&format!(
+        return Ok(Err(ui::terminal_safe(&format!(
             "Service {namespace}/{name} selects no pod now ({labels})."
         ))));
     }
-    workloads_of(cluster, pods).await
+    Ok(Ok(pods))
+}
+
+/// `Service payments/api: team payments, from …` on stderr, for a Service, Ingress or route
+/// that has a team of its own (it may not be the workloads' team).
+async fn say_team(cluster: &Cluster, object: MetaObject) -> Result<()> {
+    let place = format!(
+        "{} {}/{}",
+        object.kind,
+        object.namespace.as_deref().unwrap_or_default(),
+        object.name
+    );
+    let own = ownership_of(cluster, object, &mut Reads::default())
+        .await?
+        .own;
+    if let (Some(team), Some(source)) = (own.team.value(), own.team.source.as_ref()) {
+        ui::status(&ui::terminal_safe(&format!(
+            "{place}: team {team}, from {}",
+            source.describe()
+        )));
+    }
+    Ok(())
+}
+
+/// `who host/NAME`: the Ingress rules (exact or one-label wildcard hosts) and, when the Gateway
+/// API is installed, the HTTPRoutes (`hostnames`, wildcard suffixes) that route the host, their
+/// backend Services, and the workloads those select — each with the route it came through.
+async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
+    let mut unreadable = Vec::new();
+    // (namespace, Service, the route that names it)
+    let mut backends: Vec<(String, String, String)> = Vec::new();
+    let mut routes: Vec<MetaObject> = Vec::new();
+    let ingresses: Vec<Ingress> = match cluster.session.list_objects(&Kind::ingress()).await {
+        Ok(ingresses) => ingresses,
+        Err(e) if e.is_forbidden() => {
+            unreadable.push(inventory::forbidden(None, &Kind::ingress()));
+            Vec::new()
+        }
+        // Not served (an old or stripped-down API server): no Ingress routes anything.
+        Err(e) if e.status == Some(404) => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    for ingress in ingresses {
+        let namespace = ingress.metadata.namespace.clone().unwrap_or_default();
+        let name = ingress.metadata.name.clone().unwrap_or_default();
+        let rules = ingress
+            .spec
+            .as_ref()
+            .and_then(|s| s.rules.clone())
+            .unwrap_or_default();
+        let mut matched = false;
+        for rule in rules {
+            if !rule
+                .host
+                .as_deref()
+                .is_some_and(|h| host::ingress_matches(h, host))
+            {
+                continue;
+            }
+            matched = true;
+            for path in rule.http.map(|h| h.paths).unwrap_or_default() {
+                if let Some(service) = path.backend.service {
+                    backends.push((namespace.clone(), service.name, format!("ingress/{name}")));
+                }
+            }
+        }
+        if matched {
+            routes.push(session::object_meta(&Kind::ingress(), ingress.metadata));
+        }
+    }
+    let http_route = match cluster.session.discover(&Kind::http_route()).await? {
+        Some(kind) => Some(kind),
+        None => {
+            ui::log(2, || {
+                "the Gateway API is not installed: no HTTPRoutes to read".to_string()
+            });
+            None
+        }
+    };
+    if let Some(kind) = http_route {
+        let listed: Vec<DynamicObject> = match cluster.session.list_objects(&kind).await {
+            Ok(listed) => listed,
+            Err(e) if e.is_forbidden() => {
+                unreadable.push(inventory::forbidden(None, &kind));
+                Vec::new()
+            }
+            Err(e) => return Err(e),
+        };
+        for route in listed {
+            let spec = &route.data["spec"];
+            let names_host = spec["hostnames"].as_array().is_some_and(|h| {
+                h.iter()
+                    .filter_map(|h| h.as_str())
+                    .any(|h| host::route_matches(h, host))
+            });
+            if !names_host {
+                continue;
+            }
+            let namespace = route.metadata.namespace.clone().unwrap_or_default();
+            let name = route.metadata.name.clone().unwrap_or_default();
+            let refs = spec["rules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|rule| rule["backendRefs"].as_array().into_iter().flatten());
+            for backend in refs {
+                // A backendRef is a core Service unless it names another group or kind.
+                let group = backend["group"].as_str().unwrap_or("");
+                let kind = backend["kind"].as_str().unwrap_or("Service");
+                let (Some(service), true) = (
+                    backend["name"].as_str(),
+                    group.is_empty() && kind == "Service",
+                ) else {
+                    continue;
+                };
+                let service_namespace = backend["namespace"].as_str().unwrap_or(&namespace);
+                backends.push((
+                    service_namespace.to_string(),
+                    service.to_string(),
+                    format!("httproute/{name}"),
+                ));
+            }
+            routes.push(session::object_meta(&kind, route.metadata));
+        }
+    }
+    inventory::warn_unreadable(&unreadable, None);
+    for route in routes {
+        say_team(cluster, route).await?;
+    }
+    backends.sort();
+    backends.dedup();
+    let mut reads = Reads::default();
+    let mut found = Vec::new();
+    for (namespace, service, route) in &backends {
+        let pods = match service_pods(cluster, namespace, service).await {
+            Ok(Ok(pods)) => pods,
+            Ok(Err(sentence)) => {
+                ui::status(&sentence);
+                continue;
+            }
+            Err(e) if e.status == Some(404) => {
+                ui::status(&format!(
+                    "{route} sends {host} to Service {namespace}/{service}, which does not exist."
+                ));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for pod in pods {
+            let via = vec![format!("{route} → svc/{service}")];
+            found.push((ownership_of(cluster, pod, &mut reads).await?, via));
+        }
+    }
+    if found.is_empty() {
+        return Ok(Answer::Nothing(format!(
+            "No Ingress or HTTPRoute routes {host} to pods now{}.",
+            match unreadable.is_empty() {
+                true => "",
+                false => " among those that could be read",
+            }
+        )));
+    }
+    let rows = by_workload(found, |via, more| {
+        for v in more {
+            if !via.contains(&v) {
+                via.push(v);
+            }
+        }
+    });
+    Ok(Answer::Workloads {
+        detail: "VIA",
+        rows: rows
+            .into_iter()
+            .map(|(found, via)| (found, via.join(",")))
+            .collect(),
+    })
 }
 
 /// One entry per workload (the top of each pod's chain) with its pod count, each controller

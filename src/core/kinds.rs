@@ -73,6 +73,30 @@ impl Kind {
         )
     }
 
+    /// Ingresses: `who host/…` reads their rules.
+    pub fn ingress() -> Kind {
+        Kind::builtin(
+            "networking.k8s.io",
+            "v1",
+            "Ingress",
+            "ingresses",
+            &["ing"],
+            false,
+        )
+    }
+
+    /// The Gateway API's HTTPRoutes (a CRD: discovery says whether it is installed).
+    pub fn http_route() -> Kind {
+        Kind::builtin(
+            "gateway.networking.k8s.io",
+            "v1",
+            "HTTPRoute",
+            "httproutes",
+            &[],
+            false,
+        )
+    }
+
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.clone()
@@ -314,6 +338,8 @@ pub enum WhoTarget {
     /// `image/REFERENCE`, `image/PREFIX*` or `image/sha256:…`: the workloads whose pod
     /// templates run it.
     Image(crate::core::image::ImagePattern),
+    /// `host/NAME` (or `host/URL`): the workloads behind the Ingresses and HTTPRoutes for it.
+    Host(String),
 }
 
 impl WhoTarget {
@@ -330,6 +356,9 @@ impl WhoTarget {
             }
             if let Some(image) = one.strip_prefix("image/") {
                 return crate::core::image::ImagePattern::parse(image).map(WhoTarget::Image);
+            }
+            if let Some(name) = one.strip_prefix("host/") {
+                return crate::core::host::parse(name).map(WhoTarget::Host);
             }
             let named = |prefixes: &[&str]| prefixes.iter().find_map(|p| one.strip_prefix(p));
             if let Some(node) = named(&["node/", "nodes/", "no/"]) {

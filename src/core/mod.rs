@@ -5,6 +5,7 @@
 pub mod alert;
 pub mod contact;
 pub mod date;
+pub mod host;
 pub mod image;
 pub mod jsonpath;
 pub mod kinds;

@@ -591,3 +591,106 @@ fn chains_run_through_owner_kinds_found_by_discovery() {
         image.stdout
     );
 }
+
+/// Ingress rules (exact and one-label wildcard hosts) and HTTPRoute hostnames lead to their
+/// backend Services and the workloads behind them; without the Gateway API, routes are skipped.
+fn routed() -> TestServer {
+    let server = demo_server();
+    for (ns, name, app) in [("checkout", "web", "web"), ("payments", "api", "api")] {
+        server.insert(json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"selector": {"app": app}, "ports": [{"port": 80}]}
+        }));
+    }
+    let backend = json!({"service": {"name": "web", "port": {"number": 80}}});
+    server.insert(json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+        "metadata": {"name": "shop", "namespace": "checkout", "labels": {"team": "edge"}},
+        "spec": {"rules": [
+            {"host": "shop.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}},
+            {"host": "*.shop.example.com", "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}}
+        ]}
+    }));
+    server.insert(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "api", "namespace": "payments"},
+        "spec": {"parentRefs": [{"name": "public", "namespace": "gateways"}],
+                 "hostnames": ["api.payments.example.com"],
+                 "rules": [{"backendRefs": [{"name": "api", "port": 80}]}]}
+    }));
+    server.clear_requests();
+    server
+}
+
+#[test]
+fn a_host_leads_through_ingress_rules_to_the_workloads() {
+    let server = routed();
+    let env = Env::new(&server);
+    let run = env.owner(&["who", "host/shop.example.com"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "\
+NAMESPACE   WORKLOAD         VIA                      TEAM       STAGE          CHAT        ONCALL
+checkout    deployment/web   ingress/shop → svc/web   checkout   experimental   #checkout   <none>
+"
+    );
+    assert_eq!(
+        run.stderr,
+        "Ingress checkout/shop: team edge, from Ingress/shop (team)\n\
+         Service checkout/web: team checkout, from Namespace/checkout (team)\n"
+    );
+    let wildcard = env.owner(&["who", "host/https://EU.shop.example.com:443/cart"]);
+    assert_eq!(wildcard.stdout, run.stdout);
+    let too_deep = env.owner(&["who", "host/a.eu.shop.example.com"]);
+    assert_eq!(
+        (too_deep.code, too_deep.stderr.as_str()),
+        (
+            1,
+            "No Ingress or HTTPRoute routes a.eu.shop.example.com to pods now.\n"
+        )
+    );
+    // Pods are read only through the Services' selectors.
+    let pod_lists: Vec<String> = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/pods"))
+        .map(|r| format!("{} {:?}", r.path, r.query_param("labelSelector")))
+        .collect();
+    assert!(
+        pod_lists
+            .iter()
+            .all(|l| l == "/api/v1/namespaces/checkout/pods Some(\"app=web\")"),
+        "{pod_lists:?}"
+    );
+}
+
+#[test]
+fn a_host_leads_through_httproutes_when_the_gateway_api_is_installed() {
+    let server = routed();
+    let env = Env::new(&server);
+    let run = env.owner(&["who", "host/api.payments.example.com"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("payments    deployment/api   httproute/api → svc/api   payments"),
+        "{}",
+        run.stdout
+    );
+    server.hide_group("gateway.networking.k8s.io");
+    let hidden = env.owner(&["who", "host/api.payments.example.com"]);
+    assert_eq!(
+        (hidden.code, hidden.stderr.as_str()),
+        (
+            1,
+            "No Ingress or HTTPRoute routes api.payments.example.com to pods now.\n"
+        )
+    );
+    let bad = env.owner(&["who", "host/shop..example.com"]);
+    assert_eq!(bad.code, 1);
+    assert_eq!(
+        bad.first_stderr_line(),
+        "error: invalid host name: \"shop..example.com\""
+    );
+}
