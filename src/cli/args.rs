@@ -321,8 +321,9 @@ pub struct LsArgs {
 #[derive(Debug, Args)]
 pub struct WhoArgs {
     /// POD, TYPE/NAME or TYPE NAME; or what an alert shows: an IP address (ip/ADDRESS),
-    /// node/NAME or svc/NAME.
-    #[arg(required_unless_present = "alert", num_args = 1..=2, value_name = "POD | TYPE/NAME | TYPE NAME | IP | node/NAME | svc/NAME")]
+    /// node/NAME, svc/NAME, image/REFERENCE (or a PREFIX* or sha256:DIGEST), host/NAME (or a
+    /// URL).
+    #[arg(required_unless_present = "alert", num_args = 1..=2, value_name = "POD | TYPE/NAME | TYPE NAME | IP | node/NAME | svc/NAME | image/REF | host/NAME")]
     pub target: Vec<String>,
     /// Alertmanager's webhook JSON (or alerts as its API lists them, or one alert's labels)
     /// from FILE, or stdin with -: the owners of what each alert's labels name.
