@@ -304,11 +304,11 @@ fn label_columns_come_from_row_metadata() {
     );
     assert_eq!(
         r.row(&["payments", "api"]),
-        ["payments", "api", "2/2", "0", "2", "30d", "payments"]
+        ["payments", "api", "2/2", "2", "2", "30d", "payments"]
     );
     assert_eq!(
         r.row(&["payments", "ledger"]),
-        ["payments", "ledger", "1/1", "0", "1", "30d"]
+        ["payments", "ledger", "1/1", "1", "1", "30d"]
     );
     let r = k
         .run(&["get", "deploy", "api", "-n", "payments", "--show-labels"])
@@ -556,7 +556,7 @@ fn tls_with_the_ca_in_the_kubeconfig() {
 /// them and kube-apiserver answers them; other kinds refuse them.
 #[test]
 fn pod_field_selectors() {
-    let server = demo();
+    let server = TestServer::start(ServerOptions::default());
     let Some(k) = Kubectl::new(&server, None, None) else {
         return;
     };
@@ -610,33 +610,32 @@ fn pod_field_selectors() {
 }
 
 /// The workload Tables carry kube-apiserver's wide columns: `-o wide` shows the containers,
-/// images and selector, the default output leaves them out.
+/// images and selector of the seeded workloads, the default output leaves them out.
 #[test]
 fn wide_workload_tables_show_containers_images_and_selector() {
     let server = demo();
     let Some(k) = Kubectl::new(&server, None, None) else {
         return;
     };
-    let r = k.run(&["get", "deploy", "-n", "payments"]).ok();
-    assert_eq!(
+    let header = |r: &Run| -> Vec<String> {
         r.stdout
             .lines()
             .next()
             .unwrap()
             .split_whitespace()
-            .collect::<Vec<_>>(),
+            .map(str::to_string)
+            .collect()
+    };
+    let r = k.run(&["get", "deploy", "-n", "payments"]).ok();
+    assert_eq!(
+        header(&r),
         ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"]
     );
     let r = k
         .run(&["get", "deploy", "-n", "payments", "-o", "wide"])
         .ok();
     assert_eq!(
-        r.stdout
-            .lines()
-            .next()
-            .unwrap()
-            .split_whitespace()
-            .collect::<Vec<_>>(),
+        header(&r),
         [
             "NAME",
             "READY",
@@ -653,7 +652,7 @@ fn wide_workload_tables_show_containers_images_and_selector() {
         [
             "api",
             "2/2",
-            "0",
+            "2",
             "2",
             "30d",
             "api",
@@ -661,10 +660,33 @@ fn wide_workload_tables_show_containers_images_and_selector() {
             "app=api"
         ]
     );
+    assert_eq!(
+        r.row(&["ledger"])[5..],
+        [
+            "ledger",
+            "registry.example/payments/ledger@sha256:9c1f5e0b7a3d28e4c6b1a0f97d3e5c2b8a4f6e1d0c9b7a5e3f2d1c0b9a8e7f6d",
+            "app=ledger"
+        ]
+    );
     let r = k.run(&["get", "sts,ds,cj,job", "-A", "-o", "wide"]).ok();
     assert_eq!(
-        r.row(&["payments", "statefulset.apps/postgres"])[4..],
-        ["postgres", "registry.example/postgres:1.4.2"]
+        r.row(&["payments", "statefulset.apps/postgres"])[2..],
+        ["2/2", "30d", "postgres", "registry.example/postgres:1.4.2"]
+    );
+    assert_eq!(
+        r.row(&["kube-system", "daemonset.apps/node-exporter"])[2..],
+        [
+            "1",
+            "1",
+            "1",
+            "1",
+            "1",
+            "<none>",
+            "30d",
+            "node-exporter",
+            "quay.io/prometheus/node-exporter:v1.8.2",
+            "app=node-exporter"
+        ]
     );
     assert_eq!(
         r.row(&["search", "cronjob.batch/reindex"])[2..],
@@ -677,13 +699,171 @@ fn wide_workload_tables_show_containers_images_and_selector() {
             "<none>",
             "False",
             "0",
-            "<none>",
+            "30d",
             "30d",
             "reindex",
             "registry.example/reindex:1.4.2",
             "<none>"
         ]
     );
+    assert_eq!(
+        r.row(&["data", "job.batch/backfill"])[2..6],
+        ["Complete", "1/1", "95s", "30d"]
+    );
+}
+
+/// The demo's host network pods share their node's address: one field-selected list finds them
+/// all; a pod network IP is one pod's.
+#[test]
+fn pods_sharing_a_node_ip_are_found_by_field_selector() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = k
+        .run(&[
+            "get",
+            "pods",
+            "-A",
+            "--field-selector",
+            "status.podIP=10.0.0.10",
+            "-o",
+            "wide",
+        ])
+        .ok();
+    let rows: Vec<Vec<&str>> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows.iter()
+            .map(|r| (r[0], r[1], r[6], r[7]))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "kube-system",
+                "kube-apiserver-node-1",
+                "10.0.0.10",
+                "node-1"
+            ),
+            ("kube-system", "node-exporter-f7g8h", "10.0.0.10", "node-1")
+        ]
+    );
+    let r = k
+        .run(&[
+            "get",
+            "pods",
+            "-A",
+            "--field-selector",
+            "status.podIP=10.244.3.17",
+            "-o",
+            "name",
+        ])
+        .ok();
+    assert_eq!(r.stdout, "pod/api-7d9f8c6b5-x2kq9\n");
+    let r = k
+        .run(&[
+            "get",
+            "pods",
+            "-A",
+            "--field-selector",
+            "spec.nodeName=worker-3",
+            "-o",
+            "name",
+        ])
+        .ok();
+    assert_eq!(
+        r.stdout,
+        "pod/api-7d9f8c6b5-m4n7p\npod/api-7d9f8c6b5-x2kq9\npod/postgres-0\n"
+    );
+    let r = k
+        .run(&[
+            "get",
+            "nodes",
+            "worker-3",
+            "-o",
+            "jsonpath={.status.addresses[?(@.type==\"InternalIP\")].address}",
+        ])
+        .ok();
+    assert_eq!(r.stdout, "10.0.0.3");
+}
+
+/// The demo's traffic objects as kubectl prints them: the Ingress with its hosts, the HTTPRoute
+/// with its hostname, the Services by cluster IP, their EndpointSlices with the pods' IPs.
+#[test]
+fn demo_ingress_routes_services_and_endpoint_slices() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = k.run(&["get", "ingress", "-A"]).ok();
+    assert_eq!(
+        r.row(&["checkout", "shop"]),
+        [
+            "checkout",
+            "shop",
+            "nginx",
+            "shop.example.com,*.shop.example.com",
+            "203.0.113.10",
+            "80",
+            "30d"
+        ]
+    );
+    let r = k.run(&["get", "httproutes", "-A"]).ok();
+    assert_eq!(
+        r.row(&["payments", "api"]),
+        ["payments", "api", r#"["api.payments.example.com"]"#, "30d"]
+    );
+    let names = |selector: &str| -> Vec<String> {
+        let r = k
+            .run(&[
+                "get",
+                "svc",
+                "-A",
+                "--field-selector",
+                selector,
+                "-o",
+                "name",
+            ])
+            .ok();
+        r.stdout.lines().map(str::to_string).collect()
+    };
+    assert_eq!(names("spec.clusterIP=10.96.120.15"), ["service/checkout"]);
+    assert_eq!(
+        names("spec.clusterIP!=None"),
+        ["service/checkout", "service/api"]
+    );
+    let r = k.run(&["get", "svc", "-A", "-o", "wide"]).ok();
+    assert_eq!(
+        r.row(&["payments", "postgres"]),
+        [
+            "payments",
+            "postgres",
+            "ClusterIP",
+            "None",
+            "<none>",
+            "5432/TCP",
+            "30d",
+            "app=postgres"
+        ]
+    );
+    let r = k
+        .run(&[
+            "get",
+            "endpointslices",
+            "-n",
+            "payments",
+            "-l",
+            "kubernetes.io/service-name=api",
+        ])
+        .ok();
+    let row = r.row(&["api-q9z4m"]);
+    assert_eq!(row[1..3], ["IPv4", "8080"]);
+    let mut ips: Vec<&str> = row[3].split(',').collect();
+    ips.sort_unstable();
+    assert_eq!(ips, ["10.244.3.17", "10.244.3.18"]);
 }
 
 /// EndpointSlices, Ingresses and the optional Gateway API and operator CRDs, as kubectl

@@ -277,6 +277,12 @@ impl TestServer {
     /// kube-public/default, their Deployments (+ReplicaSets+Pods), a StatefulSet, a DaemonSet,
     /// a CronJob→Job→Pod, a bare Job, an argoproj Rollout, a static Pod owned by Node `node-1`,
     /// a bare Pod, the Secret `default/db-password` and the ConfigMap `kube-public/kubectl-owner`.
+    /// Pods run on Nodes `worker-1`…`worker-3` (InternalIP `10.0.0.1`…`3`, pod IPs
+    /// `10.244.N.x`); the two host network pods of kube-system share `node-1`'s `10.0.0.10`.
+    /// Services `checkout/checkout` (10.96.120.15), `payments/api` (10.96.48.10) and the headless
+    /// `payments/postgres` have EndpointSlices naming their pods; the Ingress `checkout/shop`
+    /// (`shop.example.com`, `*.shop.example.com`) and the HTTPRoute `payments/api`
+    /// (`api.payments.example.com`) lead to them.
     /// Ages are fixed relative to server start (namespaces 120d, workloads 30d, pods 2d);
     /// uids are UUIDs derived from kind, namespace and name.
     pub fn seed_demo(&self) {

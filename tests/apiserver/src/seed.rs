@@ -6,7 +6,9 @@
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::store::{Store, default_uid, rfc3339, suffix};
+use crate::resources;
+use crate::selector::{FieldSelector, LabelSelector};
+use crate::store::{ListQuery, Store, default_uid, rfc3339, suffix};
 
 /// Size of [`crate::TestServer::seed_scale`]'s cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,19 +111,42 @@ fn object(
     v
 }
 
-fn template(labels: &Value, container: &str) -> Value {
-    json!({
-        "metadata": {"labels": labels},
-        "spec": {"containers": [{"name": container, "image": format!("registry.example/{container}:1.4.2")}]},
-    })
-}
+/// Where a pod runs: its name, its node, and its IP (`None`: host network, the node's address).
+type Placement = (&'static str, &'static str, Option<&'static str>);
 
 struct Seeder<'a> {
     store: &'a mut Store,
     start: Timestamp,
+    /// Images other than `registry.example/<container>:1.4.2`, by container name.
+    images: &'static [(&'static str, &'static str)],
+    /// Nodes by name, with their InternalIP.
+    nodes: &'static [(&'static str, &'static str)],
+    /// Pods placed on those nodes; other pods run on `node-1`, without an IP.
+    placement: &'static [Placement],
 }
 
 impl Seeder<'_> {
+    fn image(&self, container: &str) -> String {
+        match self.images.iter().find(|(c, _)| *c == container) {
+            Some((_, image)) => image.to_string(),
+            None => format!("registry.example/{container}:1.4.2"),
+        }
+    }
+
+    fn template(&self, labels: &Value, container: &str) -> Value {
+        json!({
+            "metadata": {"labels": labels},
+            "spec": {"containers": [{"name": container, "image": self.image(container)}]},
+        })
+    }
+
+    fn node_ip(&self, node: &str) -> Option<&'static str> {
+        self.nodes
+            .iter()
+            .find(|(n, _)| *n == node)
+            .map(|(_, ip)| *ip)
+    }
+
     fn add(&mut self, v: Value) {
         self.store
             .insert(v, self.start)
@@ -167,16 +192,54 @@ impl Seeder<'_> {
             created: ago(self.start, days),
             owner,
         };
-        let spec = json!({
-            "containers": [{"name": container, "image": format!("registry.example/{container}:1.4.2")}],
+        let mut spec = json!({
+            "containers": [{"name": container, "image": self.image(container)}],
             "nodeName": "node-1",
         });
+        let mut status = json!({"phase": phase});
+        if let Some(&(_, node, ip)) = self.placement.iter().find(|(p, ..)| *p == name) {
+            let host_ip = self.node_ip(node);
+            spec["nodeName"] = json!(node);
+            if ip.is_none() {
+                spec["hostNetwork"] = json!(true);
+            }
+            if let Some(ip) = ip.or(host_ip) {
+                status["podIP"] = json!(ip);
+                status["podIPs"] = json!([{"ip": ip}]);
+            }
+            if let Some(h) = host_ip {
+                status["hostIP"] = json!(h);
+                status["hostIPs"] = json!([{"ip": h}]);
+            }
+        }
+        self.add(object("v1", "Pod", m, Some(spec), Some(status)));
+    }
+
+    /// A Node with its InternalIP and pod CIDR (`10.244.N.0/24` for the `N`th node).
+    fn node(&mut self, name: &str, internal_ip: &str, index: usize) {
+        let m = Meta {
+            ns: "",
+            name,
+            labels: map(&[
+                ("kubernetes.io/hostname", name),
+                ("kubernetes.io/os", "linux"),
+            ]),
+            annotations: json!({}),
+            created: ago(self.start, 120),
+            owner: None,
+        };
         self.add(object(
             "v1",
-            "Pod",
+            "Node",
             m,
-            Some(spec),
-            Some(json!({"phase": phase})),
+            Some(json!({"podCIDR": format!("10.244.{index}.0/24")})),
+            Some(json!({
+                "addresses": [
+                    {"type": "InternalIP", "address": internal_ip},
+                    {"type": "Hostname", "address": name},
+                ],
+                "conditions": [{"type": "Ready", "status": "True"}],
+            })),
         ));
     }
 
@@ -198,7 +261,7 @@ impl Seeder<'_> {
         let mut spec = json!({
             "replicas": replicas,
             "selector": {"matchLabels": {"app": name}},
-            "template": template(&tmpl_labels, name),
+            "template": self.template(&tmpl_labels, name),
         });
         if kind == "Rollout" {
             spec["strategy"] = json!({"canary": {"steps": [{"setWeight": 20}, {"pause": {}}]}});
@@ -216,7 +279,12 @@ impl Seeder<'_> {
             kind,
             m,
             Some(spec),
-            Some(json!({"replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas})),
+            Some(json!({
+                "replicas": replicas,
+                "updatedReplicas": replicas,
+                "readyReplicas": replicas,
+                "availableReplicas": replicas,
+            })),
         ));
         for (hash, pods) in replica_sets {
             let rs_name = format!("{name}-{hash}");
@@ -232,14 +300,18 @@ impl Seeder<'_> {
             let spec = json!({
                 "replicas": pods.len(),
                 "selector": {"matchLabels": {"app": name, "pod-template-hash": hash}},
-                "template": template(&rs_labels, name),
+                "template": self.template(&rs_labels, name),
             });
             self.add(object(
                 "apps/v1",
                 "ReplicaSet",
                 m,
                 Some(spec),
-                Some(json!({"replicas": pods.len(), "readyReplicas": pods.len()})),
+                Some(json!({
+                    "replicas": pods.len(),
+                    "readyReplicas": pods.len(),
+                    "availableReplicas": pods.len(),
+                })),
             ));
             for p in *pods {
                 let pod_name = format!("{rs_name}-{p}");
@@ -278,14 +350,20 @@ impl Seeder<'_> {
             "replicas": replicas,
             "serviceName": name,
             "selector": {"matchLabels": {"app": name}},
-            "template": template(&tmpl_labels, name),
+            "template": self.template(&tmpl_labels, name),
         });
         self.add(object(
             "apps/v1",
             "StatefulSet",
             m,
             Some(spec),
-            Some(json!({"replicas": replicas, "readyReplicas": replicas})),
+            Some(json!({
+                "replicas": replicas,
+                "readyReplicas": replicas,
+                "currentReplicas": replicas,
+                "updatedReplicas": replicas,
+                "availableReplicas": replicas,
+            })),
         ));
         for i in 0..replicas {
             let pod = format!("{name}-{i}");
@@ -318,14 +396,20 @@ impl Seeder<'_> {
         };
         let spec = json!({
             "selector": {"matchLabels": {"app": name}},
-            "template": template(&tmpl_labels, name),
+            "template": self.template(&tmpl_labels, name),
         });
         self.add(object(
             "apps/v1",
             "DaemonSet",
             m,
             Some(spec),
-            Some(json!({"desiredNumberScheduled": 1, "numberReady": 1})),
+            Some(json!({
+                "desiredNumberScheduled": 1,
+                "currentNumberScheduled": 1,
+                "numberReady": 1,
+                "updatedNumberScheduled": 1,
+                "numberAvailable": 1,
+            })),
         ));
         let o = owner("apps/v1", "DaemonSet", ns, name);
         self.pod(
@@ -360,16 +444,20 @@ impl Seeder<'_> {
             created: ago(self.start, days),
             owner: cron.map(|c| owner("batch/v1", "CronJob", ns, c)),
         };
-        let mut t = template(&tmpl_labels, app);
+        let mut t = self.template(&tmpl_labels, app);
         t["spec"]["restartPolicy"] = json!("Never");
         let spec = json!({"backoffLimit": 6, "completions": 1, "parallelism": 1, "template": t});
-        self.add(object(
-            "batch/v1",
-            "Job",
-            m,
-            Some(spec),
-            Some(json!({"succeeded": 1})),
-        ));
+        // It ran for 95 s right after it was created.
+        let started =
+            Timestamp::from_second(self.start.as_second() - days * DAY).expect("in range");
+        let finished = Timestamp::from_second(started.as_second() + 95).expect("in range");
+        let status = json!({
+            "startTime": rfc3339(started),
+            "completionTime": rfc3339(finished),
+            "succeeded": 1,
+            "conditions": [{"type": "Complete", "status": "True"}],
+        });
+        self.add(object("batch/v1", "Job", m, Some(spec), Some(status)));
         let o = owner("batch/v1", "Job", ns, name);
         self.pod(
             ns,
@@ -382,6 +470,104 @@ impl Seeder<'_> {
         );
     }
 
+    /// A Service selecting pods by `selector`, with `cluster_ip` (`None`: headless) and one TCP
+    /// port (name, port, target port), and the EndpointSlice `{name}-{slice_suffix}` listing the
+    /// stored pods it selects, as the EndpointSlice controller writes it.
+    fn service(
+        &mut self,
+        ns: &str,
+        name: &str,
+        selector: &[(&str, &str)],
+        cluster_ip: &str,
+        (port_name, port, target_port): (&str, u16, u16),
+        slice_suffix: &str,
+    ) {
+        let m = Meta {
+            ns,
+            name,
+            labels: json!({}),
+            annotations: json!({}),
+            created: ago(self.start, 30),
+            owner: None,
+        };
+        let spec = json!({
+            "type": "ClusterIP",
+            "clusterIP": cluster_ip,
+            "clusterIPs": [cluster_ip],
+            "ipFamilies": ["IPv4"],
+            "ipFamilyPolicy": "SingleStack",
+            "selector": map(selector),
+            "ports": [{"name": port_name, "port": port, "targetPort": target_port, "protocol": "TCP"}],
+        });
+        let mut svc = object(
+            "v1",
+            "Service",
+            m,
+            Some(spec),
+            Some(json!({"loadBalancer": {}})),
+        );
+        svc["metadata"]
+            .as_object_mut()
+            .expect("metadata")
+            .remove("generation");
+        self.add(svc);
+
+        let text: Vec<String> = selector.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let labels = LabelSelector::parse(&text.join(",")).expect("selector parses");
+        let fields = FieldSelector::default();
+        let pods = resources::by_plural_any("pods").expect("pods resource");
+        let endpoints: Vec<Value> = self
+            .store
+            .list(
+                pods,
+                ListQuery {
+                    namespace: Some(ns),
+                    labels: &labels,
+                    fields: &fields,
+                    limit: 0,
+                    after: None,
+                    offset: 0,
+                },
+            )
+            .items
+            .iter()
+            .map(|e| {
+                let pod = e.value();
+                let ready = pod["status"]["phase"] == "Running";
+                json!({
+                    "addresses": [pod["status"]["podIP"]],
+                    "conditions": {"ready": ready, "serving": ready, "terminating": false},
+                    "nodeName": pod["spec"]["nodeName"],
+                    "targetRef": {
+                        "kind": "Pod",
+                        "namespace": ns,
+                        "name": pod["metadata"]["name"],
+                        "uid": pod["metadata"]["uid"],
+                    },
+                })
+            })
+            .collect();
+        let m = Meta {
+            ns,
+            name: &format!("{name}-{slice_suffix}"),
+            labels: map(&[
+                ("kubernetes.io/service-name", name),
+                (
+                    "endpointslice.kubernetes.io/managed-by",
+                    "endpointslice-controller.k8s.io",
+                ),
+            ]),
+            annotations: json!({}),
+            created: ago(self.start, 2),
+            owner: Some(owner("v1", "Service", ns, name)),
+        };
+        let mut slice = object("discovery.k8s.io/v1", "EndpointSlice", m, None, None);
+        slice["addressType"] = json!("IPv4");
+        slice["ports"] = json!([{"name": port_name, "port": target_port, "protocol": "TCP"}]);
+        slice["endpoints"] = json!(endpoints);
+        self.add(slice);
+    }
+
     fn cronjob(&mut self, ns: &str, name: &str, labels: &[(&str, &str)], days: i64) {
         let tmpl_labels = map(&[("app", name)]);
         let m = Meta {
@@ -392,19 +578,21 @@ impl Seeder<'_> {
             created: ago(self.start, days),
             owner: None,
         };
-        let mut t = template(&tmpl_labels, name);
+        let mut t = self.template(&tmpl_labels, name);
         t["spec"]["restartPolicy"] = json!("Never");
         let spec = json!({
             "schedule": "0 3 * * *",
             "concurrencyPolicy": "Forbid",
             "jobTemplate": {"spec": {"template": t}},
         });
+        // Its one Job was scheduled when it was created.
+        let last = ago(self.start, days);
         self.add(object(
             "batch/v1",
             "CronJob",
             m,
             Some(spec),
-            Some(json!({})),
+            Some(json!({"lastScheduleTime": last, "lastSuccessfulTime": last})),
         ));
     }
 }
@@ -433,9 +621,58 @@ rules:
     stage: production
 "##;
 
+/// The demo's nodes and their InternalIPs: `node-1` runs the control plane.
+const DEMO_NODES: &[(&str, &str)] = &[
+    ("node-1", "10.0.0.10"),
+    ("worker-1", "10.0.0.1"),
+    ("worker-2", "10.0.0.2"),
+    ("worker-3", "10.0.0.3"),
+];
+
+/// Every demo pod's node and IP, from its node's pod CIDR (`10.244.N.0/24` on `worker-N`); the
+/// host network pods share `node-1`'s address.
+const DEMO_PODS: &[Placement] = &[
+    ("api-7d9f8c6b5-x2kq9", "worker-3", Some("10.244.3.17")),
+    ("api-7d9f8c6b5-m4n7p", "worker-3", Some("10.244.3.18")),
+    ("ledger-5b7c9d6f4-q8w2e", "worker-1", Some("10.244.1.5")),
+    ("postgres-0", "worker-3", Some("10.244.3.20")),
+    ("postgres-1", "worker-2", Some("10.244.2.21")),
+    ("web-84d5f7c6b9-z7x8c", "worker-1", Some("10.244.1.6")),
+    ("cart-59c8d7b6f5-k2j4h", "worker-2", Some("10.244.2.7")),
+    ("notifier-7f6d5c4b3-p9o8i", "worker-2", Some("10.244.2.8")),
+    ("indexer-6d8f9b7c5-w3e4r", "worker-1", Some("10.244.1.9")),
+    ("reindex-29430000-abcde", "worker-2", Some("10.244.2.10")),
+    ("etl-7c9b8d6f5-r5t6y", "worker-1", Some("10.244.1.11")),
+    ("reports-5f4e3d2c1-u7i8o", "worker-2", Some("10.244.2.12")),
+    ("backfill-h5j6k", "worker-1", Some("10.244.1.13")),
+    (
+        "recommender-6b8d7c9f4-a1s2d",
+        "worker-2",
+        Some("10.244.2.14"),
+    ),
+    ("node-exporter-f7g8h", "node-1", None),
+    ("kube-apiserver-node-1", "node-1", None),
+    ("debug-shell", "worker-1", Some("10.244.1.15")),
+];
+
+/// A digest-pinned image and one from another registry, so image prefixes tell workloads apart.
+const DEMO_IMAGES: &[(&str, &str)] = &[
+    (
+        "ledger",
+        "registry.example/payments/ledger@sha256:9c1f5e0b7a3d28e4c6b1a0f97d3e5c2b8a4f6e1d0c9b7a5e3f2d1c0b9a8e7f6d",
+    ),
+    ("node-exporter", "quay.io/prometheus/node-exporter:v1.8.2"),
+];
+
 /// The fixed demo cluster.
 pub(crate) fn demo(store: &mut Store, start: Timestamp) {
-    let mut s = Seeder { store, start };
+    let mut s = Seeder {
+        store,
+        start,
+        images: DEMO_IMAGES,
+        nodes: DEMO_NODES,
+        placement: DEMO_PODS,
+    };
     s.namespace(
         "payments",
         &[("team", "payments"), ("lifecycle", "production")],
@@ -451,23 +688,7 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
     s.namespace("kube-public", &[], &[]);
     s.namespace("default", &[], &[]);
 
-    s.add(object(
-        "v1",
-        "Node",
-        Meta {
-            ns: "",
-            name: "node-1",
-            labels: map(&[
-                ("kubernetes.io/hostname", "node-1"),
-                ("kubernetes.io/os", "linux"),
-            ]),
-            annotations: json!({}),
-            created: ago(start, 120),
-            owner: None,
-        },
-        Some(json!({"podCIDR": "10.244.0.0/24"})),
-        Some(json!({"conditions": [{"type": "Ready", "status": "True"}]})),
-    ));
+    s.node("node-1", DEMO_NODES[0].1, 0);
 
     // payments
     s.rs_workload(
@@ -684,6 +905,78 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
     );
     cm["data"] = json!({"config.yaml": REGISTRY});
     s.add(cm);
+
+    // Added after the objects above so that their resourceVersions stay as they were.
+    for (i, (name, ip)) in DEMO_NODES.iter().enumerate().skip(1) {
+        s.node(name, ip, i);
+    }
+
+    // Traffic: the Services in front of the checkout web pods and the payments api pods, the
+    // headless one of the postgres StatefulSet, and the routes from the outside to them.
+    s.service(
+        "checkout",
+        "checkout",
+        &[("app", "web")],
+        "10.96.120.15",
+        ("http", 80, 8080),
+        "7xk2p",
+    );
+    s.service(
+        "payments",
+        "api",
+        &[("app", "api")],
+        "10.96.48.10",
+        ("http", 80, 8080),
+        "q9z4m",
+    );
+    s.service(
+        "payments",
+        "postgres",
+        &[("app", "postgres")],
+        "None",
+        ("postgres", 5432, 5432),
+        "h3v8c",
+    );
+    let backend = json!({"service": {"name": "checkout", "port": {"number": 80}}});
+    let rule = |host: &str| json!({"host": host, "http": {"paths": [{"path": "/", "pathType": "Prefix", "backend": backend}]}});
+    s.add(object(
+        "networking.k8s.io/v1",
+        "Ingress",
+        Meta {
+            ns: "checkout",
+            name: "shop",
+            labels: json!({}),
+            annotations: json!({}),
+            created: ago(start, 30),
+            owner: None,
+        },
+        Some(json!({
+            "ingressClassName": "nginx",
+            "rules": [rule("shop.example.com"), rule("*.shop.example.com")],
+        })),
+        Some(json!({"loadBalancer": {"ingress": [{"ip": "203.0.113.10"}]}})),
+    ));
+    s.add(object(
+        "gateway.networking.k8s.io/v1",
+        "HTTPRoute",
+        Meta {
+            ns: "payments",
+            name: "api",
+            labels: json!({}),
+            annotations: json!({}),
+            created: ago(start, 30),
+            owner: None,
+        },
+        Some(json!({
+            "parentRefs": [{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "public", "namespace": "kube-system"}],
+            "hostnames": ["api.payments.example.com"],
+            "rules": [{
+                "matches": [{"path": {"type": "PathPrefix", "value": "/"}}],
+                "backendRefs": [{"group": "", "kind": "Service", "name": "api", "port": 80, "weight": 1}],
+            }],
+        })),
+        None,
+    ));
 }
 
 const TEAMS: &[&str] = &[
@@ -702,7 +995,13 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
     if p.namespaces == 0 {
         return;
     }
-    let mut s = Seeder { store, start };
+    let mut s = Seeder {
+        store,
+        start,
+        images: &[],
+        nodes: &[],
+        placement: &[],
+    };
     let days: Vec<String> = (0..400).map(|d| ago(start, d)).collect();
     let ns_names: Vec<String> = (0..p.namespaces).map(|i| format!("ns-{i:04}")).collect();
     for (i, ns) in ns_names.iter().enumerate() {
@@ -753,7 +1052,7 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
         let spec = json!({
             "replicas": hi - lo,
             "selector": {"matchLabels": {"app": name}},
-            "template": template(&tmpl_labels, "app"),
+            "template": s.template(&tmpl_labels, "app"),
         });
         let m = Meta {
             ns,
@@ -783,7 +1082,7 @@ pub(crate) fn scale(store: &mut Store, start: Timestamp, p: &ScaleParams) {
         let spec = json!({
             "replicas": hi - lo,
             "selector": {"matchLabels": {"app": name, "pod-template-hash": hash}},
-            "template": template(&rs_labels, "app"),
+            "template": s.template(&rs_labels, "app"),
         });
         s.add(object(
             "apps/v1",

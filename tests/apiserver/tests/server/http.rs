@@ -307,7 +307,7 @@ fn workload_tables_carry_containers_images_and_selector() {
             json!("<none>"),
             json!("False"),
             json!(0),
-            json!("<none>")
+            json!("30d")
         ]
     );
     assert_eq!(row[8], "registry.example/reindex:1.4.2");
@@ -329,7 +329,10 @@ fn workload_tables_carry_containers_images_and_selector() {
             "Selector"
         ]
     );
-    assert_eq!(table_row(&t, "backfill")[2], "1/1");
+    assert_eq!(
+        table_row(&t, "backfill")[1..4],
+        [json!("Complete"), json!("1/1"), json!("95s")]
+    );
     s.insert(json!({
         "apiVersion": "v1", "kind": "ReplicationController",
         "metadata": {"name": "legacy", "namespace": "default"},
@@ -874,6 +877,132 @@ fn network_and_operator_kinds_are_served() {
     );
     assert_eq!(r.status, 200);
     assert_eq!(s.object_count("rabbitmqclusters"), 0);
+}
+
+/// The demo's pods have IPs on their nodes; the Services' EndpointSlices name exactly the pods
+/// their selectors pick, by IP and by uid.
+#[test]
+fn demo_pods_nodes_and_services_agree() {
+    let s = demo();
+    let node_ip = |node: &str| -> String {
+        let n = s.object("nodes", None, node).unwrap();
+        let addresses = n["status"]["addresses"].as_array().unwrap();
+        let internal = addresses
+            .iter()
+            .find(|a| a["type"] == "InternalIP")
+            .unwrap();
+        internal["address"].as_str().unwrap().to_string()
+    };
+    let pods = get(&s, "/api/v1/pods").json()["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut ips = std::collections::BTreeMap::<String, Vec<String>>::new();
+    for p in &pods {
+        let name = p["metadata"]["name"].as_str().unwrap();
+        let ip = p["status"]["podIP"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} has no IP"));
+        assert_eq!(p["status"]["podIPs"][0]["ip"], ip);
+        let node = p["spec"]["nodeName"].as_str().unwrap();
+        assert_eq!(p["status"]["hostIP"], node_ip(node).as_str(), "{name}");
+        if p["spec"]["hostNetwork"] == true {
+            assert_eq!(ip, node_ip(node), "{name} is on the host network");
+        } else {
+            assert!(ip.starts_with("10.244."), "{name}: {ip}");
+        }
+        ips.entry(ip.to_string())
+            .or_default()
+            .push(name.to_string());
+    }
+    let shared: Vec<_> = ips.values().filter(|names| names.len() > 1).collect();
+    assert_eq!(
+        shared,
+        [&vec![
+            "kube-apiserver-node-1".to_string(),
+            "node-exporter-f7g8h".to_string()
+        ]]
+    );
+
+    let slices = get(&s, "/apis/discovery.k8s.io/v1/endpointslices").json()["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(slices.len(), 3);
+    for slice in &slices {
+        let ns = slice["metadata"]["namespace"].as_str().unwrap();
+        let service = slice["metadata"]["labels"]["kubernetes.io/service-name"]
+            .as_str()
+            .unwrap();
+        let svc = s.object("services", Some(ns), service).unwrap();
+        let selector: Vec<String> = svc["spec"]["selector"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_str().unwrap()))
+            .collect();
+        let selected = get(
+            &s,
+            &format!(
+                "/api/v1/namespaces/{ns}/pods?labelSelector={}",
+                selector.join(",").replace('=', "%3D")
+            ),
+        )
+        .json();
+        let mut want: Vec<(Value, Value, Value)> = selected["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["status"]["podIP"].clone(),
+                    p["metadata"]["name"].clone(),
+                    p["metadata"]["uid"].clone(),
+                )
+            })
+            .collect();
+        let mut have: Vec<(Value, Value, Value)> = slice["endpoints"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                assert_eq!(e["targetRef"]["kind"], "Pod");
+                assert_eq!(e["targetRef"]["namespace"], ns);
+                (
+                    e["addresses"][0].clone(),
+                    e["targetRef"]["name"].clone(),
+                    e["targetRef"]["uid"].clone(),
+                )
+            })
+            .collect();
+        want.sort_by_key(|w| w.1.to_string());
+        have.sort_by_key(|h| h.1.to_string());
+        assert!(!want.is_empty(), "{service} selects pods");
+        assert_eq!(have, want, "{ns}/{service}");
+        assert_eq!(slice["addressType"], "IPv4");
+    }
+    let ingress = s.object("ingresses", Some("checkout"), "shop").unwrap();
+    for rule in ingress["spec"]["rules"].as_array().unwrap() {
+        let backend = &rule["http"]["paths"][0]["backend"]["service"];
+        assert!(
+            s.object(
+                "services",
+                Some("checkout"),
+                backend["name"].as_str().unwrap()
+            )
+            .is_some()
+        );
+    }
+    let route = s.object("httproutes", Some("payments"), "api").unwrap();
+    let backend = &route["spec"]["rules"][0]["backendRefs"][0];
+    assert!(
+        s.object(
+            "services",
+            Some("payments"),
+            backend["name"].as_str().unwrap()
+        )
+        .is_some()
+    );
 }
 
 #[test]
