@@ -278,22 +278,36 @@ async fn ownership_of(cluster: &Cluster, object: MetaObject, reads: &mut Reads) 
         // Discovery (for CRD owners) is cached by the session: once per group-version.
         let owner_kind = match cluster.catalog.by_owner(&owner.api_version, &owner.kind) {
             Some(k) if k.workload => cluster.served_kind(k).await?,
-            // Nodes (static pods) and the other kinds kubectl-owner knows are not controllers.
+            // The other kinds kubectl-owner knows are not controllers.
             Some(_) => None,
             // A kind never heard of (an operator's CRD): discovery says where it is served.
+            // Core kinds are not (a static pod's Node is where it runs, not who owns it).
             None => match Kind::owner(&owner.api_version, &owner.kind) {
-                Some(unknown) => cluster.session.discover(&unknown).await?,
-                None => None,
+                Some(unknown) if !unknown.group.is_empty() => {
+                    cluster.session.discover(&unknown).await?
+                }
+                _ => None,
             },
         };
         let Some(owner_kind) = owner_kind else { break };
         let owner_namespace = namespace.as_deref().filter(|_| owner_kind.namespaced);
         match reads
             .get(cluster, &owner_kind, owner_namespace, &owner.name)
-            .await?
+            .await
         {
-            Some(next) if next.uid == owner.uid || owner.uid.is_empty() => chain.push(next),
-            _ => break,
+            Ok(Some(next)) if next.uid == owner.uid || owner.uid.is_empty() => chain.push(next),
+            Ok(_) => break,
+            // An operator's kind the read-only role does not cover: the chain stops below it,
+            // and the answer says it may be incomplete.
+            Err(e) if e.is_forbidden() => {
+                ui::warn(&format!(
+                    "ownership unknown above {}: {}",
+                    chain.last().map(MetaObject::reference).unwrap_or_default(),
+                    e.message
+                ));
+                break;
+            }
+            Err(e) => return Err(e),
         }
     }
     let ns_meta = match &namespace {

@@ -84,16 +84,17 @@ fn assert_nothing_forbidden(server: &TestServer, run: &support::Run) {
 #[test]
 fn every_read_command_works_under_the_read_only_grant() {
     let (server, env) = server_with(&["read-only"]);
-    server.insert(serde_json::json!({
-        "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": "api", "namespace": "payments"},
-        "spec": {"selector": {"app": "api"}}
-    }));
     for (args, code) in [
         (vec!["ls", "-A"], 0),
+        // No pod, Service or endpoint has it: every list of the IP lookup is read.
         (vec!["who", "10.9.9.9"], 1),
-        (vec!["who", "node/worker-3"], 1),
+        (vec!["who", "10.0.0.10"], 0),
+        (vec!["who", "10.96.48.10"], 0),
+        (vec!["who", "node/worker-3"], 0),
         (vec!["who", "svc/api"], 0),
+        (vec!["who", "image/registry.example/*"], 0),
+        (vec!["who", "host/shop.example.com"], 0),
+        (vec!["who", "host/api.payments.example.com"], 0),
         (vec!["ls", "pods", "-A"], 0),
         (vec!["ls", "ns"], 0),
         (vec!["ls", "rollouts", "-A"], 0),
