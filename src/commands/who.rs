@@ -488,8 +488,8 @@ async fn service_pods(
     Ok(Ok(pods))
 }
 
-/// `Service payments/api: team payments, from …` on stderr, for a Service, Ingress or route
-/// that has a team of its own (it may not be the workloads' team).
+/// `Service payments/api: team edge, from …` on stderr, for a Service, Ingress or route whose
+/// own labels or annotations give it a team (it may not be the workloads' team).
 async fn say_team(cluster: &Cluster, object: MetaObject) -> Result<()> {
     let place = format!(
         "{} {}/{}",
@@ -497,10 +497,14 @@ async fn say_team(cluster: &Cluster, object: MetaObject) -> Result<()> {
         object.namespace.as_deref().unwrap_or_default(),
         object.name
     );
+    let (kind, name) = (object.kind.to_string(), object.name.clone());
     let own = ownership_of(cluster, object, &mut Reads::default())
         .await?
         .own;
-    if let (Some(team), Some(source)) = (own.team.value(), own.team.source.as_ref()) {
+    if let (Some(team), Some(source)) = (own.team.value(), own.team.source.as_ref())
+        && source.kind == kind
+        && source.name == name
+    {
         ui::status(&ui::terminal_safe(&format!(
             "{place}: team {team}, from {}",
             source.describe()

@@ -186,11 +186,11 @@ fn a_service_lists_the_workloads_behind_its_selector() {
 
     let none = env.owner(&["who", "svc/external", "-n", "payments"]);
     assert_eq!(none.code, 1);
-    // Its team comes from its namespace; it selects no pods to name.
+    // Its team comes from its namespace (not said: only a team of its own is); it selects no
+    // pods to name.
     assert_eq!(
         none.stderr,
-        "Service payments/external: team payments, from Namespace/payments (team)\n\
-         Service payments/external has no selector: its endpoints are not pods it selects.\n"
+        "Service payments/external has no selector: its endpoints are not pods it selects.\n"
     );
     let missing = env.owner(&["who", "svc/nope", "-n", "payments"]);
     assert_eq!(missing.code, 1);
@@ -646,8 +646,7 @@ checkout    deployment/web   ingress/shop → svc/web   checkout   experimental 
     );
     assert_eq!(
         run.stderr,
-        "Ingress checkout/shop: team edge, from Ingress/shop (team)\n\
-         Service checkout/web: team checkout, from Namespace/checkout (team)\n"
+        "Ingress checkout/shop: team edge, from Ingress/shop (team)\n"
     );
     let wildcard = env.owner(&["who", "host/https://EU.shop.example.com:443/cart"]);
     assert_eq!(wildcard.stdout, run.stdout);
@@ -700,5 +699,50 @@ fn a_host_leads_through_httproutes_when_the_gateway_api_is_installed() {
     assert_eq!(
         bad.first_stderr_line(),
         "error: invalid host name: \"shop..example.com\""
+    );
+}
+
+/// README's on-call examples, each on the demo cluster as it is.
+#[test]
+fn readme_shows_every_lookup_on_the_demo() {
+    let server = demo();
+    let env = Env::new(&server);
+    for (name, args) in [
+        ("who_ip", "who 10.244.1.5"),
+        ("who_service_ip", "who 10.96.120.15"),
+        ("who_service", "who svc/api -n payments"),
+        ("who_image", "who image/registry.example/payments/*"),
+        ("who_image_digest", "who image/sha256:9c1f5e0b7a3d"),
+        ("who_host", "who host/shop.example.com"),
+        (
+            "who_host_route",
+            "who host/https://api.payments.example.com/v1/pay",
+        ),
+    ] {
+        let run = env.owner(&args.split(' ').collect::<Vec<_>>());
+        assert_eq!(run.code, 0, "{args}: {}", run.stderr);
+        readme::assert_example(
+            name,
+            &format!("kubectl owner {args}"),
+            &readme::shown(&run),
+            run.code,
+        );
+    }
+    let payload = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/cli/alerts/webhook.json");
+    let routed = env.owner_stdin(
+        &[
+            "who",
+            "--alert",
+            "-",
+            "-o",
+            "jsonpath={range .items[*]}{.alert.name}{\"\\t\"}{.team.value}{\"\\n\"}{end}",
+        ],
+        &std::fs::read_to_string(payload).unwrap(),
+    );
+    readme::assert_example(
+        "who_alert_jsonpath",
+        "kubectl owner who --alert alert.json -o jsonpath='{range .items[*]}{.alert.name}{\"\\t\"}{.team.value}{\"\\n\"}{end}'",
+        &readme::shown(&routed),
+        routed.code,
     );
 }
