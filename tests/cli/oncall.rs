@@ -412,6 +412,14 @@ payments    deployment/api   registry.example/api:1.4.2   payments   production 
     let json: serde_json::Value = serde_json::from_str(&prefix.stdout).unwrap();
     assert_eq!(json["items"].as_array().unwrap().len(), 1);
     assert_eq!(json["items"][0]["name"], "ledger");
+    let several = env.owner(&["who", "image/registry.example/*"]);
+    assert_eq!(several.code, 0);
+    assert_eq!(
+        several.stdout.lines().count() - 1,
+        12,
+        "every workload of the demo but node-exporter (quay.io): {}",
+        several.stdout
+    );
     // A Rollout's pods run from its ReplicaSets, which the Tables show.
     let rollout = env.owner(&["who", "image/registry.example/recommender"]);
     assert!(
