@@ -7,7 +7,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use crate::cli::options::{Contexts, GlobalOptions, Scope};
 
-use crate::cluster::session::{self, Page, Retain, ServerTable, Session};
+use crate::cluster::session::{self, Page, Retain, ServerTable, Session, TableRow};
 use crate::config::{self, Config, ConfigSource};
 use crate::core::kinds::{Catalog, Kind};
 use crate::core::ownership::{self, MetaObject, Ownership};
@@ -156,18 +156,19 @@ impl Cluster {
     }
 
     /// Each kind's objects in every namespace as the server's `Table` (see
-    /// [`Session::list_table`]); kinds RBAC refuses cluster-wide are returned as unreadable.
+    /// [`Session::list_table`]), keeping the rows `keep` picks; kinds RBAC refuses cluster-wide
+    /// are returned as unreadable.
     pub async fn tables_everywhere(
         &self,
         kinds: &[Kind],
+        keep: &(dyn Fn(&TableRow, &ServerTable) -> bool + Sync),
     ) -> Result<(Vec<(Kind, ServerTable)>, Vec<Unreadable>)> {
         let mut tables = Vec::new();
         let mut unreadable = Vec::new();
         for kind in kinds {
-            match self.session.list_table(kind, None).await {
-                Ok(table) => tables.push((kind.clone(), table)),
-                Err(e) if e.is_forbidden() => unreadable.push(forbidden(None, kind)),
-                Err(e) => return Err(e),
+            let read = self.session.list_table(kind, None, keep).await.map(Some);
+            if let Some(table) = unless_refused(read, kind, &mut unreadable)? {
+                tables.push((kind.clone(), table));
             }
         }
         Ok((tables, unreadable))
@@ -319,6 +320,22 @@ pub enum RowEvent<'a> {
 
 /// A list that RBAC refused, in degraded mode: ownership there is unknown, not absent.
 pub use crate::core::policy::Unreadable;
+
+/// A cluster-wide read whose refusal by RBAC is not the end of the answer: it is recorded in
+/// `unreadable` (for [`warn_unreadable`]) and reads as nothing.
+pub fn unless_refused<T: Default>(
+    read: Result<T>,
+    kind: &Kind,
+    unreadable: &mut Vec<Unreadable>,
+) -> Result<T> {
+    match read {
+        Err(e) if e.is_forbidden() => {
+            unreadable.push(forbidden(None, kind));
+            Ok(T::default())
+        }
+        other => other,
+    }
+}
 
 /// What RBAC refused: `kind` in `namespace` (`None`: cluster-wide).
 pub fn forbidden(namespace: Option<String>, kind: &Kind) -> Unreadable {

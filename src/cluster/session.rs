@@ -472,6 +472,35 @@ impl From<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> for LeanMe
     }
 }
 
+/// The endpoints of `slice` with address `ip`.
+fn endpoints_of(
+    slice: k8s_openapi::api::discovery::v1::EndpointSlice,
+    ip: std::net::IpAddr,
+) -> Vec<Endpoint> {
+    let namespace = slice.metadata.namespace.unwrap_or_default();
+    let service = slice
+        .metadata
+        .labels
+        .and_then(|mut l| l.remove("kubernetes.io/service-name"));
+    slice
+        .endpoints
+        .into_iter()
+        .filter(|e| {
+            e.addresses
+                .iter()
+                .any(|a| a.parse::<std::net::IpAddr>().ok() == Some(ip))
+        })
+        .map(|e| Endpoint {
+            namespace: namespace.clone(),
+            service: service.clone(),
+            pod: e
+                .target_ref
+                .filter(|t| t.kind.as_deref() == Some("Pod"))
+                .and_then(|t| t.name),
+        })
+        .collect()
+}
+
 /// An EndpointSlice endpoint with a looked-for address.
 #[derive(Debug)]
 pub struct Endpoint {
@@ -791,7 +820,13 @@ impl Session {
     /// Every object of `kind` as the server's `Table` (the columns `kubectl get -o wide` shows,
     /// each row with its object's metadata), page by page: what a listing reads when a column
     /// holds the answer (a workload's Images) and the object's spec must not be fetched.
-    pub async fn list_table(&self, kind: &Kind, namespace: Option<&str>) -> Result<ServerTable> {
+    /// Only the rows `keep` picks are kept, page by page.
+    pub async fn list_table(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        keep: &(dyn Fn(&TableRow, &ServerTable) -> bool + Sync),
+    ) -> Result<ServerTable> {
         let mut shared = Shared::new(kind);
         let mut table = ServerTable::default();
         self.paged(
@@ -818,10 +853,15 @@ impl Session {
                             .map(|c| c.name)
                             .collect();
                     }
-                    table.rows.extend(page.rows.into_iter().map(|row| TableRow {
-                        object: row.object.metadata.into_meta(&mut shared),
-                        cells: row.cells,
-                    }));
+                    for row in page.rows {
+                        let row = TableRow {
+                            object: row.object.metadata.into_meta(&mut shared),
+                            cells: row.cells,
+                        };
+                        if keep(&row, &table) {
+                            table.rows.push(row);
+                        }
+                    }
                 }
             },
         )
@@ -932,8 +972,10 @@ impl Session {
             .spec
             .and_then(|spec| spec.selector)
             .unwrap_or_default();
-        let meta = LeanMeta::from(service.metadata).into_meta(&mut Shared::new(&Kind::service()));
-        Ok(Some((meta, selector)))
+        Ok(Some((
+            object_meta(&Kind::service(), service.metadata),
+            selector,
+        )))
     }
 
     /// The endpoints with this address in every namespace's EndpointSlices (full objects,
@@ -941,32 +983,23 @@ impl Session {
     /// its `targetRef` names.
     pub async fn endpoints_with(&self, ip: std::net::IpAddr) -> Result<Vec<Endpoint>> {
         use k8s_openapi::api::discovery::v1::EndpointSlice;
-        let slices: Vec<EndpointSlice> = self.list_objects(&Kind::endpoint_slice()).await?;
         let mut found = Vec::new();
-        for slice in slices {
-            let service = slice
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get("kubernetes.io/service-name"))
-                .cloned();
-            for endpoint in slice.endpoints {
-                let has_ip = endpoint
-                    .addresses
-                    .iter()
-                    .any(|a| a.parse::<std::net::IpAddr>().ok() == Some(ip));
-                if has_ip {
-                    found.push(Endpoint {
-                        namespace: slice.metadata.namespace.clone().unwrap_or_default(),
-                        service: service.clone(),
-                        pod: endpoint
-                            .target_ref
-                            .filter(|t| t.kind.as_deref() == Some("Pod"))
-                            .and_then(|t| t.name),
-                    });
+        // Filtered page by page: a cluster's slices are never all held at once.
+        self.paged(
+            &Kind::endpoint_slice(),
+            None,
+            ListParams::default(),
+            |lists, params| lists.list(params),
+            async |page: Option<kube::core::ObjectList<EndpointSlice>>| match page {
+                None => found.clear(),
+                Some(page) => {
+                    for slice in page.items {
+                        found.extend(endpoints_of(slice, ip));
+                    }
                 }
-            }
-        }
+            },
+        )
+        .await?;
         Ok(found)
     }
 

@@ -1,6 +1,7 @@
 //! `kubectl owner who`: the on-call card for one object, resolved with targeted metadata GETs
-//! (object, each controller, namespace) and no LIST; from an IP address or a node, one
-//! field-selected list of pods comes first.
+//! (object, each controller, namespace); and from what an alert shows instead (an IP, a node, a
+//! Service, an image, a host, an Alertmanager payload), the few lists that find the objects
+//! first, then the same GETs up each chain.
 
 use std::collections::HashMap;
 
@@ -9,7 +10,7 @@ use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::DynamicObject;
 
 use crate::cluster::inventory::{self, Cluster, ClusterConfig, Unreadable};
-use crate::cluster::session;
+use crate::cluster::session::{self, ServerTable, TableRow};
 use crate::core::alert::{self, Alert};
 use crate::core::host;
 use crate::core::image::ImagePattern;
@@ -22,7 +23,6 @@ use crate::output::documents::{
 use crate::output::table;
 use crate::output::ui;
 
-/// Controller chains deeper than this are bad data, not real workloads.
 use crate::core::ownership::MAX_CHAIN;
 
 pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus> {
@@ -35,7 +35,8 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
     match &opts.lookup {
         WhoLookup::Target(target) => {
             let answer = lookup(&cluster, target, &namespace).await?;
-            print_answer(&answer, &opts)?;
+            let as_list = !matches!(target, WhoTarget::Object(_));
+            print_answer(&answer, &opts, as_list)?;
             Ok(answer.status())
         }
         WhoLookup::Alerts(alerts) => by_alerts(&cluster, alerts, &opts).await,
@@ -118,22 +119,29 @@ async fn by_name(cluster: &Cluster, target: &ObjectArg, namespace: &str) -> Resu
 }
 
 /// Prints one answer: a card, a table, or their documents; nothing on stdout when nothing
-/// matched (the sentence goes to stderr, as kubectl's `No resources found`).
-fn print_answer(answer: &Answer, opts: &WhoOptions) -> Result<()> {
-    match answer {
-        Answer::One(found) => print_card(found, opts),
-        Answer::Pods(_) | Answer::Workloads { .. } => {
-            let out = match super::document_format(&opts.output, "items", false) {
-                Some(format) => documents::print(&OwnershipList::new(answer.items()), format),
-                None => answer_table(answer),
-            };
-            ui::out(&out)
-        }
-        Answer::Nothing(sentence) => {
-            ui::status(sentence);
-            Ok(())
-        }
+/// matched (the sentence goes to stderr, as kubectl's `No resources found`). A lookup (`as_list`:
+/// anything but a named object) is always an `OwnershipList` document, however many it found, so
+/// a script reads `.items[]` whatever the cluster holds.
+fn print_answer(answer: &Answer, opts: &WhoOptions, as_list: bool) -> Result<()> {
+    if let Answer::Nothing(sentence) = answer {
+        ui::status(sentence);
     }
+    // custom-columns' rows: the one item of an `Ownership`, or each of a list's items.
+    let rows = match (answer, as_list) {
+        (Answer::One(_), false) => "item",
+        _ => "items",
+    };
+    let document = super::document_format(&opts.output, rows, false);
+    let out = match (answer, document) {
+        (Answer::One(found), Some(format)) if !as_list => {
+            documents::print(&OwnershipDocument::new(found.item()), format)
+        }
+        (_, Some(format)) => documents::print(&OwnershipList::new(answer.items()), format),
+        (Answer::One(found), None) => card_text(found),
+        (Answer::Nothing(_), None) => return Ok(()),
+        (_, None) => answer_table(answer),
+    };
+    ui::out(&out)
 }
 
 /// `who --alert`: each alert's labels looked up in turn, one answer per alert. Labels that name
@@ -219,15 +227,6 @@ async fn by_alerts(cluster: &Cluster, alerts: &[Alert], opts: &WhoOptions) -> Re
     };
     ui::out(&out)?;
     Ok(status)
-}
-
-/// The card (or its document) of one object.
-fn print_card(found: &Found, opts: &WhoOptions) -> Result<()> {
-    let out = match super::document_format(&opts.output, "item", false) {
-        Some(format) => documents::print(&OwnershipDocument::new(found.item()), format),
-        None => card_text(found),
-    };
-    ui::out(&out)
 }
 
 /// Objects read during one lookup: the pods of one ReplicaSet read it once.
@@ -355,22 +354,19 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
         unreadable.extend(refused);
         if let Some(service) = services.first() {
             let namespace = service.namespace.clone().unwrap_or_default();
-            ui::status(&ui::terminal_safe(&format!(
+            ui::status(&format!(
                 "{ip} is the cluster IP of Service {namespace}/{}",
                 service.name
-            )));
+            ));
             return by_service(cluster, &namespace, &service.name).await;
         }
         // A pod's other address (dual-stack: `status.podIP` is its first only) is in the
         // EndpointSlices of the Services that select it.
-        let endpoints = match cluster.session.endpoints_with(ip).await {
-            Ok(endpoints) => endpoints,
-            Err(e) if e.is_forbidden() => {
-                unreadable.push(inventory::forbidden(None, &Kind::endpoint_slice()));
-                Vec::new()
-            }
-            Err(e) => return Err(e),
-        };
+        let endpoints = inventory::unless_refused(
+            cluster.session.endpoints_with(ip).await,
+            &Kind::endpoint_slice(),
+            &mut unreadable,
+        )?;
         let mut seen = std::collections::HashSet::new();
         for endpoint in endpoints {
             let Some(pod) = endpoint.pod else { continue };
@@ -388,11 +384,11 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
             else {
                 continue;
             };
-            ui::status(&ui::terminal_safe(&format!(
+            ui::status(&format!(
                 "{ip} is an endpoint of Service {}/{}: pod {pod}",
                 endpoint.namespace,
                 endpoint.service.as_deref().unwrap_or("<unknown>")
-            )));
+            ));
             found.push(ownership_of(cluster, object, &mut reads).await?);
         }
     }
@@ -400,10 +396,7 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
     Ok(match found.len() {
         0 => Answer::Nothing(format!(
             "No pod or Service has IP {ip} now{}; pod IPs are reused, so an old alert may name a pod that is gone.",
-            match unreadable.is_empty() {
-                true => "",
-                false => " among those that could be read",
-            }
+            unseen(&unreadable)
         )),
         1 => Answer::One(Box::new(found.remove(0))),
         several => {
@@ -415,19 +408,23 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
     })
 }
 
-/// The pods of every namespace that the field selector picks (metadata only, one list; per
-/// namespace when RBAC refuses it cluster-wide), and what could not be read.
+/// The pods of every namespace that the field selector picks and that have not finished
+/// (metadata only, one list; per namespace when RBAC refuses it cluster-wide), and what could not
+/// be read. A finished pod keeps its IP and node in its status, but no longer holds either: two
+/// running pods with one IP are host-network pods, and a node's pods are the ones running there.
 async fn pods_where(cluster: &Cluster, fields: &str) -> Result<(Vec<MetaObject>, Vec<Unreadable>)> {
+    let fields = format!("{fields},status.phase!=Succeeded,status.phase!=Failed");
     cluster
-        .list_everywhere(cluster.catalog.pod(), None, Some(fields))
+        .list_everywhere(cluster.catalog.pod(), None, Some(&fields))
         .await
 }
 
-/// ` among the pods that could be read` when some could not: "no pod has it" is then partial.
+/// ` among those that could be read` when some lists could not be: "nothing has it" is then
+/// partial.
 fn unseen(unreadable: &[Unreadable]) -> &'static str {
     match unreadable.is_empty() {
         true => "",
-        false => " among the pods that could be read",
+        false => " among those that could be read",
     }
 }
 
@@ -481,9 +478,9 @@ async fn service_pods(
         .list_meta(cluster.catalog.pod(), Some(namespace), Some(&labels), None)
         .await?;
     if pods.is_empty() {
-        return Ok(Err(ui::terminal_safe(&format!(
+        return Ok(Err(format!(
             "Service {namespace}/{name} selects no pod now ({labels})."
-        ))));
+        )));
     }
     Ok(Ok(pods))
 }
@@ -505,10 +502,7 @@ async fn say_team(cluster: &Cluster, object: MetaObject) -> Result<()> {
         && source.kind == kind
         && source.name == name
     {
-        ui::status(&ui::terminal_safe(&format!(
-            "{place}: team {team}, from {}",
-            source.describe()
-        )));
+        ui::status(&format!("{place}: team {team}, from {}", source.describe()));
     }
     Ok(())
 }
@@ -521,15 +515,14 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
     // (namespace, Service, the route that names it)
     let mut backends: Vec<(String, String, String)> = Vec::new();
     let mut routes: Vec<MetaObject> = Vec::new();
-    let ingresses: Vec<Ingress> = match cluster.session.list_objects(&Kind::ingress()).await {
-        Ok(ingresses) => ingresses,
-        Err(e) if e.is_forbidden() => {
-            unreadable.push(inventory::forbidden(None, &Kind::ingress()));
-            Vec::new()
-        }
+    let ingresses: Vec<Ingress> = match inventory::unless_refused(
+        cluster.session.list_objects(&Kind::ingress()).await,
+        &Kind::ingress(),
+        &mut unreadable,
+    ) {
         // Not served (an old or stripped-down API server): no Ingress routes anything.
         Err(e) if e.status == Some(404) => Vec::new(),
-        Err(e) => return Err(e),
+        other => other?,
     };
     for ingress in ingresses {
         let namespace = ingress.metadata.namespace.clone().unwrap_or_default();
@@ -559,7 +552,19 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
             routes.push(session::object_meta(&Kind::ingress(), ingress.metadata));
         }
     }
-    let http_route = match cluster.session.discover(&Kind::http_route()).await? {
+    // v1 since Gateway API 1.0; older installs serve v1beta1 only.
+    let mut http_route = None;
+    for version in ["v1", "v1beta1"] {
+        let kind = Kind {
+            version: version.to_string(),
+            ..Kind::http_route()
+        };
+        if let Some(served) = cluster.session.discover(&kind).await? {
+            http_route = Some(served);
+            break;
+        }
+    }
+    let http_route = match http_route {
         Some(kind) => Some(kind),
         None => {
             ui::log(2, || {
@@ -569,14 +574,11 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
         }
     };
     if let Some(kind) = http_route {
-        let listed: Vec<DynamicObject> = match cluster.session.list_objects(&kind).await {
-            Ok(listed) => listed,
-            Err(e) if e.is_forbidden() => {
-                unreadable.push(inventory::forbidden(None, &kind));
-                Vec::new()
-            }
-            Err(e) => return Err(e),
-        };
+        let listed: Vec<DynamicObject> = inventory::unless_refused(
+            cluster.session.list_objects(&kind).await,
+            &kind,
+            &mut unreadable,
+        )?;
         for route in listed {
             let spec = &route.data["spec"];
             let names_host = spec["hostnames"].as_array().is_some_and(|h| {
@@ -645,19 +647,10 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
     if found.is_empty() {
         return Ok(Answer::Nothing(format!(
             "No Ingress or HTTPRoute routes {host} to pods now{}.",
-            match unreadable.is_empty() {
-                true => "",
-                false => " among those that could be read",
-            }
+            unseen(&unreadable)
         )));
     }
-    let rows = by_workload(found, |via, more| {
-        for v in more {
-            if !via.contains(&v) {
-                via.push(v);
-            }
-        }
-    });
+    let rows = by_workload(found, merge_new);
     Ok(Answer::Workloads {
         detail: "VIA",
         rows: rows
@@ -721,40 +714,49 @@ fn by_workload<T>(found: Vec<(Found, T)>, merge: impl Fn(&mut T, T)) -> Vec<(Fou
 /// runs the old image); other controlled objects are their controller's template.
 async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
     let kinds = cluster.installed_workloads().await?;
-    let (tables, unreadable) = cluster.tables_everywhere(&kinds).await?;
-    inventory::warn_unreadable(&unreadable, None);
     let catalog = &cluster.catalog;
+    // The images of a row worth answering with: a controlled row only while it has pods.
+    let running = |row: &TableRow, table: &ServerTable| -> Vec<String> {
+        let cell = |column: &str| {
+            table
+                .column(column)
+                .and_then(|i| row.cells.get(i))
+                .map(cell_text)
+        };
+        let controlled = row
+            .object
+            .controller
+            .as_ref()
+            .is_some_and(|c| catalog.is_workload(&c.api_version, &c.kind));
+        let has_pods = cell("Current").is_some_and(|n| n.parse::<u64>().is_ok_and(|n| n > 0));
+        if controlled && !has_pods {
+            return Vec::new();
+        }
+        cell("Images")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|i| image.matches(i))
+            .map(str::to_string)
+            .collect()
+    };
+    // Rows are filtered page by page: no kind's whole table is held.
+    let (tables, unreadable) = cluster
+        .tables_everywhere(&kinds, &|row, table| !running(row, table).is_empty())
+        .await?;
+    inventory::warn_unreadable(&unreadable, None);
     let mut reads = Reads::default();
     let mut matched = Vec::new();
     let mut without_images = Vec::new();
     for (kind, table) in tables {
-        let Some(images) = table.column("Images") else {
+        if table.column("Images").is_none() {
             without_images.push(kind.qualified_plural());
-            continue;
-        };
-        let current = table.column("Current");
-        for row in table.rows {
-            let cell = |i: usize| row.cells.get(i).map(cell_text).unwrap_or_default();
-            let controlled = row
-                .object
-                .controller
-                .as_ref()
-                .is_some_and(|c| catalog.is_workload(&c.api_version, &c.kind));
-            let has_pods = current.is_some_and(|i| cell(i).parse::<u64>().is_ok_and(|n| n > 0));
-            if controlled && !has_pods {
-                continue;
-            }
-            let running: Vec<String> = cell(images)
-                .split(',')
-                .filter(|i| image.matches(i))
-                .map(str::to_string)
-                .collect();
-            if !running.is_empty() {
-                matched.push((
-                    ownership_of(cluster, row.object, &mut reads).await?,
-                    running,
-                ));
-            }
+        }
+        for row in &table.rows {
+            let images = running(row, &table);
+            matched.push((
+                ownership_of(cluster, row.object.clone(), &mut reads).await?,
+                images,
+            ));
         }
     }
     // The Pod table has no image column and pod specs are never read.
@@ -767,21 +769,12 @@ async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
         ));
     }
     ui::note(&unsearched);
-    let rows = by_workload(matched, |images, more| {
-        for i in more {
-            if !images.contains(&i) {
-                images.push(i);
-            }
-        }
-    });
+    let rows = by_workload(matched, merge_new);
     if rows.is_empty() {
         return Ok(Answer::Nothing(format!(
             "No workload's pod template runs {}{}.",
             image.describe(),
-            match unreadable.is_empty() {
-                true => "",
-                false => " among the workloads that could be read",
-            }
+            unseen(&unreadable)
         )));
     }
     Ok(Answer::Workloads {
@@ -791,6 +784,15 @@ async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
             .map(|(found, images)| (found, images.join(",")))
             .collect(),
     })
+}
+
+/// Adds the values of `more` not yet in `values`.
+fn merge_new(values: &mut Vec<String>, more: Vec<String>) {
+    for value in more {
+        if !values.contains(&value) {
+            values.push(value);
+        }
+    }
 }
 
 /// A Table cell as text (numbers as kubectl prints them).

@@ -117,56 +117,99 @@ const WORKLOAD_LABELS: [(&str, &str); 6] = [
 ];
 
 /// The object the alert is about. The most specific label wins: `pod`, then a workload label,
-/// `service`, `node`, and last `instance` when it is an IP address (with or without a port).
+/// `service`, `node`, and last `instance` (an IP address, or else a node's name, with or
+/// without a port).
+///
+/// Prometheus adds the labels of the target it scraped: an alert computed from
+/// kube-state-metrics about a node also carries `pod=kube-state-metrics-…`. A `pod` or `service`
+/// label whose value contains the `job` label's (the Prometheus Operator names a job after the
+/// target's Service) names the exporter, so the other labels are tried first; a metric's own
+/// label renamed `exported_pod` (or `exported_namespace`, …) beside a target's wins over it.
 pub fn lookup(alert: &Alert) -> Result<AlertLookup, String> {
-    let label = |key: &str| alert.labels.get(key).filter(|v| !v.is_empty());
-    let namespace = label("namespace");
-    let namespaced = |key: &str, target: WhoTarget| match namespace {
-        Some(ns) => Ok(AlertLookup {
+    let job = alert.labels.get("job").filter(|j| !j.is_empty());
+    // (the key as the payload spells it, its value)
+    let label = |key: &str| -> Option<(String, &String)> {
+        let exported = format!("exported_{key}");
+        [exported.as_str(), key].into_iter().find_map(|k| {
+            alert
+                .labels
+                .get(k)
+                .filter(|v| !v.is_empty())
+                .map(|v| (k.to_string(), v))
+        })
+    };
+    let scraped = |value: &str| job.is_some_and(|j| value.contains(j.as_str()));
+    let namespaced = |(key, value): (String, &String), target: WhoTarget| match label("namespace") {
+        Some((ns_key, ns)) => Ok(AlertLookup {
             target,
             namespace: Some(ns.clone()),
-            via: format!("namespace={ns} {key}={}", alert.labels[key]),
+            via: format!("{ns_key}={ns} {key}={value}"),
         }),
         None => Err(format!(
-            "label {key}={} has no namespace label beside it",
-            alert.labels[key]
+            "label {key}={value} has no namespace label beside it"
         )),
     };
-    if let Some(pod) = label("pod") {
-        return namespaced("pod", WhoTarget::Object(ObjectArg::new("pod", pod)));
+    let pod = label("pod").map(|(k, v)| {
+        let target = WhoTarget::Object(ObjectArg::new("pod", v));
+        ((k, v), target)
+    });
+    let service = label("service").map(|(k, v)| ((k, v), WhoTarget::Service(v.clone())));
+    let (pod_of_target, pod) = match pod {
+        Some(p) if scraped(p.0.1) => (Some(p), None),
+        p => (None, p),
+    };
+    let (service_of_target, service) = match service {
+        Some(s) if scraped(s.0.1) => (Some(s), None),
+        s => (None, s),
+    };
+    if let Some((key, target)) = pod {
+        return namespaced(key, target);
     }
     for (key, type_name) in WORKLOAD_LABELS {
-        if let Some(name) = label(key) {
-            return namespaced(key, WhoTarget::Object(ObjectArg::new(type_name, name)));
+        if let Some((key, name)) = label(key) {
+            let target = WhoTarget::Object(ObjectArg::new(type_name, name));
+            return namespaced((key, name), target);
         }
     }
-    if let Some(service) = label("service") {
-        return namespaced("service", WhoTarget::Service(service.clone()));
+    if let Some((key, target)) = service {
+        return namespaced(key, target);
     }
-    if let Some(node) = label("node") {
+    if let Some((key, node)) = label("node") {
         return Ok(AlertLookup {
             target: WhoTarget::Node(node.clone()),
             namespace: None,
-            via: format!("node={node}"),
+            via: format!("{key}={node}"),
         });
     }
-    if let Some(instance) = label("instance") {
+    if let Some((key, instance)) = label("instance") {
         let ip = instance
             .parse::<IpAddr>()
             .or_else(|_| instance.parse::<SocketAddr>().map(|s| s.ip()));
-        return match ip {
-            Ok(ip) => Ok(AlertLookup {
-                target: WhoTarget::Ip(ip),
-                namespace: None,
-                via: format!("instance={instance}"),
-            }),
-            Err(_) => Err(format!(
-                "label instance={instance} is not an IP address, and no label names a pod, workload, service or node"
-            )),
+        let target = match ip {
+            Ok(ip) => WhoTarget::Ip(ip),
+            // kube-prometheus relabels node-exporter's instance to the node's name.
+            Err(_) => {
+                let host = instance
+                    .rsplit_once(':')
+                    .filter(|(_, port)| port.parse::<u16>().is_ok())
+                    .map_or(instance.as_str(), |(host, _)| host);
+                WhoTarget::parse(&[format!("node/{host}")]).map_err(|_| {
+                    format!("label {key}={instance} is neither an IP address nor a node name")
+                })?
+            }
         };
+        return Ok(AlertLookup {
+            target,
+            namespace: None,
+            via: format!("{key}={instance}"),
+        });
+    }
+    // Only the exporter is named: the alert is about the exporter itself (TargetDown).
+    if let Some((key, target)) = pod_of_target.or(service_of_target) {
+        return namespaced(key, target);
     }
     Err(format!(
-        "no label names a pod, workload, service, node or instance IP (labels: {})",
+        "no label names a pod, workload, service, node or instance (labels: {})",
         alert
             .labels
             .keys()
@@ -269,6 +312,46 @@ mod tests {
         assert_eq!(node.target, WhoTarget::Node("worker-3".into()));
     }
 
+    /// kube-prometheus-stack's KubeNodeNotReady, scraped from kube-state-metrics: its `pod`,
+    /// `service` and `namespace` labels are the exporter's.
+    #[test]
+    fn the_scraped_exporter_yields_to_the_labels_about_the_subject() {
+        let node_alert = labels(&[
+            ("alertname", "KubeNodeNotReady"),
+            ("job", "kube-state-metrics"),
+            ("namespace", "monitoring"),
+            ("pod", "prometheus-kube-state-metrics-6f7d9c-x8x2l"),
+            ("service", "prometheus-kube-state-metrics"),
+            ("node", "worker-3"),
+        ]);
+        assert_eq!(
+            lookup(&node_alert).unwrap().target,
+            WhoTarget::Node("worker-3".into())
+        );
+        // The exporter is the subject when nothing else is named (TargetDown).
+        let target_down = labels(&[
+            ("alertname", "TargetDown"),
+            ("job", "kube-state-metrics"),
+            ("namespace", "monitoring"),
+            ("service", "prometheus-kube-state-metrics"),
+        ]);
+        assert_eq!(
+            lookup(&target_down).unwrap().target,
+            WhoTarget::Service("prometheus-kube-state-metrics".into())
+        );
+        // A metric's own labels, renamed beside the target's, win.
+        let exported = labels(&[
+            ("job", "kube-state-metrics"),
+            ("namespace", "monitoring"),
+            ("pod", "kube-state-metrics-1"),
+            ("exported_namespace", "payments"),
+            ("exported_pod", "api-1"),
+        ]);
+        let l = lookup(&exported).unwrap();
+        assert_eq!(l.target, WhoTarget::Object(ObjectArg::new("pod", "api-1")));
+        assert_eq!(l.via, "exported_namespace=payments exported_pod=api-1");
+    }
+
     #[test]
     fn instance_is_an_ip_with_or_without_a_port() {
         for (instance, ip) in [
@@ -280,9 +363,16 @@ mod tests {
             let l = lookup(&labels(&[("instance", instance)])).unwrap();
             assert_eq!(l.target, WhoTarget::Ip(ip.parse().unwrap()), "{instance}");
         }
+        // Not an IP: a node's name, as kube-prometheus relabels node-exporter's instance.
         assert_eq!(
-            lookup(&labels(&[("instance", "db.example:5432")])).unwrap_err(),
-            "label instance=db.example:5432 is not an IP address, and no label names a pod, workload, service or node"
+            lookup(&labels(&[("instance", "worker-3:9100")]))
+                .unwrap()
+                .target,
+            WhoTarget::Node("worker-3".into())
+        );
+        assert_eq!(
+            lookup(&labels(&[("instance", "http://db:5432/x")])).unwrap_err(),
+            "label instance=http://db:5432/x is neither an IP address nor a node name"
         );
     }
 
@@ -294,7 +384,7 @@ mod tests {
         );
         assert_eq!(
             lookup(&labels(&[("alertname", "Watchdog"), ("severity", "none")])).unwrap_err(),
-            "no label names a pod, workload, service, node or instance IP (labels: alertname, severity)"
+            "no label names a pod, workload, service, node or instance (labels: alertname, severity)"
         );
     }
 }

@@ -56,13 +56,27 @@ impl Reference {
     }
 }
 
+/// Docker Hub's other names for itself.
+const DOCKER_HUB_ALIASES: [&str; 2] = ["index.docker.io", "registry-1.docker.io"];
+
 fn full_repository(name: &str) -> String {
-    match name.split_once('/') {
-        None => format!("docker.io/library/{name}"),
-        Some((first, _)) if first.contains(['.', ':']) || first == "localhost" => name.to_string(),
-        Some(_) => format!("docker.io/{name}"),
+    let (domain, path) = match name.split_once('/') {
+        Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (first, rest),
+        _ => ("docker.io", name),
+    };
+    let domain = match DOCKER_HUB_ALIASES.contains(&domain) {
+        true => "docker.io",
+        false => domain,
+    };
+    // Docker Hub's official images live under `library/`.
+    match domain == "docker.io" && !path.contains('/') {
+        true => format!("docker.io/library/{path}"),
+        false => format!("{domain}/{path}"),
     }
 }
+
+/// Digest prefixes shorter than this match too much to name an image (Docker's short ids are 12).
+const MIN_DIGEST_PREFIX: usize = 12;
 
 impl ImagePattern {
     pub fn parse(text: &str) -> Result<ImagePattern, String> {
@@ -86,8 +100,14 @@ impl ImagePattern {
             ));
         }
         if let Some(hex) = text.strip_prefix("sha256:") {
-            if hex.is_empty() || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            if !hex.chars().all(|c| c.is_ascii_hexdigit()) || hex.len() > 64 {
                 return Err(invalid());
+            }
+            if hex.len() < MIN_DIGEST_PREFIX {
+                return Err(format!(
+                    "{}: give at least {MIN_DIGEST_PREFIX} hex digits of the digest",
+                    invalid()
+                ));
             }
             return Ok(ImagePattern::Digest(text.to_lowercase()));
         }
@@ -161,6 +181,9 @@ mod tests {
         assert!(m("nginx:1.27", "docker.io/library/nginx:1.27"));
         assert!(m("nginx:latest", "nginx"));
         assert!(m("bitnami/redis", "docker.io/bitnami/redis:7"));
+        assert!(m("docker.io/nginx:1.27", "nginx:1.27"));
+        assert!(m("nginx:1.27", "index.docker.io/library/nginx:1.27"));
+        assert!(m("registry-1.docker.io/bitnami/redis", "bitnami/redis:7"));
         assert!(m("localhost:5000/app:1", "localhost:5000/app:1"));
         assert!(!m("localhost:5000/app:1", "localhost:5000/app:2"));
     }
@@ -170,14 +193,14 @@ mod tests {
         let digest = format!("sha256:{}", "ab".repeat(32));
         let pinned = format!("registry.example/payments/ledger@{digest}");
         assert!(m(&digest, &pinned));
-        assert!(m("sha256:abab", &pinned));
+        assert!(m("sha256:abababababab", &pinned));
         assert!(m(&pinned, &pinned));
         assert!(m(
             &format!("registry.example/payments/ledger:2@{digest}"),
             &format!("registry.example/payments/ledger:2@{digest}")
         ));
         assert!(!m(&digest, "registry.example/payments/ledger:2"));
-        assert!(!m("sha256:cd", &pinned));
+        assert!(!m("sha256:cdcdcdcdcdcd", &pinned));
     }
 
     #[test]
@@ -192,7 +215,7 @@ mod tests {
         ));
         assert!(m("docker.io/library/ng*", "nginx:1.27"));
         assert!(m("ngi*", "nginx:1.27"));
-        for bad in ["*", "a*b*", "a*b", "", "sha256:xyz", "a b"] {
+        for bad in ["*", "a*b*", "a*b", "", "sha256:xyz", "sha256:abab", "a b"] {
             assert!(ImagePattern::parse(bad).is_err(), "{bad}");
         }
     }

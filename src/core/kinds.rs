@@ -374,6 +374,17 @@ impl WhoTarget {
                 return Ok(WhoTarget::Service(service.to_string()));
             }
         }
+        // `svc NAME` and `node NAME` are the lookups `svc/NAME` and `node/NAME` are, as kubectl
+        // reads `TYPE NAME` and `TYPE/NAME` alike.
+        if let [type_name, name] = args {
+            match type_name.to_lowercase().as_str() {
+                "svc" | "service" | "services" => {
+                    return WhoTarget::parse(&[format!("svc/{name}")]);
+                }
+                "no" | "node" | "nodes" => return WhoTarget::parse(&[format!("node/{name}")]),
+                _ => {}
+            }
+        }
         ObjectArg::parse_who(args).map(WhoTarget::Object)
     }
 }
@@ -564,8 +575,17 @@ mod tests {
             WhoTarget::parse(&args(&["svc/checkout"])).unwrap(),
             WhoTarget::Service("checkout".into())
         );
+        assert_eq!(
+            WhoTarget::parse(&args(&["svc", "checkout"])).unwrap(),
+            WhoTarget::Service("checkout".into())
+        );
+        assert_eq!(
+            WhoTarget::parse(&args(&["Node", "worker-3"])).unwrap(),
+            WhoTarget::Node("worker-3".into())
+        );
         assert!(WhoTarget::parse(&args(&["ip/10.0.0"])).is_err());
         assert!(WhoTarget::parse(&args(&["node/"])).is_err());
+        assert!(WhoTarget::parse(&args(&["node", "a/b"])).is_err());
         assert_eq!(
             WhoTarget::parse(&args(&["api-x"])).unwrap(),
             WhoTarget::Object(ObjectArg::new("pod", "api-x"))

@@ -26,7 +26,7 @@ fn an_ip_is_its_pods_card_with_one_list_and_the_chains_gets() {
     assert_eq!(lists.len(), 1, "one list across namespaces");
     assert_eq!(
         lists[0].query_param("fieldSelector").as_deref(),
-        Some("status.podIP=10.244.3.17")
+        Some("status.podIP=10.244.3.17,status.phase!=Succeeded,status.phase!=Failed")
     );
     assert!(requests.iter().all(|r| r.method == "GET"));
     // pod list, ReplicaSet, Deployment, namespace; plus the registry ConfigMap.
@@ -42,6 +42,23 @@ fn an_ip_is_its_pods_card_with_one_list_and_the_chains_gets() {
         "the same card as by the pod's name"
     );
     assert_eq!(env.owner(&["who", "ip/10.244.3.17"]).stdout, by_name.stdout);
+
+    // A finished pod keeps its IP in its status, but no longer holds it.
+    let mut done = server
+        .object("pods", Some("payments"), "api-7d9f8c6b5-m4n7p")
+        .unwrap();
+    done["metadata"]["name"] = json!("migrate-7h2k4");
+    done["metadata"]["uid"] = json!("0b0b0b0b-0000-4000-8000-000000000001");
+    done["metadata"]["ownerReferences"] = json!([]);
+    done["status"]["podIP"] = json!("10.244.3.17");
+    done["status"]["phase"] = json!("Succeeded");
+    server.insert(done);
+    assert_eq!(env.owner(&["who", "10.244.3.17"]).stdout, by_name.stdout);
+    // A lookup's document is a list however many it finds, for scripts reading `.items[]`.
+    let json: serde_json::Value =
+        serde_json::from_str(&env.owner(&["who", "10.244.3.17", "-o", "json"]).stdout).unwrap();
+    assert_eq!(json["kind"], "OwnershipList");
+    assert_eq!(json["items"][0]["name"], "api-7d9f8c6b5-x2kq9");
 }
 
 #[test]
@@ -121,7 +138,7 @@ payments    statefulset/postgres   1      data       production   #payments     
     assert_eq!(lists.len(), 1);
     assert_eq!(
         lists[0].query_param("fieldSelector").as_deref(),
-        Some("spec.nodeName=worker-3")
+        Some("spec.nodeName=worker-3,status.phase!=Succeeded,status.phase!=Failed")
     );
     let none = env.owner(&["who", "node/worker-9"]);
     assert_eq!(
@@ -217,7 +234,7 @@ fn an_alertmanager_payload_resolves_every_alert() {
     assert_eq!(
         run.stderr,
         "2 pods share IP 10.0.0.10 (a node's address: host network pods)\n\
-         error: Alert 5/5 Watchdog (firing): no label names a pod, workload, service, node or instance IP (labels: alertname, severity)\n"
+         error: Alert 6/6 Watchdog (firing): no label names a pod, workload, service, node or instance (labels: alertname, severity)\n"
     );
     let piped = env.owner_stdin(
         &["who", "--alert", "-", "-o", "json"],
@@ -243,7 +260,9 @@ fn an_alertmanager_payload_resolves_every_alert() {
             (2, "checkout"),
             (3, "platform"),
             (3, "platform"),
-            (4, "data")
+            (4, "data"),
+            (5, "payments"),
+            (5, "data")
         ]
     );
     assert_eq!(
@@ -297,6 +316,10 @@ fn alert_labels_that_name_nothing_are_per_alert_and_bad_payloads_one_line() {
     );
     let both = env.owner(&["who", "pod-1", "--alert", "-"]);
     assert_eq!(both.code, 1);
+    assert_eq!(
+        both.first_stderr_line(),
+        "error: the argument '[POD | TYPE/NAME | TYPE NAME | IP | node/NAME | svc/NAME | image/REF | host/NAME]...' cannot be used with '--alert <FILE>'"
+    );
     assert_eq!(server.requests().len(), 0, "no request for a bad payload");
 }
 
@@ -336,6 +359,14 @@ fn lists_refused_cluster_wide_give_a_partial_answer_named_as_in_ls() {
     );
     assert!(!warning.contains("namespace payments"), "{warning}");
 
+    // Ingresses are read cluster-wide only: refused, they are named, and the answer is partial.
+    let host = env.owner(&["who", "host/shop.example.com"]);
+    assert_eq!(host.code, 1);
+    assert_eq!(
+        host.stderr,
+        "Warning: ownership unknown for: ingresses.networking.k8s.io, httproutes.gateway.networking.k8s.io (cluster-wide)\n\
+         No Ingress or HTTPRoute routes shop.example.com to pods now among those that could be read.\n"
+    );
     let none = env.owner(&["who", "10.9.9.9"]);
     assert_eq!(none.code, 1);
     assert!(
@@ -692,6 +723,37 @@ fn a_host_leads_through_httproutes_when_the_gateway_api_is_installed() {
             .contains("payments    deployment/api   httproute/api → svc/api   payments"),
         "{}",
         run.stdout
+    );
+    // Two backends, one in another namespace, and a backendRef that is not a Service.
+    server.insert(json!({
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": "shop", "namespace": "payments", "labels": {"team": "edge"}},
+        "spec": {"hostnames": ["*.example.com"],
+                 "rules": [{"backendRefs": [{"name": "api", "port": 80},
+                                            {"name": "web", "namespace": "checkout", "port": 80},
+                                            {"group": "example.com", "kind": "Bucket", "name": "static"}]}]}
+    }));
+    let wild = env.owner(&["who", "host/pay.example.com"]);
+    assert_eq!(wild.code, 0, "{}", wild.stderr);
+    assert_eq!(
+        wild.stdout,
+        "\
+NAMESPACE   WORKLOAD         VIA                        TEAM       STAGE          CHAT            ONCALL
+checkout    deployment/web   httproute/shop → svc/web   checkout   experimental   #checkout       <none>
+payments    deployment/api   httproute/shop → svc/api   payments   production     #payments-api   https://pager.example/schedules/P123
+"
+    );
+    assert_eq!(
+        wild.stderr,
+        "HTTPRoute payments/shop: team edge, from HTTPRoute/shop (team)\n"
+    );
+    // Both routes lead to api: one row, both ways named.
+    let both = env.owner(&["who", "host/api.payments.example.com"]);
+    assert!(
+        both.stdout
+            .contains("deployment/api   httproute/api → svc/api,httproute/shop → svc/api"),
+        "{}",
+        both.stdout
     );
     server.hide_group("gateway.networking.k8s.io");
     let hidden = env.owner(&["who", "host/api.payments.example.com"]);
