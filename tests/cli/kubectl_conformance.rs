@@ -45,6 +45,22 @@ impl Kubectl {
         })
     }
 
+    /// `kubectl get RESOURCE -A --field-selector SELECTOR -o name`, one name per line.
+    fn names(&self, resource: &str, selector: &str) -> Vec<String> {
+        let r = self
+            .run(&[
+                "get",
+                resource,
+                "-A",
+                "--field-selector",
+                selector,
+                "-o",
+                "name",
+            ])
+            .ok();
+        r.stdout.lines().map(str::to_string).collect()
+    }
+
     fn run(&self, args: &[&str]) -> Run {
         let path = self.bin.parent().unwrap_or(Path::new("/usr/bin"));
         let out = Command::new(&self.bin)
@@ -572,20 +588,7 @@ fn pod_field_selectors() {
             "status": {"phase": phase, "podIP": ip}
         }));
     }
-    let names = |selector: &str| -> Vec<String> {
-        let r = k
-            .run(&[
-                "get",
-                "pods",
-                "-A",
-                "--field-selector",
-                selector,
-                "-o",
-                "name",
-            ])
-            .ok();
-        r.stdout.lines().map(str::to_string).collect()
-    };
+    let names = |selector: &str| k.names("pods", selector);
     assert_eq!(names("status.podIP=10.244.3.17"), ["pod/web-1"]);
     assert_eq!(names("spec.nodeName=worker-3"), ["pod/agent", "pod/web-1"]);
     assert_eq!(
@@ -816,20 +819,7 @@ fn demo_ingress_routes_services_and_endpoint_slices() {
         r.row(&["payments", "api"]),
         ["payments", "api", r#"["api.payments.example.com"]"#, "30d"]
     );
-    let names = |selector: &str| -> Vec<String> {
-        let r = k
-            .run(&[
-                "get",
-                "svc",
-                "-A",
-                "--field-selector",
-                selector,
-                "-o",
-                "name",
-            ])
-            .ok();
-        r.stdout.lines().map(str::to_string).collect()
-    };
+    let names = |selector: &str| k.names("svc", selector);
     assert_eq!(names("spec.clusterIP=10.96.120.15"), ["service/checkout"]);
     assert_eq!(
         names("spec.clusterIP!=None"),
@@ -1023,20 +1013,7 @@ fn service_field_selectors() {
             "metadata": {"name": name, "namespace": ns}, "spec": spec
         }));
     }
-    let names = |selector: &str| -> Vec<String> {
-        let r = k
-            .run(&[
-                "get",
-                "svc",
-                "-A",
-                "--field-selector",
-                selector,
-                "-o",
-                "name",
-            ])
-            .ok();
-        r.stdout.lines().map(str::to_string).collect()
-    };
+    let names = |selector: &str| k.names("svc", selector);
     assert_eq!(names("spec.clusterIP=10.96.4.20"), ["service/web"]);
     assert_eq!(
         names("spec.clusterIP!=None"),
