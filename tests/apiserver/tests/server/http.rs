@@ -194,6 +194,11 @@ fn table(server: &TestServer, path: &str) -> Value {
 }
 
 /// (name, priority) of each column.
+/// The names of a Table's columns, in order.
+fn column_names(t: &Value) -> Vec<String> {
+    table_columns(t).into_iter().map(|c| c.0).collect()
+}
+
 fn table_columns(t: &Value) -> Vec<(String, u64)> {
     t["columnDefinitions"]
         .as_array()
@@ -263,10 +268,7 @@ fn workload_tables_carry_containers_images_and_selector() {
     // Every workload kind, from the seeded objects.
     let t = table(&s, "/apis/apps/v1/namespaces/payments/statefulsets");
     assert_eq!(
-        table_columns(&t)
-            .into_iter()
-            .map(|c| c.0)
-            .collect::<Vec<_>>(),
+        column_names(&t),
         ["Name", "Ready", "Age", "Containers", "Images"]
     );
     assert_eq!(table_row(&t, "postgres")[1], "2/2");
@@ -276,10 +278,7 @@ fn workload_tables_carry_containers_images_and_selector() {
     assert_eq!(row[7], "app=api,pod-template-hash=7d9f8c6b5");
     let t = table(&s, "/apis/apps/v1/namespaces/kube-system/daemonsets");
     assert_eq!(
-        table_columns(&t)
-            .into_iter()
-            .map(|c| c.0)
-            .collect::<Vec<_>>(),
+        column_names(&t),
         [
             "Name",
             "Desired",
@@ -314,10 +313,7 @@ fn workload_tables_carry_containers_images_and_selector() {
     assert_eq!(row[9], "<none>");
     let t = table(&s, "/apis/batch/v1/namespaces/data/jobs");
     assert_eq!(
-        table_columns(&t)
-            .into_iter()
-            .map(|c| c.0)
-            .collect::<Vec<_>>(),
+        column_names(&t),
         [
             "Name",
             "Status",
@@ -348,13 +344,7 @@ fn workload_tables_carry_containers_images_and_selector() {
     );
     // The Rollout CRD prints no image column.
     let t = table(&s, "/apis/argoproj.io/v1alpha1/rollouts");
-    assert_eq!(
-        table_columns(&t)
-            .into_iter()
-            .map(|c| c.0)
-            .collect::<Vec<_>>(),
-        ["Name", "Age"]
-    );
+    assert_eq!(column_names(&t), ["Name", "Age"]);
 }
 
 #[test]
@@ -791,10 +781,7 @@ fn network_and_operator_kinds_are_served() {
     assert_eq!(r.json()["apiVersion"], "networking.k8s.io/v1");
     let t = table(&s, "/apis/networking.k8s.io/v1/ingresses");
     assert_eq!(
-        table_columns(&t)
-            .into_iter()
-            .map(|c| c.0)
-            .collect::<Vec<_>>(),
+        column_names(&t),
         ["Name", "Class", "Hosts", "Address", "Ports", "Age"]
     );
     assert_eq!(
@@ -832,10 +819,7 @@ fn network_and_operator_kinds_are_served() {
         "/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dshop",
     );
     assert_eq!(
-        table_columns(&t)
-            .into_iter()
-            .map(|c| c.0)
-            .collect::<Vec<_>>(),
+        column_names(&t),
         ["Name", "AddressType", "Ports", "Endpoints", "Age"]
     );
     assert_eq!(
