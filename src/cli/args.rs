@@ -140,15 +140,34 @@ pub enum ListOutput {
     Yaml,
     Name,
     Csv,
+    /// Backstage catalog entities (YAML), one Component per owned top-level workload.
+    Backstage,
 }
 
-/// `teams` and `check`: a table, its CSV, or the document.
+/// `teams`: a table, its CSV, the document, or a self-contained HTML page.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ReportOutput {
     Table,
     Json,
     Yaml,
     Csv,
+    Html,
+}
+
+/// `check`: as `teams`, plus the report forms CI systems and policy dashboards read.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CheckOutput {
+    Table,
+    Json,
+    Yaml,
+    Csv,
+    /// JUnit XML: one test suite per team, one test case per checked object.
+    Junit,
+    /// A Markdown summary for a pull request or `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+    /// wgpolicyk8s.io/v1alpha2 PolicyReports (per namespace) and a ClusterPolicyReport.
+    Policyreport,
+    Html,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -400,8 +419,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub allow_partial: bool,
     /// Output format.
-    #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<ReportOutput>::new())]
-    pub output: OutputArg<ReportOutput>,
+    #[arg(short = 'o', long, default_value = "table", value_parser = OutputParser::<CheckOutput>::new())]
+    pub output: OutputArg<CheckOutput>,
     /// Don't print headers (nor the summary line after the table).
     #[arg(long)]
     pub no_headers: bool,
@@ -555,6 +574,7 @@ impl From<ListOutput> for Output {
             ListOutput::Yaml => Output::Yaml,
             ListOutput::Name => Output::Name,
             ListOutput::Csv => Output::Csv,
+            ListOutput::Backstage => Output::Backstage,
         }
     }
 }
@@ -576,6 +596,22 @@ impl From<ReportOutput> for Output {
             ReportOutput::Json => Output::Json,
             ReportOutput::Yaml => Output::Yaml,
             ReportOutput::Csv => Output::Csv,
+            ReportOutput::Html => Output::Html,
+        }
+    }
+}
+
+impl From<CheckOutput> for Output {
+    fn from(o: CheckOutput) -> Output {
+        match o {
+            CheckOutput::Table => Output::Table,
+            CheckOutput::Json => Output::Json,
+            CheckOutput::Yaml => Output::Yaml,
+            CheckOutput::Csv => Output::Csv,
+            CheckOutput::Junit => Output::Junit,
+            CheckOutput::Markdown => Output::Markdown,
+            CheckOutput::Policyreport => Output::PolicyReport,
+            CheckOutput::Html => Output::Html,
         }
     }
 }

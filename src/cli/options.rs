@@ -76,6 +76,16 @@ pub enum Output {
     JsonPath(Template),
     /// `-o custom-columns=…` / `custom-columns-file=…`: a table of the document's rows.
     CustomColumns(CustomColumns),
+    /// `check -o junit`.
+    Junit,
+    /// `check -o markdown`.
+    Markdown,
+    /// `check -o policyreport`.
+    PolicyReport,
+    /// `check -o html`, `teams -o html`: one self-contained page.
+    Html,
+    /// `ls -o backstage`: catalog entities.
+    Backstage,
 }
 
 /// Which namespaces a command looks at.

@@ -205,6 +205,23 @@ impl Cluster {
 
 /// The contexts to query when several were asked for (`--contexts`, `--all-contexts`); `None`
 /// for the one kubectl would use.
+/// The clusters a command covers, as a report names them: `context prod`, `contexts a, b`.
+pub fn describe_contexts(global: &GlobalOptions) -> Result<String> {
+    if let Some(names) = context_names(global)? {
+        return Ok(format!("contexts {}", names.join(", ")));
+    }
+    let current = match &global.connection.context {
+        Some(name) => Some(name.clone()),
+        None => session::load_kubeconfig(global.connection.kubeconfig.as_deref())?
+            .and_then(|kc| kc.current_context)
+            .filter(|c| !c.is_empty()),
+    };
+    Ok(match current {
+        Some(name) => format!("context {name}"),
+        None => "the in-cluster configuration".to_string(),
+    })
+}
+
 pub fn context_names(global: &GlobalOptions) -> Result<Option<Vec<String>>> {
     match &global.contexts {
         Contexts::Current => Ok(None),

@@ -18,6 +18,7 @@ use crate::core::policy::{self, Baseline, CheckReport, Subject};
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::documents::{self, CheckReportDocument};
 use crate::output::table;
+use crate::output::{html, junit, markdown, policy_report};
 
 /// Environment variable that fixes "today" (`YYYY-MM-DD`), for tests and reproducible reports.
 pub const TODAY_ENV: &str = "KUBECTL_OWNER_TODAY";
@@ -52,8 +53,10 @@ async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> R
             let o = r.object();
             Subject {
                 namespace: o.namespace.as_deref(),
+                api_version: &o.api_version,
                 kind: &o.kind,
                 name: &o.name,
+                uid: &o.uid,
                 ownership: &r.ownership,
             }
         })
@@ -67,6 +70,11 @@ async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> R
 pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatus> {
     // Everything that needs no server is validated first.
     let today = today()?;
+    if opts.output == Output::PolicyReport && inventory::context_names(global)?.is_some() {
+        return Err(Error::usage(
+            "-o policyreport reports on one cluster, to be applied there: run it once per context",
+        ));
+    }
     let baseline = opts.baseline.as_deref().map(read_baseline).transpose()?;
     let (mut reports, context_failed) =
         inventory::per_context(global, |g| check_one(g, &opts, today)).await?;
@@ -86,8 +94,14 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatu
     policy::order(&mut report, opts.group_by);
     let out = match super::document_format(&opts.output, "findings", opts.no_headers) {
         Some(format) => documents::print(&CheckReportDocument::new(&report), format),
-        None if opts.output == Output::Csv => csv(&report, multi)?,
-        None => table(&report, multi, opts.no_headers),
+        None => match opts.output {
+            Output::Csv => csv(&report, multi)?,
+            Output::Junit => junit::render(&report, opts.fail_on),
+            Output::Markdown => markdown::render(&report, opts.group_by, multi),
+            Output::PolicyReport => policy_report::render(&report, opts.fail_on),
+            Output::Html => html::check_page(&report, &super::made(global, today)?, multi),
+            _ => table(&report, multi, opts.no_headers),
+        },
     };
     ui::out(&out)?;
     if context_failed {
@@ -103,7 +117,7 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatu
 }
 
 /// Today's UTC date, or `KUBECTL_OWNER_TODAY` when set.
-fn today() -> Result<Date> {
+pub fn today() -> Result<Date> {
     match std::env::var(TODAY_ENV) {
         Ok(text) if !text.is_empty() => text
             .trim()
@@ -254,14 +268,18 @@ mod tests {
         let subjects = [
             Subject {
                 namespace: Some("shop"),
+                api_version: "apps/v1",
                 kind: "Deployment",
                 name: "api",
+                uid: "",
                 ownership: &own_api,
             },
             Subject {
                 namespace: Some("kube-system"),
+                api_version: "apps/v1",
                 kind: "DaemonSet",
                 name: "agent",
+                uid: "",
                 ownership: &own_agent,
             },
         ];

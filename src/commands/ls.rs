@@ -8,6 +8,7 @@ use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, Resolut
 use crate::core::contact::ContactKey;
 use crate::core::kinds::{Kind, ResourceArg};
 use crate::error::{Error, ExitStatus, Result};
+use crate::output::backstage;
 use crate::output::documents::{self, OwnershipItem, OwnershipList};
 use crate::output::table;
 use crate::output::ui;
@@ -176,6 +177,21 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
                 .expect("items are for documents");
             ui::out(&documents::print(&OwnershipList::new(items), format))?;
         }
+        Sink::Catalog(workloads) => {
+            let workloads: Vec<_> = order.iter().filter_map(|&i| workloads[i].clone()).collect();
+            let (entities, notes) = backstage::entities(&workloads);
+            for note in notes {
+                ui::note(&note);
+            }
+            let unowned = workloads.iter().filter(|w| w.team.is_none()).count();
+            if unowned > 0 {
+                ui::status(&format!(
+                    "{unowned} workload{} without a team left out: a Component needs an owner (kubectl owner ls --unowned lists them)",
+                    if unowned == 1 { "" } else { "s" }
+                ));
+            }
+            ui::out(&backstage::render(&entities))?;
+        }
     }
     Ok(if failed {
         ExitStatus::Failed
@@ -216,6 +232,9 @@ enum Sink {
     Records(Vec<Vec<String>>),
     Names(Vec<String>),
     Items(Vec<OwnershipItem>),
+    /// Owned top-level workloads (and the unowned ones, counted): Backstage's catalog.
+    /// `None` for a row a workload controls (a Component is a top-level workload).
+    Catalog(Vec<Option<backstage::Workload>>),
 }
 
 /// Where a row goes: by context, then the `--sort-by` value, then namespace, kind and name.
@@ -245,6 +264,11 @@ impl Rows {
             Output::Name => Sink::Names(Vec::new()),
             Output::Json | Output::Yaml | Output::JsonPath(_) | Output::CustomColumns(_) => {
                 Sink::Items(Vec::new())
+            }
+            Output::Backstage => Sink::Catalog(Vec::new()),
+            // `ls` offers none of `check`'s and `teams`' report forms.
+            Output::Junit | Output::Markdown | Output::PolicyReport | Output::Html => {
+                unreachable!("not an ls format")
             }
         };
         Rows {
@@ -345,6 +369,16 @@ impl Rows {
                 let mut item = OwnershipItem::new(&r.chain, &r.ownership);
                 item.context = context.map(str::to_string);
                 items.push(item);
+            }
+            Sink::Catalog(workloads) => {
+                workloads.push((r.chain.len() == 1).then(|| backstage::Workload {
+                    namespace: object.namespace.clone(),
+                    kind: object.kind.to_string(),
+                    name: object.name.clone(),
+                    team: r.ownership.team.value.clone(),
+                    stage: r.ownership.stage.value.clone(),
+                    part_of: labels.get("app.kubernetes.io/part-of").cloned(),
+                }))
             }
         }
         match self.sort_by {

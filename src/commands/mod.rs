@@ -11,6 +11,7 @@ pub mod who;
 use crate::cli::options::{Command, GlobalOptions, Output};
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::Format;
+use crate::output::html;
 
 pub async fn run(global: &GlobalOptions, command: Command) -> Result<ExitStatus> {
     match command {
@@ -39,6 +40,28 @@ pub fn document_format<'a>(
             rows,
             no_headers,
         }),
-        Output::Table | Output::Wide | Output::Name | Output::Csv => None,
+        Output::Table
+        | Output::Wide
+        | Output::Name
+        | Output::Csv
+        | Output::Junit
+        | Output::Markdown
+        | Output::PolicyReport
+        | Output::Html
+        | Output::Backstage => None,
     }
+}
+
+/// Where and when a report is made, for the pages that say so.
+pub fn made(
+    global: &GlobalOptions,
+    today: crate::core::date::Date,
+) -> crate::error::Result<html::Made> {
+    Ok(html::Made {
+        clusters: crate::cluster::inventory::describe_contexts(global)?,
+        at: jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string()),
+        today,
+    })
 }

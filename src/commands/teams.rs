@@ -8,6 +8,7 @@ use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, Resolut
 use crate::core::contact::ContactKey;
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::{self, TeamItem, TeamSummary};
+use crate::output::html;
 use crate::output::table;
 use crate::output::ui;
 
@@ -25,9 +26,25 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
     let multi = loaded.iter().any(|(name, _)| name.is_some()) || failed;
     // One summary per context, merged: rows keep their context, coverage is over everything.
     let mut items = Vec::new();
+    let mut sunsets = Vec::new();
     let (mut owned, mut total) = (0, 0);
     for (context, (cluster, inventory)) in &loaded {
         let resolved = inventory.resolve(&cluster.config);
+        if opts.output == Output::Html {
+            sunsets.extend(resolved.iter().filter_map(|r| {
+                let o = r.object();
+                Some(html::Sunset {
+                    team: r.ownership.team.value.clone(),
+                    object: html::object_ref(
+                        context.as_deref(),
+                        o.namespace.as_deref(),
+                        &o.kind,
+                        &o.name,
+                    ),
+                    date: r.ownership.sunset.value()?.parse().ok()?,
+                })
+            }));
+        }
         owned += resolved
             .iter()
             .filter(|r| r.ownership.team.value.is_some())
@@ -51,6 +68,10 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
     let out = match super::document_format(&opts.output, "items", opts.no_headers) {
         Some(format) => documents::print(&summary, format),
         None if opts.output == Output::Csv => csv(&stages, &summary, multi)?,
+        None if opts.output == Output::Html => {
+            let made = super::made(global, super::check::today()?)?;
+            html::teams_page(&summary, &sunsets, &made)
+        }
         None => table(&stages, &summary, multi, opts.no_headers),
     };
     ui::out(&out)?;

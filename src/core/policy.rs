@@ -28,7 +28,7 @@
 //! findings; `exempt` the exempt objects; `coverage` the percentage of checked objects that have a
 //! team (as `teams` counts it, one decimal; 100 when nothing was checked).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -42,9 +42,28 @@ use crate::error::ExitStatus;
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
     pub namespace: Option<&'a str>,
+    pub api_version: &'a str,
     pub kind: &'a str,
     pub name: &'a str,
+    pub uid: &'a str,
     pub ownership: &'a Ownership,
+}
+
+/// A checked (not exempt) object with what reports of one entry per object show: JUnit's test
+/// cases, PolicyReport's results, the HTML report's stages and sunsets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Checked {
+    /// The kubeconfig context, only when several were checked.
+    pub context: Option<String>,
+    pub namespace: Option<String>,
+    pub api_version: String,
+    pub kind: String,
+    pub name: String,
+    pub uid: String,
+    pub team: Option<String>,
+    pub stage: Option<String>,
+    /// The sunset date as written (it may not parse: that is a finding of its own).
+    pub sunset: Option<String>,
 }
 
 /// A broken rule.
@@ -75,6 +94,11 @@ pub struct Exemption {
     /// For ordering and the table's TEAM column; not part of the JSON document.
     #[serde(skip)]
     pub team: Option<String>,
+    /// For reports that reference the object (PolicyReport); not part of the JSON document.
+    #[serde(skip)]
+    pub api_version: String,
+    #[serde(skip)]
+    pub uid: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -127,11 +151,48 @@ pub struct Unreadable {
 #[serde(rename_all = "camelCase")]
 pub struct CheckReport {
     pub summary: Summary,
+    /// Every checked object, exempt ones excluded (not part of the JSON document, which lists
+    /// findings only).
+    #[serde(skip)]
+    pub objects: Vec<Checked>,
     pub findings: Vec<Finding>,
     pub exempt: Vec<Exemption>,
     pub unreadable: Vec<Unreadable>,
     /// The config documents the rules came from (none: the defaults).
     pub config: Vec<ConfigSource>,
+}
+
+/// An object as reports key it: (context, namespace, kind, name).
+pub type ObjectKey<'a> = (Option<&'a str>, Option<&'a str>, &'a str, &'a str);
+
+impl CheckReport {
+    /// Each object's findings, for reports with one entry per object.
+    pub fn findings_by_object(&self) -> HashMap<ObjectKey<'_>, Vec<&Finding>> {
+        let mut by_object: HashMap<ObjectKey, Vec<&Finding>> = HashMap::new();
+        for f in &self.findings {
+            by_object
+                .entry((
+                    f.context.as_deref(),
+                    f.namespace.as_deref(),
+                    &f.kind,
+                    &f.name,
+                ))
+                .or_default()
+                .push(f);
+        }
+        by_object
+    }
+}
+
+impl Checked {
+    pub fn key(&self) -> ObjectKey<'_> {
+        (
+            self.context.as_deref(),
+            self.namespace.as_deref(),
+            &self.kind,
+            &self.name,
+        )
+    }
 }
 
 /// How `--group-by` orders the rows.
@@ -155,10 +216,22 @@ pub enum FailOn {
     Never,
 }
 
+impl FailOn {
+    /// Whether a finding of this severity fails the gate.
+    pub fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Error => severity == Severity::Error,
+            FailOn::Warning => true,
+            FailOn::Never => false,
+        }
+    }
+}
+
 /// Checks every subject. Findings come out in [`GroupBy::Team`] order; see [`order`].
 pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckReport {
     let mut findings = Vec::new();
     let mut exempt = Vec::new();
+    let mut objects = Vec::new();
     let (mut checked, mut compliant, mut owned) = (0, 0, 0);
     for s in subjects {
         let team = s.ownership.team.value.clone();
@@ -170,9 +243,22 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
                 name: s.name.to_string(),
                 reason,
                 team,
+                api_version: s.api_version.to_string(),
+                uid: s.uid.to_string(),
             });
             continue;
         }
+        objects.push(Checked {
+            context: None,
+            namespace: s.namespace.map(str::to_string),
+            api_version: s.api_version.to_string(),
+            kind: s.kind.to_string(),
+            name: s.name.to_string(),
+            uid: s.uid.to_string(),
+            team: team.clone(),
+            stage: s.ownership.stage.value.clone(),
+            sunset: s.ownership.sunset.value.clone(),
+        });
         checked += 1;
         owned += usize::from(team.is_some());
         let broken = rules_broken(s.ownership, config, today);
@@ -199,6 +285,7 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
     };
     let mut report = CheckReport {
         summary,
+        objects,
         findings,
         exempt,
         unreadable: Vec::new(),
@@ -361,6 +448,12 @@ pub fn merge(reports: Vec<(Option<String>, CheckReport)>) -> CheckReport {
         merged.summary.exempt += s.exempt;
         merged.summary.owned += s.owned;
         merged
+            .objects
+            .extend(report.objects.into_iter().map(|o| Checked {
+                context: context.clone(),
+                ..o
+            }));
+        merged
             .findings
             .extend(report.findings.into_iter().map(|f| Finding {
                 context: context.clone(),
@@ -440,12 +533,7 @@ fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
 
 /// The exit code for a report: 1 when any finding is at or above `fail_on`, else 0.
 pub fn exit_status(report: &CheckReport, fail_on: FailOn) -> ExitStatus {
-    let fails = |s: Severity| match fail_on {
-        FailOn::Error => s == Severity::Error,
-        FailOn::Warning => true,
-        FailOn::Never => false,
-    };
-    if report.findings.iter().any(|f| fails(f.severity)) {
+    if report.findings.iter().any(|f| fail_on.fails(f.severity)) {
         ExitStatus::Findings
     } else {
         ExitStatus::Success
@@ -918,8 +1006,10 @@ mod tests {
     fn subject<'a>(ns: &'a str, kind: &'a str, name: &'a str, own: &'a Ownership) -> Subject<'a> {
         Subject {
             namespace: Some(ns),
+            api_version: "apps/v1",
             kind,
             name,
+            uid: "",
             ownership: own,
         }
     }

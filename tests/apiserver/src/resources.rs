@@ -207,6 +207,27 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         ["rmq"],
         ["all", "rabbitmq"]
     ),
+    // The Policy WG's reports, as Kyverno and Policy Reporter install them.
+    res!(
+        "wgpolicyk8s.io",
+        "v1alpha2",
+        "policyreports",
+        "policyreport",
+        "PolicyReport",
+        true,
+        ["polr"],
+        []
+    ),
+    res!(
+        "wgpolicyk8s.io",
+        "v1alpha2",
+        "clusterpolicyreports",
+        "clusterpolicyreport",
+        "ClusterPolicyReport",
+        false,
+        ["cpolr"],
+        []
+    ),
 ];
 
 /// The API groups (other than core), with their single served version: built-in groups first,
@@ -219,6 +240,7 @@ pub(crate) static GROUPS: &[(&str, &str)] = &[
     ("argoproj.io", "v1alpha1"),
     ("gateway.networking.k8s.io", "v1"),
     ("rabbitmq.com", "v1beta1"),
+    ("wgpolicyk8s.io", "v1alpha2"),
 ];
 
 /// The resource served under `group`/`version` with this plural name.

@@ -1,0 +1,169 @@
+//! `check -o junit`: the report as JUnit XML, as GitLab, Jenkins and GitHub's test reporters read
+//! it — one test suite per team (unowned last), one test case per checked object, a `failure` per
+//! finding at or above `--fail-on`, the findings below it as `system-out`, exempt objects skipped.
+
+use std::collections::BTreeMap;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+use crate::core::policy::{CheckReport, FailOn, Finding};
+
+/// One test case: an object, its findings, or the reason it is exempt.
+struct Case<'a> {
+    name: String,
+    classname: String,
+    findings: Vec<&'a Finding>,
+    skipped: Option<&'a str>,
+}
+
+/// The objects and findings of one report, by team: `(false, team)` first in name order, then
+/// `(true, "")` for the unowned.
+type Suites<'a> = BTreeMap<(bool, String), Vec<Case<'a>>>;
+
+/// `ctx/ns/Kind/name` (the context only when several were checked).
+fn case_name(context: Option<&str>, namespace: Option<&str>, kind: &str, name: &str) -> String {
+    let mut parts: Vec<&str> = context.into_iter().collect();
+    parts.extend(namespace);
+    parts.extend([kind, name]);
+    parts.join("/")
+}
+
+fn suite_key(team: Option<&str>) -> (bool, String) {
+    (team.is_none(), team.unwrap_or_default().to_string())
+}
+
+fn suites(report: &CheckReport) -> Suites<'_> {
+    let mut by_object = report.findings_by_object();
+    let mut suites: Suites = BTreeMap::new();
+    for o in &report.objects {
+        let key = o.key();
+        suites
+            .entry(suite_key(o.team.as_deref()))
+            .or_default()
+            .push(Case {
+                name: case_name(key.0, key.1, key.2, key.3),
+                classname: o.kind.clone(),
+                findings: by_object.remove(&key).unwrap_or_default(),
+                skipped: None,
+            });
+    }
+    for e in &report.exempt {
+        suites
+            .entry(suite_key(e.team.as_deref()))
+            .or_default()
+            .push(Case {
+                name: case_name(
+                    e.context.as_deref(),
+                    e.namespace.as_deref(),
+                    &e.kind,
+                    &e.name,
+                ),
+                classname: e.kind.clone(),
+                findings: Vec::new(),
+                skipped: Some(&e.reason),
+            });
+    }
+    for cases in suites.values_mut() {
+        cases.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    suites
+}
+
+/// Counts of a set of cases: (tests, failing cases, skipped).
+fn counts(cases: &[Case], fail_on: FailOn) -> (usize, usize, usize) {
+    let failing = cases
+        .iter()
+        .filter(|c| c.findings.iter().any(|f| fail_on.fails(f.severity)))
+        .count();
+    let skipped = cases.iter().filter(|c| c.skipped.is_some()).count();
+    (cases.len(), failing, skipped)
+}
+
+fn with_counts<'a>(
+    mut start: BytesStart<'a>,
+    (tests, failures, skipped): (usize, usize, usize),
+) -> BytesStart<'a> {
+    start.push_attribute(("tests", tests.to_string().as_str()));
+    start.push_attribute(("failures", failures.to_string().as_str()));
+    start.push_attribute(("errors", "0"));
+    start.push_attribute(("skipped", skipped.to_string().as_str()));
+    start
+}
+
+/// The JUnit document.
+pub fn render(report: &CheckReport, fail_on: FailOn) -> String {
+    let suites = suites(report);
+    let all: Vec<&Case> = suites.values().flatten().collect();
+    let total = (
+        all.len(),
+        all.iter()
+            .filter(|c| c.findings.iter().any(|f| fail_on.fails(f.severity)))
+            .count(),
+        all.iter().filter(|c| c.skipped.is_some()).count(),
+    );
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    let write = |w: &mut Writer<Vec<u8>>, event: Event| {
+        w.write_event(event).expect("writing XML to memory");
+    };
+    write(
+        &mut w,
+        Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)),
+    );
+    let mut root = with_counts(BytesStart::new("testsuites"), total);
+    root.push_attribute(("name", "kubectl-owner check"));
+    write(&mut w, Event::Start(root));
+    for ((unowned, team), cases) in &suites {
+        let name = match unowned {
+            true => "unowned".to_string(),
+            false => format!("team {team}"),
+        };
+        let mut suite = BytesStart::new("testsuite");
+        suite.push_attribute(("name", name.as_str()));
+        let suite = with_counts(suite, counts(cases, fail_on));
+        write(&mut w, Event::Start(suite));
+        for case in cases {
+            let mut start = BytesStart::new("testcase");
+            start.push_attribute(("name", case.name.as_str()));
+            start.push_attribute(("classname", case.classname.as_str()));
+            let (failing, below): (Vec<&&Finding>, Vec<&&Finding>) = case
+                .findings
+                .iter()
+                .partition(|f| fail_on.fails(f.severity));
+            if failing.is_empty() && below.is_empty() && case.skipped.is_none() {
+                write(&mut w, Event::Empty(start));
+                continue;
+            }
+            write(&mut w, Event::Start(start));
+            if let Some(reason) = case.skipped {
+                let mut skipped = BytesStart::new("skipped");
+                skipped.push_attribute(("message", reason));
+                write(&mut w, Event::Empty(skipped));
+            }
+            for f in failing {
+                let mut failure = BytesStart::new("failure");
+                let message = format!("{} ({}): {}", f.rule, f.severity, f.detail);
+                failure.push_attribute(("message", message.as_str()));
+                failure.push_attribute(("type", f.rule.as_str()));
+                write(&mut w, Event::Start(failure));
+                write(&mut w, Event::Text(BytesText::new(&message)));
+                write(&mut w, Event::End(BytesEnd::new("failure")));
+            }
+            if !below.is_empty() {
+                let text: Vec<String> = below
+                    .iter()
+                    .map(|f| format!("{} ({}): {}", f.rule, f.severity, f.detail))
+                    .collect();
+                write(&mut w, Event::Start(BytesStart::new("system-out")));
+                write(&mut w, Event::Text(BytesText::new(&text.join("\n"))));
+                write(&mut w, Event::End(BytesEnd::new("system-out")));
+            }
+            write(&mut w, Event::End(BytesEnd::new("testcase")));
+        }
+        write(&mut w, Event::End(BytesEnd::new("testsuite")));
+    }
+    write(&mut w, Event::End(BytesEnd::new("testsuites")));
+    let mut out = String::from_utf8(w.into_inner()).expect("XML written from UTF-8 text");
+    out.push('\n');
+    out
+}
