@@ -140,7 +140,7 @@ pub enum ListOutput {
     Yaml,
     Name,
     Csv,
-    /// Backstage catalog entities (YAML), one Component per owned top-level workload.
+    // Backstage catalog entities (YAML), one Component per owned top-level workload.
     Backstage,
 }
 
@@ -161,11 +161,11 @@ pub enum CheckOutput {
     Json,
     Yaml,
     Csv,
-    /// JUnit XML: one test suite per team, one test case per checked object.
+    // JUnit XML: one test suite per team, one test case per checked object.
     Junit,
-    /// A Markdown summary for a pull request or `$GITHUB_STEP_SUMMARY`.
+    // A Markdown summary for a pull request or `$GITHUB_STEP_SUMMARY`.
     Markdown,
-    /// wgpolicyk8s.io/v1alpha2 PolicyReports (per namespace) and a ClusterPolicyReport.
+    // wgpolicyk8s.io/v1alpha2 PolicyReports (per namespace) and a ClusterPolicyReport.
     Policyreport,
     Html,
 }

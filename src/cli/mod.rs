@@ -293,7 +293,7 @@ mod tests {
             (
                 &["k", "teams", "-o", "wide"],
                 InvalidValue,
-                "error: invalid argument \"wide\" for \"-o, --output\" flag: valid values are table, json, yaml, csv",
+                "error: invalid argument \"wide\" for \"-o, --output\" flag: valid values are table, json, yaml, csv, html",
             ),
             (
                 &["k", "completion", "tcsh"],

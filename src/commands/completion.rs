@@ -414,6 +414,7 @@ mod tests {
                 "yaml",
                 "name",
                 "csv",
+                "backstage",
                 "custom-columns=",
                 "custom-columns-file=",
                 "jsonpath=",

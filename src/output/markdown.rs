@@ -145,6 +145,9 @@ pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
             "**Not everything could be read: the report is partial.**\n\n{body}\n"
         ));
     }
+    // One newline at the end, as every document ends.
+    out.truncate(out.trim_end().len());
+    out.push('\n');
     out
 }
 

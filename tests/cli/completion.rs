@@ -236,6 +236,7 @@ fn kubectl_completes_kinds_flags_and_values() {
             "yaml",
             "name",
             "csv",
+            "backstage",
             "custom-columns=",
             "custom-columns-file=",
             "jsonpath=",

@@ -25,5 +25,6 @@ mod progress;
 mod rbac;
 mod read_path;
 mod readme;
+mod reports;
 mod security;
 mod torture;
