@@ -128,6 +128,8 @@ pub enum CliCommand {
     Assign(AssignArgs),
     /// Remove team, stage, sunset date or contacts from workloads or namespaces.
     Unassign(UnassignArgs),
+    /// Print a ValidatingAdmissionPolicy and its binding that refuse at admission what check reports.
+    Policy(PolicyArgs),
     /// Print a shell completion script for kubectl-owner (bash, zsh, fish, powershell).
     Completion(CompletionArgs),
 }
@@ -393,6 +395,33 @@ pub enum GroupByArg {
     Team,
     Namespace,
     Rule,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PolicyActionArg {
+    Deny,
+    Warn,
+    Audit,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PolicyOutput {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The check rules to enforce, comma-separated (default: the enforceable rules the config
+    /// makes errors).
+    #[arg(long, value_name = "RULES")]
+    pub rules: Option<String>,
+    /// What the binding does with an object that breaks a rule: warn (start here), audit, deny.
+    #[arg(long, value_enum, default_value = "warn")]
+    pub action: PolicyActionArg,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "yaml")]
+    pub output: PolicyOutput,
 }
 
 #[derive(Debug, Args)]
@@ -739,6 +768,23 @@ impl Cli {
                     CompletionShellArg::Zsh => options::CompletionShell::Zsh,
                     CompletionShellArg::Fish => options::CompletionShell::Fish,
                     CompletionShellArg::Powershell => options::CompletionShell::PowerShell,
+                },
+            }),
+            CliCommand::Policy(a) => Command::Policy(options::PolicyOptions {
+                rules: a
+                    .rules
+                    .as_deref()
+                    .map(crate::core::admission::parse_rules)
+                    .transpose()
+                    .map_err(Error::usage)?,
+                action: match a.action {
+                    PolicyActionArg::Deny => crate::core::admission::Action::Deny,
+                    PolicyActionArg::Warn => crate::core::admission::Action::Warn,
+                    PolicyActionArg::Audit => crate::core::admission::Action::Audit,
+                },
+                output: match a.output {
+                    PolicyOutput::Yaml => Output::Yaml,
+                    PolicyOutput::Json => Output::Json,
                 },
             }),
             CliCommand::Check(a) => Command::Check(options::CheckOptions {

@@ -209,6 +209,16 @@ impl std::str::FromStr for LsColumn {
     }
 }
 
+/// `kubectl owner policy`.
+#[derive(Debug, Clone)]
+pub struct PolicyOptions {
+    /// `--rules`; `None`: the config's enforceable error rules.
+    pub rules: Option<Vec<crate::core::rules::RuleId>>,
+    pub action: crate::core::admission::Action,
+    /// `Yaml` (a stream of the two objects) or `Json` (a `List`).
+    pub output: Output,
+}
+
 #[derive(Debug, Clone)]
 pub struct WhoOptions {
     pub lookup: WhoLookup,
@@ -297,6 +307,7 @@ pub enum Command {
     Teams(TeamsOptions),
     Completion(CompletionOptions),
     Check(CheckOptions),
+    Policy(PolicyOptions),
     Assign(WriteOptions),
     Unassign(WriteOptions),
 }

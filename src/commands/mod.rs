@@ -5,6 +5,7 @@ pub mod assign;
 pub mod check;
 pub mod completion;
 pub mod ls;
+pub mod policy;
 pub mod teams;
 pub mod who;
 
@@ -20,6 +21,7 @@ pub async fn run(global: &GlobalOptions, command: Command) -> Result<ExitStatus>
         Command::Teams(opts) => teams::run(global, opts).await,
         Command::Completion(opts) => completion::run(opts).await,
         Command::Check(opts) => check::run(global, opts).await,
+        Command::Policy(opts) => policy::run(global, opts).await,
         Command::Assign(opts) | Command::Unassign(opts) => assign::run(global, opts).await,
     }
 }

@@ -2,6 +2,7 @@
 //! No I/O, no clap, no HTTP: inputs are metadata and config, outputs are plain values.
 //! May import `config` (the effective settings) and `error`; never `cluster`, `output` or `cli`.
 
+pub mod admission;
 pub mod alert;
 pub mod contact;
 pub mod date;

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod admission;
 mod assign;
 mod check;
 mod cluster_config;

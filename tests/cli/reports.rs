@@ -174,7 +174,10 @@ fn policy_reports_follow_the_schema_and_count_as_check_does() {
     assert_eq!(namespaces.len(), 1);
     assert_eq!(namespaces[0]["kind"], "ClusterPolicyReport");
     assert!(namespaces[0]["metadata"].get("namespace").is_none());
-    assert_eq!(namespaces[0]["results"][0]["resources"][0]["kind"], "Namespace");
+    assert_eq!(
+        namespaces[0]["results"][0]["resources"][0]["kind"],
+        "Namespace"
+    );
 
     let one = env.owner(&["check", "-n", "checkout", "-o", "policyreport"]);
     readme::assert_example(
