@@ -716,7 +716,8 @@ fn hidden_gateway_api_disappears_from_discovery() {
             "discovery.k8s.io",
             "networking.k8s.io",
             "argoproj.io",
-            "rabbitmq.com"
+            "rabbitmq.com",
+            "wgpolicyk8s.io"
         ]
     );
     assert_eq!(get(&s, "/apis/gateway.networking.k8s.io").status, 404);
