@@ -4,8 +4,9 @@
 //! with a cleared environment. Without kubectl on PATH the tests are skipped loudly
 //! (and fail when `CI` is set).
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use test_apiserver::{Grant, ServerOptions, TestServer};
 
@@ -61,17 +62,39 @@ impl Kubectl {
         r.stdout.lines().map(str::to_string).collect()
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    fn command(&self, args: &[&str]) -> Command {
         let path = self.bin.parent().unwrap_or(Path::new("/usr/bin"));
-        let out = Command::new(&self.bin)
-            .args(args)
+        let mut c = Command::new(&self.bin);
+        c.args(args)
             .arg("--request-timeout=30s")
             .env_clear()
             .env("PATH", path)
             .env("HOME", self.home.path())
-            .env("KUBECONFIG", &self.kubeconfig)
-            .output()
-            .expect("run kubectl");
+            .env("KUBECONFIG", &self.kubeconfig);
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = self.command(args).output().expect("run kubectl");
+        Run::from(args, out)
+    }
+
+    /// `run` with `input` on stdin (`-f -`).
+    fn run_with_stdin(&self, args: &[&str], input: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kubectl");
+        child
+            .stdin
+            .take()
+            .expect("kubectl stdin")
+            .write_all(input.as_bytes())
+            .expect("write kubectl stdin");
+        let out = child.wait_with_output().expect("run kubectl");
         Run::from(args, out)
     }
 }
@@ -1038,4 +1061,149 @@ fn service_field_selectors() {
         "{}",
         r.stderr
     );
+}
+
+/// Kyverno-style reports: a PolicyReport in `payments` and a ClusterPolicyReport, with the
+/// namespaced report's summary counts as given.
+fn policy_reports(pass: u32, fail: u32) -> String {
+    format!(
+        r#"apiVersion: wgpolicyk8s.io/v1alpha2
+kind: PolicyReport
+metadata:
+  name: polr-payments
+  namespace: payments
+  labels:
+    app.kubernetes.io/managed-by: kyverno
+summary:
+  pass: {pass}
+  fail: {fail}
+  warn: 0
+  error: 0
+  skip: 0
+results:
+- policy: require-team-label
+  rule: check-team
+  result: fail
+  severity: medium
+  message: "validation error: label 'team' is required"
+  source: kyverno
+  scored: true
+  timestamp:
+    seconds: 1735689600
+  resources:
+  - apiVersion: apps/v1
+    kind: Deployment
+    name: ledger
+    namespace: payments
+---
+apiVersion: wgpolicyk8s.io/v1alpha2
+kind: ClusterPolicyReport
+metadata:
+  name: cpolr-cluster
+summary:
+  pass: 7
+  fail: 0
+"#
+    )
+}
+
+/// `kubectl apply -f -` with kubectl's default validation: kubectl reads the server's OpenAPI
+/// v3 documents, leaves field validation to the server (`fieldValidation=Strict`), creates the
+/// reports, finds them unchanged on a second apply and JSON-merge-patches a changed one.
+#[test]
+fn apply_validates_against_openapi_v3_and_patches_policy_reports() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let apply = |input: &str| k.run_with_stdin(&["apply", "-f", "-"], input).ok();
+    let r = apply(&policy_reports(4, 1));
+    assert_eq!(
+        r.stdout,
+        "policyreport.wgpolicyk8s.io/polr-payments created\n\
+         clusterpolicyreport.wgpolicyk8s.io/cpolr-cluster created\n"
+    );
+    assert_eq!(r.stderr, "");
+    // kubectl read the index and the reports' group-version document.
+    let fetched: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.path.starts_with("/openapi/"))
+        .map(|q| format!("{} {}", q.status, q.path))
+        .collect();
+    assert!(fetched.contains(&"200 /openapi/v3".into()), "{fetched:?}");
+    assert!(
+        fetched.contains(&"200 /openapi/v3/apis/wgpolicyk8s.io/v1alpha2".into()),
+        "{fetched:?}"
+    );
+    assert!(fetched.iter().all(|f| f.starts_with("200 ")), "{fetched:?}");
+    let writes = server.writes();
+    assert_eq!(writes.len(), 2, "{writes:#?}");
+    assert!(writes.iter().all(|w| w.method == "POST"
+        && w.status == 201
+        && w.query_param("fieldValidation").as_deref() == Some("Strict")));
+
+    server.clear_requests();
+    let r = apply(&policy_reports(4, 1));
+    assert_eq!(
+        r.stdout,
+        "policyreport.wgpolicyk8s.io/polr-payments unchanged\n\
+         clusterpolicyreport.wgpolicyk8s.io/cpolr-cluster unchanged\n"
+    );
+    assert_eq!(server.writes(), []);
+
+    let before = server.resource_version();
+    let r = apply(&policy_reports(5, 0));
+    assert_eq!(
+        r.stdout,
+        "policyreport.wgpolicyk8s.io/polr-payments configured\n\
+         clusterpolicyreport.wgpolicyk8s.io/cpolr-cluster unchanged\n"
+    );
+    let writes = server.writes();
+    assert_eq!(writes.len(), 1, "{writes:#?}");
+    assert_eq!(writes[0].method, "PATCH");
+    assert_eq!(
+        writes[0].path,
+        "/apis/wgpolicyk8s.io/v1alpha2/namespaces/payments/policyreports/polr-payments"
+    );
+    assert_eq!(
+        writes[0].content_type.as_deref(),
+        Some("application/merge-patch+json")
+    );
+    assert_eq!(server.resource_version(), before + 1);
+    let stored = server
+        .object("policyreports", Some("payments"), "polr-payments")
+        .unwrap();
+    assert_eq!(
+        stored["summary"],
+        serde_json::json!({"pass": 5, "fail": 0, "warn": 0, "error": 0, "skip": 0})
+    );
+    assert_eq!(stored["results"][0]["resources"][0]["name"], "ledger");
+    let last_applied: serde_json::Value = serde_json::from_str(
+        stored["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(last_applied["summary"]["pass"], 5);
+
+    let r = k.run(&["get", "polr", "-A"]).ok();
+    assert_eq!(
+        r.row(&["payments", "polr-payments"]).len(),
+        3,
+        "{}",
+        r.stdout
+    );
+    let r = k.run(&["get", "cpolr"]).ok();
+    assert_eq!(r.row(&["cpolr-cluster"]).len(), 2, "{}", r.stdout);
+    let r = k
+        .run(&[
+            "get",
+            "cpolr",
+            "cpolr-cluster",
+            "-o",
+            "jsonpath={.summary.pass}",
+        ])
+        .ok();
+    assert_eq!(r.stdout, "7");
 }

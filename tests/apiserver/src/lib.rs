@@ -4,12 +4,14 @@
 //! runtime) and stops when dropped. Every method is synchronous so tests can drive the
 //! plugin binary with `std::process::Command` in between.
 //!
-//! It implements the REST semantics kubectl and kube-rs rely on: discovery, list with
+//! It implements the REST semantics kubectl and kube-rs rely on: discovery, OpenAPI v3
+//! documents (what `kubectl apply` validates against), list with
 //! label/field selectors and `limit`/`continue` paging, `as=Table` and
 //! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PATCH/DELETE with
 //! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
 //! `Status` errors with Kubernetes' reasons, fault injection and a request log.
 
+mod openapi;
 pub mod proxy;
 mod resources;
 mod seed;

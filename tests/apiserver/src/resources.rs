@@ -34,6 +34,11 @@ impl ResourceDef {
         }
     }
 
+    /// Whether the kind is Kubernetes' own rather than a CRD's.
+    pub fn is_builtin(&self) -> bool {
+        BUILTIN_GROUPS.contains(&self.group)
+    }
+
     /// `Pod` or `Deployment.apps`, as Kubernetes names a kind in validation messages.
     pub fn qualified_kind(&self) -> String {
         if self.group.is_empty() {
@@ -229,6 +234,9 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         []
     ),
 ];
+
+/// The groups of Kubernetes' own kinds; the others are CRDs'.
+const BUILTIN_GROUPS: &[&str] = &["", "apps", "batch", "discovery.k8s.io", "networking.k8s.io"];
 
 /// The API groups (other than core), with their single served version: built-in groups first,
 /// then the CRDs' groups, as kube-apiserver orders them.

@@ -21,6 +21,7 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio_rustls::TlsAcceptor;
 
+use crate::openapi;
 use crate::resources::{self, GROUPS, ResourceDef};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{ApiError, Entry, ListQuery, Store};
@@ -429,8 +430,10 @@ async fn handle(
     let full_len = reply.body.len();
     let mut builder = Response::builder()
         .status(reply.status)
-        .header("content-type", &reply.content_type)
-        .header("cache-control", "no-cache, private");
+        .header("content-type", &reply.content_type);
+    if !reply.headers.iter().any(|(k, _)| *k == "cache-control") {
+        builder = builder.header("cache-control", "no-cache, private");
+    }
     for (k, v) in &reply.headers {
         builder = builder.header(*k, v);
     }
@@ -510,6 +513,8 @@ enum Route {
     Group(&'static str, &'static str),
     GroupVersion(&'static str, &'static str),
     CoreV1,
+    OpenApiIndex,
+    OpenApiDocument(&'static openapi::Document),
     Resource {
         def: &'static ResourceDef,
         ns: Option<String>,
@@ -528,6 +533,9 @@ fn route(path: &str, hidden: &HashSet<String>) -> Route {
         ["api", "v1"] => Route::CoreV1,
         ["api", "v1", rest @ ..] => resource_route("", "v1", rest),
         ["apis"] => Route::Apis,
+        ["openapi", "v3"] => Route::OpenApiIndex,
+        ["openapi", "v3", rest @ ..] => openapi::document(&rest.join("/"), hidden)
+            .map_or(Route::NotFound, Route::OpenApiDocument),
         ["apis", g, rest @ ..] => {
             let Some(&(group, version)) = GROUPS
                 .iter()
@@ -851,6 +859,16 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
         }
         Route::GroupVersion(g, v) => return discovery_get(resources::resource_list(g, v)),
         Route::CoreV1 => return discovery_get(resources::resource_list("", "v1")),
+        Route::OpenApiIndex => {
+            let mut reply = discovery_get(openapi::index(&hidden))?;
+            let etag = format!(
+                "\"{}\"",
+                openapi::hash(&String::from_utf8_lossy(&reply.body))
+            );
+            reply.headers.push(("etag", etag));
+            return Ok(reply);
+        }
+        Route::OpenApiDocument(doc) => return openapi_document(rec, doc),
         Route::NotFound => return Err(not_found_path()),
         Route::Resource { def, ns, name, sub } => (def, ns, name, sub),
     };
@@ -946,6 +964,47 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
         }
         _ => unreachable!("verb {verb}"),
     }
+}
+
+/// A group-version's OpenAPI document as kube-openapi serves it: JSON (we offer no protobuf),
+/// tagged with its hash; at a URL naming that hash it may be cached for a year, a URL naming
+/// another hash is redirected to the current one.
+fn openapi_document(rec: &RequestRecord, doc: &openapi::Document) -> Result<Reply, ApiError> {
+    if rec.method != "GET" {
+        return Err(ApiError::new(
+            405,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+        ));
+    }
+    if !openapi::accepts_json(rec.accept.as_deref()) {
+        return Ok(Reply::raw(406, "text/plain; charset=utf-8", Vec::new()));
+    }
+    let asked = rec.query_param("hash").filter(|h| !h.is_empty());
+    if asked.as_ref().is_some_and(|h| *h != doc.hash) {
+        let url = doc.url();
+        let mut moved = Reply::raw(
+            301,
+            "text/html; charset=utf-8",
+            format!("<a href=\"{url}\">Moved Permanently</a>.\n\n").into_bytes(),
+        );
+        moved.headers.push(("location", url));
+        return Ok(moved);
+    }
+    let mut reply = Reply::raw(200, "application/json", doc.body.clone().into_bytes());
+    reply.headers.push(("etag", format!("\"{}\"", doc.hash)));
+    reply.headers.push(("vary", "Accept".into()));
+    if asked.is_some() {
+        let expires = Timestamp::now() + jiff::SignedDuration::from_hours(365 * 24);
+        reply
+            .headers
+            .push(("cache-control", "public, immutable".into()));
+        reply.headers.push((
+            "expires",
+            expires.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+        ));
+    }
+    Ok(reply)
 }
 
 fn list(

@@ -716,7 +716,8 @@ fn hidden_gateway_api_disappears_from_discovery() {
             "discovery.k8s.io",
             "networking.k8s.io",
             "argoproj.io",
-            "rabbitmq.com"
+            "rabbitmq.com",
+            "wgpolicyk8s.io"
         ]
     );
     assert_eq!(get(&s, "/apis/gateway.networking.k8s.io").status, 404);
@@ -1012,4 +1013,176 @@ fn small_scale_seed_is_consistent() {
         .as_str()
         .unwrap();
     assert!(s.object("replicasets", Some("ns-0001"), rs).is_some());
+}
+
+/// `/openapi/v3` names a document per served group-version; each document has, for every
+/// resource discovery lists, a PATCH operation of its kind that takes `fieldValidation` (what
+/// kubectl checks before it leaves validation to the server) and a schema carrying the kind.
+#[test]
+fn openapi_v3_documents_describe_every_served_kind() {
+    let s = demo();
+    let index = get(&s, "/openapi/v3");
+    assert_eq!(index.status, 200);
+    assert_eq!(index.header("content-type"), Some("application/json"));
+    let index = index.json();
+    let mut group_versions = vec!["v1".to_string()];
+    for g in get(&s, "/apis").json()["groups"].as_array().unwrap() {
+        group_versions.push(
+            g["preferredVersion"]["groupVersion"]
+                .as_str()
+                .unwrap()
+                .into(),
+        );
+    }
+    let names: Vec<&String> = index["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(names.len(), group_versions.len(), "{names:?}");
+    for gv in &group_versions {
+        let (name, base) = if gv == "v1" {
+            ("api/v1".to_string(), "/api/v1".to_string())
+        } else {
+            (format!("apis/{gv}"), format!("/apis/{gv}"))
+        };
+        let url = index["paths"][&name]["serverRelativeURL"].as_str().unwrap();
+        let hash = url
+            .strip_prefix(&format!("/openapi/v3/{name}?hash="))
+            .unwrap_or_else(|| panic!("{name}: {url}"));
+        let r = get(&s, url);
+        assert_eq!(r.status, 200, "{url}");
+        assert_eq!(r.header("etag"), Some(format!("\"{hash}\"").as_str()));
+        assert_eq!(r.header("cache-control"), Some("public, immutable"));
+        let doc = r.json();
+        assert_eq!(doc["openapi"], "3.0.0");
+        let (group, version) = gv.rsplit_once('/').unwrap_or(("", gv));
+        for res in get(&s, &base).json()["resources"].as_array().unwrap() {
+            let kind = res["kind"].as_str().unwrap();
+            let gvk = json!({"group": group, "version": version, "kind": kind});
+            let plural = res["name"].as_str().unwrap();
+            let item = if res["namespaced"] == true {
+                format!("{base}/namespaces/{{namespace}}/{plural}/{{name}}")
+            } else {
+                format!("{base}/{plural}/{{name}}")
+            };
+            let patch = &doc["paths"][&item]["patch"];
+            assert_eq!(patch["x-kubernetes-group-version-kind"], gvk, "{item}");
+            assert_eq!(patch["x-kubernetes-action"], "patch");
+            assert!(
+                patch["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|p| p["name"] == "fieldValidation" && p["in"] == "query"),
+                "{item}: {patch}"
+            );
+            let schema = doc["components"]["schemas"]
+                .as_object()
+                .unwrap()
+                .values()
+                .find(|v| v["x-kubernetes-group-version-kind"] == json!([gvk]))
+                .unwrap_or_else(|| panic!("no schema of {gvk}"));
+            assert_eq!(schema["type"], "object");
+        }
+    }
+}
+
+/// The Policy WG's kinds are CRDs: schemas named by the reversed group that keep unknown fields,
+/// patched by JSON merge patches (no strategic merge patch for a CRD).
+#[test]
+fn openapi_v3_policy_report_document() {
+    let s = demo();
+    let index = get(&s, "/openapi/v3").json();
+    let url = index["paths"]["apis/wgpolicyk8s.io/v1alpha2"]["serverRelativeURL"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let doc = get(&s, &url).json();
+    for (kind, item) in [
+        (
+            "PolicyReport",
+            "/apis/wgpolicyk8s.io/v1alpha2/namespaces/{namespace}/policyreports/{name}",
+        ),
+        (
+            "ClusterPolicyReport",
+            "/apis/wgpolicyk8s.io/v1alpha2/clusterpolicyreports/{name}",
+        ),
+    ] {
+        let schema = &doc["components"]["schemas"][format!("io.wgpolicyk8s.v1alpha2.{kind}")];
+        assert_eq!(schema["type"], "object", "{kind}");
+        assert_eq!(schema["x-kubernetes-preserve-unknown-fields"], true);
+        assert_eq!(
+            schema["x-kubernetes-group-version-kind"],
+            json!([{"group": "wgpolicyk8s.io", "version": "v1alpha2", "kind": kind}])
+        );
+        let mut properties: Vec<&String> =
+            schema["properties"].as_object().unwrap().keys().collect();
+        properties.sort();
+        assert_eq!(properties, ["apiVersion", "kind", "metadata"]);
+        let patch = &doc["paths"][item]["patch"];
+        let scope = if kind == "PolicyReport" {
+            "Namespaced"
+        } else {
+            ""
+        };
+        assert_eq!(
+            patch["operationId"],
+            format!("patchWgpolicyk8sIoV1alpha2{scope}{kind}")
+        );
+        let mut media: Vec<&String> = patch["requestBody"]["content"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        media.sort();
+        assert_eq!(
+            media,
+            [
+                "application/json-patch+json",
+                "application/merge-patch+json"
+            ]
+        );
+    }
+    assert!(
+        doc["paths"]["/apis/wgpolicyk8s.io/v1alpha2/policyreports"]["get"]["operationId"]
+            == "listWgpolicyk8sIoV1alpha2PolicyReportForAllNamespaces"
+    );
+    assert!(doc["components"]["schemas"]["io.wgpolicyk8s.v1alpha2.PolicyReportList"].is_object());
+}
+
+/// The document URLs behave as kube-apiserver's: a stale hash redirects to the current URL,
+/// without a hash nothing is cacheable, JSON is the only encoding offered, a hidden group's
+/// document is gone, and there is no OpenAPI v2.
+#[test]
+fn openapi_v3_hashes_negotiation_and_hidden_groups() {
+    let s = demo();
+    let url = get(&s, "/openapi/v3").json()["paths"]["apis/apps/v1"]["serverRelativeURL"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = get(&s, "/openapi/v3/apis/apps/v1?hash=0123");
+    assert_eq!(r.status, 301);
+    assert_eq!(r.header("location"), Some(url.as_str()));
+    let r = get(&s, "/openapi/v3/apis/apps/v1");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("cache-control"), Some("no-cache, private"));
+    assert!(r.header("etag").is_some());
+    let protobuf = (
+        "Accept",
+        "application/com.github.proto-openapi.spec.v3@v1.0+protobuf",
+    );
+    assert_eq!(request(&s, "GET", &url, &[protobuf], "").status, 406);
+    assert_eq!(
+        request(&s, "PATCH", &url, &[MERGE], "{}").status,
+        405,
+        "documents are read-only"
+    );
+    assert_eq!(get(&s, "/openapi/v3/apis/nope.example.com/v1").status, 404);
+    assert_eq!(get(&s, "/openapi/v2").status, 404);
+
+    s.hide_group("wgpolicyk8s.io");
+    let index = get(&s, "/openapi/v3").json();
+    assert!(index["paths"].get("apis/wgpolicyk8s.io/v1alpha2").is_none());
+    assert!(index["paths"].get("apis/apps/v1").is_some());
+    assert_eq!(
+        get(&s, "/openapi/v3/apis/wgpolicyk8s.io/v1alpha2").status,
+        404
+    );
 }
