@@ -388,3 +388,175 @@ fn agreement_on_generated_objects() {
         "{denied}"
     );
 }
+
+/// The demo cluster's workloads, pods and namespaces, with its cluster config: every object,
+/// controlled ones included, is admitted or denied as `check` reports it.
+#[test]
+fn the_policy_agrees_with_check_on_the_demo_cluster() {
+    with_big_stack(|| {
+        let server = crate::support::demo_server();
+        let env = Env::new(&server).env("KUBECTL_OWNER_TODAY", "2026-11-28");
+        let run = env.owner(&["policy", "--rules", &ENFORCED.join(","), "-o", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let list: Value = serde_json::from_str(&run.stdout).unwrap();
+        let policy = Policy::new(&list["items"][0]);
+        let run = env.owner(&["check", "-A", "-o", "json"]);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        let reported: std::collections::BTreeSet<(String, String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| ENFORCED.contains(&f["rule"].as_str().unwrap()))
+            .map(|f| {
+                let text = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+                (text("namespace"), text("kind"), text("name"))
+            })
+            .collect();
+        let mut checked = 0;
+        for resource in [
+            "deployments",
+            "replicasets",
+            "statefulsets",
+            "daemonsets",
+            "jobs",
+            "cronjobs",
+            "pods",
+            "rollouts",
+        ] {
+            for object in server.objects(resource) {
+                let ns = object["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                let namespace = server.object("namespaces", None, &ns).unwrap();
+                let key = (
+                    ns,
+                    object["kind"].as_str().unwrap().to_string(),
+                    object["metadata"]["name"].as_str().unwrap().to_string(),
+                );
+                assert_eq!(
+                    policy.denies(&object, &namespace),
+                    reported.contains(&key),
+                    "{key:?}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 30, "{checked}");
+        assert!(!reported.is_empty());
+    });
+}
+
+/// The output is the API's own types, and the API server accepts them with `kubectl apply`.
+#[test]
+fn the_policy_and_binding_are_valid_and_kubectl_applies_them() {
+    use k8s_openapi::api::admissionregistration::v1::{
+        ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding,
+    };
+    let server = crate::support::demo_server();
+    let env = Env::new(&server);
+    let json = env.owner(&["policy", "--action", "deny", "-o", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let list: Value = serde_json::from_str(&json.stdout).unwrap();
+    let policy: ValidatingAdmissionPolicy =
+        serde_json::from_value(list["items"][0].clone()).unwrap();
+    let binding: ValidatingAdmissionPolicyBinding =
+        serde_json::from_value(list["items"][1].clone()).unwrap();
+    let spec = policy.spec.unwrap();
+    assert_eq!(spec.failure_policy.as_deref(), Some("Fail"));
+    let binding = binding.spec.unwrap();
+    assert_eq!(binding.policy_name.as_deref(), Some("kubectl-owner"));
+    assert_eq!(binding.validation_actions, Some(vec!["Deny".to_string()]));
+    // Defaults: the config's enforceable error rules; the registry makes unknown-team one.
+    let messages: Vec<String> = spec
+        .validations
+        .unwrap()
+        .into_iter()
+        .map(|v| v.message.unwrap())
+        .collect();
+    let rules: Vec<&str> = messages
+        .iter()
+        .map(|m| m.split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "missing-team",
+            "unknown-team",
+            "invalid-stage",
+            "retired-present",
+            "invalid-sunset"
+        ]
+    );
+
+    let yaml = env.owner(&["policy"]);
+    assert_eq!(yaml.code, 0, "{}", yaml.stderr);
+    assert!(yaml.stdout.contains("\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n"));
+    assert!(
+        yaml.stdout.contains("- Warn\n"),
+        "warn is the default action"
+    );
+    if !crate::support::kubectl_available() {
+        return;
+    }
+    let file = env.home().join("policy.yaml");
+    std::fs::write(&file, &yaml.stdout).unwrap();
+    let file = file.to_str().unwrap();
+    let applied = env.kubectl(&["apply", "-f", file]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    assert_eq!(
+        applied.stdout,
+        "validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-owner created\n\
+         validatingadmissionpolicybinding.admissionregistration.k8s.io/kubectl-owner created\n"
+    );
+    let again = env.kubectl(&["apply", "-f", file]);
+    assert_eq!(
+        again.stdout,
+        "validatingadmissionpolicy.admissionregistration.k8s.io/kubectl-owner unchanged\n\
+         validatingadmissionpolicybinding.admissionregistration.k8s.io/kubectl-owner unchanged\n"
+    );
+    let stored = server
+        .object("validatingadmissionpolicies", None, "kubectl-owner")
+        .unwrap();
+    assert_eq!(stored["spec"]["failurePolicy"], "Fail");
+}
+
+/// Bad input is one error line and exit 1, before or instead of any output.
+#[test]
+fn rules_and_configs_the_policy_cannot_express_are_one_error_line() {
+    let server = crate::support::demo_server();
+    let env = Env::new(&server);
+    for (args, message) in [
+        (
+            vec!["policy", "--rules", "missing-tem"],
+            "error: unknown check rule \"missing-tem\" (did you mean \"missing-team\"?)",
+        ),
+        (
+            vec!["policy", "--rules", "missing-team,past-sunset"],
+            "error: rule \"past-sunset\" cannot be enforced at admission: it compares the sunset date with today, and an admission policy has no clock (enforceable: missing-team, unknown-team, missing-stage, invalid-stage, deprecated-without-sunset, retired-present, invalid-sunset)",
+        ),
+    ] {
+        let run = env.owner(&args);
+        assert_eq!(run.code, 1);
+        assert_eq!(run.first_stderr_line(), message);
+        assert_eq!(run.stdout, "");
+    }
+    // Every glob the config accepts (lower-case names, `*`, `?`) is expressible; the others are
+    // refused when the config is read, as by every command.
+    let config = env.home().join("odd.yaml");
+    std::fs::write(
+        &config,
+        "rules:\n  - namespaces: [\"Team_*\"]\n    team: platform\n",
+    )
+    .unwrap();
+    let run = env.owner(&["policy", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: config ")
+            && run.stderr.contains("invalid namespace glob \"Team_*\""),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+}

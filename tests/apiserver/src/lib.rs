@@ -316,6 +316,14 @@ impl TestServer {
     }
 
     /// The stored object (`resource` is the plural, e.g. `deployments`).
+    /// Every stored object of `resource` (a plural), in namespace and name order.
+    pub fn objects(&self, resource: &str) -> Vec<Value> {
+        let def = resources::by_plural_any(resource)
+            .unwrap_or_else(|| panic!("unknown resource {resource}"));
+        let store = self.state.store.read().expect("store lock");
+        store.all(def).into_iter().map(|e| e.value()).collect()
+    }
+
     pub fn object(&self, resource: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
         let def = resources::by_plural_any(resource)
             .unwrap_or_else(|| panic!("unknown resource {resource}"));

@@ -212,6 +212,27 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         ["rmq"],
         ["all", "rabbitmq"]
     ),
+    // Admission policies (CEL), GA since Kubernetes 1.30.
+    res!(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicies",
+        "validatingadmissionpolicy",
+        "ValidatingAdmissionPolicy",
+        false,
+        [],
+        ["api-extensions"]
+    ),
+    res!(
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingadmissionpolicybindings",
+        "validatingadmissionpolicybinding",
+        "ValidatingAdmissionPolicyBinding",
+        false,
+        [],
+        ["api-extensions"]
+    ),
     // The Policy WG's reports, as Kyverno and Policy Reporter install them.
     res!(
         "wgpolicyk8s.io",
@@ -245,6 +266,7 @@ pub(crate) static GROUPS: &[(&str, &str)] = &[
     ("batch", "v1"),
     ("discovery.k8s.io", "v1"),
     ("networking.k8s.io", "v1"),
+    ("admissionregistration.k8s.io", "v1"),
     ("argoproj.io", "v1alpha1"),
     ("gateway.networking.k8s.io", "v1"),
     ("rabbitmq.com", "v1beta1"),

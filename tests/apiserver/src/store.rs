@@ -389,6 +389,14 @@ impl Store {
     }
 
     /// One page of a list.
+    /// Every stored object of `def`, in namespace and name order.
+    pub fn all(&self, def: &ResourceDef) -> Vec<&Entry> {
+        self.tables
+            .get(def.plural)
+            .map(|t| t.objs.values().collect())
+            .unwrap_or_default()
+    }
+
     pub fn list<'s>(&'s self, def: &ResourceDef, q: ListQuery<'_>) -> Page<'s> {
         let mut page = Page {
             items: Vec::new(),
