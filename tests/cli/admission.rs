@@ -491,6 +491,7 @@ fn the_policy_and_binding_are_valid_and_kubectl_applies_them() {
 
     let yaml = env.owner(&["policy"]);
     assert_eq!(yaml.code, 0, "{}", yaml.stderr);
+    crate::support::readme::assert_example("policy", "kubectl owner policy", &yaml.stdout, 0);
     assert!(yaml.stdout.contains("\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\n"));
     assert!(
         yaml.stdout.contains("- Warn\n"),
