@@ -106,6 +106,20 @@ pub struct GlobalArgs {
     /// Query every kubeconfig context concurrently (ls, teams, check).
     #[arg(long, global = true, conflicts_with_all = ["context", "contexts"])]
     pub all_contexts: bool,
+    /// How lists are read: paged (kubectl's), cache (resourceVersion=0, whole from the API
+    /// server's watch cache), stream (a watch-list ended by a bookmark; paged where the server has
+    /// it off).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "paged",
+        value_name = "MODE"
+    )]
+    pub list_mode: ListModeArg,
+    /// Objects per page of a paged list, as kubectl's --chunk-size (0: one request per list).
+    #[arg(long, global = true, value_name = "N", default_value_t = 500)]
+    pub chunk_size: u32,
     /// With --contexts or --all-contexts: how many clusters are queried at once.
     #[arg(long, global = true, value_name = "N", default_value_t = options::DEFAULT_MAX_PARALLEL,
           value_parser = clap::value_parser!(u16).range(1..))]
@@ -398,6 +412,13 @@ pub enum GroupByArg {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListModeArg {
+    Paged,
+    Cache,
+    Stream,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PolicyActionArg {
     Deny,
     Warn,
@@ -682,6 +703,12 @@ impl Cli {
             impersonate: g.as_user,
             impersonate_groups: g.as_group,
             request_timeout,
+            list_mode: match g.list_mode {
+                ListModeArg::Paged => options::ListMode::Paged,
+                ListModeArg::Cache => options::ListMode::Cache,
+                ListModeArg::Stream => options::ListMode::Stream,
+            },
+            chunk_size: g.chunk_size,
         };
         let contexts = if g.all_contexts {
             options::Contexts::All

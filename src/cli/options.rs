@@ -29,6 +29,22 @@ pub struct ConnectionOptions {
     pub impersonate_groups: Vec<String>,
     /// `None` or zero: no timeout (kubectl's default).
     pub request_timeout: Option<Duration>,
+    /// `--list-mode`: how lists are read.
+    pub list_mode: ListMode,
+    /// `--chunk-size`: objects per page of a paged list; 0 reads each list in one request.
+    pub chunk_size: u32,
+}
+
+/// How a list is read (`--list-mode`); see README's "Big clusters" for which to pick.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListMode {
+    /// kubectl's: `limit` pages and continue tokens, no resourceVersion (a consistent read).
+    #[default]
+    Paged,
+    /// `resourceVersion=0`: the API server's watch cache answers each list whole, at once.
+    Cache,
+    /// A metadata watch with `sendInitialEvents=true`, ended by the initial-events-end bookmark.
+    Stream,
 }
 
 /// `--max-parallel`'s default: enough to hide a slow cluster behind the others, few enough that

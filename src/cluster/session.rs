@@ -16,7 +16,7 @@ use kube::config::{
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 
-use crate::cli::options::ConnectionOptions;
+use crate::cli::options::{ConnectionOptions, ListMode};
 use crate::core::kinds::Kind;
 use crate::core::ownership::{MetaObject, OwnerRef};
 use crate::error::{Error, Result};
@@ -45,6 +45,9 @@ pub struct Session {
     /// `host:port` of the API server, for kubectl's connection messages.
     pub server: String,
     request_timeout: Option<Duration>,
+    /// `--list-mode` and `--chunk-size`.
+    list_mode: ListMode,
+    chunk_size: u32,
     /// The exec credential plugin's command as the kubeconfig names it, for error messages.
     exec_command: Option<String>,
     /// Discovery answers by `group/version/Kind`: each is asked once per command.
@@ -341,11 +344,18 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
             None => Error::cluster(format!("invalid configuration: {e}")),
         }
     })?;
+    if opts.list_mode == ListMode::Cache {
+        ui::log(1, || {
+            "--list-mode=cache: lists come whole, one response per kind, from the API server's watch cache, and may be seconds stale".to_string()
+        });
+    }
     Ok(Session {
         client,
         default_namespace,
         server,
         request_timeout,
+        list_mode: opts.list_mode,
+        chunk_size: opts.chunk_size,
         exec_command,
         discovered: Default::default(),
     })
@@ -788,6 +798,20 @@ impl Session {
         retain: &Retain<'_>,
         mut on_page: impl AsyncFnMut(Page),
     ) -> Result<()> {
+        if self.list_mode == ListMode::Stream {
+            match self
+                .watch_list(kind, namespace, labels, fields, retain, &mut on_page)
+                .await?
+            {
+                true => return Ok(()),
+                false => ui::log(1, || {
+                    format!(
+                        "--list-mode=stream: the server does not serve watch-lists of {} (WatchList off); reading pages instead",
+                        kind.qualified_plural()
+                    )
+                }),
+            }
+        }
         let mut shared = Shared::new(kind);
         self.paged(
             kind,
@@ -815,6 +839,103 @@ impl Session {
             },
         )
         .await
+    }
+
+    /// `--list-mode=stream`: one metadata watch with `sendInitialEvents=true` (a streaming list),
+    /// its objects handed over in pages until the bookmark that ends the initial events.
+    /// `Ok(false)` when the server refuses it (422: the WatchList feature is off).
+    async fn watch_list(
+        &self,
+        kind: &Kind,
+        namespace: Option<&str>,
+        labels: Option<&str>,
+        fields: Option<&str>,
+        retain: &Retain<'_>,
+        on_page: &mut impl AsyncFnMut(Page),
+    ) -> Result<bool> {
+        use futures::TryStreamExt;
+        use kube::api::{WatchEvent, WatchParams};
+        let ar = api_resource(kind);
+        let url = match namespace {
+            Some(ns) if kind.namespaced => {
+                <DynamicObject as kube::Resource>::url_path(&ar, Some(ns))
+            }
+            _ => <DynamicObject as kube::Resource>::url_path(&ar, None),
+        };
+        let mut params = WatchParams::streaming_lists();
+        if let Some(l) = labels {
+            params = params.labels(l);
+        }
+        if let Some(f) = fields {
+            params = params.fields(f);
+        }
+        let what = format!("watch-list {}", kind.qualified_plural());
+        // An unset resourceVersion: the initial events are the current state, as a paged list's.
+        let request = kube::core::Request::new(url)
+            .watch_metadata(&params, "")
+            .map_err(|e| Error::cluster(format!("{what}: {e}")))?;
+        let read = async {
+            let events = match self
+                .client
+                .request_events::<PartialObjectMeta<DynamicObject>>(request)
+                .await
+            {
+                Ok(events) => events,
+                Err(kube::Error::Api(status)) if status.code == 422 => return Ok(false),
+                Err(e) => return Err(self.describe(e, &what)),
+            };
+            futures::pin_mut!(events);
+            let mut shared = Shared::new(kind);
+            let mut page = Vec::new();
+            while let Some(event) = events
+                .try_next()
+                .await
+                .map_err(|e| self.describe(e, &what))?
+            {
+                match event {
+                    WatchEvent::Added(item) | WatchEvent::Modified(item) => {
+                        let object =
+                            retain.trim(LeanMeta::from(item.metadata).into_meta(&mut shared));
+                        if (retain.keep)(&object) {
+                            page.push(object);
+                        }
+                        if page.len() >= PAGE_SIZE as usize {
+                            ui::page_fetched(page.len());
+                            on_page(Page::Objects(std::mem::take(&mut page))).await;
+                        }
+                    }
+                    WatchEvent::Deleted(_) => {}
+                    WatchEvent::Bookmark(b) => {
+                        if b.metadata.annotations.get("k8s.io/initial-events-end")
+                            == Some(&"true".to_string())
+                        {
+                            ui::page_fetched(page.len());
+                            on_page(Page::Objects(page)).await;
+                            return Ok(true);
+                        }
+                    }
+                    WatchEvent::Error(status) if status.code == 422 => return Ok(false),
+                    WatchEvent::Error(status) => {
+                        return Err(Error::cluster(format!(
+                            "Error from server ({}): {}",
+                            status.reason, status.message
+                        ))
+                        .with_status(status.code));
+                    }
+                }
+            }
+            Err(Error::cluster(format!(
+                "{what}: the stream ended before the server said the initial events were complete"
+            )))
+        };
+        match self.request_timeout {
+            Some(limit) => tokio::time::timeout(limit, read).await.map_err(|_| {
+                Error::cluster(format!(
+                    "{what}: no initial-events-end bookmark within --request-timeout ({limit:?})"
+                ))
+            })?,
+            None => read.await,
+        }
     }
 
     /// Every object of `kind` as the server's `Table` (the columns `kubectl get -o wide` shows,
@@ -898,7 +1019,12 @@ impl Session {
             let mut token: Option<String> = None;
             let mut tokens_seen = std::collections::HashSet::new();
             loop {
-                let mut params = base.clone().limit(PAGE_SIZE);
+                let mut params = match self.list_mode {
+                    // kube drops resourceVersion=0 beside a limit; the cache ignores limits.
+                    ListMode::Cache => base.clone().match_any(),
+                    _ if self.chunk_size == 0 => base.clone(),
+                    _ => base.clone().limit(self.chunk_size),
+                };
                 if let Some(t) = &token {
                     params = params.continue_token(t);
                 }
