@@ -6,7 +6,8 @@
 //!
 //! It implements the REST semantics kubectl and kube-rs rely on: discovery, OpenAPI v3
 //! documents (what `kubectl apply` validates against), list with
-//! label/field selectors and `limit`/`continue` paging, `as=Table` and
+//! label/field selectors and `limit`/`continue` paging (whole from the "watch cache" for
+//! `resourceVersion=0`), `ListOptions` validation, `as=Table` and
 //! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PATCH/DELETE with
 //! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
 //! `Status` errors with Kubernetes' reasons, fault injection and a request log.
@@ -77,6 +78,11 @@ impl RequestRecord {
     /// The value of query parameter `key`, percent-decoded.
     pub fn query_param(&self, key: &str) -> Option<String> {
         server::parse_query(&self.query).remove(key)
+    }
+
+    /// Every query parameter, percent-decoded, in the order sent (repeats kept).
+    pub fn query_params(&self) -> Vec<(String, String)> {
+        server::query_pairs(&self.query)
     }
 }
 

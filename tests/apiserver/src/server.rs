@@ -24,7 +24,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::openapi;
 use crate::resources::{self, GROUPS, ResourceDef};
 use crate::selector::{FieldSelector, LabelSelector};
-use crate::store::{ApiError, Entry, ListQuery, Store};
+use crate::store::{ApiError, Entry, FieldError, ListQuery, Store};
 use crate::{Fault, FaultKind, Grant, RequestRecord};
 
 /// Everything the server shares between the test thread and the serving runtime.
@@ -278,6 +278,11 @@ fn percent_decode(s: &str) -> String {
 
 /// Decode a query string into a map (last value wins).
 pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
+    query_pairs(q).into_iter().collect()
+}
+
+/// Decode a query string into its pairs, in order.
+pub(crate) fn query_pairs(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
@@ -285,6 +290,97 @@ pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
             None => (percent_decode(p), String::new()),
         })
         .collect()
+}
+
+/// A boolean query parameter as apimachinery decodes it: absent = `None`; `0` and `false` (any
+/// case) are false; anything else, the empty string included, is true.
+fn query_bool(q: &HashMap<String, String>, key: &str) -> Option<bool> {
+    q.get(key)
+        .map(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+const NOT_OLDER_THAN: &str = "NotOlderThan";
+const EXACT: &str = "Exact";
+
+/// The list parameters kube-apiserver decodes into `ListOptions`.
+#[derive(Debug, Clone, PartialEq)]
+struct ListOptions {
+    resource_version: String,
+    resource_version_match: String,
+    send_initial_events: Option<bool>,
+    continue_token: String,
+    limit: usize,
+}
+
+impl ListOptions {
+    fn parse(q: &HashMap<String, String>) -> Result<ListOptions, ApiError> {
+        let text = |k: &str| q.get(k).cloned().unwrap_or_default();
+        let limit = match q.get("limit").filter(|l| !l.is_empty()) {
+            Some(l) => l
+                .parse::<usize>()
+                .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
+            None => 0,
+        };
+        Ok(ListOptions {
+            resource_version: text("resourceVersion"),
+            resource_version_match: text("resourceVersionMatch"),
+            send_initial_events: query_bool(q, "sendInitialEvents"),
+            continue_token: text("continue"),
+            limit,
+        })
+    }
+
+    /// kube-apiserver's `ValidateListOptions` for a list; a failure is 422.
+    fn validate(&self) -> Result<(), ApiError> {
+        let mut errs = Vec::new();
+        let rvm = self.resource_version_match.as_str();
+        if !rvm.is_empty() {
+            if self.resource_version.is_empty() {
+                errs.push(FieldError::forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                ));
+            }
+            if !self.continue_token.is_empty() {
+                errs.push(FieldError::forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch is forbidden when continue is provided",
+                ));
+            }
+            if rvm != EXACT && rvm != NOT_OLDER_THAN {
+                errs.push(FieldError::not_supported(
+                    "resourceVersionMatch",
+                    rvm,
+                    &[EXACT, NOT_OLDER_THAN, ""],
+                ));
+            }
+            if rvm == EXACT && self.resource_version == "0" {
+                errs.push(FieldError::forbidden(
+                    "resourceVersionMatch",
+                    "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+                ));
+            }
+        }
+        if self.send_initial_events.is_some() {
+            errs.push(FieldError::forbidden(
+                "sendInitialEvents",
+                "sendInitialEvents is forbidden for list",
+            ));
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid_list_options(&errs))
+        }
+    }
+
+    /// Whether a list is served from the watch cache, which ignores `limit`: resourceVersion
+    /// "0" without a continue token (kube-apiserver's `shouldDelegateList` is false).
+    fn served_from_watch_cache(&self) -> bool {
+        self.resource_version == "0"
+            && self.continue_token.is_empty()
+            && self.resource_version_match != EXACT
+    }
 }
 
 fn reason_for(code: u16) -> &'static str {
@@ -1007,6 +1103,21 @@ fn openapi_document(rec: &RequestRecord, doc: &openapi::Document) -> Result<Repl
     Ok(reply)
 }
 
+/// The label and field selectors of a list or watch.
+fn selectors(
+    def: &ResourceDef,
+    q: &HashMap<String, String>,
+) -> Result<(LabelSelector, FieldSelector), ApiError> {
+    let labels = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
+        .map_err(ApiError::bad_request)?;
+    let fields = FieldSelector::parse_for(
+        q.get("fieldSelector").map_or("", String::as_str),
+        FieldSelector::extra_fields(def.plural),
+    )
+    .map_err(ApiError::bad_request)?;
+    Ok((labels, fields))
+}
+
 fn list(
     state: &State,
     rec: &RequestRecord,
@@ -1016,30 +1127,34 @@ fn list(
     now: Timestamp,
 ) -> Result<Reply, ApiError> {
     let want = negotiate(rec.accept.as_deref(), true)?;
-    let labels = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
-        .map_err(ApiError::bad_request)?;
-    let fields = FieldSelector::parse_for(
-        q.get("fieldSelector").map_or("", String::as_str),
-        FieldSelector::extra_fields(def.plural),
-    )
-    .map_err(ApiError::bad_request)?;
-    let limit = match q.get("limit").filter(|l| !l.is_empty()) {
-        Some(l) => l
-            .parse::<usize>()
-            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
-        None => 0,
-    };
-    let (after, offset) = match q.get("continue").filter(|c| !c.is_empty()) {
-        Some(c) => {
-            let (k, o) = state.decode_continue(c)?;
-            (Some(k), o)
+    let opts = ListOptions::parse(q)?;
+    opts.validate()?;
+    let (labels, fields) = selectors(def, q)?;
+    let cont = if opts.continue_token.is_empty() {
+        None
+    } else {
+        let c = state.decode_continue(&opts.continue_token)?;
+        if !matches!(opts.resource_version.as_str(), "" | "0") {
+            return Err(ApiError::bad_request(
+                "specifying resource version is not allowed when using continue",
+            ));
         }
-        None => (None, 0),
+        Some(c)
+    };
+    // resourceVersion=0 is served whole from the watch cache: no pages.
+    let limit = if opts.served_from_watch_cache() {
+        0
+    } else {
+        opts.limit
     };
     let namespace = if def.namespaced {
         ns.or(fields.namespace())
     } else {
         None
+    };
+    let (after, offset) = match cont {
+        Some((key, offset)) => (Some(key), offset),
+        None => (None, 0),
     };
     let store = state.store.read().expect("store lock");
     let page = store.list(
@@ -1323,6 +1438,58 @@ mod tests {
         let disco =
             "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
         assert_eq!(negotiate(Some(disco), true), Ok(Want::Full));
+    }
+
+    fn opts(query: &str) -> ListOptions {
+        ListOptions::parse(&parse_query(query)).unwrap()
+    }
+
+    #[test]
+    fn boolean_parameters_decode_as_apimachinery_does() {
+        let q = parse_query("a=true&b=1&c=&d=False&e=0&f=yes");
+        let got: Vec<Option<bool>> = ["a", "b", "c", "d", "e", "f", "g"]
+            .iter()
+            .map(|k| query_bool(&q, k))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Some(true),
+                Some(true),
+                Some(true),
+                Some(false),
+                Some(false),
+                Some(true),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn list_option_errors_name_their_fields() {
+        let e = opts("resourceVersionMatch=Exact&sendInitialEvents=false")
+            .validate()
+            .unwrap_err();
+        assert_eq!((e.code, e.reason), (422, "Invalid"));
+        let fields: Vec<&str> = e.details.as_ref().unwrap()["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["resourceVersionMatch", "sendInitialEvents"]);
+    }
+
+    #[test]
+    fn only_resource_version_0_lists_come_from_the_watch_cache() {
+        let cached = |query: &str| opts(query).served_from_watch_cache();
+        assert!(cached("resourceVersion=0&limit=5"));
+        assert!(cached(
+            "resourceVersion=0&resourceVersionMatch=NotOlderThan&limit=5"
+        ));
+        assert!(!cached("limit=5"));
+        assert!(!cached("resourceVersion=7&limit=5"));
+        assert!(!cached("resourceVersion=0&limit=5&continue=abc"));
     }
 
     #[test]
