@@ -7,7 +7,8 @@
 //! It implements the REST semantics kubectl and kube-rs rely on: discovery, OpenAPI v3
 //! documents (what `kubectl apply` validates against), list with
 //! label/field selectors and `limit`/`continue` paging (whole from the "watch cache" for
-//! `resourceVersion=0`), `ListOptions` validation, `as=Table` and
+//! `resourceVersion=0`, 410 with an inconsistent continue token once tokens expire),
+//! `ListOptions` validation, `as=Table` and
 //! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PATCH/DELETE with
 //! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
 //! `Status` errors with Kubernetes' reasons, fault injection and a request log.
@@ -426,7 +427,9 @@ impl TestServer {
         self.state.faults.lock().expect("faults lock").push(f);
     }
 
-    /// Every continue token issued so far now answers 410 Expired.
+    /// Every continue token issued so far now answers 410 Expired, as kube-apiserver's once etcd
+    /// compacted the list's snapshot away: the Status carries, in `metadata.continue`, a token
+    /// that goes on after the same object at the latest resourceVersion (an inconsistent list).
     pub fn expire_continue_tokens(&self) {
         self.state.expire_continue_tokens();
     }

@@ -45,6 +45,22 @@ pub(crate) struct State {
     addr: String,
 }
 
+/// kube-apiserver's message for a continue token whose snapshot is gone, when it hands back a
+/// token that goes on from the same key at the latest resourceVersion.
+const INCONSISTENT_CONTINUE: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+
+/// A decoded continue token: where the list goes on, and from which snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Continue {
+    /// The key of the last object returned.
+    pub key: (String, String),
+    /// Items returned by the previous pages.
+    pub offset: usize,
+    /// The list's resourceVersion; -1 = the latest (an inconsistent continuation, as the token
+    /// in a 410 continues).
+    pub rv: i64,
+}
+
 impl State {
     pub fn new(addr: String) -> State {
         State {
@@ -81,13 +97,13 @@ impl State {
         Some(f.kind.clone())
     }
 
-    fn encode_continue(&self, rv: u64, key: &(String, String), offset: usize) -> String {
+    fn encode_continue(&self, rv: i64, key: &(String, String), offset: usize) -> String {
         let t = self.token_serial.fetch_add(1, Ordering::SeqCst);
         let token = json!({"rv": rv, "ns": key.0, "name": key.1, "off": offset, "t": t});
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
     }
 
-    fn decode_continue(&self, token: &str) -> Result<((String, String), usize), ApiError> {
+    fn decode_continue(&self, token: &str) -> Result<Continue, ApiError> {
         let bad = |why: &str| ApiError::bad_request(format!("continue key is not valid: {why}"));
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(token.trim_end_matches('='))
@@ -101,14 +117,20 @@ impl State {
         ) else {
             return Err(bad("incomplete token"));
         };
+        let key = (ns.to_string(), name.to_string());
+        let offset = off as usize;
         if t < self.expired_below.load(Ordering::SeqCst) {
-            return Err(ApiError::new(
-                410,
-                "Expired",
-                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
-            ));
+            // As kube-apiserver when etcd compacted the snapshot away: 410, with a token that
+            // goes on after the same key at the latest resourceVersion.
+            let mut e = ApiError::new(410, "Expired", INCONSISTENT_CONTINUE);
+            e.continue_token = Some(self.encode_continue(-1, &key, offset));
+            return Err(e);
         }
-        Ok(((ns.to_string(), name.to_string()), off as usize))
+        Ok(Continue {
+            key,
+            offset,
+            rv: v["rv"].as_i64().unwrap_or(-1),
+        })
     }
 }
 
@@ -1152,8 +1174,8 @@ fn list(
     } else {
         None
     };
-    let (after, offset) = match cont {
-        Some((key, offset)) => (Some(key), offset),
+    let (after, offset) = match &cont {
+        Some(c) => (Some(c.key.clone()), c.offset),
         None => (None, 0),
     };
     let store = state.store.read().expect("store lock");
@@ -1168,10 +1190,15 @@ fn list(
             offset,
         },
     );
-    let rv = store.rv;
+    // The pages of a list share its first page's resourceVersion; a continuation from a 410's
+    // token (rv -1) reads, and reports, the latest.
+    let rv = match &cont {
+        Some(c) if c.rv > 0 => c.rv as u64,
+        _ => store.rv,
+    };
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some(next) = &page.next {
-        meta["continue"] = json!(state.encode_continue(rv, next, offset + page.items.len()));
+        meta["continue"] = json!(state.encode_continue(rv as i64, next, offset + page.items.len()));
         if let Some(r) = page.remaining {
             meta["remainingItemCount"] = json!(r);
         }

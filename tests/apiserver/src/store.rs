@@ -16,6 +16,9 @@ pub(crate) struct ApiError {
     pub reason: &'static str,
     pub message: String,
     pub details: Option<Value>,
+    /// `metadata.continue` of the Status: the token kube-apiserver hands back with a 410 for an
+    /// expired continue token, to go on with an inconsistent list.
+    pub continue_token: Option<String>,
 }
 
 /// One field error of a validation failure, as apimachinery's `field.Error`.
@@ -65,6 +68,7 @@ impl ApiError {
             reason,
             message: message.into(),
             details: None,
+            continue_token: None,
         }
     }
 
@@ -161,6 +165,9 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code,
         });
+        if let Some(token) = &self.continue_token {
+            v["metadata"]["continue"] = json!(token);
+        }
         if let Some(d) = &self.details {
             v["details"] = d.clone();
         }

@@ -1,5 +1,6 @@
 //! List modes as kube-apiserver serves them: `resourceVersion=0` from the watch cache (no
-//! pages), and `ListOptions` validation.
+//! pages), `ListOptions` validation, and expired continue tokens that hand back an
+//! inconsistent one.
 
 use serde_json::{Value, json};
 use test_apiserver::TestServer;
@@ -150,4 +151,84 @@ fn list_options_are_validated_as_kube_apiserver_does() {
     ] {
         assert_eq!(get(&s, &format!("/api/v1/pods?{q}")).status, 200, "{q}");
     }
+}
+
+#[test]
+fn expired_continue_token_answers_410_with_an_inconsistent_token_that_continues() {
+    let s = demo();
+    let every = all_pod_names(&s);
+    let first = get(&s, "/api/v1/pods?limit=5").json();
+    let first_rv = first["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(names(&first), every[..5]);
+    let token = first["metadata"]["continue"].as_str().unwrap().to_string();
+    // A consistent continuation reports the first page's resourceVersion, even after a write.
+    s.insert(json!({"apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "zz-late", "namespace": "search"}}));
+    let second = get(&s, &format!("/api/v1/pods?limit=5&continue={token}")).json();
+    assert_eq!(second["metadata"]["resourceVersion"], first_rv.as_str());
+    // The snapshot goes: an object after the first page is deleted too.
+    let gone = every[7].clone();
+    let gone_ns = s
+        .objects("pods")
+        .into_iter()
+        .find(|p| p["metadata"]["name"] == gone.as_str())
+        .unwrap()["metadata"]["namespace"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(s.remove("pods", Some(&gone_ns), &gone));
+    s.expire_continue_tokens();
+    let r = get(&s, &format!("/api/v1/pods?limit=5&continue={token}"));
+    assert_eq!(r.status, 410);
+    let status = r.json();
+    let inconsistent = status["metadata"]["continue"]
+        .as_str()
+        .expect("the 410 carries a continue token")
+        .to_string();
+    assert_ne!(inconsistent, token);
+    assert_eq!(
+        status,
+        json!({
+            "kind": "Status", "apiVersion": "v1",
+            "metadata": {"continue": inconsistent},
+            "status": "Failure",
+            "message": "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
+            "reason": "Expired",
+            "code": 410,
+        })
+    );
+    // The token continues after the first page at the latest resourceVersion: the deleted pod
+    // is missing, the one created since shows up.
+    let mut rest = Vec::new();
+    let mut next = inconsistent;
+    let mut pages = 0;
+    loop {
+        let page = get(&s, &format!("/api/v1/pods?limit=5&continue={next}"));
+        assert_eq!(page.status, 200, "{}", page.body);
+        let page = page.json();
+        assert_eq!(
+            page["metadata"]["resourceVersion"],
+            s.resource_version().to_string(),
+            "an inconsistent continuation reads the latest resourceVersion"
+        );
+        rest.extend(names(&page));
+        pages += 1;
+        match page["metadata"]["continue"].as_str() {
+            Some(c) => next = c.to_string(),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    let mut want: Vec<String> = every[5..].iter().filter(|n| **n != gone).cloned().collect();
+    want.push("zz-late".into());
+    assert_eq!(rest, want);
+    let log = s.requests();
+    assert_eq!(
+        log.iter().filter(|r| r.status == 410).count(),
+        1,
+        "one 410 in the log"
+    );
 }
