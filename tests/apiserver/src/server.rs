@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
 
@@ -40,6 +40,10 @@ pub(crate) struct State {
     /// The OpenID Connect issuer under `/oidc`: refresh token → the user its id tokens are for.
     pub oidc_refresh_tokens: Mutex<HashMap<String, String>>,
     pub start: Timestamp,
+    /// kube-apiserver's `WatchList` feature gate: watches with `sendInitialEvents` (streaming lists).
+    pub watch_list: AtomicBool,
+    /// Watch streams whose connection is still open.
+    pub open_watches: AtomicUsize,
     token_serial: AtomicU64,
     expired_below: AtomicU64,
     addr: String,
@@ -73,6 +77,8 @@ impl State {
             oidc_refresh_tokens: Mutex::new(HashMap::new()),
             client_certificates: Mutex::new(HashMap::new()),
             start: Timestamp::from_second(Timestamp::now().as_second()).expect("now"),
+            watch_list: AtomicBool::new(true),
+            open_watches: AtomicUsize::new(0),
             token_serial: AtomicU64::new(0),
             expired_below: AtomicU64::new(0),
             addr,
@@ -191,12 +197,42 @@ pub(crate) fn run(
     rt.shutdown_background();
 }
 
-/// A response body: all at once, or half of it followed by an error (a cut connection).
+/// A response body: all at once, or half of it followed by an error (a cut connection), or
+/// a watch stream that stays open after its events.
 pub(crate) struct Payload {
     data: Option<Bytes>,
     fail_after: bool,
     flushed: bool,
     exact: Option<u64>,
+    hold: Hold,
+    /// Counts the stream as open in [`State::open_watches`] until the body is dropped (the
+    /// stream ended, or hyper saw the client close the connection).
+    _open: Option<OpenWatch>,
+}
+
+/// What a body does once its data is sent.
+enum Hold {
+    /// End.
+    Done,
+    /// Stay open until the client goes away (a watch without `timeoutSeconds`).
+    Forever,
+    /// Stay open until then, and end cleanly (`timeoutSeconds`).
+    Until(Pin<Box<tokio::time::Sleep>>),
+}
+
+struct OpenWatch(Arc<State>);
+
+impl OpenWatch {
+    fn new(state: Arc<State>) -> OpenWatch {
+        state.open_watches.fetch_add(1, Ordering::SeqCst);
+        OpenWatch(state)
+    }
+}
+
+impl Drop for OpenWatch {
+    fn drop(&mut self) {
+        self.0.open_watches.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Body for Payload {
@@ -223,11 +259,22 @@ impl Body for Payload {
                 "injected fault: truncated body",
             ))));
         }
-        Poll::Ready(None)
+        match &mut this.hold {
+            Hold::Done => Poll::Ready(None),
+            // Nothing will wake this body: hyper drops it when the client closes.
+            Hold::Forever => Poll::Pending,
+            Hold::Until(sleep) => {
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                this.hold = Hold::Done;
+                Poll::Ready(None)
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.data.is_none() && !self.fail_after
+        self.data.is_none() && !self.fail_after && matches!(self.hold, Hold::Done)
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -244,6 +291,16 @@ struct Reply {
     content_type: String,
     body: Vec<u8>,
     headers: Vec<(&'static str, String)>,
+    /// A watch: `body` holds its first events, then the connection stays open.
+    stream: Option<WatchStream>,
+}
+
+/// How a watch answer goes on after its first events.
+struct WatchStream {
+    /// Events in the body.
+    events: usize,
+    /// `timeoutSeconds`: the stream ends then; `None` = when the client closes it.
+    timeout: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -257,6 +314,7 @@ impl Reply {
             content_type: content_type.to_string(),
             body,
             headers: Vec::new(),
+            stream: None,
         }
     }
 
@@ -324,18 +382,21 @@ fn query_bool(q: &HashMap<String, String>, key: &str) -> Option<bool> {
 const NOT_OLDER_THAN: &str = "NotOlderThan";
 const EXACT: &str = "Exact";
 
-/// The list parameters kube-apiserver decodes into `ListOptions`.
+/// The list and watch parameters kube-apiserver decodes into `ListOptions`.
 #[derive(Debug, Clone, PartialEq)]
 struct ListOptions {
+    watch: bool,
     resource_version: String,
     resource_version_match: String,
     send_initial_events: Option<bool>,
+    allow_watch_bookmarks: bool,
     continue_token: String,
     limit: usize,
+    timeout_seconds: Option<u64>,
 }
 
 impl ListOptions {
-    fn parse(q: &HashMap<String, String>) -> Result<ListOptions, ApiError> {
+    fn parse(q: &HashMap<String, String>, watch: bool) -> Result<ListOptions, ApiError> {
         let text = |k: &str| q.get(k).cloned().unwrap_or_default();
         let limit = match q.get("limit").filter(|l| !l.is_empty()) {
             Some(l) => l
@@ -343,51 +404,109 @@ impl ListOptions {
                 .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
             None => 0,
         };
+        let timeout_seconds = match q.get("timeoutSeconds").filter(|t| !t.is_empty()) {
+            Some(t) => Some(t.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(format!("strconv.ParseInt: parsing {t:?}: invalid syntax"))
+            })?),
+            None => None,
+        };
         Ok(ListOptions {
+            watch,
             resource_version: text("resourceVersion"),
             resource_version_match: text("resourceVersionMatch"),
             send_initial_events: query_bool(q, "sendInitialEvents"),
+            allow_watch_bookmarks: query_bool(q, "allowWatchBookmarks").unwrap_or(false),
             continue_token: text("continue"),
             limit,
+            timeout_seconds,
         })
     }
 
-    /// kube-apiserver's `ValidateListOptions` for a list; a failure is 422.
-    fn validate(&self) -> Result<(), ApiError> {
+    /// kube-apiserver's `SetListOptionsDefaults` then `ValidateListOptions`; a failure is 422.
+    fn default_and_validate(&mut self, watch_list: bool) -> Result<(), ApiError> {
+        // With the WatchList feature, a watch from "" or "0" (which always started with the
+        // current objects) is a watch-list request.
+        if watch_list
+            && self.watch
+            && self.send_initial_events.is_none()
+            && self.resource_version_match.is_empty()
+            && matches!(self.resource_version.as_str(), "" | "0")
+        {
+            self.send_initial_events = Some(true);
+            self.resource_version_match = NOT_OLDER_THAN.into();
+        }
         let mut errs = Vec::new();
         let rvm = self.resource_version_match.as_str();
-        if !rvm.is_empty() {
-            if self.resource_version.is_empty() {
+        if self.watch {
+            if self.send_initial_events.is_some() {
+                if rvm != NOT_OLDER_THAN {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                    ));
+                }
+                if !watch_list {
+                    errs.push(FieldError::forbidden(
+                        "sendInitialEvents",
+                        "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+                    ));
+                }
+            }
+            if !rvm.is_empty() {
+                if self.send_initial_events.is_none() {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                    ));
+                }
+                if rvm != NOT_OLDER_THAN {
+                    errs.push(FieldError::not_supported(
+                        "resourceVersionMatch",
+                        rvm,
+                        &[NOT_OLDER_THAN],
+                    ));
+                }
+                if !self.continue_token.is_empty() {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden when continue is provided",
+                    ));
+                }
+            }
+        } else {
+            if !rvm.is_empty() {
+                if self.resource_version.is_empty() {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                    ));
+                }
+                if !self.continue_token.is_empty() {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden when continue is provided",
+                    ));
+                }
+                if rvm != EXACT && rvm != NOT_OLDER_THAN {
+                    errs.push(FieldError::not_supported(
+                        "resourceVersionMatch",
+                        rvm,
+                        &[EXACT, NOT_OLDER_THAN, ""],
+                    ));
+                }
+                if rvm == EXACT && self.resource_version == "0" {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+                    ));
+                }
+            }
+            if self.send_initial_events.is_some() {
                 errs.push(FieldError::forbidden(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                    "sendInitialEvents",
+                    "sendInitialEvents is forbidden for list",
                 ));
             }
-            if !self.continue_token.is_empty() {
-                errs.push(FieldError::forbidden(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch is forbidden when continue is provided",
-                ));
-            }
-            if rvm != EXACT && rvm != NOT_OLDER_THAN {
-                errs.push(FieldError::not_supported(
-                    "resourceVersionMatch",
-                    rvm,
-                    &[EXACT, NOT_OLDER_THAN, ""],
-                ));
-            }
-            if rvm == EXACT && self.resource_version == "0" {
-                errs.push(FieldError::forbidden(
-                    "resourceVersionMatch",
-                    "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
-                ));
-            }
-        }
-        if self.send_initial_events.is_some() {
-            errs.push(FieldError::forbidden(
-                "sendInitialEvents",
-                "sendInitialEvents is forbidden for list",
-            ));
         }
         if errs.is_empty() {
             Ok(())
@@ -463,6 +582,7 @@ async fn handle(
         body: String::from_utf8_lossy(&body).into_owned(),
         status: 0,
         response_bytes: 0,
+        watch_events: 0,
     };
     let pq = path_and_query(&rec.path, &rec.query);
     let mut truncate = false;
@@ -537,7 +657,8 @@ async fn handle(
         .as_deref()
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let mut reply = reply;
-    if accepts_gzip && !truncate && reply.body.len() > GZIP_THRESHOLD_BYTES {
+    let stream = reply.stream.take();
+    if accepts_gzip && !truncate && stream.is_none() && reply.body.len() > GZIP_THRESHOLD_BYTES {
         use std::io::Write as _;
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         encoder.write_all(&reply.body)?;
@@ -555,7 +676,23 @@ async fn handle(
     for (k, v) in &reply.headers {
         builder = builder.header(*k, v);
     }
-    let payload = if truncate {
+    let payload = if let Some(watch) = stream {
+        // A watch: chunked, its first events at once, then open until the client leaves or
+        // timeoutSeconds runs out.
+        rec.response_bytes = full_len;
+        rec.watch_events = watch.events;
+        Payload {
+            data: Some(Bytes::from(reply.body)),
+            fail_after: false,
+            flushed: false,
+            exact: None,
+            hold: match watch.timeout {
+                Some(d) => Hold::Until(Box::pin(tokio::time::sleep(d))),
+                None => Hold::Forever,
+            },
+            _open: Some(OpenWatch::new(state.clone())),
+        }
+    } else if truncate {
         let half = full_len / 2;
         builder = builder.header("content-length", full_len.to_string());
         rec.response_bytes = half;
@@ -566,6 +703,8 @@ async fn handle(
             fail_after: true,
             flushed: false,
             exact: None,
+            hold: Hold::Done,
+            _open: None,
         }
     } else {
         rec.response_bytes = full_len;
@@ -574,6 +713,8 @@ async fn handle(
             fail_after: false,
             flushed: false,
             exact: Some(full_len as u64),
+            hold: Hold::Done,
+            _open: None,
         }
     };
     rec.status = reply.status;
@@ -783,6 +924,29 @@ fn negotiate(accept: Option<&str>, is_list: bool) -> Result<Want, ApiError> {
         "NotAcceptable",
         "only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
     ))
+}
+
+/// The representation of a watch's objects: whole, or `PartialObjectMetadata`. Tables are not
+/// offered for watches here, so `as=Table` alternatives are passed over.
+fn negotiate_watch(accept: Option<&str>) -> Result<Want, ApiError> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Ok(Want::Full);
+    };
+    let rest: Vec<&str> = accept
+        .split(',')
+        .filter(|alt| {
+            !alt.split(';')
+                .any(|p| p.trim().replace(' ', "").eq_ignore_ascii_case("as=Table"))
+        })
+        .collect();
+    if rest.is_empty() {
+        return Err(ApiError::new(
+            406,
+            "NotAcceptable",
+            "only the following media types are accepted: application/json, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io",
+        ));
+    }
+    negotiate(Some(&rest.join(",")), false)
 }
 
 fn forbidden(
@@ -997,7 +1161,7 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     let dry_run = q.get("dryRun").is_some_and(|v| v == "All");
     let verb = match (rec.method.as_str(), &name) {
         ("GET", Some(_)) => "get",
-        ("GET", None) if q.get("watch").is_some_and(|w| w == "true" || w == "1") => "watch",
+        ("GET", None) if query_bool(&q, "watch") == Some(true) => "watch",
         ("GET", None) => "list",
         ("POST", None) => "create",
         ("PATCH", Some(_)) => "patch",
@@ -1028,11 +1192,7 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     let ns_key = ns.clone().unwrap_or_default();
     let now = Timestamp::now();
     match verb {
-        "watch" => Err(ApiError::new(
-            405,
-            "MethodNotAllowed",
-            "watch is not supported by the test API server",
-        )),
+        "watch" => watch(state, rec, def, ns.as_deref(), &q),
         "list" => list(state, rec, def, ns.as_deref(), &q, now),
         "get" => {
             let name = name.expect("get has a name");
@@ -1149,8 +1309,8 @@ fn list(
     now: Timestamp,
 ) -> Result<Reply, ApiError> {
     let want = negotiate(rec.accept.as_deref(), true)?;
-    let opts = ListOptions::parse(q)?;
-    opts.validate()?;
+    let mut opts = ListOptions::parse(q, false)?;
+    opts.default_and_validate(state.watch_list.load(Ordering::SeqCst))?;
     let (labels, fields) = selectors(def, q)?;
     let cont = if opts.continue_token.is_empty() {
         None
@@ -1204,6 +1364,92 @@ fn list(
         }
     }
     Ok(render_list(def, &page.items, &meta, want, q, now))
+}
+
+/// A watch. Those that start with the current objects (`sendInitialEvents=true`, or a
+/// resourceVersion of "" or "0") are served: one `ADDED` event per object, then, for a
+/// watch-list request with `allowWatchBookmarks=true`, the `BOOKMARK` that ends the initial
+/// events; then the stream stays open (this server sends no later changes). A watch from a
+/// given resourceVersion would need the changes since: not supported (405).
+fn watch(
+    state: &State,
+    rec: &RequestRecord,
+    def: &'static ResourceDef,
+    ns: Option<&str>,
+    q: &HashMap<String, String>,
+) -> Result<Reply, ApiError> {
+    let mut opts = ListOptions::parse(q, true)?;
+    let watch_list = state.watch_list.load(Ordering::SeqCst);
+    opts.default_and_validate(watch_list)?;
+    let want = negotiate_watch(rec.accept.as_deref())?;
+    let (labels, fields) = selectors(def, q)?;
+    let initial_events = opts
+        .send_initial_events
+        .unwrap_or(matches!(opts.resource_version.as_str(), "" | "0"));
+    if !initial_events {
+        return Err(ApiError::new(
+            405,
+            "MethodNotAllowed",
+            "watch is not supported by the test API server from a resourceVersion: only watches that start with the current objects (sendInitialEvents=true, or resourceVersion \"\" or \"0\")",
+        ));
+    }
+    // kube-apiserver ends the initial events with a bookmark only for a watch-list request
+    // that allows bookmarks.
+    let bookmark =
+        watch_list && opts.send_initial_events == Some(true) && opts.allow_watch_bookmarks;
+    let namespace = if def.namespaced {
+        ns.or(fields.namespace())
+    } else {
+        None
+    };
+    let store = state.store.read().expect("store lock");
+    let page = store.list(
+        def,
+        ListQuery {
+            namespace,
+            labels: &labels,
+            fields: &fields,
+            limit: 0,
+            after: None,
+            offset: 0,
+        },
+    );
+    let mut out =
+        String::with_capacity(64 + page.items.iter().map(|e| e.raw.len() + 32).sum::<usize>());
+    for e in &page.items {
+        let object = match want {
+            Want::Partial(v) => partial(e, v),
+            _ => e.raw.to_string(),
+        };
+        out += &format!("{{\"type\":\"ADDED\",\"object\":{object}}}\n");
+    }
+    let mut events = page.items.len();
+    if bookmark {
+        // An empty object of the watched kind (or PartialObjectMetadata) that carries only the
+        // resourceVersion the initial events are synced to, and the annotation saying so.
+        let (kind, api_version) = match want {
+            Want::Partial(v) => (
+                "PartialObjectMetadata".to_string(),
+                format!("meta.k8s.io/{v}"),
+            ),
+            _ => (def.kind.to_string(), def.api_version()),
+        };
+        out += &format!(
+            r#"{{"type":"BOOKMARK","object":{{"kind":"{kind}","apiVersion":"{api_version}","metadata":{{"resourceVersion":"{}","annotations":{{"k8s.io/initial-events-end":"true"}}}}}}}}"#,
+            store.rv
+        );
+        out.push('\n');
+        events += 1;
+    }
+    let mut reply = Reply::raw(200, "application/json", out.into_bytes());
+    reply.stream = Some(WatchStream {
+        events,
+        timeout: opts
+            .timeout_seconds
+            .filter(|s| *s > 0)
+            .map(std::time::Duration::from_secs),
+    });
+    Ok(reply)
 }
 
 #[derive(Deserialize)]
@@ -1467,8 +1713,8 @@ mod tests {
         assert_eq!(negotiate(Some(disco), true), Ok(Want::Full));
     }
 
-    fn opts(query: &str) -> ListOptions {
-        ListOptions::parse(&parse_query(query)).unwrap()
+    fn opts(query: &str, watch: bool) -> ListOptions {
+        ListOptions::parse(&parse_query(query), watch).unwrap()
     }
 
     #[test]
@@ -1493,10 +1739,37 @@ mod tests {
     }
 
     #[test]
+    fn watches_from_the_start_default_to_watch_list() {
+        for query in ["", "resourceVersion=0", "allowWatchBookmarks=true"] {
+            let mut o = opts(query, true);
+            o.default_and_validate(true).unwrap();
+            assert_eq!(o.send_initial_events, Some(true), "{query}");
+            assert_eq!(o.resource_version_match, NOT_OLDER_THAN, "{query}");
+            // Without the feature nothing is defaulted.
+            let mut o = opts(query, true);
+            o.default_and_validate(false).unwrap();
+            assert_eq!(
+                (o.send_initial_events, o.resource_version_match.as_str()),
+                (None, "")
+            );
+        }
+        let mut o = opts("resourceVersion=12", true);
+        o.default_and_validate(true).unwrap();
+        assert_eq!(o.send_initial_events, None, "a watch from a version");
+        // Lists are never defaulted.
+        let mut o = opts("", false);
+        o.default_and_validate(true).unwrap();
+        assert_eq!(o.send_initial_events, None);
+    }
+
+    #[test]
     fn list_option_errors_name_their_fields() {
-        let e = opts("resourceVersionMatch=Exact&sendInitialEvents=false")
-            .validate()
-            .unwrap_err();
+        let err = |query: &str, watch: bool, watch_list: bool| {
+            opts(query, watch)
+                .default_and_validate(watch_list)
+                .unwrap_err()
+        };
+        let e = err("sendInitialEvents=false", true, false);
         assert_eq!((e.code, e.reason), (422, "Invalid"));
         let fields: Vec<&str> = e.details.as_ref().unwrap()["causes"]
             .as_array()
@@ -1505,11 +1778,23 @@ mod tests {
             .map(|c| c["field"].as_str().unwrap())
             .collect();
         assert_eq!(fields, ["resourceVersionMatch", "sendInitialEvents"]);
+        let e = err(
+            "resourceVersion=1&resourceVersionMatch=NotOlderThan&sendInitialEvents=true&continue=x",
+            true,
+            true,
+        );
+        assert!(
+            e.message
+                .ends_with("resourceVersionMatch is forbidden when continue is provided"),
+            "{}",
+            e.message
+        );
+        assert!(ListOptions::parse(&parse_query("timeoutSeconds=soon"), true).is_err());
     }
 
     #[test]
     fn only_resource_version_0_lists_come_from_the_watch_cache() {
-        let cached = |query: &str| opts(query).served_from_watch_cache();
+        let cached = |query: &str| opts(query, false).served_from_watch_cache();
         assert!(cached("resourceVersion=0&limit=5"));
         assert!(cached(
             "resourceVersion=0&resourceVersionMatch=NotOlderThan&limit=5"

@@ -1,5 +1,5 @@
 //! Integration tests of the `test-apiserver` crate, in one test binary: the server over real
-//! HTTP (`http`), its list modes (`lists`) and the `test-apiserver` binary
+//! HTTP (`http`), its list modes and streaming lists (`lists`) and the `test-apiserver` binary
 //! itself (`binary`).
 
 mod binary;
