@@ -79,6 +79,15 @@ impl Kubectl {
         Run::from(args, out)
     }
 
+    /// `run` with extra environment variables (client-go reads its feature gates from
+    /// `KUBE_FEATURE_<name>`).
+    fn run_with_env(&self, env: &[(&str, &str)], args: &[&str]) -> Run {
+        let mut c = self.command(args);
+        c.envs(env.iter().copied());
+        let out = c.output().expect("run kubectl");
+        Run::from(args, out)
+    }
+
     /// `run` with `input` on stdin (`-f -`).
     fn run_with_stdin(&self, args: &[&str], input: &str) -> Run {
         let mut child = self
@@ -1206,4 +1215,201 @@ fn apply_validates_against_openapi_v3_and_patches_policy_reports() {
         ])
         .ok();
     assert_eq!(r.stdout, "7");
+}
+
+/// The rows of a `kubectl get` table, split into cells, without the header.
+fn rows(r: &Run) -> Vec<Vec<String>> {
+    r.stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect()
+}
+
+/// `--chunk-size=0` asks for the whole list in one request (no `limit`), `--chunk-size=2` pages
+/// through it: both print the server's pods, the same rows in the same order.
+#[test]
+fn whole_and_chunked_lists_agree_with_the_server() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let whole = k.run(&["get", "pods", "-A", "--chunk-size=0"]).ok();
+    let lists: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == "/api/v1/pods")
+        .collect();
+    assert_eq!(lists.len(), 1, "one request for the whole list");
+    assert_eq!(lists[0].query_param("limit"), None, "no limit sent");
+    assert_eq!(lists[0].query_param("continue"), None);
+    server.clear_requests();
+    let paged = k.run(&["get", "pods", "-A", "--chunk-size=2"]).ok();
+    let pages: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == "/api/v1/pods")
+        .collect();
+    assert_eq!(pages.len(), 9, "17 pods in pages of 2");
+    assert!(
+        pages
+            .iter()
+            .all(|p| p.query_param("limit").as_deref() == Some("2") && p.status == 200)
+    );
+    let want: Vec<(String, String)> = server
+        .objects("pods")
+        .iter()
+        .map(|p| {
+            let m = &p["metadata"];
+            (
+                m["namespace"].as_str().unwrap().to_string(),
+                m["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let got: Vec<(String, String)> = rows(&whole)
+        .into_iter()
+        .map(|r| (r[0].clone(), r[1].clone()))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(rows(&paged), rows(&whole));
+}
+
+/// A continue token that expires mid-list: kubectl stops with kube-apiserver's 410 message
+/// (which offers the inconsistent continue token the Status carries).
+#[test]
+fn expired_continue_token_stops_kubectl_with_the_server_message() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    // The last pod goes with the snapshot, when kubectl asks for its second page.
+    let last = server.objects("pods").pop().expect("pods");
+    server.add_fault(test_apiserver::Fault::new(
+        "continue=",
+        1,
+        test_apiserver::FaultKind::DeleteAndExpire {
+            resource: "pods".into(),
+            namespace: last["metadata"]["namespace"].as_str().map(str::to_string),
+            name: last["metadata"]["name"].as_str().unwrap().to_string(),
+        },
+    ));
+    let r = k.run(&["get", "pods", "-A", "--chunk-size=5"]).fails();
+    assert!(
+        r.stderr.contains("Error from server (Expired): The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results."),
+        "{}",
+        r.stderr
+    );
+    let gone = server
+        .requests()
+        .into_iter()
+        .find(|q| q.status == 410)
+        .expect("a 410 in the log");
+    assert!(gone.query_param("continue").is_some());
+}
+
+/// kubectl 1.32's client-go streams lists when its `WatchListClient` feature gate is on
+/// (`KUBE_FEATURE_WatchListClient=true`): `kubectl wait`'s informer opens one watch with
+/// `sendInitialEvents=true`, takes the pod from the stream's ADDED event, is synced by the
+/// initial-events-end bookmark and closes the stream. With the server's WatchList feature off
+/// the 422 sends it back to LIST (resourceVersion=0, whole despite its limit); without the
+/// client gate it lists that way from the start.
+#[test]
+fn wait_streams_its_list_with_the_watch_list_client_gate() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, Some("payments"), None) else {
+        return;
+    };
+    let pod = "api-7d9f8c6b5-x2kq9";
+    let wait = [
+        "wait",
+        "--for=jsonpath={.status.phase}=Running",
+        "pod/api-7d9f8c6b5-x2kq9",
+        "--timeout=30s",
+    ];
+    let gate = [("KUBE_FEATURE_WatchListClient", "true")];
+    let path = "/api/v1/namespaces/payments/pods";
+    let r = k.run_with_env(&gate, &wait).ok();
+    assert_eq!(r.stdout.trim(), format!("pod/{pod} condition met"));
+    let collection: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == path)
+        .collect();
+    assert_eq!(
+        collection.len(),
+        1,
+        "one streaming list, no LIST: {collection:#?}"
+    );
+    let stream = &collection[0];
+    for (key, value) in [
+        ("watch", "true"),
+        ("sendInitialEvents", "true"),
+        ("resourceVersionMatch", "NotOlderThan"),
+        ("allowWatchBookmarks", "true"),
+    ] {
+        assert_eq!(stream.query_param(key).as_deref(), Some(value), "{key}");
+    }
+    assert_eq!(
+        stream.query_param("fieldSelector"),
+        Some(format!("metadata.name={pod}"))
+    );
+    assert_eq!(stream.query_param("limit"), None);
+    assert_eq!(
+        (stream.status, stream.watch_events),
+        (200, 2),
+        "the pod, then the bookmark"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.open_watches() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "kubectl left its stream open"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+
+    // The server without the WatchList feature: 422, then LIST and WATCH.
+    server.disable_watch_list();
+    server.clear_requests();
+    let r = k.run_with_env(&gate, &wait).ok();
+    assert_eq!(r.stdout.trim(), format!("pod/{pod} condition met"));
+    let collection: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|q| q.path == path)
+        .collect();
+    // The informer's streaming list is refused, and so is the one client-go's List tries
+    // before it falls back to a plain LIST.
+    let refused: Vec<_> = collection
+        .iter()
+        .filter(|q| q.query_param("sendInitialEvents").is_some())
+        .collect();
+    assert!(!refused.is_empty());
+    assert!(refused.iter().all(|q| q.status == 422), "{collection:#?}");
+    assert_eq!(
+        collection[0].query_param("sendInitialEvents").as_deref(),
+        Some("true")
+    );
+    let list = collection
+        .iter()
+        .find(|q| q.query_param("watch").is_none())
+        .expect("the fallback LIST");
+    assert_eq!(list.query_param("resourceVersion").as_deref(), Some("0"));
+    assert_eq!(list.status, 200);
+
+    // Without the client gate, the informer lists first: resourceVersion=0, limit ignored.
+    server.enable_watch_list();
+    server.clear_requests();
+    let r = k.run(&wait).ok();
+    assert_eq!(r.stdout.trim(), format!("pod/{pod} condition met"));
+    let list = server
+        .requests()
+        .into_iter()
+        .find(|q| q.path == path)
+        .expect("the informer's list");
+    assert_eq!(list.query_param("watch"), None);
+    assert_eq!(list.query_param("resourceVersion").as_deref(), Some("0"));
+    assert!(list.query_param("limit").is_some());
+    assert_eq!(list.status, 200);
 }

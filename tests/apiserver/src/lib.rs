@@ -6,7 +6,10 @@
 //!
 //! It implements the REST semantics kubectl and kube-rs rely on: discovery, OpenAPI v3
 //! documents (what `kubectl apply` validates against), list with
-//! label/field selectors and `limit`/`continue` paging, `as=Table` and
+//! label/field selectors and `limit`/`continue` paging (whole from the "watch cache" for
+//! `resourceVersion=0`, 410 with an inconsistent continue token once tokens expire),
+//! `ListOptions` validation, streaming lists (watches with `sendInitialEvents=true`, ended by
+//! the `k8s.io/initial-events-end` bookmark), `as=Table` and
 //! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PATCH/DELETE with
 //! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
 //! `Status` errors with Kubernetes' reasons, fault injection and a request log.
@@ -69,14 +72,23 @@ pub struct RequestRecord {
     pub body: String,
     /// The response status; 0 when the connection was dropped by a fault.
     pub status: u16,
-    /// Response body bytes sent (compressed, when gzipped).
+    /// Response body bytes sent (compressed, when gzipped); for a watch, those of the events
+    /// sent when it opened.
     pub response_bytes: usize,
+    /// For a watch stream: the events it opened with (each `ADDED` object, and the bookmark
+    /// that ends the initial events when there is one).
+    pub watch_events: usize,
 }
 
 impl RequestRecord {
     /// The value of query parameter `key`, percent-decoded.
     pub fn query_param(&self, key: &str) -> Option<String> {
         server::parse_query(&self.query).remove(key)
+    }
+
+    /// Every query parameter, percent-decoded, in the order sent (repeats kept).
+    pub fn query_params(&self) -> Vec<(String, String)> {
+        server::query_pairs(&self.query)
     }
 }
 
@@ -420,9 +432,34 @@ impl TestServer {
         self.state.faults.lock().expect("faults lock").push(f);
     }
 
-    /// Every continue token issued so far now answers 410 Expired.
+    /// Every continue token issued so far now answers 410 Expired, as kube-apiserver's once etcd
+    /// compacted the list's snapshot away: the Status carries, in `metadata.continue`, a token
+    /// that goes on after the same object at the latest resourceVersion (an inconsistent list).
     pub fn expire_continue_tokens(&self) {
         self.state.expire_continue_tokens();
+    }
+
+    /// Switch kube-apiserver's `WatchList` feature gate off (it is on by default): a watch with
+    /// `sendInitialEvents` then answers 422 Invalid, and plain watches get no bookmark.
+    pub fn disable_watch_list(&self) {
+        self.state
+            .watch_list
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Switch the `WatchList` feature gate back on.
+    pub fn enable_watch_list(&self) {
+        self.state
+            .watch_list
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Watch streams still open: each stays open after its initial events until the client
+    /// closes it (or its `timeoutSeconds` runs out).
+    pub fn open_watches(&self) -> usize {
+        self.state
+            .open_watches
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Remove an API group (e.g. `argoproj.io`, `gateway.networking.k8s.io`) from discovery and

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
 
@@ -24,7 +24,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::openapi;
 use crate::resources::{self, GROUPS, ResourceDef};
 use crate::selector::{FieldSelector, LabelSelector};
-use crate::store::{ApiError, Entry, ListQuery, Store};
+use crate::store::{ApiError, Entry, FieldError, ListQuery, Store};
 use crate::{Fault, FaultKind, Grant, RequestRecord};
 
 /// Everything the server shares between the test thread and the serving runtime.
@@ -40,9 +40,29 @@ pub(crate) struct State {
     /// The OpenID Connect issuer under `/oidc`: refresh token → the user its id tokens are for.
     pub oidc_refresh_tokens: Mutex<HashMap<String, String>>,
     pub start: Timestamp,
+    /// kube-apiserver's `WatchList` feature gate: watches with `sendInitialEvents` (streaming lists).
+    pub watch_list: AtomicBool,
+    /// Watch streams whose connection is still open.
+    pub open_watches: AtomicUsize,
     token_serial: AtomicU64,
     expired_below: AtomicU64,
     addr: String,
+}
+
+/// kube-apiserver's message for a continue token whose snapshot is gone, when it hands back a
+/// token that goes on from the same key at the latest resourceVersion.
+const INCONSISTENT_CONTINUE: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+
+/// A decoded continue token: where the list goes on, and from which snapshot.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Continue {
+    /// The key of the last object returned.
+    pub key: (String, String),
+    /// Items returned by the previous pages.
+    pub offset: usize,
+    /// The list's resourceVersion; -1 = the latest (an inconsistent continuation, as the token
+    /// in a 410 continues).
+    pub rv: i64,
 }
 
 impl State {
@@ -57,6 +77,8 @@ impl State {
             oidc_refresh_tokens: Mutex::new(HashMap::new()),
             client_certificates: Mutex::new(HashMap::new()),
             start: Timestamp::from_second(Timestamp::now().as_second()).expect("now"),
+            watch_list: AtomicBool::new(true),
+            open_watches: AtomicUsize::new(0),
             token_serial: AtomicU64::new(0),
             expired_below: AtomicU64::new(0),
             addr,
@@ -81,13 +103,13 @@ impl State {
         Some(f.kind.clone())
     }
 
-    fn encode_continue(&self, rv: u64, key: &(String, String), offset: usize) -> String {
+    fn encode_continue(&self, rv: i64, key: &(String, String), offset: usize) -> String {
         let t = self.token_serial.fetch_add(1, Ordering::SeqCst);
         let token = json!({"rv": rv, "ns": key.0, "name": key.1, "off": offset, "t": t});
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(token.to_string())
     }
 
-    fn decode_continue(&self, token: &str) -> Result<((String, String), usize), ApiError> {
+    fn decode_continue(&self, token: &str) -> Result<Continue, ApiError> {
         let bad = |why: &str| ApiError::bad_request(format!("continue key is not valid: {why}"));
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(token.trim_end_matches('='))
@@ -101,14 +123,20 @@ impl State {
         ) else {
             return Err(bad("incomplete token"));
         };
+        let key = (ns.to_string(), name.to_string());
+        let offset = off as usize;
         if t < self.expired_below.load(Ordering::SeqCst) {
-            return Err(ApiError::new(
-                410,
-                "Expired",
-                "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
-            ));
+            // As kube-apiserver when etcd compacted the snapshot away: 410, with a token that
+            // goes on after the same key at the latest resourceVersion.
+            let mut e = ApiError::new(410, "Expired", INCONSISTENT_CONTINUE);
+            e.continue_token = Some(self.encode_continue(-1, &key, offset));
+            return Err(e);
         }
-        Ok(((ns.to_string(), name.to_string()), off as usize))
+        Ok(Continue {
+            key,
+            offset,
+            rv: v["rv"].as_i64().unwrap_or(-1),
+        })
     }
 }
 
@@ -169,12 +197,42 @@ pub(crate) fn run(
     rt.shutdown_background();
 }
 
-/// A response body: all at once, or half of it followed by an error (a cut connection).
+/// A response body: all at once, or half of it followed by an error (a cut connection), or
+/// a watch stream that stays open after its events.
 pub(crate) struct Payload {
     data: Option<Bytes>,
     fail_after: bool,
     flushed: bool,
     exact: Option<u64>,
+    hold: Hold,
+    /// Counts the stream as open in [`State::open_watches`] until the body is dropped (the
+    /// stream ended, or hyper saw the client close the connection).
+    _open: Option<OpenWatch>,
+}
+
+/// What a body does once its data is sent.
+enum Hold {
+    /// End.
+    Done,
+    /// Stay open until the client goes away (a watch without `timeoutSeconds`).
+    Forever,
+    /// Stay open until then, and end cleanly (`timeoutSeconds`).
+    Until(Pin<Box<tokio::time::Sleep>>),
+}
+
+struct OpenWatch(Arc<State>);
+
+impl OpenWatch {
+    fn new(state: Arc<State>) -> OpenWatch {
+        state.open_watches.fetch_add(1, Ordering::SeqCst);
+        OpenWatch(state)
+    }
+}
+
+impl Drop for OpenWatch {
+    fn drop(&mut self) {
+        self.0.open_watches.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Body for Payload {
@@ -201,11 +259,22 @@ impl Body for Payload {
                 "injected fault: truncated body",
             ))));
         }
-        Poll::Ready(None)
+        match &mut this.hold {
+            Hold::Done => Poll::Ready(None),
+            // Nothing will wake this body: hyper drops it when the client closes.
+            Hold::Forever => Poll::Pending,
+            Hold::Until(sleep) => {
+                if sleep.as_mut().poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                this.hold = Hold::Done;
+                Poll::Ready(None)
+            }
+        }
     }
 
     fn is_end_stream(&self) -> bool {
-        self.data.is_none() && !self.fail_after
+        self.data.is_none() && !self.fail_after && matches!(self.hold, Hold::Done)
     }
 
     fn size_hint(&self) -> SizeHint {
@@ -222,6 +291,16 @@ struct Reply {
     content_type: String,
     body: Vec<u8>,
     headers: Vec<(&'static str, String)>,
+    /// A watch: `body` holds its first events, then the connection stays open.
+    stream: Option<WatchStream>,
+}
+
+/// How a watch answer goes on after its first events.
+struct WatchStream {
+    /// Events in the body.
+    events: usize,
+    /// `timeoutSeconds`: the stream ends then; `None` = when the client closes it.
+    timeout: Option<std::time::Duration>,
 }
 
 impl Reply {
@@ -235,6 +314,7 @@ impl Reply {
             content_type: content_type.to_string(),
             body,
             headers: Vec::new(),
+            stream: None,
         }
     }
 
@@ -278,6 +358,11 @@ fn percent_decode(s: &str) -> String {
 
 /// Decode a query string into a map (last value wins).
 pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
+    query_pairs(q).into_iter().collect()
+}
+
+/// Decode a query string into its pairs, in order.
+pub(crate) fn query_pairs(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|p| !p.is_empty())
         .map(|p| match p.split_once('=') {
@@ -285,6 +370,158 @@ pub(crate) fn parse_query(q: &str) -> HashMap<String, String> {
             None => (percent_decode(p), String::new()),
         })
         .collect()
+}
+
+/// A boolean query parameter as apimachinery decodes it: absent = `None`; `0` and `false` (any
+/// case) are false; anything else, the empty string included, is true.
+fn query_bool(q: &HashMap<String, String>, key: &str) -> Option<bool> {
+    q.get(key)
+        .map(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+const NOT_OLDER_THAN: &str = "NotOlderThan";
+const EXACT: &str = "Exact";
+
+/// The list and watch parameters kube-apiserver decodes into `ListOptions`.
+#[derive(Debug, Clone, PartialEq)]
+struct ListOptions {
+    watch: bool,
+    resource_version: String,
+    resource_version_match: String,
+    send_initial_events: Option<bool>,
+    allow_watch_bookmarks: bool,
+    continue_token: String,
+    limit: usize,
+    timeout_seconds: Option<u64>,
+}
+
+impl ListOptions {
+    fn parse(q: &HashMap<String, String>, watch: bool) -> Result<ListOptions, ApiError> {
+        let text = |k: &str| q.get(k).cloned().unwrap_or_default();
+        let limit = match q.get("limit").filter(|l| !l.is_empty()) {
+            Some(l) => l
+                .parse::<usize>()
+                .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
+            None => 0,
+        };
+        let timeout_seconds = match q.get("timeoutSeconds").filter(|t| !t.is_empty()) {
+            Some(t) => Some(t.parse::<u64>().map_err(|_| {
+                ApiError::bad_request(format!("strconv.ParseInt: parsing {t:?}: invalid syntax"))
+            })?),
+            None => None,
+        };
+        Ok(ListOptions {
+            watch,
+            resource_version: text("resourceVersion"),
+            resource_version_match: text("resourceVersionMatch"),
+            send_initial_events: query_bool(q, "sendInitialEvents"),
+            allow_watch_bookmarks: query_bool(q, "allowWatchBookmarks").unwrap_or(false),
+            continue_token: text("continue"),
+            limit,
+            timeout_seconds,
+        })
+    }
+
+    /// kube-apiserver's `SetListOptionsDefaults` then `ValidateListOptions`; a failure is 422.
+    fn default_and_validate(&mut self, watch_list: bool) -> Result<(), ApiError> {
+        // With the WatchList feature, a watch from "" or "0" (which always started with the
+        // current objects) is a watch-list request.
+        if watch_list
+            && self.watch
+            && self.send_initial_events.is_none()
+            && self.resource_version_match.is_empty()
+            && matches!(self.resource_version.as_str(), "" | "0")
+        {
+            self.send_initial_events = Some(true);
+            self.resource_version_match = NOT_OLDER_THAN.into();
+        }
+        let mut errs = Vec::new();
+        let rvm = self.resource_version_match.as_str();
+        if self.watch {
+            if self.send_initial_events.is_some() {
+                if rvm != NOT_OLDER_THAN {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+                    ));
+                }
+                if !watch_list {
+                    errs.push(FieldError::forbidden(
+                        "sendInitialEvents",
+                        "sendInitialEvents is forbidden for watch unless the WatchList feature gate is enabled",
+                    ));
+                }
+            }
+            if !rvm.is_empty() {
+                if self.send_initial_events.is_none() {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided",
+                    ));
+                }
+                if rvm != NOT_OLDER_THAN {
+                    errs.push(FieldError::not_supported(
+                        "resourceVersionMatch",
+                        rvm,
+                        &[NOT_OLDER_THAN],
+                    ));
+                }
+                if !self.continue_token.is_empty() {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden when continue is provided",
+                    ));
+                }
+            }
+        } else {
+            if !rvm.is_empty() {
+                if self.resource_version.is_empty() {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden unless resourceVersion is provided",
+                    ));
+                }
+                if !self.continue_token.is_empty() {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch is forbidden when continue is provided",
+                    ));
+                }
+                if rvm != EXACT && rvm != NOT_OLDER_THAN {
+                    errs.push(FieldError::not_supported(
+                        "resourceVersionMatch",
+                        rvm,
+                        &[EXACT, NOT_OLDER_THAN, ""],
+                    ));
+                }
+                if rvm == EXACT && self.resource_version == "0" {
+                    errs.push(FieldError::forbidden(
+                        "resourceVersionMatch",
+                        "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+                    ));
+                }
+            }
+            if self.send_initial_events.is_some() {
+                errs.push(FieldError::forbidden(
+                    "sendInitialEvents",
+                    "sendInitialEvents is forbidden for list",
+                ));
+            }
+        }
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid_list_options(&errs))
+        }
+    }
+
+    /// Whether a list is served from the watch cache, which ignores `limit`: resourceVersion
+    /// "0" without a continue token (kube-apiserver's `shouldDelegateList` is false).
+    fn served_from_watch_cache(&self) -> bool {
+        self.resource_version == "0"
+            && self.continue_token.is_empty()
+            && self.resource_version_match != EXACT
+    }
 }
 
 fn reason_for(code: u16) -> &'static str {
@@ -345,6 +582,7 @@ async fn handle(
         body: String::from_utf8_lossy(&body).into_owned(),
         status: 0,
         response_bytes: 0,
+        watch_events: 0,
     };
     let pq = path_and_query(&rec.path, &rec.query);
     let mut truncate = false;
@@ -419,7 +657,8 @@ async fn handle(
         .as_deref()
         .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
     let mut reply = reply;
-    if accepts_gzip && !truncate && reply.body.len() > GZIP_THRESHOLD_BYTES {
+    let stream = reply.stream.take();
+    if accepts_gzip && !truncate && stream.is_none() && reply.body.len() > GZIP_THRESHOLD_BYTES {
         use std::io::Write as _;
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         encoder.write_all(&reply.body)?;
@@ -437,7 +676,23 @@ async fn handle(
     for (k, v) in &reply.headers {
         builder = builder.header(*k, v);
     }
-    let payload = if truncate {
+    let payload = if let Some(watch) = stream {
+        // A watch: chunked, its first events at once, then open until the client leaves or
+        // timeoutSeconds runs out.
+        rec.response_bytes = full_len;
+        rec.watch_events = watch.events;
+        Payload {
+            data: Some(Bytes::from(reply.body)),
+            fail_after: false,
+            flushed: false,
+            exact: None,
+            hold: match watch.timeout {
+                Some(d) => Hold::Until(Box::pin(tokio::time::sleep(d))),
+                None => Hold::Forever,
+            },
+            _open: Some(OpenWatch::new(state.clone())),
+        }
+    } else if truncate {
         let half = full_len / 2;
         builder = builder.header("content-length", full_len.to_string());
         rec.response_bytes = half;
@@ -448,6 +703,8 @@ async fn handle(
             fail_after: true,
             flushed: false,
             exact: None,
+            hold: Hold::Done,
+            _open: None,
         }
     } else {
         rec.response_bytes = full_len;
@@ -456,6 +713,8 @@ async fn handle(
             fail_after: false,
             flushed: false,
             exact: Some(full_len as u64),
+            hold: Hold::Done,
+            _open: None,
         }
     };
     rec.status = reply.status;
@@ -665,6 +924,29 @@ fn negotiate(accept: Option<&str>, is_list: bool) -> Result<Want, ApiError> {
         "NotAcceptable",
         "only the following media types are accepted: application/json, application/json;as=Table;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io, application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io",
     ))
+}
+
+/// The representation of a watch's objects: whole, or `PartialObjectMetadata`. Tables are not
+/// offered for watches here, so `as=Table` alternatives are passed over.
+fn negotiate_watch(accept: Option<&str>) -> Result<Want, ApiError> {
+    let Some(accept) = accept.filter(|a| !a.trim().is_empty()) else {
+        return Ok(Want::Full);
+    };
+    let rest: Vec<&str> = accept
+        .split(',')
+        .filter(|alt| {
+            !alt.split(';')
+                .any(|p| p.trim().replace(' ', "").eq_ignore_ascii_case("as=Table"))
+        })
+        .collect();
+    if rest.is_empty() {
+        return Err(ApiError::new(
+            406,
+            "NotAcceptable",
+            "only the following media types are accepted: application/json, application/json;as=PartialObjectMetadata;v=v1;g=meta.k8s.io",
+        ));
+    }
+    negotiate(Some(&rest.join(",")), false)
 }
 
 fn forbidden(
@@ -879,7 +1161,7 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     let dry_run = q.get("dryRun").is_some_and(|v| v == "All");
     let verb = match (rec.method.as_str(), &name) {
         ("GET", Some(_)) => "get",
-        ("GET", None) if q.get("watch").is_some_and(|w| w == "true" || w == "1") => "watch",
+        ("GET", None) if query_bool(&q, "watch") == Some(true) => "watch",
         ("GET", None) => "list",
         ("POST", None) => "create",
         ("PATCH", Some(_)) => "patch",
@@ -910,11 +1192,7 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     let ns_key = ns.clone().unwrap_or_default();
     let now = Timestamp::now();
     match verb {
-        "watch" => Err(ApiError::new(
-            405,
-            "MethodNotAllowed",
-            "watch is not supported by the test API server",
-        )),
+        "watch" => watch(state, rec, def, ns.as_deref(), &q),
         "list" => list(state, rec, def, ns.as_deref(), &q, now),
         "get" => {
             let name = name.expect("get has a name");
@@ -1007,6 +1285,21 @@ fn openapi_document(rec: &RequestRecord, doc: &openapi::Document) -> Result<Repl
     Ok(reply)
 }
 
+/// The label and field selectors of a list or watch.
+fn selectors(
+    def: &ResourceDef,
+    q: &HashMap<String, String>,
+) -> Result<(LabelSelector, FieldSelector), ApiError> {
+    let labels = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
+        .map_err(ApiError::bad_request)?;
+    let fields = FieldSelector::parse_for(
+        q.get("fieldSelector").map_or("", String::as_str),
+        FieldSelector::extra_fields(def.plural),
+    )
+    .map_err(ApiError::bad_request)?;
+    Ok((labels, fields))
+}
+
 fn list(
     state: &State,
     rec: &RequestRecord,
@@ -1016,30 +1309,34 @@ fn list(
     now: Timestamp,
 ) -> Result<Reply, ApiError> {
     let want = negotiate(rec.accept.as_deref(), true)?;
-    let labels = LabelSelector::parse(q.get("labelSelector").map_or("", String::as_str))
-        .map_err(ApiError::bad_request)?;
-    let fields = FieldSelector::parse_for(
-        q.get("fieldSelector").map_or("", String::as_str),
-        FieldSelector::extra_fields(def.plural),
-    )
-    .map_err(ApiError::bad_request)?;
-    let limit = match q.get("limit").filter(|l| !l.is_empty()) {
-        Some(l) => l
-            .parse::<usize>()
-            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
-        None => 0,
-    };
-    let (after, offset) = match q.get("continue").filter(|c| !c.is_empty()) {
-        Some(c) => {
-            let (k, o) = state.decode_continue(c)?;
-            (Some(k), o)
+    let mut opts = ListOptions::parse(q, false)?;
+    opts.default_and_validate(state.watch_list.load(Ordering::SeqCst))?;
+    let (labels, fields) = selectors(def, q)?;
+    let cont = if opts.continue_token.is_empty() {
+        None
+    } else {
+        let c = state.decode_continue(&opts.continue_token)?;
+        if !matches!(opts.resource_version.as_str(), "" | "0") {
+            return Err(ApiError::bad_request(
+                "specifying resource version is not allowed when using continue",
+            ));
         }
-        None => (None, 0),
+        Some(c)
+    };
+    // resourceVersion=0 is served whole from the watch cache: no pages.
+    let limit = if opts.served_from_watch_cache() {
+        0
+    } else {
+        opts.limit
     };
     let namespace = if def.namespaced {
         ns.or(fields.namespace())
     } else {
         None
+    };
+    let (after, offset) = match &cont {
+        Some(c) => (Some(c.key.clone()), c.offset),
+        None => (None, 0),
     };
     let store = state.store.read().expect("store lock");
     let page = store.list(
@@ -1053,15 +1350,106 @@ fn list(
             offset,
         },
     );
-    let rv = store.rv;
+    // The pages of a list share its first page's resourceVersion; a continuation from a 410's
+    // token (rv -1) reads, and reports, the latest.
+    let rv = match &cont {
+        Some(c) if c.rv > 0 => c.rv as u64,
+        _ => store.rv,
+    };
     let mut meta = json!({"resourceVersion": rv.to_string()});
     if let Some(next) = &page.next {
-        meta["continue"] = json!(state.encode_continue(rv, next, offset + page.items.len()));
+        meta["continue"] = json!(state.encode_continue(rv as i64, next, offset + page.items.len()));
         if let Some(r) = page.remaining {
             meta["remainingItemCount"] = json!(r);
         }
     }
     Ok(render_list(def, &page.items, &meta, want, q, now))
+}
+
+/// A watch. Those that start with the current objects (`sendInitialEvents=true`, or a
+/// resourceVersion of "" or "0") are served: one `ADDED` event per object, then, for a
+/// watch-list request with `allowWatchBookmarks=true`, the `BOOKMARK` that ends the initial
+/// events; then the stream stays open (this server sends no later changes). A watch from a
+/// given resourceVersion would need the changes since: not supported (405).
+fn watch(
+    state: &State,
+    rec: &RequestRecord,
+    def: &'static ResourceDef,
+    ns: Option<&str>,
+    q: &HashMap<String, String>,
+) -> Result<Reply, ApiError> {
+    let mut opts = ListOptions::parse(q, true)?;
+    let watch_list = state.watch_list.load(Ordering::SeqCst);
+    opts.default_and_validate(watch_list)?;
+    let want = negotiate_watch(rec.accept.as_deref())?;
+    let (labels, fields) = selectors(def, q)?;
+    let initial_events = opts
+        .send_initial_events
+        .unwrap_or(matches!(opts.resource_version.as_str(), "" | "0"));
+    if !initial_events {
+        return Err(ApiError::new(
+            405,
+            "MethodNotAllowed",
+            "watch is not supported by the test API server from a resourceVersion: only watches that start with the current objects (sendInitialEvents=true, or resourceVersion \"\" or \"0\")",
+        ));
+    }
+    // kube-apiserver ends the initial events with a bookmark only for a watch-list request
+    // that allows bookmarks.
+    let bookmark =
+        watch_list && opts.send_initial_events == Some(true) && opts.allow_watch_bookmarks;
+    let namespace = if def.namespaced {
+        ns.or(fields.namespace())
+    } else {
+        None
+    };
+    let store = state.store.read().expect("store lock");
+    let page = store.list(
+        def,
+        ListQuery {
+            namespace,
+            labels: &labels,
+            fields: &fields,
+            limit: 0,
+            after: None,
+            offset: 0,
+        },
+    );
+    let mut out =
+        String::with_capacity(64 + page.items.iter().map(|e| e.raw.len() + 32).sum::<usize>());
+    for e in &page.items {
+        let object = match want {
+            Want::Partial(v) => partial(e, v),
+            _ => e.raw.to_string(),
+        };
+        out += &format!("{{\"type\":\"ADDED\",\"object\":{object}}}\n");
+    }
+    let mut events = page.items.len();
+    if bookmark {
+        // An empty object of the watched kind (or PartialObjectMetadata) that carries only the
+        // resourceVersion the initial events are synced to, and the annotation saying so.
+        let (kind, api_version) = match want {
+            Want::Partial(v) => (
+                "PartialObjectMetadata".to_string(),
+                format!("meta.k8s.io/{v}"),
+            ),
+            _ => (def.kind.to_string(), def.api_version()),
+        };
+        out += &format!(
+            r#"{{"type":"BOOKMARK","object":{{"kind":"{kind}","apiVersion":"{api_version}","metadata":{{"resourceVersion":"{}","annotations":{{"k8s.io/initial-events-end":"true"}}}}}}}}"#,
+            store.rv
+        );
+        out.push('\n');
+        events += 1;
+    }
+    let mut reply = Reply::raw(200, "application/json", out.into_bytes());
+    reply.stream = Some(WatchStream {
+        events,
+        timeout: opts
+            .timeout_seconds
+            .filter(|s| *s > 0)
+            .map(std::time::Duration::from_secs),
+    });
+    Ok(reply)
 }
 
 #[derive(Deserialize)]
@@ -1323,6 +1711,97 @@ mod tests {
         let disco =
             "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json";
         assert_eq!(negotiate(Some(disco), true), Ok(Want::Full));
+    }
+
+    fn opts(query: &str, watch: bool) -> ListOptions {
+        ListOptions::parse(&parse_query(query), watch).unwrap()
+    }
+
+    #[test]
+    fn boolean_parameters_decode_as_apimachinery_does() {
+        let q = parse_query("a=true&b=1&c=&d=False&e=0&f=yes");
+        let got: Vec<Option<bool>> = ["a", "b", "c", "d", "e", "f", "g"]
+            .iter()
+            .map(|k| query_bool(&q, k))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Some(true),
+                Some(true),
+                Some(true),
+                Some(false),
+                Some(false),
+                Some(true),
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn watches_from_the_start_default_to_watch_list() {
+        for query in ["", "resourceVersion=0", "allowWatchBookmarks=true"] {
+            let mut o = opts(query, true);
+            o.default_and_validate(true).unwrap();
+            assert_eq!(o.send_initial_events, Some(true), "{query}");
+            assert_eq!(o.resource_version_match, NOT_OLDER_THAN, "{query}");
+            // Without the feature nothing is defaulted.
+            let mut o = opts(query, true);
+            o.default_and_validate(false).unwrap();
+            assert_eq!(
+                (o.send_initial_events, o.resource_version_match.as_str()),
+                (None, "")
+            );
+        }
+        let mut o = opts("resourceVersion=12", true);
+        o.default_and_validate(true).unwrap();
+        assert_eq!(o.send_initial_events, None, "a watch from a version");
+        // Lists are never defaulted.
+        let mut o = opts("", false);
+        o.default_and_validate(true).unwrap();
+        assert_eq!(o.send_initial_events, None);
+    }
+
+    #[test]
+    fn list_option_errors_name_their_fields() {
+        let err = |query: &str, watch: bool, watch_list: bool| {
+            opts(query, watch)
+                .default_and_validate(watch_list)
+                .unwrap_err()
+        };
+        let e = err("sendInitialEvents=false", true, false);
+        assert_eq!((e.code, e.reason), (422, "Invalid"));
+        let fields: Vec<&str> = e.details.as_ref().unwrap()["causes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["resourceVersionMatch", "sendInitialEvents"]);
+        let e = err(
+            "resourceVersion=1&resourceVersionMatch=NotOlderThan&sendInitialEvents=true&continue=x",
+            true,
+            true,
+        );
+        assert!(
+            e.message
+                .ends_with("resourceVersionMatch is forbidden when continue is provided"),
+            "{}",
+            e.message
+        );
+        assert!(ListOptions::parse(&parse_query("timeoutSeconds=soon"), true).is_err());
+    }
+
+    #[test]
+    fn only_resource_version_0_lists_come_from_the_watch_cache() {
+        let cached = |query: &str| opts(query, false).served_from_watch_cache();
+        assert!(cached("resourceVersion=0&limit=5"));
+        assert!(cached(
+            "resourceVersion=0&resourceVersionMatch=NotOlderThan&limit=5"
+        ));
+        assert!(!cached("limit=5"));
+        assert!(!cached("resourceVersion=7&limit=5"));
+        assert!(!cached("resourceVersion=0&limit=5&continue=abc"));
     }
 
     #[test]

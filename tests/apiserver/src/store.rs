@@ -16,6 +16,49 @@ pub(crate) struct ApiError {
     pub reason: &'static str,
     pub message: String,
     pub details: Option<Value>,
+    /// `metadata.continue` of the Status: the token kube-apiserver hands back with a 410 for an
+    /// expired continue token, to go on with an inconsistent list.
+    pub continue_token: Option<String>,
+}
+
+/// One field error of a validation failure, as apimachinery's `field.Error`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FieldError {
+    /// `FieldValueForbidden`, `FieldValueNotSupported`, …
+    pub reason: &'static str,
+    pub field: &'static str,
+    /// The error without the field: `Forbidden: …`, `Unsupported value: …`.
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn forbidden(field: &'static str, detail: impl std::fmt::Display) -> FieldError {
+        FieldError {
+            reason: "FieldValueForbidden",
+            field,
+            detail: format!("Forbidden: {detail}"),
+        }
+    }
+
+    pub fn not_supported(field: &'static str, value: &str, supported: &[&str]) -> FieldError {
+        let q = |s: &str| serde_json::to_string(s).expect("string to JSON");
+        let list: Vec<String> = supported.iter().map(|s| q(s)).collect();
+        FieldError {
+            reason: "FieldValueNotSupported",
+            field,
+            detail: format!(
+                "Unsupported value: {}: supported values: {}",
+                q(value),
+                list.join(", ")
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.detail)
+    }
 }
 
 impl ApiError {
@@ -25,7 +68,29 @@ impl ApiError {
             reason,
             message: message.into(),
             details: None,
+            continue_token: None,
         }
+    }
+
+    /// 422 for query parameters that fail kube-apiserver's `ListOptions` validation:
+    /// `ListOptions.meta.k8s.io "" is invalid: …`, one cause per field error.
+    pub fn invalid_list_options(errors: &[FieldError]) -> ApiError {
+        let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let aggregate = match listed.as_slice() {
+            [one] => one.clone(),
+            many => format!("[{}]", many.join(", ")),
+        };
+        let mut e = ApiError::new(
+            422,
+            "Invalid",
+            format!("ListOptions.meta.k8s.io \"\" is invalid: {aggregate}"),
+        );
+        let causes: Vec<Value> = errors
+            .iter()
+            .map(|f| json!({"reason": f.reason, "message": f.detail, "field": f.field}))
+            .collect();
+        e.details = Some(json!({"group": "meta.k8s.io", "kind": "ListOptions", "causes": causes}));
+        e
     }
 
     fn with_details(mut self, def: &ResourceDef, name: &str) -> ApiError {
@@ -100,6 +165,9 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code,
         });
+        if let Some(token) = &self.continue_token {
+            v["metadata"]["continue"] = json!(token);
+        }
         if let Some(d) = &self.details {
             v["details"] = d.clone();
         }

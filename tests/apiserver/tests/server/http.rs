@@ -7,20 +7,20 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use test_apiserver::{Fault, FaultKind, Grant, ScaleParams, ServerOptions, TestServer};
 
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
+pub(crate) struct Resp {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
     /// False when the connection closed before Content-Length bytes arrived (or before any answer).
-    complete: bool,
+    pub(crate) complete: bool,
 }
 
 impl Resp {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
 
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -28,7 +28,7 @@ impl Resp {
     }
 }
 
-fn request(
+pub(crate) fn request(
     server: &TestServer,
     method: &str,
     path: &str,
@@ -84,11 +84,11 @@ fn request(
     r
 }
 
-fn get(server: &TestServer, path: &str) -> Resp {
+pub(crate) fn get(server: &TestServer, path: &str) -> Resp {
     request(server, "GET", path, &[], "")
 }
 
-fn demo() -> TestServer {
+pub(crate) fn demo() -> TestServer {
     let s = TestServer::start(ServerOptions::default());
     s.seed_demo();
     s
