@@ -19,6 +19,7 @@ mod help;
 mod krew;
 mod kubectl_conformance;
 mod least_privilege;
+mod list_modes;
 mod multi_context;
 mod oncall;
 mod output_formats;
