@@ -567,6 +567,22 @@ fn main() {
             &[0],
         );
     }
+    // (b) in the other list modes: one response per kind from the watch cache, and a watch-list.
+    for (case, mode) in [("g", "cache"), ("h", "stream")] {
+        if want(case) {
+            let flag = format!("--list-mode={mode}");
+            add_pair(
+                &mut rows,
+                case,
+                (
+                    format!("kubectl owner ls pods -A {flag}"),
+                    vec![o(&["ls", "pods", "-A", &flag])],
+                ),
+                None,
+                &[0],
+            );
+        }
+    }
     if want("f") {
         fleet(&bench, &mut rows, &o, &k);
     }
