@@ -65,6 +65,7 @@ pub fn default_rules(config: &Config) -> Vec<RuleId> {
 
 /// `--rules a,b`: each one enforceable, or one error line naming why not.
 pub fn parse_rules(text: &str) -> Result<Vec<RuleId>, String> {
+    // (`unknown-team` without a registry is refused by `generate`, which has the config.)
     let mut rules = Vec::new();
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let rule: RuleId = name.parse()?;
@@ -128,19 +129,32 @@ fn glob_regex(glob: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// `YYYY-MM-DD` naming a real day of the proletic Gregorian calendar, with ASCII blanks around
-/// it (`check` trims the value), as RE2 and Rust's regex both read it.
+/// The characters Rust's `str::trim` removes (Unicode White_Space), which `check` trims values of,
+/// as a class RE2 and Rust's regex both read.
+macro_rules! blank {
+    () => {
+        "[\\t\\n\\v\\f\\r \\x{85}\\x{A0}\\x{1680}\\x{2000}-\\x{200A}\\x{2028}\\x{2029}\\x{202F}\\x{205F}\\x{3000}]"
+    };
+}
+
+/// `YYYY-MM-DD` naming a real day of the proleptic Gregorian calendar, with blanks around it
+/// (`check` trims the value).
 const DATE: &str = concat!(
-    "^[\\t\\n\\v\\f\\r ]*(",
+    "^",
+    blank!(),
+    "*(",
     "[0-9]{4}-(0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])",
     "|[0-9]{4}-(0[469]|11)-(0[1-9]|[12][0-9]|30)",
     "|[0-9]{4}-02-(0[1-9]|1[0-9]|2[0-8])",
     "|([0-9]{2}(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)-02-29",
-    ")[\\t\\n\\v\\f\\r ]*$"
+    ")",
+    blank!(),
+    "*$"
 );
 
-/// `false` in any case, with ASCII blanks around it: the exempt value that opts back in.
-const NOT_EXEMPT: &str = "^[\\t\\n\\v\\f\\r ]*(?i:false)[\\t\\n\\v\\f\\r ]*$";
+/// `false` in any ASCII case (as `check`'s `eq_ignore_ascii_case`: no Unicode case folding, in
+/// which `ſ` is an `s`), with blanks around it: the exempt value that opts back in.
+const NOT_EXEMPT: &str = concat!("^", blank!(), "*[Ff][Aa][Ll][Ss][Ee]", blank!(), "*$");
 
 /// The one-element list holding a field's value, or `[]`: levels (object, then namespace), each
 /// key in order (labels before annotations), then the first matching rule that sets it.
@@ -310,6 +324,18 @@ pub fn generate(
     rules: &[RuleId],
     action: Action,
 ) -> Result<(ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding), String> {
+    if rules.is_empty() {
+        return Err(
+            "no rule to enforce: the config makes none of the enforceable rules an error (name them with --rules)"
+                .to_string(),
+        );
+    }
+    if rules.contains(&RuleId::UnknownTeam) && !config.has_registry() {
+        return Err(
+            "rule \"unknown-team\" needs a team registry (teams: in the config): without one every team is unknown"
+                .to_string(),
+        );
+    }
     let keys = &config.keys;
     let with = |value: &dyn Fn(&Rule) -> Option<&str>| -> Vec<(&Rule, Option<&str>)> {
         config.rules.iter().map(|r| (r, value(r))).collect()
@@ -356,10 +382,18 @@ pub fn generate(
                 resource_rules: Some(resource_rules(kinds)),
                 ..Default::default()
             }),
-            match_conditions: Some(vec![MatchCondition {
-                name: "not-controlled-by-a-workload".to_string(),
-                expression: not_controlled(kinds),
-            }]),
+            match_conditions: Some(vec![
+                MatchCondition {
+                    name: "not-controlled-by-a-workload".to_string(),
+                    expression: not_controlled(kinds),
+                },
+                // Removing finalizers from an object being deleted is an UPDATE: refusing it
+                // would keep the object terminating for ever.
+                MatchCondition {
+                    name: "not-being-deleted".to_string(),
+                    expression: "!has(object.metadata.deletionTimestamp)".to_string(),
+                },
+            ]),
             variables: Some(variables),
             validations: Some(rules.iter().map(|r| validation(*r, config)).collect()),
             ..Default::default()

@@ -147,7 +147,7 @@ fn values(key: &str) -> (&'static [&'static str], &'static [&'static str]) {
                 "",
                 "Payments",
             ],
-            &[" payments", "checkout ", "data eng"],
+            &[" payments", "checkout ", "data eng", "\u{a0}payments"],
         ),
         "lifecycle" | "opslevel.com/lifecycle" => (
             &[
@@ -171,11 +171,23 @@ fn values(key: &str) -> (&'static [&'static str], &'static [&'static str]) {
                 "soon",
                 "",
             ],
-            &[" 2027-03-01 ", "2027-3-1", "2027-04-31", "\t2030-12-31"],
+            &[
+                " 2027-03-01 ",
+                "2027-3-1",
+                "2027-04-31",
+                "\t2030-12-31",
+                "\u{a0}2027-01-31\u{3000}",
+            ],
         ),
         _ => (
             &["true", "false", "FALSE", "yes", ""],
-            &[" false ", "False", "frozen for the audit"],
+            &[
+                " false ",
+                "False",
+                "frozen for the audit",
+                "\u{a0}false",
+                "fal\u{17f}e",
+            ],
         ),
     }
 }
@@ -542,6 +554,14 @@ fn rules_and_configs_the_policy_cannot_express_are_one_error_line() {
         assert_eq!(run.first_stderr_line(), message);
         assert_eq!(run.stdout, "");
     }
+    // Without a registry every team would be unknown: refused, not generated.
+    let bare = TestServer::start(Default::default());
+    let run = Env::new(&bare).owner(&["policy", "--rules", "unknown-team"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: rule \"unknown-team\" needs a team registry (teams: in the config): without one every team is unknown\n"
+    );
     // Every glob the config accepts (lower-case names, `*`, `?`) is expressible; the others are
     // refused when the config is read, as by every command.
     let config = env.home().join("odd.yaml");
