@@ -511,6 +511,16 @@ fn endpoints_of(
         .collect()
 }
 
+/// How a watch-list went.
+enum Streamed {
+    /// Every object, up to the initial-events-end bookmark.
+    Whole,
+    /// Refused (422): the server's WatchList feature is off.
+    Refused,
+    /// Ended before the bookmark.
+    Cut,
+}
+
 /// An EndpointSlice endpoint with a looked-for address.
 #[derive(Debug)]
 pub struct Endpoint {
@@ -799,18 +809,20 @@ impl Session {
         mut on_page: impl AsyncFnMut(Page),
     ) -> Result<()> {
         if self.list_mode == ListMode::Stream {
-            match self
+            let why = match self
                 .watch_list(kind, namespace, labels, fields, retain, &mut on_page)
                 .await?
             {
-                true => return Ok(()),
-                false => ui::log(1, || {
-                    format!(
-                        "--list-mode=stream: the server does not serve watch-lists of {} (WatchList off); reading pages instead",
-                        kind.qualified_plural()
-                    )
-                }),
-            }
+                Streamed::Whole => return Ok(()),
+                Streamed::Refused => "the server does not serve watch-lists of {} (WatchList off)",
+                Streamed::Cut => "the server ended the watch-list of {} before its initial events",
+            };
+            ui::log(1, || {
+                format!(
+                    "--list-mode=stream: {}; reading pages instead",
+                    why.replace("{}", &kind.qualified_plural())
+                )
+            });
         }
         let mut shared = Shared::new(kind);
         self.paged(
@@ -843,7 +855,8 @@ impl Session {
 
     /// `--list-mode=stream`: one metadata watch with `sendInitialEvents=true` (a streaming list),
     /// its objects handed over in pages until the bookmark that ends the initial events.
-    /// `Ok(false)` when the server refuses it (422: the WatchList feature is off).
+    /// Not [`Streamed::Whole`] when the server refuses it (422: the WatchList feature is off) or
+    /// cuts it short; pages handed over are then taken back.
     async fn watch_list(
         &self,
         kind: &Kind,
@@ -852,7 +865,7 @@ impl Session {
         fields: Option<&str>,
         retain: &Retain<'_>,
         on_page: &mut impl AsyncFnMut(Page),
-    ) -> Result<bool> {
+    ) -> Result<Streamed> {
         use futures::TryStreamExt;
         use kube::api::{WatchEvent, WatchParams};
         let ar = api_resource(kind);
@@ -881,12 +894,15 @@ impl Session {
                 .await
             {
                 Ok(events) => events,
-                Err(kube::Error::Api(status)) if status.code == 422 => return Ok(false),
+                Err(kube::Error::Api(status)) if status.code == 422 => {
+                    return Ok(Streamed::Refused);
+                }
                 Err(e) => return Err(self.describe(e, &what)),
             };
             futures::pin_mut!(events);
             let mut shared = Shared::new(kind);
             let mut page = Vec::new();
+            let mut handed_over = false;
             while let Some(event) = events
                 .try_next()
                 .await
@@ -902,6 +918,7 @@ impl Session {
                         if page.len() >= PAGE_SIZE as usize {
                             ui::page_fetched(page.len());
                             on_page(Page::Objects(std::mem::take(&mut page))).await;
+                            handed_over = true;
                         }
                     }
                     WatchEvent::Deleted(_) => {}
@@ -911,10 +928,16 @@ impl Session {
                         {
                             ui::page_fetched(page.len());
                             on_page(Page::Objects(page)).await;
-                            return Ok(true);
+                            return Ok(Streamed::Whole);
                         }
                     }
-                    WatchEvent::Error(status) if status.code == 422 => return Ok(false),
+                    WatchEvent::Error(status) if status.code == 422 => {
+                        // Pages handed over are taken back before the list is read in pages.
+                        if handed_over {
+                            on_page(Page::Restarted).await;
+                        }
+                        return Ok(Streamed::Refused);
+                    }
                     WatchEvent::Error(status) => {
                         return Err(Error::cluster(format!(
                             "Error from server ({}): {}",
@@ -924,9 +947,12 @@ impl Session {
                     }
                 }
             }
-            Err(Error::cluster(format!(
-                "{what}: the stream ended before the server said the initial events were complete"
-            )))
+            // The server closed the stream before the initial events were complete (its
+            // timeout on a very large list): what came is not the whole list.
+            if handed_over {
+                on_page(Page::Restarted).await;
+            }
+            Ok(Streamed::Cut)
         };
         match self.request_timeout {
             Some(limit) => tokio::time::timeout(limit, read).await.map_err(|_| {

@@ -151,8 +151,6 @@ fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
     Ok(kinds)
 }
 
-/// One row per finding, then the exempt rows, a blank line and the summary line. With no rows,
-/// only the summary line.
 /// Every finding, then every exempt object, as cells of [`COLUMNS`] after the context;
 /// `missing` stands for a value that is not there.
 fn rows(report: &CheckReport, missing: &str) -> Vec<Vec<String>> {
@@ -204,6 +202,8 @@ fn csv(report: &CheckReport, with_context: bool) -> Result<String> {
     )
 }
 
+/// One row per finding, then the exempt rows, a blank line and the summary line. With no rows,
+/// only the summary line.
 fn table(report: &CheckReport, with_context: bool, no_headers: bool) -> String {
     let rows = rows(report, "<none>");
     let config = match report.config.as_slice() {

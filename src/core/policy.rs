@@ -433,7 +433,6 @@ fn recount(report: &mut CheckReport) {
         .count();
 }
 
-/// Orders findings (and exempt rows) for `--group-by`. Exempt rows always follow the findings.
 /// One report from several clusters' reports, each row tagged with its context.
 pub fn merge(reports: Vec<(Option<String>, CheckReport)>) -> CheckReport {
     let mut merged = evaluate(
@@ -483,6 +482,7 @@ pub fn merge(reports: Vec<(Option<String>, CheckReport)>) -> CheckReport {
     merged
 }
 
+/// Orders findings (and exempt rows) for `--group-by`. Exempt rows always follow the findings.
 pub fn order(report: &mut CheckReport, group_by: GroupBy) {
     order_within_context(report, group_by);
     // Stable: each cluster's rows stay in --group-by order.

@@ -96,8 +96,8 @@ fn most_common<'a>(values: impl Iterator<Item = &'a str>) -> (String, Vec<String
 pub fn entities(workloads: &[Workload]) -> (Vec<Entity>, Vec<String>) {
     let mut groups: BTreeMap<(Option<&str>, bool, String), Group> = BTreeMap::new();
     for w in workloads.iter().filter(|w| w.team.is_some()) {
-        let (id, part_of) = match &w.part_of {
-            Some(p) => (p.clone(), true),
+        let (id, part_of) = match w.part_of.as_deref().filter(|p| !entity_name(p).is_empty()) {
+            Some(p) => (p.to_string(), true),
             None => (w.name.clone(), false),
         };
         groups
@@ -118,12 +118,22 @@ pub fn entities(workloads: &[Workload]) -> (Vec<Entity>, Vec<String>) {
     }
     let mut notes = Vec::new();
     let mut out = Vec::new();
+    let mut taken = std::collections::HashSet::new();
     for g in groups.values() {
         let base = entity_name(&g.id);
-        let name = match (uses[&base] > 1, g.namespace) {
+        let mut name = match (uses[&base] > 1, g.namespace) {
             (true, Some(ns)) => entity_name(&format!("{ns}-{}", g.id)),
             _ => base,
         };
+        // Names are unique in a catalog: a name already taken (`a-b`+`c` and `a`+`b-c`, a
+        // part-of value equal to a workload's name) gets a number.
+        let mut n = 2;
+        while !taken.insert(name.clone()) {
+            let suffix = format!("-{n}");
+            let stem: String = name.chars().take(63 - suffix.len()).collect();
+            name = format!("{}{suffix}", stem.trim_end_matches('-'));
+            n += 1;
+        }
         let (team, other_teams) = most_common(g.members.iter().filter_map(|w| w.team.as_deref()));
         let (stage, _) = most_common(
             g.members
@@ -219,5 +229,12 @@ mod tests {
             ]
         );
         assert_eq!(entity_name("-Web_app.v2/x-"), "Web_app.v2-x");
+        // A part-of group and a workload of one id in one namespace stay two names.
+        let (same, _) = super::entities(&[
+            w("shop", "web", Some("checkout"), Some("web")),
+            w("shop", "web", Some("checkout"), None),
+        ]);
+        let names: Vec<&str> = same.iter().map(|e| e.metadata.name.as_str()).collect();
+        assert_eq!(names, ["shop-web", "shop-web-2"]);
     }
 }

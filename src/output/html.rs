@@ -130,11 +130,15 @@ fn stage_table(teams: &BTreeMap<(bool, String), TeamRow>) -> String {
     let mut stages: Vec<&String> = teams.values().flat_map(|t| t.stages.keys()).collect();
     stages.sort();
     stages.dedup();
+    let contacts = teams.values().any(|t| t.contact.is_some());
     let mut out = String::from("<table id=\"stages\">\n<thead><tr><th>Team</th><th>Workloads</th>");
     for s in &stages {
         let _ = write!(out, "<th>{}</th>", esc(s));
     }
-    out.push_str("<th>Contact</th></tr></thead>\n<tbody>\n");
+    if contacts {
+        out.push_str("<th>Contact</th>");
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
     for ((_, name), t) in teams {
         let _ = write!(
             out,
@@ -149,11 +153,10 @@ fn stage_table(teams: &BTreeMap<(bool, String), TeamRow>) -> String {
                 t.stages.get(*s).copied().unwrap_or(0)
             );
         }
-        let _ = writeln!(
-            out,
-            "<td>{}</td></tr>",
-            esc(t.contact.as_deref().unwrap_or(""))
-        );
+        if contacts {
+            let _ = write!(out, "<td>{}</td>", esc(t.contact.as_deref().unwrap_or("")));
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</tbody>\n</table>\n");
     out
@@ -289,7 +292,11 @@ pub fn check_page(report: &CheckReport, made: &Made, multi: bool) -> String {
         *row.stages
             .entry(o.stage.clone().unwrap_or_else(|| "(none)".to_string()))
             .or_default() += 1;
-        if let Some(date) = o.sunset.as_deref().and_then(|d| d.parse::<Date>().ok()) {
+        if let Some(date) = o
+            .sunset
+            .as_deref()
+            .and_then(|d| d.trim().parse::<Date>().ok())
+        {
             sunsets.push(Sunset {
                 team: o.team.clone(),
                 object: object_ref(
@@ -302,8 +309,26 @@ pub fn check_page(report: &CheckReport, made: &Made, multi: bool) -> String {
             });
         }
     }
+    let unread = match report.unreadable.is_empty() {
+        true => String::new(),
+        false => {
+            let mut out = String::from(
+                "<h2 class=\"error\">Not everything could be read: the report is partial</h2>\n<ul id=\"unreadable\">\n",
+            );
+            for u in &report.unreadable {
+                let _ = writeln!(
+                    out,
+                    "<li>{} in {}: {}</li>",
+                    esc(&u.resource),
+                    esc(u.namespace.as_deref().unwrap_or("every namespace")),
+                    esc(&u.reason)
+                );
+            }
+            out + "</ul>\n"
+        }
+    };
     let body = format!(
-        "<h2>Checked workloads per team</h2>\n<p>Green: compliant; orange: with findings.</p>\n{}\
+        "{unread}<h2>Checked workloads per team</h2>\n<p>Green: compliant; orange: with findings.</p>\n{}\
          <h2>Stages per team</h2>\n{}<h2>Sunsets</h2>\n{}<h2>Findings ({})</h2>\n{}",
         bars(&teams),
         stage_table(&teams),

@@ -8,6 +8,7 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::core::policy::{CheckReport, FailOn, Finding};
+use crate::output::html::object_ref;
 
 /// One test case: an object, its findings, or the reason it is exempt.
 struct Case<'a> {
@@ -20,14 +21,6 @@ struct Case<'a> {
 /// The objects and findings of one report, by team: `(false, team)` first in name order, then
 /// `(true, "")` for the unowned.
 type Suites<'a> = BTreeMap<(bool, String), Vec<Case<'a>>>;
-
-/// `ctx/ns/Kind/name` (the context only when several were checked).
-fn case_name(context: Option<&str>, namespace: Option<&str>, kind: &str, name: &str) -> String {
-    let mut parts: Vec<&str> = context.into_iter().collect();
-    parts.extend(namespace);
-    parts.extend([kind, name]);
-    parts.join("/")
-}
 
 fn suite_key(team: Option<&str>) -> (bool, String) {
     (team.is_none(), team.unwrap_or_default().to_string())
@@ -42,7 +35,7 @@ fn suites(report: &CheckReport) -> Suites<'_> {
             .entry(suite_key(o.team.as_deref()))
             .or_default()
             .push(Case {
-                name: case_name(key.0, key.1, key.2, key.3),
+                name: object_ref(key.0, key.1, key.2, key.3),
                 classname: o.kind.clone(),
                 findings: by_object.remove(&key).unwrap_or_default(),
                 skipped: None,
@@ -53,7 +46,7 @@ fn suites(report: &CheckReport) -> Suites<'_> {
             .entry(suite_key(e.team.as_deref()))
             .or_default()
             .push(Case {
-                name: case_name(
+                name: object_ref(
                     e.context.as_deref(),
                     e.namespace.as_deref(),
                     &e.kind,
@@ -68,6 +61,26 @@ fn suites(report: &CheckReport) -> Suites<'_> {
         cases.sort_by(|a, b| a.name.cmp(&b.name));
     }
     suites
+}
+
+/// Text XML 1.0 can hold: the C0 controls other than tab, newline and return (a value from an
+/// annotation may carry one) become U+FFFD, or a reader would reject the whole report.
+fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
+    match text
+        .chars()
+        .any(|c| (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        false => text.into(),
+        true => text
+            .chars()
+            .map(|c| match c {
+                '\t' | '\n' | '\r' => c,
+                c if (c as u32) < 0x20 => '\u{fffd}',
+                c => c,
+            })
+            .collect::<String>()
+            .into(),
+    }
 }
 
 /// Counts of a set of cases: (tests, failing cases, skipped).
@@ -119,13 +132,13 @@ pub fn render(report: &CheckReport, fail_on: FailOn) -> String {
             false => format!("team {team}"),
         };
         let mut suite = BytesStart::new("testsuite");
-        suite.push_attribute(("name", name.as_str()));
+        suite.push_attribute(("name", xml_text(&name).as_ref()));
         let suite = with_counts(suite, counts(cases, fail_on));
         write(&mut w, Event::Start(suite));
         for case in cases {
             let mut start = BytesStart::new("testcase");
-            start.push_attribute(("name", case.name.as_str()));
-            start.push_attribute(("classname", case.classname.as_str()));
+            start.push_attribute(("name", xml_text(&case.name).as_ref()));
+            start.push_attribute(("classname", xml_text(&case.classname).as_ref()));
             let (failing, below): (Vec<&&Finding>, Vec<&&Finding>) = case
                 .findings
                 .iter()
@@ -137,12 +150,13 @@ pub fn render(report: &CheckReport, fail_on: FailOn) -> String {
             write(&mut w, Event::Start(start));
             if let Some(reason) = case.skipped {
                 let mut skipped = BytesStart::new("skipped");
-                skipped.push_attribute(("message", reason));
+                skipped.push_attribute(("message", xml_text(reason).as_ref()));
                 write(&mut w, Event::Empty(skipped));
             }
             for f in failing {
                 let mut failure = BytesStart::new("failure");
-                let message = format!("{} ({}): {}", f.rule, f.severity, f.detail);
+                let message =
+                    xml_text(&format!("{} ({}): {}", f.rule, f.severity, f.detail)).into_owned();
                 failure.push_attribute(("message", message.as_str()));
                 failure.push_attribute(("type", f.rule.as_str()));
                 write(&mut w, Event::Start(failure));
@@ -155,7 +169,8 @@ pub fn render(report: &CheckReport, fail_on: FailOn) -> String {
                     .map(|f| format!("{} ({}): {}", f.rule, f.severity, f.detail))
                     .collect();
                 write(&mut w, Event::Start(BytesStart::new("system-out")));
-                write(&mut w, Event::Text(BytesText::new(&text.join("\n"))));
+                let text = text.join("\n");
+                write(&mut w, Event::Text(BytesText::new(&xml_text(&text))));
                 write(&mut w, Event::End(BytesEnd::new("system-out")));
             }
             write(&mut w, Event::End(BytesEnd::new("testcase")));
@@ -166,4 +181,15 @@ pub fn render(report: &CheckReport, fail_on: FailOn) -> String {
     let mut out = String::from_utf8(w.into_inner()).expect("XML written from UTF-8 text");
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_xml_cannot_hold_are_replaced() {
+        assert_eq!(xml_text("a\u{1}b\tc"), "a\u{fffd}b\tc");
+        assert!(matches!(xml_text("plain"), std::borrow::Cow::Borrowed(_)));
+    }
 }

@@ -13,6 +13,9 @@ fn cell(text: &str) -> String {
     for c in text.chars() {
         match c {
             '|' => out.push_str("\\|"),
+            // No link, image or reference can be made of an annotation's text.
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
@@ -142,7 +145,8 @@ pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
             ]));
         }
         out.push_str(&format!(
-            "**Not everything could be read: the report is partial.**\n\n{body}\n"
+            "**Not everything could be read: the report is partial.**\n\n<details><summary>Not read ({})</summary>\n\n{body}\n</details>\n",
+            report.unreadable.len()
         ));
     }
     // One newline at the end, as every document ends.
