@@ -222,18 +222,7 @@ fn findings_table(findings: &[Finding], multi: bool) -> String {
     let mut out = String::from(
         "<p><input id=\"filter\" type=\"search\" placeholder=\"Filter findings\" aria-label=\"Filter findings\"></p>\n<table id=\"findings\">\n<thead><tr>",
     );
-    let mut headers = vec![
-        "Namespace",
-        "Kind",
-        "Name",
-        "Team",
-        "Rule",
-        "Severity",
-        "Detail",
-    ];
-    if multi {
-        headers.insert(0, "Context");
-    }
+    let headers = super::finding_columns(multi);
     for h in &headers {
         let _ = write!(out, "<th>{h}</th>");
     }

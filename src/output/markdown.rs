@@ -80,18 +80,7 @@ pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
         },
         s.line()
     );
-    let mut columns = vec![
-        "Namespace",
-        "Kind",
-        "Name",
-        "Team",
-        "Rule",
-        "Severity",
-        "Detail",
-    ];
-    if multi {
-        columns.insert(0, "Context");
-    }
+    let columns = super::finding_columns(multi);
     // Findings are already in --group-by order: each group is a run.
     let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
     for f in &report.findings {
