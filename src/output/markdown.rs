@@ -7,6 +7,10 @@ use crate::core::policy::{CheckReport, Finding, GroupBy};
 /// Groups longer than this are folded: a summary stays readable at a glance.
 const FOLD_AFTER: usize = 10;
 
+/// Findings shown in all: GitHub takes at most 1 MiB of a job summary (and 65,536 characters of
+/// a comment); the rest are counted, and the JSON or JUnit report has them all.
+const MAX_ROWS: usize = 500;
+
 /// Text safe in a table cell: no column break, no line break, no HTML.
 fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -90,9 +94,14 @@ pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
             _ => groups.push((group, vec![f])),
         }
     }
+    let mut shown = 0;
     for (group, findings) in &groups {
+        if shown >= MAX_ROWS {
+            break;
+        }
         let mut body = header(&columns);
-        for f in findings {
+        for f in findings.iter().take(MAX_ROWS - shown) {
+            shown += 1;
             let mut cells = vec![
                 f.namespace.as_deref().unwrap_or("-"),
                 &f.kind,
@@ -108,6 +117,12 @@ pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
             body.push_str(&row(&cells));
         }
         out.push_str(&section(group, &body, findings.len(), "finding"));
+    }
+    if report.findings.len() > shown {
+        out.push_str(&format!(
+            "**{} more findings not shown here**: `kubectl owner check -o json` (or `-o junit`) lists every one.\n\n",
+            report.findings.len() - shown
+        ));
     }
     if !report.exempt.is_empty() {
         let mut body = header(&["Namespace", "Kind", "Name", "Reason"]);
