@@ -142,6 +142,8 @@ pub enum CliCommand {
     Assign(AssignArgs),
     /// Remove team, stage, sunset date or contacts from workloads or namespaces.
     Unassign(UnassignArgs),
+    /// Suggest owners for unowned workloads, from the evidence already in the cluster.
+    Suggest(SuggestArgs),
     /// Print a ValidatingAdmissionPolicy and its binding that refuse at admission what check reports.
     Policy(PolicyArgs),
     /// Print a shell completion script for kubectl-owner (bash, zsh, fish, powershell).
@@ -419,6 +421,43 @@ pub enum ListModeArg {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ConfidenceArg {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SuggestOutput {
+    Table,
+    Wide,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// TYPE (deploy, sts, ds, rs, job, cj, po, rollout, …); default: every workload.
+    #[arg(value_name = "TYPE")]
+    pub types: Vec<String>,
+    /// Across all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+    /// Label selector, sent to the server (e.g. -l 'tier=web').
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// Only candidates at least this sure.
+    #[arg(long, value_enum, default_value = "low", value_name = "LEVEL")]
+    pub min_confidence: ConfidenceArg,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: SuggestOutput,
+    /// Don't print headers.
+    #[arg(long)]
+    pub no_headers: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum PolicyActionArg {
     Deny,
     Warn,
@@ -592,11 +631,11 @@ fn write_options(
     })
 }
 
-/// `check` takes resource types only: it checks every object of them.
-fn check_types(args: Vec<String>) -> Result<Vec<String>, String> {
+/// `check`'s and `suggest`'s TYPE arguments: types only (`command` names the one that got them).
+fn check_types(args: Vec<String>, command: &str) -> Result<Vec<String>, String> {
     match args.iter().find(|arg| arg.contains('/')) {
         Some(arg) => Err(format!(
-            "check takes resource types, not names: \"{arg}\" (use -l to narrow the objects checked)"
+            "{command} takes resource types, not names: \"{arg}\" (use -l to narrow the objects {command}ed)"
         )),
         None => Ok(args),
     }
@@ -797,6 +836,23 @@ impl Cli {
                     CompletionShellArg::Powershell => options::CompletionShell::PowerShell,
                 },
             }),
+            CliCommand::Suggest(a) => Command::Suggest(options::SuggestOptions {
+                types: check_types(a.types, "suggest").map_err(Error::usage)?,
+                scope: scope(a.all_namespaces, &g.namespace),
+                label_selector: parse_opt(a.selector).map_err(Error::usage)?,
+                min_confidence: match a.min_confidence {
+                    ConfidenceArg::Low => crate::core::suggest::Confidence::Low,
+                    ConfidenceArg::Medium => crate::core::suggest::Confidence::Medium,
+                    ConfidenceArg::High => crate::core::suggest::Confidence::High,
+                },
+                output: match a.output {
+                    SuggestOutput::Table => Output::Table,
+                    SuggestOutput::Wide => Output::Wide,
+                    SuggestOutput::Json => Output::Json,
+                    SuggestOutput::Yaml => Output::Yaml,
+                },
+                no_headers: a.no_headers,
+            }),
             CliCommand::Policy(a) => Command::Policy(options::PolicyOptions {
                 rules: a
                     .rules
@@ -815,7 +871,7 @@ impl Cli {
                 },
             }),
             CliCommand::Check(a) => Command::Check(options::CheckOptions {
-                types: check_types(a.types).map_err(Error::usage)?,
+                types: check_types(a.types, "check").map_err(Error::usage)?,
                 scope: scope(a.all_namespaces, &g.namespace),
                 label_selector: parse_opt(a.selector).map_err(Error::usage)?,
                 fail_on: match a.fail_on {

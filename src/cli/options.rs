@@ -225,6 +225,19 @@ impl std::str::FromStr for LsColumn {
     }
 }
 
+/// `kubectl owner suggest`.
+#[derive(Debug, Clone)]
+pub struct SuggestOptions {
+    /// TYPE arguments, as typed (default: the default rows).
+    pub types: Vec<String>,
+    pub scope: Scope,
+    pub label_selector: Option<LabelSelector>,
+    pub min_confidence: crate::core::suggest::Confidence,
+    /// `Table`, `Wide`, `Json` or `Yaml`.
+    pub output: Output,
+    pub no_headers: bool,
+}
+
 /// `kubectl owner policy`.
 #[derive(Debug, Clone)]
 pub struct PolicyOptions {
@@ -323,6 +336,7 @@ pub enum Command {
     Teams(TeamsOptions),
     Completion(CompletionOptions),
     Check(CheckOptions),
+    Suggest(SuggestOptions),
     Policy(PolicyOptions),
     Assign(WriteOptions),
     Unassign(WriteOptions),

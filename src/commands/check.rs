@@ -137,7 +137,7 @@ fn read_baseline(path: &Path) -> Result<Baseline> {
     Baseline::parse(&text).map_err(|e| Error::usage(format!("--baseline {}: {e}", path.display())))
 }
 
-fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
+pub fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
     let mut kinds: Vec<Kind> = Vec::new();
     for arg in args {
         let kind = cluster.catalog.parse_type(arg).map_err(Error::usage)?;

@@ -6,6 +6,7 @@ pub mod check;
 pub mod completion;
 pub mod ls;
 pub mod policy;
+pub mod suggest;
 pub mod teams;
 pub mod who;
 
@@ -22,6 +23,7 @@ pub async fn run(global: &GlobalOptions, command: Command) -> Result<ExitStatus>
         Command::Completion(opts) => completion::run(opts).await,
         Command::Check(opts) => check::run(global, opts).await,
         Command::Policy(opts) => policy::run(global, opts).await,
+        Command::Suggest(opts) => suggest::run(global, opts).await,
         Command::Assign(opts) | Command::Unassign(opts) => assign::run(global, opts).await,
     }
 }

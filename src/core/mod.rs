@@ -18,3 +18,4 @@ pub mod policy;
 mod properties;
 pub mod rules;
 pub mod selector;
+pub mod suggest;

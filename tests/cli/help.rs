@@ -6,13 +6,14 @@
 use crate::support::Env;
 
 /// The subcommands `kubectl owner --help` lists (clap's own `help` aside), in its order.
-const SUBCOMMANDS: [&str; 8] = [
+const SUBCOMMANDS: [&str; 9] = [
     "ls",
     "who",
     "teams",
     "check",
     "assign",
     "unassign",
+    "suggest",
     "policy",
     "completion",
 ];

@@ -29,4 +29,5 @@ mod read_path;
 mod readme;
 mod reports;
 mod security;
+mod suggest;
 mod torture;

@@ -1,0 +1,149 @@
+//! `kubectl owner suggest`: for every unowned workload in scope, the candidate teams and the
+//! evidence for each (see [`crate::core::suggest`] for the confidence table). Never writes.
+
+use serde::Serialize;
+
+use crate::cli::options::{GlobalOptions, Output, SuggestOptions};
+use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory};
+use crate::core::suggest::{self, Candidate, Workload};
+use crate::error::{ExitStatus, Result};
+use crate::output::documents::{self, API_VERSION};
+use crate::output::table;
+use crate::output::ui;
+
+/// `suggest -o json|yaml`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SuggestionList<'a> {
+    api_version: &'static str,
+    kind: &'static str,
+    items: Vec<Item<'a>>,
+}
+
+#[derive(Serialize)]
+struct Item<'a> {
+    namespace: Option<&'a str>,
+    kind: &'a str,
+    name: &'a str,
+    uid: &'a str,
+    candidates: Vec<Candidate>,
+}
+
+pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitStatus> {
+    let cluster = Cluster::open(global, ClusterConfig::BestEffort).await?;
+    let kinds = super::check::parse_types(&cluster, &opts.types)?;
+    let mut plan = inventory::typed_plan(
+        &cluster,
+        &kinds,
+        &opts.scope,
+        opts.label_selector.clone(),
+        None,
+    )
+    .await?;
+    // The evidence lives in labels and annotations the listing would otherwise drop.
+    plan.label_columns
+        .extend(suggest::EVIDENCE_KEYS.iter().map(|k| k.to_string()));
+    let inventory = Inventory::collect(&cluster, &plan).await?;
+    let resolved = inventory.resolve(&cluster.config);
+    let workloads: Vec<Workload> = resolved
+        .iter()
+        // A controlled object is its controller's: the controller gets the suggestion.
+        .filter(|r| r.chain.len() == 1)
+        .map(|r| Workload {
+            object: r.object(),
+            team: r.ownership.team.value(),
+        })
+        .collect();
+    let mut suggestions = suggest::suggest(&workloads);
+    for (_, candidates) in &mut suggestions {
+        candidates.retain(|c| c.confidence >= opts.min_confidence);
+    }
+    suggestions.sort_by(|(a, _), (b, _)| {
+        (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name))
+    });
+    let out = match opts.output {
+        Output::Json | Output::Yaml => {
+            let items = suggestions
+                .into_iter()
+                .map(|(o, candidates)| Item {
+                    namespace: o.namespace.as_deref(),
+                    kind: &o.kind,
+                    name: &o.name,
+                    uid: &o.uid,
+                    candidates,
+                })
+                .collect();
+            let list = SuggestionList {
+                api_version: API_VERSION,
+                kind: "SuggestionList",
+                items,
+            };
+            match opts.output {
+                Output::Json => documents::json(&list),
+                _ => documents::yaml(&list),
+            }
+        }
+        _ => {
+            let wide = opts.output == Output::Wide;
+            let mut headers = vec![
+                "NAMESPACE",
+                "KIND",
+                "NAME",
+                "SUGGESTED",
+                "CONFIDENCE",
+                "EVIDENCE",
+            ];
+            if wide {
+                headers.push("OTHER CANDIDATES");
+            }
+            let rows: Vec<Vec<String>> = suggestions
+                .iter()
+                .map(|(o, candidates)| {
+                    let best = candidates.first();
+                    let evidence = match (best, wide) {
+                        (Some(c), true) => c
+                            .evidence
+                            .iter()
+                            .map(|e| e.text.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                        (Some(c), false) => {
+                            let first = c.evidence[0].text.clone();
+                            match c.evidence.len() {
+                                1 => first,
+                                n => format!("{first} (+{} more)", n - 1),
+                            }
+                        }
+                        (None, _) => "<none>".to_string(),
+                    };
+                    let mut row = vec![
+                        table::or_none(o.namespace.as_deref()),
+                        o.kind.to_string(),
+                        o.name.clone(),
+                        table::or_none(best.map(|c| c.team.as_str())),
+                        table::or_none(best.map(|c| c.confidence.as_str())),
+                        evidence,
+                    ];
+                    if wide {
+                        row.push(match candidates.len() {
+                            0 | 1 => "<none>".to_string(),
+                            _ => candidates[1..]
+                                .iter()
+                                .map(|c| format!("{} ({})", c.team, c.confidence.as_str()))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        });
+                    }
+                    row
+                })
+                .collect();
+            if rows.is_empty() {
+                ui::status("No unowned workloads found.");
+                return Ok(ExitStatus::Success);
+            }
+            table::table(&headers, &rows, opts.no_headers)
+        }
+    };
+    ui::out(&out)?;
+    Ok(ExitStatus::Success)
+}
