@@ -5,7 +5,9 @@ use serde::Serialize;
 
 use crate::cli::options::{GlobalOptions, Output, SuggestOptions};
 use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory};
-use crate::core::suggest::{self, Candidate, Workload};
+use crate::core::kinds::Kind;
+use crate::core::ownership;
+use crate::core::suggest::{self, Candidate, GitOpsKind, Parent, Workload};
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::{self, API_VERSION};
 use crate::output::table;
@@ -54,7 +56,8 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
             team: r.ownership.team.value(),
         })
         .collect();
-    let mut suggestions = suggest::suggest(&workloads);
+    let parents = gitops_parents(&cluster, &inventory, &workloads).await?;
+    let mut suggestions = suggest::suggest(&workloads, &parents);
     for (_, candidates) in &mut suggestions {
         candidates.retain(|c| c.confidence >= opts.min_confidence);
     }
@@ -146,4 +149,62 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     };
     ui::out(&out)?;
     Ok(ExitStatus::Success)
+}
+
+/// The GitOps objects (Argo CD Applications, Flux Kustomizations and HelmReleases) that unowned
+/// workloads name, with their teams: one metadata list per kind some workload names, skipped
+/// when its CRD is not installed.
+async fn gitops_parents(
+    cluster: &Cluster,
+    inventory: &Inventory,
+    workloads: &[Workload<'_>],
+) -> Result<Vec<Parent>> {
+    let named: Vec<GitOpsKind> = GitOpsKind::ALL
+        .into_iter()
+        .filter(|kind| {
+            workloads.iter().any(|w| {
+                w.team.is_none()
+                    && suggest::gitops_parent(w.object).is_some_and(|p| p.kind == *kind)
+            })
+        })
+        .collect();
+    let mut parents = Vec::new();
+    let mut unreadable = Vec::new();
+    for kind in named {
+        let (group, version, name, plural) = kind.resource();
+        let crd = Kind {
+            group: group.to_string(),
+            version: version.to_string(),
+            kind: name.to_string(),
+            plural: plural.to_string(),
+            namespaced: true,
+            short_names: Vec::new(),
+            workload: false,
+        };
+        let Some(served) = cluster.session.discover(&crd).await? else {
+            ui::log(2, || {
+                format!("{plural}.{group} is not installed: no evidence from it")
+            });
+            continue;
+        };
+        let (objects, refused) = cluster.list_everywhere(&served, None, None).await?;
+        unreadable.extend(refused);
+        for object in objects {
+            let ns = object.namespace.clone().unwrap_or_default();
+            let own = ownership::resolve(
+                &[&object],
+                inventory.namespaces.get(&ns),
+                Some(&ns),
+                &cluster.config,
+            );
+            parents.push(Parent {
+                kind,
+                team: own.team.value().map(str::to_string),
+                namespace: ns,
+                name: object.name,
+            });
+        }
+    }
+    inventory::warn_unreadable(&unreadable, None);
+    Ok(parents)
 }

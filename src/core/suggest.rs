@@ -3,6 +3,7 @@
 //!
 //! | evidence | confidence |
 //! |---|---|
+//! | the GitOps object that deploys it (Argo CD Application, Flux Kustomization or HelmRelease) has a team | high |
 //! | same Helm release as an owned object | high |
 //! | sibling sharing `app.kubernetes.io/part-of` or (in its namespace) `app.kubernetes.io/name` | medium |
 //! | the namespace's dominant team among its owned workloads | low |
@@ -61,6 +62,7 @@ impl std::str::FromStr for Confidence {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
+    GitopsParent,
     HelmRelease,
     PartOf,
     Name,
@@ -70,7 +72,7 @@ pub enum Source {
 impl Source {
     fn confidence(self) -> Confidence {
         match self {
-            Source::HelmRelease => Confidence::High,
+            Source::GitopsParent | Source::HelmRelease => Confidence::High,
             Source::PartOf | Source::Name => Confidence::Medium,
             Source::NamespaceMajority => Confidence::Low,
         }
@@ -104,15 +106,132 @@ const INSTANCE: &str = "app.kubernetes.io/instance";
 const RELEASE_NAME: &str = "meta.helm.sh/release-name";
 const RELEASE_NAMESPACE: &str = "meta.helm.sh/release-namespace";
 
+const ARGO_INSTANCE: &str = "argocd.argoproj.io/instance";
+const ARGO_TRACKING: &str = "argocd.argoproj.io/tracking-id";
+const FLUX_KS_NAME: &str = "kustomize.toolkit.fluxcd.io/name";
+const FLUX_KS_NAMESPACE: &str = "kustomize.toolkit.fluxcd.io/namespace";
+const FLUX_HR_NAME: &str = "helm.toolkit.fluxcd.io/name";
+const FLUX_HR_NAMESPACE: &str = "helm.toolkit.fluxcd.io/namespace";
+
 /// The label and annotation keys the evidence is read from (what listings must keep).
-pub const EVIDENCE_KEYS: [&str; 6] = [
+pub const EVIDENCE_KEYS: [&str; 12] = [
     PART_OF,
     NAME,
     INSTANCE,
     "app.kubernetes.io/managed-by",
     RELEASE_NAME,
     RELEASE_NAMESPACE,
+    ARGO_INSTANCE,
+    ARGO_TRACKING,
+    FLUX_KS_NAME,
+    FLUX_KS_NAMESPACE,
+    FLUX_HR_NAME,
+    FLUX_HR_NAMESPACE,
 ];
+
+/// The GitOps objects that deploy workloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GitOpsKind {
+    ArgoApplication,
+    FluxKustomization,
+    FluxHelmRelease,
+}
+
+impl GitOpsKind {
+    pub const ALL: [GitOpsKind; 3] = [
+        GitOpsKind::ArgoApplication,
+        GitOpsKind::FluxKustomization,
+        GitOpsKind::FluxHelmRelease,
+    ];
+
+    /// `(group, version, Kind, plural)` as their CRDs serve them.
+    pub fn resource(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            GitOpsKind::ArgoApplication => {
+                ("argoproj.io", "v1alpha1", "Application", "applications")
+            }
+            GitOpsKind::FluxKustomization => (
+                "kustomize.toolkit.fluxcd.io",
+                "v1",
+                "Kustomization",
+                "kustomizations",
+            ),
+            GitOpsKind::FluxHelmRelease => (
+                "helm.toolkit.fluxcd.io",
+                "v2",
+                "HelmRelease",
+                "helmreleases",
+            ),
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            GitOpsKind::ArgoApplication => "Argo CD Application",
+            GitOpsKind::FluxKustomization => "Flux Kustomization",
+            GitOpsKind::FluxHelmRelease => "Flux HelmRelease",
+        }
+    }
+}
+
+/// The GitOps object an object's labels or annotations say deployed it; its namespace when they
+/// say (Argo CD's label names the Application only: it lives in Argo CD's namespace).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParentRef {
+    pub kind: GitOpsKind,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+pub fn gitops_parent(o: &MetaObject) -> Option<ParentRef> {
+    let get = |k: &str| {
+        o.labels
+            .get(k)
+            .or_else(|| o.annotations.get(k))
+            .filter(|v| !v.is_empty())
+    };
+    let flux = |kind, name_key, ns_key| {
+        get(name_key).map(|name| ParentRef {
+            kind,
+            namespace: get(ns_key).cloned(),
+            name: name.clone(),
+        })
+    };
+    // Argo CD: `<app>:<group>/<kind>:<ns>/<name>` (annotation tracking) or the instance label;
+    // an app in any namespace is written `<ns>_<app>`.
+    let argo = get(ARGO_TRACKING)
+        .and_then(|t| t.split_once(':').map(|(app, _)| app.to_string()))
+        .or_else(|| get(ARGO_INSTANCE).cloned())
+        .map(|app| match app.split_once('_') {
+            Some((ns, name)) => ParentRef {
+                kind: GitOpsKind::ArgoApplication,
+                namespace: Some(ns.to_string()),
+                name: name.to_string(),
+            },
+            None => ParentRef {
+                kind: GitOpsKind::ArgoApplication,
+                namespace: None,
+                name: app,
+            },
+        });
+    argo.or_else(|| {
+        flux(
+            GitOpsKind::FluxKustomization,
+            FLUX_KS_NAME,
+            FLUX_KS_NAMESPACE,
+        )
+    })
+    .or_else(|| flux(GitOpsKind::FluxHelmRelease, FLUX_HR_NAME, FLUX_HR_NAMESPACE))
+}
+
+/// A GitOps object found in the cluster, with its team as resolution gives it.
+#[derive(Debug, Clone)]
+pub struct Parent {
+    pub kind: GitOpsKind,
+    pub namespace: String,
+    pub name: String,
+    pub team: Option<String>,
+}
 
 /// The Helm release an object belongs to: Helm's own annotations, or the chart convention
 /// `app.kubernetes.io/instance` with `managed-by: Helm`.
@@ -154,7 +273,10 @@ fn objects(n: usize) -> String {
 
 /// The candidates for every unowned workload, in the order given; an object with no evidence has
 /// none.
-pub fn suggest<'a>(workloads: &'a [Workload<'a>]) -> Vec<(&'a MetaObject, Vec<Candidate>)> {
+pub fn suggest<'a>(
+    workloads: &'a [Workload<'a>],
+    parents: &[Parent],
+) -> Vec<(&'a MetaObject, Vec<Candidate>)> {
     let owned: Vec<&Workload> = workloads.iter().filter(|w| w.team.is_some()).collect();
     let releases = tally(&owned, |o| {
         helm_release(o).map(|(ns, name)| format!("{ns}/{name}"))
@@ -170,6 +292,31 @@ pub fn suggest<'a>(workloads: &'a [Workload<'a>]) -> Vec<(&'a MetaObject, Vec<Ca
     for w in workloads.iter().filter(|w| w.team.is_none()) {
         let o = w.object;
         let mut found: Vec<(String, Evidence)> = Vec::new();
+        if let Some(wanted) = gitops_parent(o) {
+            let parent = parents.iter().find(|p| {
+                p.kind == wanted.kind
+                    && p.name == wanted.name
+                    && wanted
+                        .namespace
+                        .as_ref()
+                        .is_none_or(|ns| *ns == p.namespace)
+            });
+            if let Some(Parent {
+                team: Some(team),
+                namespace,
+                name,
+                kind,
+            }) = parent
+            {
+                found.push((
+                    team.clone(),
+                    Evidence {
+                        source: Source::GitopsParent,
+                        text: format!("{} {namespace}/{name}: team {team}", kind.describe()),
+                    },
+                ));
+            }
+        }
         let mut from = |tally: &Tally,
                         key: Option<String>,
                         source: Source,
@@ -315,7 +462,7 @@ mod tests {
                 team: *t,
             })
             .collect();
-        suggest(&workloads)
+        suggest(&workloads, &[])
             .into_iter()
             .map(|(o, c)| {
                 (
@@ -376,6 +523,60 @@ mod tests {
                 ("checkout".to_string(), Confidence::Medium),
                 ("payments".to_string(), Confidence::Medium)
             ]
+        );
+    }
+
+    #[test]
+    fn gitops_parents_by_argo_cd_tracking_and_flux_labels() {
+        let argo = obj(
+            "search",
+            "indexer",
+            &[],
+            &[(ARGO_TRACKING, "search:apps/Deployment:search/indexer")],
+        );
+        assert_eq!(
+            gitops_parent(&argo),
+            Some(ParentRef {
+                kind: GitOpsKind::ArgoApplication,
+                namespace: None,
+                name: "search".into()
+            })
+        );
+        let any_ns = obj("a", "x", &[(ARGO_INSTANCE, "team-apps_web")], &[]);
+        assert_eq!(
+            gitops_parent(&any_ns).unwrap().namespace.as_deref(),
+            Some("team-apps")
+        );
+        let flux = obj(
+            "a",
+            "x",
+            &[(FLUX_KS_NAME, "jobs"), (FLUX_KS_NAMESPACE, "flux-system")],
+            &[],
+        );
+        assert_eq!(
+            gitops_parent(&flux),
+            Some(ParentRef {
+                kind: GitOpsKind::FluxKustomization,
+                namespace: Some("flux-system".into()),
+                name: "jobs".into()
+            })
+        );
+        let parents = [Parent {
+            kind: GitOpsKind::FluxKustomization,
+            namespace: "flux-system".into(),
+            name: "jobs".into(),
+            team: Some("data".into()),
+        }];
+        let workloads = [Workload {
+            object: &flux,
+            team: None,
+        }];
+        let got = suggest(&workloads, &parents);
+        assert_eq!(got[0].1[0].team, "data");
+        assert_eq!(got[0].1[0].confidence, Confidence::High);
+        assert_eq!(
+            got[0].1[0].evidence[0].text,
+            "Flux Kustomization flux-system/jobs: team data"
         );
     }
 
