@@ -194,9 +194,11 @@ fn get_namespaces_lists_the_demo_namespaces() {
     assert_eq!(
         names,
         [
+            "argocd",
             "checkout",
             "data",
             "default",
+            "flux-system",
             "kube-public",
             "kube-system",
             "payments",
@@ -204,6 +206,7 @@ fn get_namespaces_lists_the_demo_namespaces() {
         ]
     );
     assert_eq!(r.row(&["payments"]), ["payments", "Active", "120d"]);
+    assert_eq!(r.row(&["argocd"]), ["argocd", "Active", "120d"]);
     assert!(r.stdout.starts_with("NAME"), "{}", r.stdout);
 }
 

@@ -1297,6 +1297,124 @@ fn demo_pods_nodes_and_services_agree() {
     );
 }
 
+/// The demo's GitOps evidence points at objects that exist: an Application (in Argo CD's
+/// namespace) deploys to `search`, and the Flux labels of `search/reindex` name a
+/// Kustomization. No other workload carries such evidence
+/// (`default/debug-shell` has none), the GitOps namespaces hold no workloads and no team, and the
+/// new objects are dated like the rest of the demo.
+#[test]
+fn demo_gitops_evidence_names_existing_objects() {
+    let s = demo();
+    let start = s.start_time().as_second();
+    let age_days = |v: &Value| {
+        let created: jiff::Timestamp = v["metadata"]["creationTimestamp"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (start - created.as_second()) / 86_400
+    };
+
+    // Argo CD's Application, in Argo CD's own namespace.
+    let app = "search";
+    let application = s
+        .object("applications", Some("argocd"), app)
+        .unwrap_or_else(|| panic!("no Application argocd/{app}"));
+    assert_eq!(application["apiVersion"], "argoproj.io/v1alpha1");
+    assert_eq!(application["spec"]["destination"]["namespace"], "search");
+    assert!(
+        application["spec"]["source"]["repoURL"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://")),
+        "{application}"
+    );
+    assert_eq!(
+        application["metadata"]["labels"],
+        json!({"team": "data", "lifecycle": "production"})
+    );
+    assert_eq!(age_days(&application), 30);
+
+    // Flux: the Kustomization's name and namespace, as kustomize-controller labels its objects.
+    let reindex = s.object("cronjobs", Some("search"), "reindex").unwrap();
+    let labels = &reindex["metadata"]["labels"];
+    let name = labels["kustomize.toolkit.fluxcd.io/name"].as_str().unwrap();
+    let ns = labels["kustomize.toolkit.fluxcd.io/namespace"]
+        .as_str()
+        .unwrap();
+    assert_eq!((ns, name), ("flux-system", "search-jobs"));
+    let kustomization = s
+        .object("kustomizations", Some(ns), name)
+        .unwrap_or_else(|| panic!("no Kustomization {ns}/{name}"));
+    assert_eq!(
+        kustomization["apiVersion"],
+        "kustomize.toolkit.fluxcd.io/v1"
+    );
+    assert_eq!(kustomization["spec"]["targetNamespace"], "search");
+    assert_eq!(kustomization["metadata"]["labels"], json!({"team": "data"}));
+    assert_eq!(age_days(&kustomization), 30);
+    assert_eq!(s.object_count("helmreleases"), 0);
+
+    // Only that one carries GitOps evidence; its team stays unset.
+    let mut managed = Vec::new();
+    for resource in [
+        "deployments",
+        "statefulsets",
+        "daemonsets",
+        "cronjobs",
+        "jobs",
+        "rollouts",
+        "replicasets",
+        "pods",
+    ] {
+        for o in s.objects(resource) {
+            let meta = &o["metadata"];
+            let keys = ["labels", "annotations"]
+                .iter()
+                .filter_map(|f| meta[*f].as_object())
+                .flat_map(|m| m.keys().cloned())
+                .collect::<Vec<_>>();
+            if keys
+                .iter()
+                .any(|k| k.contains("argoproj.io/") || k.contains("fluxcd.io/"))
+            {
+                managed.push(format!(
+                    "{resource}/{}/{}",
+                    meta["namespace"].as_str().unwrap(),
+                    meta["name"].as_str().unwrap()
+                ));
+                assert!(meta["labels"].get("team").is_none(), "{o}");
+            }
+        }
+    }
+    assert_eq!(managed, ["cronjobs/search/reindex"]);
+    let shell = s.object("pods", Some("default"), "debug-shell").unwrap();
+    assert!(shell["metadata"].get("labels").is_none(), "{shell}");
+    assert!(shell["metadata"].get("annotations").is_none(), "{shell}");
+
+    // The GitOps namespaces: dated as the others, no team, and no workloads in them.
+    for ns in ["argocd", "flux-system"] {
+        let n = s.object("namespaces", None, ns).unwrap();
+        assert_eq!(age_days(&n), 120, "{ns}");
+        assert_eq!(
+            n["metadata"]["labels"],
+            json!({"kubernetes.io/metadata.name": ns})
+        );
+        for (group_version, resource) in [
+            ("api/v1", "pods"),
+            ("apis/apps/v1", "deployments"),
+            ("apis/apps/v1", "replicasets"),
+            ("apis/apps/v1", "statefulsets"),
+            ("apis/apps/v1", "daemonsets"),
+            ("apis/batch/v1", "jobs"),
+            ("apis/batch/v1", "cronjobs"),
+            ("apis/argoproj.io/v1alpha1", "rollouts"),
+        ] {
+            let v = get(&s, &format!("/{group_version}/namespaces/{ns}/{resource}")).json();
+            assert_eq!(v["items"], json!([]), "{ns} {resource}");
+        }
+    }
+}
+
 #[test]
 fn small_scale_seed_is_consistent() {
     let s = TestServer::start(ServerOptions::default());
