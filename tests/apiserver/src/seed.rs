@@ -775,7 +775,11 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         "search",
         "indexer",
         &[("app", "indexer"), ("tier", "web")],
-        &[],
+        // Argo CD's annotation tracking: `<app>:<group>/<kind>:<namespace>/<name>`.
+        &[(
+            "argocd.argoproj.io/tracking-id",
+            "search:apps/Deployment:search/indexer",
+        )],
         &[],
         &[("6d8f9b7c5", &["w3e4r"])],
     );
@@ -989,10 +993,11 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         None,
     ));
 
-    // GitOps: what deploys the unowned search workloads. Argo CD's Application argocd/search
-    // deploys to search, Flux's Kustomization flux-system/search-jobs applies the CronJob
-    // search/reindex (its labels name the Kustomization). The two namespaces hold no workloads.
-    // Added last so that the objects above keep their resourceVersions.
+    // GitOps: what deploys two of the unowned search workloads. Argo CD's Application
+    // argocd/search syncs the Deployment search/indexer (its tracking-id names the app), Flux's
+    // Kustomization flux-system/search-jobs applies the CronJob search/reindex (its labels name
+    // the Kustomization). The two namespaces hold no workloads. Added last so that the objects
+    // above keep their resourceVersions.
     s.namespace("argocd", &[], &[]);
     s.namespace("flux-system", &[], &[]);
     s.add(object(

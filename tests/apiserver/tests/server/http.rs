@@ -1297,9 +1297,9 @@ fn demo_pods_nodes_and_services_agree() {
     );
 }
 
-/// The demo's GitOps evidence points at objects that exist: an Application (in Argo CD's
-/// namespace) deploys to `search`, and the Flux labels of `search/reindex` name a
-/// Kustomization. No other workload carries such evidence
+/// The demo's GitOps evidence points at objects that exist: the Argo CD tracking-id of
+/// `search/indexer` names an Application (in Argo CD's namespace) that deploys to `search`, and the
+/// Flux labels of `search/reindex` name a Kustomization. No other workload carries such evidence
 /// (`default/debug-shell` has none), the GitOps namespaces hold no workloads and no team, and the
 /// new objects are dated like the rest of the demo.
 #[test]
@@ -1315,8 +1315,23 @@ fn demo_gitops_evidence_names_existing_objects() {
         (start - created.as_second()) / 86_400
     };
 
-    // Argo CD's Application, in Argo CD's own namespace.
-    let app = "search";
+    // Argo CD: `<app>:<group>/<kind>:<namespace>/<name>`, the app in Argo CD's own namespace.
+    let indexer = s.object("deployments", Some("search"), "indexer").unwrap();
+    let tracking = indexer["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"]
+        .as_str()
+        .expect("indexer's tracking-id");
+    assert_eq!(tracking, "search:apps/Deployment:search/indexer");
+    let mut parts = tracking.splitn(3, ':');
+    let (app, group_kind, ns_name) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    assert_eq!(
+        (group_kind, ns_name),
+        ("apps/Deployment", "search/indexer"),
+        "the tracking-id names the object that carries it"
+    );
     let application = s
         .object("applications", Some("argocd"), app)
         .unwrap_or_else(|| panic!("no Application argocd/{app}"));
@@ -1354,7 +1369,7 @@ fn demo_gitops_evidence_names_existing_objects() {
     assert_eq!(age_days(&kustomization), 30);
     assert_eq!(s.object_count("helmreleases"), 0);
 
-    // Only that one carries GitOps evidence; its team stays unset.
+    // Only those two carry GitOps evidence; their teams stay unset.
     let mut managed = Vec::new();
     for resource in [
         "deployments",
@@ -1386,7 +1401,10 @@ fn demo_gitops_evidence_names_existing_objects() {
             }
         }
     }
-    assert_eq!(managed, ["cronjobs/search/reindex"]);
+    assert_eq!(
+        managed,
+        ["deployments/search/indexer", "cronjobs/search/reindex"]
+    );
     let shell = s.object("pods", Some("default"), "debug-shell").unwrap();
     assert!(shell["metadata"].get("labels").is_none(), "{shell}");
     assert!(shell["metadata"].get("annotations").is_none(), "{shell}");
