@@ -194,9 +194,11 @@ fn get_namespaces_lists_the_demo_namespaces() {
     assert_eq!(
         names,
         [
+            "argocd",
             "checkout",
             "data",
             "default",
+            "flux-system",
             "kube-public",
             "kube-system",
             "payments",
@@ -204,6 +206,7 @@ fn get_namespaces_lists_the_demo_namespaces() {
         ]
     );
     assert_eq!(r.row(&["payments"]), ["payments", "Active", "120d"]);
+    assert_eq!(r.row(&["argocd"]), ["argocd", "Active", "120d"]);
     assert!(r.stdout.starts_with("NAME"), "{}", r.stdout);
 }
 
@@ -1018,6 +1021,126 @@ fn network_and_operator_kinds() {
         "{}",
         r.stderr
     );
+}
+
+/// The GitOps tools' kinds of the demo, by kubectl's names for them: Argo CD's Application
+/// (by its qualified plural, since `apps` is also a group), Flux's Kustomization (`ks`) and
+/// HelmRelease (`hr`, none in the demo).
+#[test]
+fn gitops_kinds_of_the_demo() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = k.run(&["api-resources", "--no-headers"]).ok();
+    let resource = |name: &str| -> Vec<String> {
+        r.stdout
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .find(|row| row.first().is_some_and(|n| n == name))
+            .unwrap_or_else(|| panic!("no {name} in:\n{}", r.stdout))
+    };
+    assert_eq!(
+        resource("applications"),
+        [
+            "applications",
+            "app,apps",
+            "argoproj.io/v1alpha1",
+            "true",
+            "Application"
+        ]
+    );
+    assert_eq!(
+        resource("kustomizations"),
+        [
+            "kustomizations",
+            "ks",
+            "kustomize.toolkit.fluxcd.io/v1",
+            "true",
+            "Kustomization"
+        ]
+    );
+    assert_eq!(
+        resource("helmreleases"),
+        [
+            "helmreleases",
+            "hr",
+            "helm.toolkit.fluxcd.io/v2",
+            "true",
+            "HelmRelease"
+        ]
+    );
+
+    let r = k.run(&["get", "applications.argoproj.io", "-A"]).ok();
+    assert_eq!(
+        r.stdout.lines().collect::<Vec<_>>()[0]
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["NAMESPACE", "NAME", "AGE"]
+    );
+    assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
+    assert_eq!(r.row(&["argocd", "search"]), ["argocd", "search", "30d"]);
+    let r = k
+        .run(&[
+            "get",
+            "applications.argoproj.io",
+            "-A",
+            "-L",
+            "team,lifecycle",
+        ])
+        .ok();
+    assert_eq!(
+        r.row(&["argocd", "search"]),
+        ["argocd", "search", "30d", "data", "production"]
+    );
+    let r = k
+        .run(&[
+            "get",
+            "app",
+            "search",
+            "-n",
+            "argocd",
+            "-o",
+            "jsonpath={.spec.destination.namespace}",
+        ])
+        .ok();
+    assert_eq!(r.stdout, "search", "the Application deploys to search");
+
+    let r = k.run(&["get", "ks", "-A"]).ok();
+    assert_eq!(r.stdout.lines().count(), 2, "{}", r.stdout);
+    assert_eq!(
+        r.row(&["flux-system", "search-jobs"]),
+        ["flux-system", "search-jobs", "30d"]
+    );
+    let r = k
+        .run(&["get", "ks", "-A", "-l", "team=data", "-o", "name"])
+        .ok();
+    assert_eq!(
+        r.stdout,
+        "kustomization.kustomize.toolkit.fluxcd.io/search-jobs\n"
+    );
+
+    let r = k.run(&["get", "hr", "-A"]).ok();
+    assert_eq!(r.stdout, "");
+    assert_eq!(r.stderr.trim(), "No resources found");
+
+    // Every list was the server's Table.
+    for path in [
+        "/apis/argoproj.io/v1alpha1/applications",
+        "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations",
+        "/apis/helm.toolkit.fluxcd.io/v2/helmreleases",
+    ] {
+        let list = server
+            .requests()
+            .into_iter()
+            .find(|q| q.path == path)
+            .unwrap_or_else(|| panic!("no list of {path}"));
+        assert!(
+            list.accept.unwrap_or_default().contains("as=Table"),
+            "{path}"
+        );
+        assert_eq!(list.status, 200, "{path}");
+    }
 }
 
 /// Services' field selectors `spec.clusterIP` and `spec.type`, as kube-proxy and kubectl send them.

@@ -297,6 +297,11 @@ impl TestServer {
     /// `payments/postgres` have EndpointSlices naming their pods; the Ingress `checkout/shop`
     /// (`shop.example.com`, `*.shop.example.com`) and the HTTPRoute `payments/api`
     /// (`api.payments.example.com`) lead to them.
+    /// GitOps tools deploy two of the unowned search workloads: the Deployment `search/indexer`
+    /// carries Argo CD's `argocd.argoproj.io/tracking-id` naming the Application `argocd/search`,
+    /// and the CronJob `search/reindex` Flux's `kustomize.toolkit.fluxcd.io/name`/`namespace`
+    /// labels naming the Kustomization `flux-system/search-jobs`; the namespaces `argocd` and
+    /// `flux-system` hold no workloads.
     /// Ages are fixed relative to server start (namespaces 120d, workloads 30d, pods 2d);
     /// uids are UUIDs derived from kind, namespace and name.
     pub fn seed_demo(&self) {

@@ -190,7 +190,18 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         ["ro"],
         ["all"]
     ),
-    // The Gateway API is an optional install (CRDs), like the two operator CRDs.
+    // Argo CD's Application: a deployment of a Git source into a destination namespace.
+    res!(
+        "argoproj.io",
+        "v1alpha1",
+        "applications",
+        "application",
+        "Application",
+        true,
+        ["app", "apps"],
+        ["argoproj"]
+    ),
+    // The Gateway API is an optional install (CRDs), like the operators' and GitOps tools' CRDs.
     res!(
         "gateway.networking.k8s.io",
         "v1",
@@ -200,6 +211,27 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         true,
         [],
         ["gateway-api"]
+    ),
+    // Flux's GitOps toolkit: a Kustomization applies a path of a source, a HelmRelease a chart.
+    res!(
+        "helm.toolkit.fluxcd.io",
+        "v2",
+        "helmreleases",
+        "helmrelease",
+        "HelmRelease",
+        true,
+        ["hr"],
+        []
+    ),
+    res!(
+        "kustomize.toolkit.fluxcd.io",
+        "v1",
+        "kustomizations",
+        "kustomization",
+        "Kustomization",
+        true,
+        ["ks"],
+        []
     ),
     // An operator's kind no client knows: a RabbitmqCluster owns the StatefulSet of its pods.
     res!(
@@ -269,6 +301,8 @@ pub(crate) static GROUPS: &[(&str, &str)] = &[
     ("admissionregistration.k8s.io", "v1"),
     ("argoproj.io", "v1alpha1"),
     ("gateway.networking.k8s.io", "v1"),
+    ("helm.toolkit.fluxcd.io", "v2"),
+    ("kustomize.toolkit.fluxcd.io", "v1"),
     ("rabbitmq.com", "v1beta1"),
     ("wgpolicyk8s.io", "v1alpha2"),
 ];

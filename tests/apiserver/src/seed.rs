@@ -1,7 +1,8 @@
 //! The demo cluster and the scale cluster.
 //!
-//! Demo timestamps are fixed relative to server start (namespaces 120d, workloads 30d,
-//! pods 2d) and uids are UUIDs derived from kind, namespace and name, so output is stable.
+//! Demo timestamps are fixed relative to server start (namespaces 120d, workloads and the
+//! GitOps objects 30d, pods 2d) and uids are UUIDs derived from kind, namespace and name, so
+//! output is stable.
 
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
@@ -774,11 +775,25 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
         "search",
         "indexer",
         &[("app", "indexer"), ("tier", "web")],
-        &[],
+        // Argo CD's annotation tracking: `<app>:<group>/<kind>:<namespace>/<name>`.
+        &[(
+            "argocd.argoproj.io/tracking-id",
+            "search:apps/Deployment:search/indexer",
+        )],
         &[],
         &[("6d8f9b7c5", &["w3e4r"])],
     );
-    s.cronjob("search", "reindex", &[("app", "reindex")], 30);
+    // Applied by the Flux Kustomization flux-system/search-jobs, which labels what it applies.
+    s.cronjob(
+        "search",
+        "reindex",
+        &[
+            ("app", "reindex"),
+            ("kustomize.toolkit.fluxcd.io/name", "search-jobs"),
+            ("kustomize.toolkit.fluxcd.io/namespace", "flux-system"),
+        ],
+        30,
+    );
     s.job(
         "search",
         "reindex-29430000",
@@ -976,6 +991,67 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
             }],
         })),
         None,
+    ));
+
+    // GitOps: what deploys two of the unowned search workloads. Argo CD's Application
+    // argocd/search syncs the Deployment search/indexer (its tracking-id names the app), Flux's
+    // Kustomization flux-system/search-jobs applies the CronJob search/reindex (its labels name
+    // the Kustomization). The two namespaces hold no workloads. Added last so that the objects
+    // above keep their resourceVersions.
+    s.namespace("argocd", &[], &[]);
+    s.namespace("flux-system", &[], &[]);
+    s.add(object(
+        "argoproj.io/v1alpha1",
+        "Application",
+        Meta {
+            ns: "argocd",
+            name: "search",
+            labels: map(&[("team", "data"), ("lifecycle", "production")]),
+            annotations: json!({}),
+            created: ago(start, 30),
+            owner: None,
+        },
+        Some(json!({
+            "project": "default",
+            "source": {
+                "repoURL": "https://git.example/search/deploy.git",
+                "targetRevision": "main",
+                "path": "indexer",
+            },
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": "search"},
+            "syncPolicy": {"automated": {"prune": true, "selfHeal": true}},
+        })),
+        Some(json!({
+            "sync": {"status": "Synced", "revision": "4f2a9c1e7b3d5a8f0c6e2b4d9a1f3c5e7b9d0a2c"},
+            "health": {"status": "Healthy"},
+        })),
+    ));
+    s.add(object(
+        "kustomize.toolkit.fluxcd.io/v1",
+        "Kustomization",
+        Meta {
+            ns: "flux-system",
+            name: "search-jobs",
+            labels: map(&[("team", "data")]),
+            annotations: json!({}),
+            created: ago(start, 30),
+            owner: None,
+        },
+        Some(json!({
+            "interval": "10m",
+            "path": "./search/jobs",
+            "prune": true,
+            "sourceRef": {"kind": "GitRepository", "name": "flux-system"},
+            "targetNamespace": "search",
+        })),
+        Some(json!({
+            "conditions": [{
+                "type": "Ready",
+                "status": "True",
+                "reason": "ReconciliationSucceeded",
+                "message": "Applied revision: main@sha1:8d3e1b7a5c9f2e4d6b0a8c1e3f5d7b9a2c4e6f80",
+            }],
+        })),
     ));
 }
 

@@ -717,6 +717,8 @@ fn hidden_gateway_api_disappears_from_discovery() {
             "networking.k8s.io",
             "admissionregistration.k8s.io",
             "argoproj.io",
+            "helm.toolkit.fluxcd.io",
+            "kustomize.toolkit.fluxcd.io",
             "rabbitmq.com",
             "wgpolicyk8s.io"
         ]
@@ -865,6 +867,310 @@ fn network_and_operator_kinds_are_served() {
     assert_eq!(s.object_count("rabbitmqclusters"), 0);
 }
 
+/// The GitOps tools' kinds, each a CRD of its own group: Argo CD's Application (beside Argo
+/// Rollouts' Rollout in argoproj.io), Flux's Kustomization and HelmRelease. Discovery, writes,
+/// metadata-only lists across namespaces, Name/Age Tables, and each group hidden on its own.
+#[test]
+fn gitops_kinds_are_served() {
+    let s = TestServer::start(ServerOptions::default());
+    let kinds = [
+        (
+            "argoproj.io/v1alpha1",
+            "applications",
+            "Application",
+            json!(["app", "apps"]),
+            Some(json!(["argoproj"])),
+        ),
+        (
+            "kustomize.toolkit.fluxcd.io/v1",
+            "kustomizations",
+            "Kustomization",
+            json!(["ks"]),
+            None,
+        ),
+        (
+            "helm.toolkit.fluxcd.io/v2",
+            "helmreleases",
+            "HelmRelease",
+            json!(["hr"]),
+            None,
+        ),
+    ];
+    let groups = get(&s, "/apis").json();
+    for (gv, plural, kind, short_names, categories) in &kinds {
+        let (group, version) = gv.split_once('/').unwrap();
+        let g = groups["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == group)
+            .unwrap_or_else(|| panic!("no {group} in {groups}"));
+        assert_eq!(
+            g["preferredVersion"],
+            json!({"groupVersion": gv, "version": version})
+        );
+        let doc = get(&s, &format!("/apis/{gv}")).json();
+        assert_eq!(doc["groupVersion"], *gv);
+        let res = doc["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == *plural)
+            .unwrap_or_else(|| panic!("no {plural} in {doc}"));
+        assert_eq!(res["kind"], *kind);
+        assert_eq!(res["namespaced"], true);
+        assert_eq!(res["singularName"], kind.to_lowercase());
+        assert_eq!(res["shortNames"], *short_names);
+        assert_eq!(res.get("categories"), categories.as_ref(), "{plural}");
+    }
+    // Argo CD and Argo Rollouts share their group.
+    let argo: Vec<String> = get(&s, "/apis/argoproj.io/v1alpha1").json()["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(argo, ["rollouts", "applications"]);
+
+    // Created by POST, and by insert, in two namespaces each.
+    s.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "argocd"}}));
+    let r = request(
+        &s,
+        "POST",
+        "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications",
+        &[("Content-Type", "application/json")],
+        &json!({
+            "metadata": {"name": "search", "labels": {"team": "data"}},
+            "spec": {"source": {"repoURL": "https://git.example/search.git"},
+                     "destination": {"namespace": "search"}}
+        })
+        .to_string(),
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["apiVersion"], "argoproj.io/v1alpha1");
+    assert_eq!(r.json()["kind"], "Application");
+    for (gv, kind, ns, name, team) in [
+        (
+            "argoproj.io/v1alpha1",
+            "Application",
+            "apps",
+            "shop",
+            "checkout",
+        ),
+        (
+            "kustomize.toolkit.fluxcd.io/v1",
+            "Kustomization",
+            "flux-system",
+            "infra",
+            "platform",
+        ),
+        (
+            "kustomize.toolkit.fluxcd.io/v1",
+            "Kustomization",
+            "apps",
+            "shop",
+            "checkout",
+        ),
+        (
+            "helm.toolkit.fluxcd.io/v2",
+            "HelmRelease",
+            "monitoring",
+            "prometheus",
+            "platform",
+        ),
+        (
+            "helm.toolkit.fluxcd.io/v2",
+            "HelmRelease",
+            "apps",
+            "redis",
+            "checkout",
+        ),
+    ] {
+        s.insert(json!({
+            "apiVersion": gv, "kind": kind,
+            "metadata": {"name": name, "namespace": ns, "labels": {"team": team}},
+            "spec": {"interval": "10m"}
+        }));
+    }
+
+    // Metadata-only lists across namespaces, in namespace order, with and without a selector.
+    let partial = (
+        "Accept",
+        "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+    );
+    let names = |path: &str| -> Vec<(String, String)> {
+        let r = request(&s, "GET", path, &[partial], "");
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        let v = r.json();
+        assert_eq!(v["kind"], "PartialObjectMetadataList", "{path}");
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                assert_eq!(i["kind"], "PartialObjectMetadata");
+                assert!(i.get("spec").is_none(), "{path}: {i}");
+                assert!(i["metadata"]["uid"].is_string(), "{path}: {i}");
+                (
+                    i["metadata"]["namespace"].as_str().unwrap().to_string(),
+                    i["metadata"]["name"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        names("/apis/argoproj.io/v1alpha1/applications"),
+        pairs(&[("apps", "shop"), ("argocd", "search")])
+    );
+    assert_eq!(
+        names("/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations"),
+        pairs(&[("apps", "shop"), ("flux-system", "infra")])
+    );
+    assert_eq!(
+        names("/apis/helm.toolkit.fluxcd.io/v2/helmreleases"),
+        pairs(&[("apps", "redis"), ("monitoring", "prometheus")])
+    );
+    assert_eq!(
+        names("/apis/helm.toolkit.fluxcd.io/v2/helmreleases?labelSelector=team%3Dplatform"),
+        pairs(&[("monitoring", "prometheus")])
+    );
+    assert_eq!(
+        names("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/apps/kustomizations?limit=1"),
+        pairs(&[("apps", "shop")])
+    );
+    // Paged across namespaces.
+    let v = request(
+        &s,
+        "GET",
+        "/apis/argoproj.io/v1alpha1/applications?limit=1",
+        &[partial],
+        "",
+    )
+    .json();
+    assert_eq!(v["items"][0]["metadata"]["name"], "shop");
+    assert_eq!(v["metadata"]["remainingItemCount"], 1);
+    let token = v["metadata"]["continue"].as_str().unwrap();
+    let v = request(
+        &s,
+        "GET",
+        &format!("/apis/argoproj.io/v1alpha1/applications?limit=1&continue={token}"),
+        &[partial],
+        "",
+    )
+    .json();
+    assert_eq!(v["items"][0]["metadata"]["name"], "search");
+    assert!(v["metadata"].get("continue").is_none(), "{v}");
+
+    // Full lists and objects, and Tables of Name and Age as for a CRD without printer columns.
+    let v = get(&s, "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations").json();
+    assert_eq!(v["kind"], "KustomizationList");
+    assert_eq!(v["apiVersion"], "kustomize.toolkit.fluxcd.io/v1");
+    assert_eq!(v["items"][0]["spec"]["interval"], "10m");
+    let v = get(
+        &s,
+        "/apis/helm.toolkit.fluxcd.io/v2/namespaces/apps/helmreleases/redis",
+    )
+    .json();
+    assert_eq!(v["kind"], "HelmRelease");
+    assert_eq!(v["metadata"]["labels"]["team"], "checkout");
+    for path in [
+        "/apis/argoproj.io/v1alpha1/applications",
+        "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations",
+        "/apis/helm.toolkit.fluxcd.io/v2/helmreleases",
+    ] {
+        let t = table(&s, path);
+        assert_eq!(column_names(&t), ["Name", "Age"], "{path}");
+        assert_eq!(t["rows"].as_array().unwrap().len(), 2, "{path}");
+    }
+    let t = table(
+        &s,
+        "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications",
+    );
+    assert_eq!(table_row(&t, "search")[0], "search");
+
+    // Writes.
+    let r = request(
+        &s,
+        "PATCH",
+        "/apis/argoproj.io/v1alpha1/namespaces/argocd/applications/search",
+        &[MERGE],
+        r#"{"metadata":{"labels":{"lifecycle":"production"}}}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        s.object("applications", Some("argocd"), "search").unwrap()["metadata"]["labels"],
+        json!({"team": "data", "lifecycle": "production"})
+    );
+    let r = request(
+        &s,
+        "DELETE",
+        "/apis/helm.toolkit.fluxcd.io/v2/namespaces/apps/helmreleases/redis",
+        &[],
+        "",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(s.object_count("helmreleases"), 1);
+    assert_eq!(s.object_count("kustomizations"), 2);
+    // The wrong version of a group is not served.
+    assert_eq!(
+        get(&s, "/apis/helm.toolkit.fluxcd.io/v2beta1/helmreleases").status,
+        404
+    );
+
+    // Each group hides on its own: Flux's two are separate installs, and Argo CD's
+    // Application goes with the argoproj.io group.
+    s.hide_group("helm.toolkit.fluxcd.io");
+    let groups = get(&s, "/apis").body;
+    assert!(!groups.contains("helm.toolkit.fluxcd.io"), "{groups}");
+    assert!(groups.contains("kustomize.toolkit.fluxcd.io"), "{groups}");
+    assert_eq!(get(&s, "/apis/helm.toolkit.fluxcd.io").status, 404);
+    assert_eq!(get(&s, "/apis/helm.toolkit.fluxcd.io/v2").status, 404);
+    let r = get(&s, "/apis/helm.toolkit.fluxcd.io/v2/helmreleases");
+    assert_eq!(r.status, 404);
+    assert_eq!(r.json()["reason"], "NotFound");
+    assert_eq!(
+        get(&s, "/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations").status,
+        200
+    );
+    s.hide_group("kustomize.toolkit.fluxcd.io");
+    assert_eq!(
+        get(
+            &s,
+            "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/apps/kustomizations/shop"
+        )
+        .status,
+        404
+    );
+    assert_eq!(
+        get(&s, "/apis/argoproj.io/v1alpha1/applications").status,
+        200
+    );
+    s.hide_group("argoproj.io");
+    assert_eq!(
+        get(&s, "/apis/argoproj.io/v1alpha1/applications").status,
+        404
+    );
+    assert_eq!(get(&s, "/apis/argoproj.io/v1alpha1/rollouts").status, 404);
+    let groups = get(&s, "/apis").body;
+    assert!(
+        !groups.contains("fluxcd") && !groups.contains("argoproj"),
+        "{groups}"
+    );
+    let index = get(&s, "/openapi/v3").json();
+    for doc in [
+        "apis/argoproj.io/v1alpha1",
+        "apis/helm.toolkit.fluxcd.io/v2",
+        "apis/kustomize.toolkit.fluxcd.io/v1",
+    ] {
+        assert!(index["paths"].get(doc).is_none(), "{doc}");
+    }
+}
+
 /// The demo's pods have IPs on their nodes; the Services' EndpointSlices name exactly the pods
 /// their selectors pick, by IP and by uid.
 #[test]
@@ -989,6 +1295,142 @@ fn demo_pods_nodes_and_services_agree() {
         )
         .is_some()
     );
+}
+
+/// The demo's GitOps evidence points at objects that exist: the Argo CD tracking-id of
+/// `search/indexer` names an Application (in Argo CD's namespace) that deploys to `search`, and the
+/// Flux labels of `search/reindex` name a Kustomization. No other workload carries such evidence
+/// (`default/debug-shell` has none), the GitOps namespaces hold no workloads and no team, and the
+/// new objects are dated like the rest of the demo.
+#[test]
+fn demo_gitops_evidence_names_existing_objects() {
+    let s = demo();
+    let start = s.start_time().as_second();
+    let age_days = |v: &Value| {
+        let created: jiff::Timestamp = v["metadata"]["creationTimestamp"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        (start - created.as_second()) / 86_400
+    };
+
+    // Argo CD: `<app>:<group>/<kind>:<namespace>/<name>`, the app in Argo CD's own namespace.
+    let indexer = s.object("deployments", Some("search"), "indexer").unwrap();
+    let tracking = indexer["metadata"]["annotations"]["argocd.argoproj.io/tracking-id"]
+        .as_str()
+        .expect("indexer's tracking-id");
+    assert_eq!(tracking, "search:apps/Deployment:search/indexer");
+    let mut parts = tracking.splitn(3, ':');
+    let (app, group_kind, ns_name) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    assert_eq!(
+        (group_kind, ns_name),
+        ("apps/Deployment", "search/indexer"),
+        "the tracking-id names the object that carries it"
+    );
+    let application = s
+        .object("applications", Some("argocd"), app)
+        .unwrap_or_else(|| panic!("no Application argocd/{app}"));
+    assert_eq!(application["apiVersion"], "argoproj.io/v1alpha1");
+    assert_eq!(application["spec"]["destination"]["namespace"], "search");
+    assert!(
+        application["spec"]["source"]["repoURL"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://")),
+        "{application}"
+    );
+    assert_eq!(
+        application["metadata"]["labels"],
+        json!({"team": "data", "lifecycle": "production"})
+    );
+    assert_eq!(age_days(&application), 30);
+
+    // Flux: the Kustomization's name and namespace, as kustomize-controller labels its objects.
+    let reindex = s.object("cronjobs", Some("search"), "reindex").unwrap();
+    let labels = &reindex["metadata"]["labels"];
+    let name = labels["kustomize.toolkit.fluxcd.io/name"].as_str().unwrap();
+    let ns = labels["kustomize.toolkit.fluxcd.io/namespace"]
+        .as_str()
+        .unwrap();
+    assert_eq!((ns, name), ("flux-system", "search-jobs"));
+    let kustomization = s
+        .object("kustomizations", Some(ns), name)
+        .unwrap_or_else(|| panic!("no Kustomization {ns}/{name}"));
+    assert_eq!(
+        kustomization["apiVersion"],
+        "kustomize.toolkit.fluxcd.io/v1"
+    );
+    assert_eq!(kustomization["spec"]["targetNamespace"], "search");
+    assert_eq!(kustomization["metadata"]["labels"], json!({"team": "data"}));
+    assert_eq!(age_days(&kustomization), 30);
+    assert_eq!(s.object_count("helmreleases"), 0);
+
+    // Only those two carry GitOps evidence; their teams stay unset.
+    let mut managed = Vec::new();
+    for resource in [
+        "deployments",
+        "statefulsets",
+        "daemonsets",
+        "cronjobs",
+        "jobs",
+        "rollouts",
+        "replicasets",
+        "pods",
+    ] {
+        for o in s.objects(resource) {
+            let meta = &o["metadata"];
+            let keys = ["labels", "annotations"]
+                .iter()
+                .filter_map(|f| meta[*f].as_object())
+                .flat_map(|m| m.keys().cloned())
+                .collect::<Vec<_>>();
+            if keys
+                .iter()
+                .any(|k| k.contains("argoproj.io/") || k.contains("fluxcd.io/"))
+            {
+                managed.push(format!(
+                    "{resource}/{}/{}",
+                    meta["namespace"].as_str().unwrap(),
+                    meta["name"].as_str().unwrap()
+                ));
+                assert!(meta["labels"].get("team").is_none(), "{o}");
+            }
+        }
+    }
+    assert_eq!(
+        managed,
+        ["deployments/search/indexer", "cronjobs/search/reindex"]
+    );
+    let shell = s.object("pods", Some("default"), "debug-shell").unwrap();
+    assert!(shell["metadata"].get("labels").is_none(), "{shell}");
+    assert!(shell["metadata"].get("annotations").is_none(), "{shell}");
+
+    // The GitOps namespaces: dated as the others, no team, and no workloads in them.
+    for ns in ["argocd", "flux-system"] {
+        let n = s.object("namespaces", None, ns).unwrap();
+        assert_eq!(age_days(&n), 120, "{ns}");
+        assert_eq!(
+            n["metadata"]["labels"],
+            json!({"kubernetes.io/metadata.name": ns})
+        );
+        for (group_version, resource) in [
+            ("api/v1", "pods"),
+            ("apis/apps/v1", "deployments"),
+            ("apis/apps/v1", "replicasets"),
+            ("apis/apps/v1", "statefulsets"),
+            ("apis/apps/v1", "daemonsets"),
+            ("apis/batch/v1", "jobs"),
+            ("apis/batch/v1", "cronjobs"),
+            ("apis/argoproj.io/v1alpha1", "rollouts"),
+        ] {
+            let v = get(&s, &format!("/{group_version}/namespaces/{ns}/{resource}")).json();
+            assert_eq!(v["items"], json!([]), "{ns} {resource}");
+        }
+    }
 }
 
 #[test]
