@@ -143,9 +143,11 @@ ReplicaSet   ledger-5b7c9d6f4   payments   production   30d
         run.stdout,
         "\
 KIND        NAME          TEAM       STAGE        AGE
+Namespace   argocd        <none>     <none>       120d
 Namespace   checkout      checkout   <none>       120d
 Namespace   data          data       <none>       120d
 Namespace   default       <none>     <none>       120d
+Namespace   flux-system   <none>     <none>       120d
 Namespace   kube-public   platform   production   120d
 Namespace   kube-system   platform   production   120d
 Namespace   payments      payments   production   120d
@@ -845,7 +847,7 @@ fn ls_ns_lists_namespaces_once() {
     let server = demo_server();
     let run = Env::new(&server).owner(&["ls", "ns", "-o", "name"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout.lines().count(), 7);
+    assert_eq!(run.stdout.lines().count(), 9);
     assert_eq!(
         server
             .requests()

@@ -154,3 +154,85 @@ fn readme_example_on_the_demo() {
         0,
     );
 }
+
+/// An Argo CD Application or a Flux Kustomization that deploys a workload, with a team of its
+/// own, is high-confidence evidence; with their CRDs absent, it is skipped silently.
+#[test]
+fn gitops_parents_give_their_team() {
+    let server = seeded();
+    for ns in ["argocd", "flux-system"] {
+        server.insert(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+    }
+    server.insert(json!({
+        "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+        "metadata": {"name": "orphans", "namespace": "argocd", "labels": {"team": "data"}},
+        "spec": {"destination": {"namespace": "misc"}}
+    }));
+    server.insert(json!({
+        "apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
+        "metadata": {"name": "tools", "namespace": "flux-system", "labels": {"team": "platform"}},
+        "spec": {"path": "./tools"}
+    }));
+    let mut orphan = server
+        .object("deployments", Some("misc"), "orphan")
+        .unwrap();
+    orphan["metadata"]["annotations"] =
+        json!({"argocd.argoproj.io/tracking-id": "orphans:apps/Deployment:misc/orphan"});
+    server.insert(orphan);
+    let mut sorter = server
+        .object("deployments", Some("tools"), "sorter")
+        .unwrap();
+    sorter["metadata"]["labels"] = json!({
+        "kustomize.toolkit.fluxcd.io/name": "tools",
+        "kustomize.toolkit.fluxcd.io/namespace": "flux-system"
+    });
+    server.insert(sorter);
+    let env = Env::new(&server);
+    let run = env.owner(&["suggest", "-A", "-o", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let best = |name: &str| {
+        let item = doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap();
+        (
+            item["candidates"][0]["team"].as_str().unwrap().to_string(),
+            item["candidates"][0]["confidence"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+            item["candidates"][0]["evidence"][0]["text"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        )
+    };
+    assert_eq!(
+        best("orphan"),
+        (
+            "data".into(),
+            "high".into(),
+            "Argo CD Application argocd/orphans: team data".into()
+        )
+    );
+    // The Kustomization and the namespace agree on platform.
+    assert_eq!(best("sorter").0, "platform");
+    assert_eq!(best("sorter").1, "high");
+    // One metadata list per GitOps kind a workload names.
+    let requests = server.requests();
+    let lists = |path: &str| requests.iter().filter(|r| r.path == path).count();
+    assert_eq!(lists("/apis/argoproj.io/v1alpha1/applications"), 1);
+    assert_eq!(
+        lists("/apis/kustomize.toolkit.fluxcd.io/v1/kustomizations"),
+        1
+    );
+    assert_eq!(lists("/apis/helm.toolkit.fluxcd.io/v2/helmreleases"), 0);
+
+    server.hide_group("kustomize.toolkit.fluxcd.io");
+    let hidden = env.owner(&["suggest", "-A", "-o", "json"]);
+    assert_eq!(hidden.code, 0, "{}", hidden.stderr);
+    assert_eq!(hidden.stderr, "");
+}
