@@ -237,6 +237,15 @@ pub fn ownership_keys(config: &Config) -> std::collections::HashSet<String> {
     .collect()
 }
 
+/// Label or annotation pairs as a map, for tests that build metadata.
+#[cfg(test)]
+pub fn pairs(items: &[(&str, &str)]) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
 /// The longest controller chain followed (object included): a bound, so that a reference cycle
 /// in bad data cannot loop forever, far above any real chain (Pod ← ReplicaSet ← Deployment ← CRD).
 pub const MAX_CHAIN: usize = 8;

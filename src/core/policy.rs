@@ -657,14 +657,8 @@ mod tests {
             },
             name: name.into(),
             uid: format!("uid-{kind}-{name}"),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            annotations: annotations
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            labels: ownership::pairs(labels),
+            annotations: ownership::pairs(annotations),
             ..Default::default()
         }
     }

@@ -440,14 +440,8 @@ mod tests {
             kind: "Deployment".into(),
             namespace: Some(ns.into()),
             name: name.into(),
-            labels: labels
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            annotations: annotations
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            labels: crate::core::ownership::pairs(labels),
+            annotations: crate::core::ownership::pairs(annotations),
             ..Default::default()
         }
     }
