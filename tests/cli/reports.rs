@@ -169,6 +169,18 @@ fn policy_reports_follow_the_schema_and_count_as_check_does() {
     assert_eq!(totals["skip"], count(&s, "exempt"));
     assert_eq!(totals["error"], 0);
 
+    // `check -A -o policyreport | kubectl apply -f -`: the API server takes every report.
+    if crate::support::kubectl_available() {
+        let file = env.home().join("reports.yaml");
+        std::fs::write(&file, &run.stdout).unwrap();
+        let applied = env.kubectl(&["apply", "-f", file.to_str().unwrap()]);
+        assert_eq!(applied.code, 0, "{}", applied.stderr);
+        assert_eq!(applied.stdout.matches(" created\n").count(), reports.len());
+        let stored = server
+            .object("policyreports", Some("checkout"), "kubectl-owner")
+            .unwrap();
+        assert_eq!(stored["summary"], reports[0]["summary"]);
+    }
     // Cluster-scoped objects go in the ClusterPolicyReport.
     let namespaces = documents(&env.owner(&["check", "ns", "-o", "policyreport"]).stdout);
     assert_eq!(namespaces.len(), 1);
