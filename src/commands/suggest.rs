@@ -5,9 +5,10 @@ use serde::Serialize;
 
 use crate::cli::options::{GlobalOptions, Output, SuggestOptions};
 use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory};
+use crate::core::image::ImagePattern;
 use crate::core::kinds::Kind;
 use crate::core::ownership;
-use crate::core::suggest::{self, Candidate, GitOpsKind, Parent, Workload};
+use crate::core::suggest::{self, Candidate, GitOpsKind, ImageMatch, Parent, Workload};
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::{self, API_VERSION};
 use crate::output::table;
@@ -57,7 +58,8 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
         })
         .collect();
     let parents = gitops_parents(&cluster, &inventory, &workloads).await?;
-    let mut suggestions = suggest::suggest(&workloads, &parents);
+    let images = image_matches(&cluster, &workloads).await?;
+    let mut suggestions = suggest::suggest(&workloads, &parents, &images);
     for (_, candidates) in &mut suggestions {
         candidates.retain(|c| c.confidence >= opts.min_confidence);
     }
@@ -207,4 +209,57 @@ async fn gitops_parents(
     }
     inventory::warn_unreadable(&unreadable, None);
     Ok(parents)
+}
+
+/// The unowned workloads whose pod templates run an image a team lists (`teams[].images`): read
+/// from each workload kind's `Table` (its Images column, as `who image/…` reads it), only when
+/// the registry lists images and something is unowned; no pod spec is read.
+async fn image_matches(cluster: &Cluster, workloads: &[Workload<'_>]) -> Result<Vec<ImageMatch>> {
+    let patterns: Vec<(&str, &str, ImagePattern)> = cluster
+        .config
+        .teams
+        .iter()
+        .flat_map(|t| {
+            t.images.iter().filter_map(move |p| {
+                ImagePattern::parse(p)
+                    .ok()
+                    .map(|pattern| (t.name.as_str(), p.as_str(), pattern))
+            })
+        })
+        .collect();
+    let unowned: std::collections::HashSet<&str> = workloads
+        .iter()
+        .filter(|w| w.team.is_none())
+        .map(|w| w.object.uid.as_str())
+        .collect();
+    if patterns.is_empty() || unowned.is_empty() {
+        return Ok(Vec::new());
+    }
+    let kinds = cluster.installed_workloads().await?;
+    let (tables, unreadable) = cluster
+        .tables_everywhere(&kinds, &|row, _| unowned.contains(row.object.uid.as_str()))
+        .await?;
+    inventory::warn_unreadable(&unreadable, None);
+    let mut out = Vec::new();
+    for (_, table) in &tables {
+        let Some(column) = table.column("Images") else {
+            continue;
+        };
+        for row in &table.rows {
+            let images = row.cells.get(column).and_then(|c| c.as_str()).unwrap_or("");
+            for image in images.split(',').filter(|i| !i.is_empty()) {
+                for (team, text, pattern) in &patterns {
+                    if pattern.matches(image) {
+                        out.push(ImageMatch {
+                            uid: row.object.uid.clone(),
+                            team: team.to_string(),
+                            image: image.to_string(),
+                            pattern: text.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::model::WorkloadKind;
 use super::values::{
-    LabelKey, List, NamespaceGlob, NonEmptyList, NonEmptyText, Stage, SunsetDate, TeamAlias,
-    TeamName,
+    ImageRef, LabelKey, List, NamespaceGlob, NonEmptyList, NonEmptyText, Stage, SunsetDate,
+    TeamAlias, TeamName,
 };
 use super::yaml_error::{ConfigError, Step, error_at, path_of, yaml_error};
 use crate::core::rules::{RuleId, Severity};
@@ -182,6 +182,9 @@ pub struct TeamFile {
     pub name: TeamName,
     #[serde(default, skip_serializing_if = "List::is_empty")]
     pub aliases: List<TeamAlias>,
+    /// Images the team builds (references or `prefix*`): evidence for `suggest`.
+    #[serde(default, skip_serializing_if = "List::is_empty")]
+    pub images: List<ImageRef>,
     #[serde(
         default,
         deserialize_with = "present",

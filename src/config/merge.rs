@@ -102,6 +102,7 @@ impl From<TeamFile> for Team {
         Team {
             name: team.name.into(),
             aliases: team.aliases.into_strings(),
+            images: team.images.into_strings(),
             chat: text(team.chat),
             oncall: text(team.oncall),
             email: text(team.email),
@@ -137,6 +138,7 @@ check:
 teams:
   - name: payments
     aliases: [payments-old]
+    images: ["registry.example/payments/*"]       # what the team builds: evidence for suggest
     chat: "#payments"
     oncall: https://pager.example/schedules/P123
     email: payments@example.com
@@ -169,6 +171,7 @@ teams:
         let t = &c.teams[0];
         assert_eq!(t.name, "payments");
         assert_eq!(t.aliases, ["payments-old"]);
+        assert_eq!(t.images, ["registry.example/payments/*"]);
         assert_eq!(
             t.contacts(),
             [

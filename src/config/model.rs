@@ -330,6 +330,8 @@ impl CheckSettings {
 pub struct Team {
     pub name: String,
     pub aliases: Vec<String>,
+    /// Image references or `prefix*` the team builds.
+    pub images: Vec<String>,
     pub chat: Option<String>,
     pub oncall: Option<String>,
     pub email: Option<String>,
@@ -343,6 +345,7 @@ impl Team {
         Team {
             name: name.into(),
             aliases: Vec::new(),
+            images: Vec::new(),
             chat: None,
             oncall: None,
             email: None,

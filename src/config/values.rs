@@ -137,6 +137,17 @@ string_value!(
     non_empty
 );
 
+string_value!(
+    /// An image reference, or a prefix ending in `*`, as `who image/…` reads it.
+    ImageRef,
+    "image reference",
+    image_ref
+);
+
+impl Listed for ImageRef {
+    const LIST: &'static str = "images";
+}
+
 impl Listed for TeamAlias {
     const LIST: &'static str = "team aliases";
 }
@@ -308,6 +319,10 @@ fn namespace_glob(s: &str, what: &str) -> Result<(), String> {
     Err(format!(
         "invalid {what} \"{s}\": use lower-case namespace names with * and ? wildcards"
     ))
+}
+
+fn image_ref(s: &str, _what: &str) -> Result<(), String> {
+    crate::core::image::ImagePattern::parse(s).map(|_| ())
 }
 
 fn non_empty(s: &str, what: &str) -> Result<(), String> {

@@ -6,6 +6,7 @@
 //! | the GitOps object that deploys it (Argo CD Application, Flux Kustomization or HelmRelease) has a team | high |
 //! | same Helm release as an owned object | high |
 //! | sibling sharing `app.kubernetes.io/part-of` or (in its namespace) `app.kubernetes.io/name` | medium |
+//! | its pod template runs an image the team lists (`teams[].images` in the config) | medium |
 //! | the namespace's dominant team among its owned workloads | low |
 //!
 //! A team's confidence is its best evidence's, one level up when two kinds of evidence agree on
@@ -66,6 +67,7 @@ pub enum Source {
     HelmRelease,
     PartOf,
     Name,
+    Image,
     NamespaceMajority,
 }
 
@@ -73,7 +75,7 @@ impl Source {
     fn confidence(self) -> Confidence {
         match self {
             Source::GitopsParent | Source::HelmRelease => Confidence::High,
-            Source::PartOf | Source::Name => Confidence::Medium,
+            Source::PartOf | Source::Name | Source::Image => Confidence::Medium,
             Source::NamespaceMajority => Confidence::Low,
         }
     }
@@ -224,6 +226,16 @@ pub fn gitops_parent(o: &MetaObject) -> Option<ParentRef> {
     .or_else(|| flux(GitOpsKind::FluxHelmRelease, FLUX_HR_NAME, FLUX_HR_NAMESPACE))
 }
 
+/// A workload (by uid) whose pod template runs an image a team lists.
+#[derive(Debug, Clone)]
+pub struct ImageMatch {
+    pub uid: String,
+    pub team: String,
+    pub image: String,
+    /// The team's entry it matched.
+    pub pattern: String,
+}
+
 /// A GitOps object found in the cluster, with its team as resolution gives it.
 #[derive(Debug, Clone)]
 pub struct Parent {
@@ -276,6 +288,7 @@ fn objects(n: usize) -> String {
 pub fn suggest<'a>(
     workloads: &'a [Workload<'a>],
     parents: &[Parent],
+    images: &[ImageMatch],
 ) -> Vec<(&'a MetaObject, Vec<Candidate>)> {
     let owned: Vec<&Workload> = workloads.iter().filter(|w| w.team.is_some()).collect();
     let releases = tally(&owned, |o| {
@@ -316,6 +329,18 @@ pub fn suggest<'a>(
                     },
                 ));
             }
+        }
+        for m in images.iter().filter(|m| m.uid == o.uid) {
+            found.push((
+                m.team.clone(),
+                Evidence {
+                    source: Source::Image,
+                    text: format!(
+                        "image {} matches {}, listed by team {}",
+                        m.image, m.pattern, m.team
+                    ),
+                },
+            ));
         }
         let mut from = |tally: &Tally,
                         key: Option<String>,
@@ -456,7 +481,7 @@ mod tests {
                 team: *t,
             })
             .collect();
-        suggest(&workloads, &[])
+        suggest(&workloads, &[], &[])
             .into_iter()
             .map(|(o, c)| {
                 (
@@ -565,7 +590,7 @@ mod tests {
             object: &flux,
             team: None,
         }];
-        let got = suggest(&workloads, &parents);
+        let got = suggest(&workloads, &parents, &[]);
         assert_eq!(got[0].1[0].team, "data");
         assert_eq!(got[0].1[0].confidence, Confidence::High);
         assert_eq!(

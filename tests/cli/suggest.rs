@@ -236,3 +236,69 @@ fn gitops_parents_give_their_team() {
     assert_eq!(hidden.code, 0, "{}", hidden.stderr);
     assert_eq!(hidden.stderr, "");
 }
+
+/// A team's `images` in the registry: a workload whose pod template runs one is medium evidence,
+/// read from the workload kinds' Tables (no pod spec).
+#[test]
+fn images_a_team_lists_point_at_it() {
+    let server = seeded();
+    let mut orphan = server
+        .object("deployments", Some("misc"), "orphan")
+        .unwrap();
+    orphan["spec"]["template"]["spec"]["containers"][0]["image"] =
+        json!("registry.example/payments/invoicer:2.1");
+    server.insert(orphan);
+    server.clear_requests();
+    let env = Env::new(&server);
+    let config = env.home().join("config.yaml");
+    std::fs::write(
+        &config,
+        "teams:\n  - name: payments\n    images: [\"registry.example/payments/*\"]\n  - name: checkout\n",
+    )
+    .unwrap();
+    let run = env.owner(&[
+        "suggest",
+        "-n",
+        "misc",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "\
+NAMESPACE   KIND         NAME     SUGGESTED   CONFIDENCE   EVIDENCE
+misc        Deployment   orphan   payments    medium       image registry.example/payments/invoicer:2.1 matches registry.example/payments/*, listed by team payments
+"
+    );
+    let requests = server.requests();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.accept.as_deref().unwrap_or("").contains("as=Table"))
+    );
+    assert!(!requests.iter().any(|r| {
+        r.path.ends_with("/pods")
+            && !r
+                .accept
+                .as_deref()
+                .unwrap_or("")
+                .contains("PartialObjectMetadata")
+    }));
+    // Without images in the registry, no Table is read.
+    server.clear_requests();
+    std::fs::write(&config, "teams:\n  - name: payments\n").unwrap();
+    env.owner(&[
+        "suggest",
+        "-n",
+        "misc",
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    assert!(
+        !server
+            .requests()
+            .iter()
+            .any(|r| r.accept.as_deref().unwrap_or("").contains("as=Table"))
+    );
+}
