@@ -41,7 +41,7 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
                         &o.kind,
                         &o.name,
                     ),
-                    date: r.ownership.sunset.value()?.trim().parse().ok()?,
+                    date: crate::core::date::Date::sunset(r.ownership.sunset.value()?).ok()?,
                 })
             }));
         }

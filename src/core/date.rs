@@ -29,6 +29,13 @@ impl Date {
     }
 }
 
+impl Date {
+    /// A sunset value as `check` reads it: the date, blanks around it ignored.
+    pub fn sunset(text: &str) -> Result<Date, String> {
+        text.trim().parse()
+    }
+}
+
 impl FromStr for Date {
     type Err = String;
 

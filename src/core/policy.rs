@@ -363,7 +363,7 @@ pub fn rules_broken(own: &Ownership, config: &Config, today: Date) -> Vec<(RuleI
         ));
     }
     if let Some(text) = sunset {
-        match text.trim().parse::<Date>() {
+        match Date::sunset(text) {
             Ok(date) => {
                 let days = today.days_until(date);
                 if days < 0 {
@@ -482,6 +482,11 @@ pub fn merge(reports: Vec<(Option<String>, CheckReport)>) -> CheckReport {
     merged
 }
 
+/// Where a team sorts: by name, the unowned (`None`) last.
+pub fn team_order(team: Option<&str>) -> (bool, &str) {
+    (team.is_none(), team.unwrap_or(""))
+}
+
 /// Orders findings (and exempt rows) for `--group-by`. Exempt rows always follow the findings.
 pub fn order(report: &mut CheckReport, group_by: GroupBy) {
     order_within_context(report, group_by);
@@ -492,7 +497,7 @@ pub fn order(report: &mut CheckReport, group_by: GroupBy) {
 
 fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
     fn team_key(team: &Option<String>) -> (bool, &str) {
-        (team.is_none(), team.as_deref().unwrap_or(""))
+        team_order(team.as_deref())
     }
     match group_by {
         GroupBy::Team => report.findings.sort_by(|a, b| {

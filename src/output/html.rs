@@ -281,11 +281,7 @@ pub fn check_page(report: &CheckReport, made: &Made, multi: bool) -> String {
         *row.stages
             .entry(o.stage.clone().unwrap_or_else(|| "(none)".to_string()))
             .or_default() += 1;
-        if let Some(date) = o
-            .sunset
-            .as_deref()
-            .and_then(|d| d.trim().parse::<Date>().ok())
-        {
+        if let Some(date) = o.sunset.as_deref().and_then(|d| Date::sunset(d).ok()) {
             sunsets.push(Sunset {
                 team: o.team.clone(),
                 object: object_ref(

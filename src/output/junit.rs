@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
-use crate::core::policy::{CheckReport, FailOn, Finding};
+use crate::core::policy::{self, CheckReport, FailOn, Finding};
 use crate::output::html::object_ref;
 
 /// One test case: an object, its findings, or the reason it is exempt.
@@ -23,7 +23,8 @@ struct Case<'a> {
 type Suites<'a> = BTreeMap<(bool, String), Vec<Case<'a>>>;
 
 fn suite_key(team: Option<&str>) -> (bool, String) {
-    (team.is_none(), team.unwrap_or_default().to_string())
+    let (unowned, name) = policy::team_order(team);
+    (unowned, name.to_string())
 }
 
 fn suites(report: &CheckReport) -> Suites<'_> {
@@ -84,13 +85,17 @@ fn xml_text(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Counts of a set of cases: (tests, failing cases, skipped).
-fn counts(cases: &[Case], fail_on: FailOn) -> (usize, usize, usize) {
-    let failing = cases
-        .iter()
-        .filter(|c| c.findings.iter().any(|f| fail_on.fails(f.severity)))
-        .count();
-    let skipped = cases.iter().filter(|c| c.skipped.is_some()).count();
-    (cases.len(), failing, skipped)
+fn counts<'c, 'a: 'c>(
+    cases: impl IntoIterator<Item = &'c Case<'a>>,
+    fail_on: FailOn,
+) -> (usize, usize, usize) {
+    let (mut tests, mut failing, mut skipped) = (0, 0, 0);
+    for c in cases {
+        tests += 1;
+        failing += usize::from(c.findings.iter().any(|f| fail_on.fails(f.severity)));
+        skipped += usize::from(c.skipped.is_some());
+    }
+    (tests, failing, skipped)
 }
 
 fn with_counts<'a>(
@@ -107,14 +112,7 @@ fn with_counts<'a>(
 /// The JUnit document.
 pub fn render(report: &CheckReport, fail_on: FailOn) -> String {
     let suites = suites(report);
-    let all: Vec<&Case> = suites.values().flatten().collect();
-    let total = (
-        all.len(),
-        all.iter()
-            .filter(|c| c.findings.iter().any(|f| fail_on.fails(f.severity)))
-            .count(),
-        all.iter().filter(|c| c.skipped.is_some()).count(),
-    );
+    let total = counts(suites.values().flatten(), fail_on);
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let write = |w: &mut Writer<Vec<u8>>, event: Event| {
         w.write_event(event).expect("writing XML to memory");
