@@ -150,6 +150,7 @@ impl Cluster {
             namespace: None,
             namespaces: &cell,
             keys: None,
+            managers: true,
         };
         let listed = lister.list_all(kind, labels, fields, false).await?;
         Ok((listed.objects, listed.unreadable))
@@ -301,6 +302,8 @@ pub struct ListPlan {
     pub field_selector: Option<FieldSelector>,
     /// Label keys kept on every listed object besides the ownership keys (`ls -L`).
     pub label_columns: Vec<String>,
+    /// Keep each object's field managers (`suggest`).
+    pub managers: bool,
 }
 
 /// Listed metadata, ready to be joined.
@@ -382,6 +385,8 @@ struct Lister<'a> {
     namespaces: &'a tokio::sync::OnceCell<NamespaceMetas>,
     /// Label and annotation keys kept (`None`: all).
     keys: Option<&'a std::collections::HashSet<String>>,
+    /// With `keys`: keep the field managers too.
+    managers: bool,
 }
 
 impl Lister<'_> {
@@ -415,6 +420,7 @@ impl Lister<'_> {
                 &|_| true
             },
             keys: self.keys,
+            managers: self.managers,
         };
         match session
             .list_meta_pages(kind, self.namespace, labels, fields, retain, async |page| {
@@ -568,6 +574,7 @@ impl Inventory {
             namespace: ns,
             namespaces: &cell,
             keys: Some(&keys),
+            managers: plan.managers,
         };
         let (labels, fields) = (
             plan.label_selector.as_ref().map(LabelSelector::as_str),
@@ -825,6 +832,7 @@ pub async fn default_plan(
         label_selector,
         field_selector,
         label_columns: Vec::new(),
+        managers: false,
     })
 }
 
@@ -912,6 +920,7 @@ pub async fn typed_plan(
         label_selector,
         field_selector,
         label_columns: Vec::new(),
+        managers: false,
     })
 }
 

@@ -18,7 +18,7 @@ use kube::{Client, Config};
 
 use crate::cli::options::{ConnectionOptions, ListMode};
 use crate::core::kinds::Kind;
-use crate::core::ownership::{MetaObject, OwnerRef};
+use crate::core::ownership::{FieldManager, MetaObject, OwnerRef};
 use crate::error::{Error, Result};
 use crate::output::ui;
 
@@ -378,12 +378,15 @@ pub struct Retain<'a> {
     /// and friends can be kilobytes per object). `None` keeps all. A trimmed listing is for
     /// reading ownership, so it drops `resourceVersion` too: writers list with [`Retain::ALL`].
     pub keys: Option<&'a std::collections::HashSet<String>>,
+    /// With `keys`: keep the field managers too (`suggest` reads them; nothing else does).
+    pub managers: bool,
 }
 
 impl Retain<'_> {
     pub const ALL: Retain<'static> = Retain {
         keep: &|_| true,
         keys: None,
+        managers: true,
     };
 
     fn trim(&self, mut object: MetaObject) -> MetaObject {
@@ -401,6 +404,9 @@ impl Retain<'_> {
             keep(&mut object.labels);
             keep(&mut object.annotations);
             object.resource_version = None;
+            if !self.managers {
+                object.managers = Vec::new();
+            }
         }
         object
     }
@@ -478,6 +484,17 @@ impl From<k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> for LeanMe
             labels: m.labels,
             annotations: m.annotations,
             owner_references,
+            managed_fields: m.managed_fields.map(|entries| {
+                entries
+                    .into_iter()
+                    .map(|e| LeanManagedField {
+                        manager: e.manager,
+                        operation: e.operation,
+                        time: e.time,
+                        subresource: e.subresource,
+                    })
+                    .collect()
+            }),
         }
     }
 }
@@ -641,6 +658,20 @@ struct LeanMeta {
     labels: Option<std::collections::BTreeMap<String, String>>,
     annotations: Option<std::collections::BTreeMap<String, String>>,
     owner_references: Option<Vec<LeanOwnerRef>>,
+    managed_fields: Option<Vec<LeanManagedField>>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LeanManagedField {
+    #[serde(default)]
+    manager: Option<String>,
+    #[serde(default)]
+    operation: Option<String>,
+    #[serde(default)]
+    time: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::Time>,
+    #[serde(default)]
+    subresource: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -676,6 +707,22 @@ impl LeanMeta {
                 name: o.name,
                 uid: o.uid,
             });
+        // Earliest first (an entry's time is its manager's last write; the earliest is the best
+        // record of who created the object). Status writers (kubelet, controllers) are not it.
+        let mut entries: Vec<LeanManagedField> = self
+            .managed_fields
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| e.subresource.as_deref().unwrap_or("").is_empty() && e.manager.is_some())
+            .collect();
+        entries.sort_by_key(|e| (e.time.is_none(), e.time.as_ref().map(|t| t.0)));
+        let managers = entries
+            .into_iter()
+            .map(|e| FieldManager {
+                name: shared.intern(e.manager.unwrap_or_default()),
+                applied: e.operation.as_deref() == Some("Apply"),
+            })
+            .collect();
         MetaObject {
             kind: shared.kind.clone(),
             api_version: shared.api_version.clone(),
@@ -687,6 +734,7 @@ impl LeanMeta {
             controller,
             created: self.creation_timestamp.map(|t| t.0),
             resource_version: self.resource_version,
+            managers,
         }
     }
 }

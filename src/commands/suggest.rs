@@ -8,7 +8,9 @@ use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory};
 use crate::core::image::ImagePattern;
 use crate::core::kinds::Kind;
 use crate::core::ownership;
-use crate::core::suggest::{self, Candidate, GitOpsKind, ImageMatch, Parent, Workload};
+use crate::core::suggest::{
+    self, Candidate, Clues, EditGrant, GitOpsKind, ImageMatch, Parent, Subject, Workload,
+};
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::{self, API_VERSION};
 use crate::output::table;
@@ -24,11 +26,16 @@ struct SuggestionList<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Item<'a> {
-    namespace: Option<&'a str>,
+    api_version: &'a str,
     kind: &'a str,
+    namespace: Option<&'a str>,
     name: &'a str,
     uid: &'a str,
+    /// The earliest field manager, in words (`created by helm`), whether or not a team lists it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<String>,
     candidates: Vec<Candidate>,
 }
 
@@ -46,6 +53,7 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     // The evidence lives in labels and annotations the listing would otherwise drop.
     plan.label_columns
         .extend(suggest::EVIDENCE_KEYS.iter().map(|k| k.to_string()));
+    plan.managers = true;
     let inventory = Inventory::collect(&cluster, &plan).await?;
     let resolved = inventory.resolve(&cluster.config);
     let workloads: Vec<Workload> = resolved
@@ -59,7 +67,16 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
         .collect();
     let parents = gitops_parents(&cluster, &inventory, &workloads).await?;
     let images = image_matches(&cluster, &workloads).await?;
-    let mut suggestions = suggest::suggest(&workloads, &parents, &images);
+    let grants = edit_grants(&cluster, &workloads).await?;
+    let mut suggestions = suggest::suggest(
+        &workloads,
+        &Clues {
+            parents: &parents,
+            images: &images,
+            grants: &grants,
+            teams: &cluster.config.teams,
+        },
+    );
     for (_, candidates) in &mut suggestions {
         candidates.retain(|c| c.confidence >= opts.min_confidence);
     }
@@ -71,10 +88,12 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
             let items = suggestions
                 .into_iter()
                 .map(|(o, candidates)| Item {
-                    namespace: o.namespace.as_deref(),
+                    api_version: &o.api_version,
                     kind: &o.kind,
+                    namespace: o.namespace.as_deref(),
                     name: &o.name,
                     uid: &o.uid,
+                    created_by: suggest::creator(o),
                     candidates,
                 })
                 .collect();
@@ -99,7 +118,7 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
                 "EVIDENCE",
             ];
             if wide {
-                headers.push("OTHER CANDIDATES");
+                headers.extend(["OTHER CANDIDATES", "CREATED BY"]);
             }
             let rows: Vec<Vec<String>> = suggestions
                 .iter()
@@ -119,7 +138,11 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
                                 n => format!("{first} (+{} more)", n - 1),
                             }
                         }
-                        (None, _) => "<none>".to_string(),
+                        // Who wrote it first maps to no team, but is where a person starts asking.
+                        (None, _) => match suggest::creator(o) {
+                            Some(creator) => format!("<none> ({creator})"),
+                            None => "<none>".to_string(),
+                        },
                     };
                     let mut row = vec![
                         table::or_none(o.namespace.as_deref()),
@@ -138,6 +161,7 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
                                 .collect::<Vec<_>>()
                                 .join(", "),
                         });
+                        row.push(table::or_none(suggest::creator(o).as_deref()));
                     }
                     row
                 })
@@ -209,6 +233,98 @@ async fn gitops_parents(
     }
     inventory::warn_unreadable(&unreadable, None);
     Ok(parents)
+}
+
+/// Who may edit the namespaces of unowned workloads, when the registry lists `groups`: one
+/// RoleBinding list, and one Role list when a binding names a Role. Bindings to the built-in
+/// `admin` and `edit` ClusterRoles count, and to Roles with a write verb; other ClusterRoles are
+/// not read. A refused list is named (the evidence is then partial), never fatal.
+async fn edit_grants(cluster: &Cluster, workloads: &[Workload<'_>]) -> Result<Vec<EditGrant>> {
+    use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+    let wanted: std::collections::HashSet<&str> = workloads
+        .iter()
+        .filter(|w| w.team.is_none())
+        .filter_map(|w| w.object.namespace.as_deref())
+        .collect();
+    if wanted.is_empty() || cluster.config.teams.iter().all(|t| t.groups.is_empty()) {
+        return Ok(Vec::new());
+    }
+    let mut unreadable = Vec::new();
+    let bindings_kind = Kind::rbac("RoleBinding", "rolebindings");
+    let bindings: Vec<RoleBinding> = match cluster.session.list_objects(&bindings_kind).await {
+        // A server without the RBAC API (every cluster has it; some test servers do not).
+        Err(e) if e.status == Some(404) => {
+            ui::log(2, || format!("rolebindings are not served: {e}"));
+            Vec::new()
+        }
+        read => inventory::unless_refused(read, &bindings_kind, &mut unreadable)?,
+    };
+    let bindings: Vec<RoleBinding> = bindings
+        .into_iter()
+        .filter(|b| {
+            b.metadata
+                .namespace
+                .as_deref()
+                .is_some_and(|ns| wanted.contains(ns))
+        })
+        .collect();
+    let roles: Vec<Role> = match bindings.iter().any(|b| b.role_ref.kind == "Role") {
+        true => {
+            let roles_kind = Kind::rbac("Role", "roles");
+            inventory::unless_refused(
+                cluster.session.list_objects(&roles_kind).await,
+                &roles_kind,
+                &mut unreadable,
+            )?
+        }
+        false => Vec::new(),
+    };
+    inventory::warn_unreadable(&unreadable, None);
+    const WRITE_VERBS: [&str; 6] = [
+        "create",
+        "update",
+        "patch",
+        "delete",
+        "deletecollection",
+        "*",
+    ];
+    let writes = |namespace: &str, role: &str| {
+        roles.iter().any(|r| {
+            r.metadata.namespace.as_deref() == Some(namespace)
+                && r.metadata.name.as_deref() == Some(role)
+                && r.rules
+                    .iter()
+                    .flatten()
+                    .any(|rule| rule.verbs.iter().any(|v| WRITE_VERBS.contains(&v.as_str())))
+        })
+    };
+    Ok(bindings
+        .into_iter()
+        .filter_map(|b| {
+            let namespace = b.metadata.namespace.clone().unwrap_or_default();
+            let role = &b.role_ref;
+            let grants = match role.kind.as_str() {
+                "ClusterRole" => role.name == "admin" || role.name == "edit",
+                "Role" => writes(&namespace, &role.name),
+                _ => false,
+            };
+            if !grants {
+                return None;
+            }
+            let subjects = b
+                .subjects
+                .iter()
+                .flatten()
+                .filter_map(|s| Subject::of(&s.kind, &s.name, s.namespace.as_deref(), &namespace))
+                .collect();
+            Some(EditGrant {
+                binding: format!("{namespace}/{}", b.metadata.name.unwrap_or_default()),
+                role: format!("{}/{}", role.kind, role.name),
+                namespace,
+                subjects,
+            })
+        })
+        .collect())
 }
 
 /// The unowned workloads whose pod templates run an image a team lists (`teams[].images`): read

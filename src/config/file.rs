@@ -7,8 +7,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::model::WorkloadKind;
 use super::values::{
-    ImageRef, LabelKey, List, NamespaceGlob, NonEmptyList, NonEmptyText, Stage, SunsetDate,
-    TeamAlias, TeamName,
+    ImageRef, LabelKey, List, ManagerName, NamespaceGlob, NonEmptyList, NonEmptyText, RbacSubject,
+    Stage, SunsetDate, TeamAlias, TeamName,
 };
 use super::yaml_error::{ConfigError, Step, error_at, path_of, yaml_error};
 use crate::core::rules::{RuleId, Severity};
@@ -185,6 +185,14 @@ pub struct TeamFile {
     /// Images the team builds (references or `prefix*`): evidence for `suggest`.
     #[serde(default, skip_serializing_if = "List::is_empty")]
     pub images: List<ImageRef>,
+    /// RBAC groups, users or service accounts the team's people are bound as: evidence for
+    /// `suggest` where they may edit a namespace.
+    #[serde(default, skip_serializing_if = "List::is_empty")]
+    pub groups: List<RbacSubject>,
+    /// Field managers that write for the team (its CI's `--field-manager`): evidence for
+    /// `suggest` on the objects they wrote.
+    #[serde(default, skip_serializing_if = "List::is_empty")]
+    pub managers: List<ManagerName>,
     #[serde(
         default,
         deserialize_with = "present",

@@ -103,6 +103,8 @@ impl From<TeamFile> for Team {
             name: team.name.into(),
             aliases: team.aliases.into_strings(),
             images: team.images.into_strings(),
+            groups: team.groups.into_strings(),
+            managers: team.managers.into_strings(),
             chat: text(team.chat),
             oncall: text(team.oncall),
             email: text(team.email),
@@ -139,6 +141,8 @@ teams:
   - name: payments
     aliases: [payments-old]
     images: ["registry.example/payments/*"]       # what the team builds: evidence for suggest
+    groups: [payments-devs]                       # RBAC subjects of its people: evidence for suggest
+    managers: [ci-payments]                       # field managers writing for it: evidence for suggest
     chat: "#payments"
     oncall: https://pager.example/schedules/P123
     email: payments@example.com
@@ -172,6 +176,8 @@ teams:
         assert_eq!(t.name, "payments");
         assert_eq!(t.aliases, ["payments-old"]);
         assert_eq!(t.images, ["registry.example/payments/*"]);
+        assert_eq!(t.groups, ["payments-devs"]);
+        assert_eq!(t.managers, ["ci-payments"]);
         assert_eq!(
             t.contacts(),
             [

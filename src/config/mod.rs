@@ -34,11 +34,8 @@ pub use self::{
     file::{ConfigFile, parse},
     locate::{load_local, locate, search_path},
     merge::merge,
-    model::{Config, Rule, WorkloadKind},
+    model::{Config, Rule, Team, WorkloadKind},
 };
-// Named by the tests of other modules only.
-#[cfg(test)]
-pub use self::model::Team;
 
 /// The default lifecycle stages.
 pub const DEFAULT_STAGES: &[&str] = &["experimental", "production", "deprecated", "retired"];

@@ -332,6 +332,10 @@ pub struct Team {
     pub aliases: Vec<String>,
     /// Image references or `prefix*` the team builds.
     pub images: Vec<String>,
+    /// RBAC subjects the team's people are bound as.
+    pub groups: Vec<String>,
+    /// Field managers that write for the team (names, or `prefix*`).
+    pub managers: Vec<String>,
     pub chat: Option<String>,
     pub oncall: Option<String>,
     pub email: Option<String>,
@@ -346,6 +350,8 @@ impl Team {
             name: name.into(),
             aliases: Vec::new(),
             images: Vec::new(),
+            groups: Vec::new(),
+            managers: Vec::new(),
             chat: None,
             oncall: None,
             email: None,

@@ -144,6 +144,30 @@ string_value!(
     image_ref
 );
 
+string_value!(
+    /// An RBAC subject a team's people are bound as: a group or user name, or a service account
+    /// as its user name `system:serviceaccount:NAMESPACE:NAME`.
+    RbacSubject,
+    "RBAC subject",
+    rbac_subject
+);
+
+string_value!(
+    /// A field manager name as `metadata.managedFields` records it (`argocd-controller`, a CI
+    /// job's `--field-manager`), or a prefix ending in `*`.
+    ManagerName,
+    "field manager",
+    manager_name
+);
+
+impl Listed for RbacSubject {
+    const LIST: &'static str = "groups";
+}
+
+impl Listed for ManagerName {
+    const LIST: &'static str = "managers";
+}
+
 impl Listed for ImageRef {
     const LIST: &'static str = "images";
 }
@@ -323,6 +347,26 @@ fn namespace_glob(s: &str, what: &str) -> Result<(), String> {
 
 fn image_ref(s: &str, _what: &str) -> Result<(), String> {
     crate::core::image::ImagePattern::parse(s).map(|_| ())
+}
+
+fn rbac_subject(s: &str, what: &str) -> Result<(), String> {
+    if s.is_empty() || s.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "invalid {what} \"{s}\": expected a group or user name, or system:serviceaccount:NAMESPACE:NAME"
+        ));
+    }
+    Ok(())
+}
+
+fn manager_name(s: &str, what: &str) -> Result<(), String> {
+    // kube-apiserver keeps at most 128 characters of a manager's name.
+    let name = s.strip_suffix('*').unwrap_or(s);
+    if name.is_empty() || s.len() > 128 || name.contains('*') || s.chars().any(char::is_control) {
+        return Err(format!(
+            "invalid {what} \"{s}\": expected a name of at most 128 characters, or a prefix ending in *"
+        ));
+    }
+    Ok(())
 }
 
 fn non_empty(s: &str, what: &str) -> Result<(), String> {

@@ -338,7 +338,7 @@ mod tests {
         assert_eq!(e.line, Some(3));
         assert_eq!(
             e.message,
-            "unknown field \"slack\" in teams[0] (expected one of: name, aliases, images, chat, oncall, email, runbook)"
+            "unknown field \"slack\" in teams[0] (expected one of: name, aliases, images, groups, managers, chat, oncall, email, runbook)"
         );
     }
 

@@ -85,6 +85,11 @@ impl Kind {
         )
     }
 
+    /// RBAC's namespaced kinds (`RoleBinding`, `Role`): `suggest` reads who may edit a namespace.
+    pub fn rbac(kind: &str, plural: &str) -> Kind {
+        Kind::builtin("rbac.authorization.k8s.io", "v1", kind, plural, &[], false)
+    }
+
     /// The Gateway API's HTTPRoutes (a CRD: discovery says whether it is installed).
     pub fn http_route() -> Kind {
         Kind::builtin(

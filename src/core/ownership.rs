@@ -23,6 +23,17 @@ pub struct MetaObject {
     pub controller: Option<OwnerRef>,
     pub created: Option<jiff::Timestamp>,
     pub resource_version: Option<String>,
+    /// The writers `metadata.managedFields` records for the object itself (not its
+    /// subresources), earliest first; kept only by listings that ask for them (`suggest`).
+    pub managers: Vec<FieldManager>,
+}
+
+/// One `metadata.managedFields` entry, as `suggest` reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldManager {
+    pub name: Arc<str>,
+    /// `Apply` (server-side apply) rather than `Update`.
+    pub applied: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

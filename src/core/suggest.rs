@@ -7,6 +7,8 @@
 //! | same Helm release as an owned object | high |
 //! | sibling sharing `app.kubernetes.io/part-of` or (in its namespace) `app.kubernetes.io/name` | medium |
 //! | its pod template runs an image the team lists (`teams[].images` in the config) | medium |
+//! | a group, user or service account the team lists (`teams[].groups`) may edit its namespace | medium |
+//! | a field manager the team lists (`teams[].managers`) wrote it | medium |
 //! | the namespace's dominant team among its owned workloads | low |
 //!
 //! A team's confidence is its best evidence's, one level up when two kinds of evidence agree on
@@ -17,6 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::config::Team;
 use crate::core::ownership::MetaObject;
 
 /// How sure a suggestion is.
@@ -68,6 +71,8 @@ pub enum Source {
     PartOf,
     Name,
     Image,
+    RbacGroup,
+    FieldManager,
     NamespaceMajority,
 }
 
@@ -75,7 +80,11 @@ impl Source {
     fn confidence(self) -> Confidence {
         match self {
             Source::GitopsParent | Source::HelmRelease => Confidence::High,
-            Source::PartOf | Source::Name | Source::Image => Confidence::Medium,
+            Source::PartOf
+            | Source::Name
+            | Source::Image
+            | Source::RbacGroup
+            | Source::FieldManager => Confidence::Medium,
             Source::NamespaceMajority => Confidence::Low,
         }
     }
@@ -236,6 +245,81 @@ pub struct ImageMatch {
     pub pattern: String,
 }
 
+/// A namespace write grant: a RoleBinding to `admin`, `edit` or a Role with write verbs.
+#[derive(Debug, Clone)]
+pub struct EditGrant {
+    pub namespace: String,
+    pub binding: String,
+    /// `ClusterRole/edit`, `Role/deployer`.
+    pub role: String,
+    pub subjects: Vec<Subject>,
+}
+
+/// An RBAC subject, named as the API server authenticates it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    /// `group`, `user` or `service account`.
+    pub kind: &'static str,
+    /// The group or user name; a service account's user name, `system:serviceaccount:NS:NAME`.
+    pub name: String,
+}
+
+impl Subject {
+    /// A RoleBinding subject (`kind`, `name`, `namespace`) in `binding_namespace`; `None` for a
+    /// kind RBAC does not define.
+    pub fn of(
+        kind: &str,
+        name: &str,
+        namespace: Option<&str>,
+        binding_namespace: &str,
+    ) -> Option<Subject> {
+        match kind {
+            "Group" => Some(Subject {
+                kind: "group",
+                name: name.to_string(),
+            }),
+            "User" => Some(Subject {
+                kind: "user",
+                name: name.to_string(),
+            }),
+            "ServiceAccount" => Some(Subject {
+                kind: "service account",
+                name: format!(
+                    "system:serviceaccount:{}:{name}",
+                    namespace.unwrap_or(binding_namespace)
+                ),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// Who wrote the object first, in words: `created by helm`, `applied by argocd-controller`.
+pub fn creator(o: &MetaObject) -> Option<String> {
+    o.managers.first().map(|m| {
+        let verb = if m.applied { "applied" } else { "created" };
+        format!("{verb} by {}", m.name)
+    })
+}
+
+/// A `teams[].managers` entry: a name, or a prefix ending in `*`.
+fn manager_matches(pattern: &str, manager: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => manager.starts_with(prefix),
+        None => manager == pattern,
+    }
+}
+
+/// What the command read besides the listed workloads.
+#[derive(Default)]
+pub struct Clues<'a> {
+    pub parents: &'a [Parent],
+    pub images: &'a [ImageMatch],
+    pub grants: &'a [EditGrant],
+    /// The team registry (`groups` and `managers` are matched against it).
+    pub teams: &'a [Team],
+}
+
 /// A GitOps object found in the cluster, with its team as resolution gives it.
 #[derive(Debug, Clone)]
 pub struct Parent {
@@ -287,9 +371,14 @@ fn objects(n: usize) -> String {
 /// none.
 pub fn suggest<'a>(
     workloads: &'a [Workload<'a>],
-    parents: &[Parent],
-    images: &[ImageMatch],
+    clues: &Clues,
 ) -> Vec<(&'a MetaObject, Vec<Candidate>)> {
+    let Clues {
+        parents,
+        images,
+        grants,
+        teams,
+    } = clues;
     let owned: Vec<&Workload> = workloads.iter().filter(|w| w.team.is_some()).collect();
     let releases = tally(&owned, |o| {
         helm_release(o).map(|(ns, name)| format!("{ns}/{name}"))
@@ -341,6 +430,59 @@ pub fn suggest<'a>(
                     ),
                 },
             ));
+        }
+        for grant in grants
+            .iter()
+            .filter(|g| o.namespace.as_deref() == Some(&g.namespace))
+        {
+            for subject in &grant.subjects {
+                for team in teams.iter().filter(|t| t.groups.contains(&subject.name)) {
+                    found.push((
+                        team.name.clone(),
+                        Evidence {
+                            source: Source::RbacGroup,
+                            text: format!(
+                                "{} {} may edit namespace {} (RoleBinding {} to {}), listed by team {}",
+                                subject.kind,
+                                subject.name,
+                                grant.namespace,
+                                grant.binding,
+                                grant.role,
+                                team.name
+                            ),
+                        },
+                    ));
+                }
+            }
+        }
+        for manager in &o.managers {
+            for team in teams.iter() {
+                if let Some(pattern) = team
+                    .managers
+                    .iter()
+                    .find(|p| manager_matches(p, &manager.name))
+                {
+                    let verb = if manager.applied {
+                        "applied"
+                    } else {
+                        "written"
+                    };
+                    let listed = match pattern.as_str() == &*manager.name {
+                        true => String::new(),
+                        false => format!(" (as {pattern})"),
+                    };
+                    found.push((
+                        team.name.clone(),
+                        Evidence {
+                            source: Source::FieldManager,
+                            text: format!(
+                                "{verb} by field manager {}, listed by team {}{listed}",
+                                manager.name, team.name
+                            ),
+                        },
+                    ));
+                }
+            }
         }
         let mut from = |tally: &Tally,
                         key: Option<String>,
@@ -481,7 +623,7 @@ mod tests {
                 team: *t,
             })
             .collect();
-        suggest(&workloads, &[], &[])
+        suggest(&workloads, &Clues::default())
             .into_iter()
             .map(|(o, c)| {
                 (
@@ -590,7 +732,13 @@ mod tests {
             object: &flux,
             team: None,
         }];
-        let got = suggest(&workloads, &parents, &[]);
+        let got = suggest(
+            &workloads,
+            &Clues {
+                parents: &parents,
+                ..Clues::default()
+            },
+        );
         assert_eq!(got[0].1[0].team, "data");
         assert_eq!(got[0].1[0].confidence, Confidence::High);
         assert_eq!(
@@ -616,5 +764,86 @@ mod tests {
         );
         assert_eq!(helm_release(&o), Some(("b".into(), "r2".into())));
         assert_eq!(helm_release(&obj("a", "x", &[(INSTANCE, "r3")], &[])), None);
+    }
+
+    #[test]
+    fn rbac_groups_and_field_managers_the_registry_lists() {
+        let mut payments = Team::new("payments");
+        payments.groups = vec!["payments-devs".into()];
+        payments.managers = vec!["ci-payments".into(), "payments-*".into()];
+        let teams = [payments];
+        let grants = [EditGrant {
+            namespace: "shop".into(),
+            binding: "shop/devs".into(),
+            role: "ClusterRole/edit".into(),
+            subjects: vec![
+                Subject::of("Group", "payments-devs", None, "shop").unwrap(),
+                Subject::of("ServiceAccount", "deployer", None, "shop").unwrap(),
+            ],
+        }];
+        let manager = |name: &str, applied| crate::core::ownership::FieldManager {
+            name: name.into(),
+            applied,
+        };
+        let mut cart = obj("shop", "cart", &[], &[]);
+        cart.managers = vec![manager("kubectl-create", false)];
+        let mut job = obj("batch", "job", &[], &[]);
+        job.managers = vec![manager("payments-ci", true), manager("kubectl-edit", false)];
+        let elsewhere = obj("other", "x", &[], &[]);
+        let workloads: Vec<Workload> = [&cart, &job, &elsewhere]
+            .into_iter()
+            .map(|object| Workload { object, team: None })
+            .collect();
+        let got = suggest(
+            &workloads,
+            &Clues {
+                grants: &grants,
+                teams: &teams,
+                ..Clues::default()
+            },
+        );
+        let texts = |i: usize| -> Vec<(String, Confidence, Vec<String>)> {
+            got[i]
+                .1
+                .iter()
+                .map(|c| {
+                    (
+                        c.team.clone(),
+                        c.confidence,
+                        c.evidence.iter().map(|e| e.text.clone()).collect(),
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(
+            texts(0),
+            [(
+                "payments".to_string(),
+                Confidence::Medium,
+                vec!["group payments-devs may edit namespace shop (RoleBinding shop/devs to ClusterRole/edit), listed by team payments".to_string()]
+            )]
+        );
+        assert_eq!(
+            texts(1),
+            [(
+                "payments".to_string(),
+                Confidence::Medium,
+                vec![
+                    "applied by field manager payments-ci, listed by team payments (as payments-*)"
+                        .to_string()
+                ]
+            )]
+        );
+        assert_eq!(texts(2), []);
+        assert_eq!(creator(&cart).as_deref(), Some("created by kubectl-create"));
+        assert_eq!(creator(&job).as_deref(), Some("applied by payments-ci"));
+        assert_eq!(creator(&elsewhere), None);
+        assert_eq!(
+            Subject::of("ServiceAccount", "ci", Some("tools"), "shop")
+                .unwrap()
+                .name,
+            "system:serviceaccount:tools:ci"
+        );
+        assert_eq!(Subject::of("Robot", "r2", None, "shop"), None);
     }
 }
