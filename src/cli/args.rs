@@ -518,9 +518,6 @@ pub struct CheckArgs {
 /// The objects `assign` / `unassign` write, and how.
 #[derive(Debug, Args)]
 pub struct WriteTargetArgs {
-    /// TYPE/NAME... (e.g. deploy/api ns/search), TYPE NAME..., or TYPE with -l or --all.
-    #[arg(required = true, value_name = "TYPE/NAME | TYPE")]
-    pub targets: Vec<String>,
     /// With -l or --all: across all namespaces.
     #[arg(short = 'A', long)]
     pub all_namespaces: bool,
@@ -558,8 +555,26 @@ pub enum WriteOutput {
 
 #[derive(Debug, Args)]
 pub struct AssignArgs {
+    /// TYPE/NAME... (e.g. deploy/api ns/search), TYPE NAME..., or TYPE with -l or --all.
+    #[arg(required_unless_present = "from", value_name = "TYPE/NAME | TYPE")]
+    pub targets: Vec<String>,
     #[command(flatten)]
     pub target: WriteTargetArgs,
+    /// Write the teams `suggest -o json|yaml` proposed (FILE, or - for stdin), to the objects
+    /// still unowned and still the same (uid) when written.
+    #[arg(long, value_name = "FILE", conflicts_with_all = [
+        "targets", "team", "stage", "sunset", "contacts", "overwrite", "selector", "all", "all_namespaces",
+    ])]
+    pub from: Option<PathBuf>,
+    /// With --from: only suggestions at least this sure.
+    #[arg(
+        long,
+        value_enum,
+        default_value = "low",
+        value_name = "LEVEL",
+        requires = "from"
+    )]
+    pub min_confidence: ConfidenceArg,
     /// Team (label; an alias in the team registry is written as its canonical name).
     #[arg(long, value_name = "T")]
     pub team: Option<String>,
@@ -583,6 +598,9 @@ pub struct AssignArgs {
 
 #[derive(Debug, Args)]
 pub struct UnassignArgs {
+    /// TYPE/NAME... (e.g. deploy/api ns/search), TYPE NAME..., or TYPE with -l or --all.
+    #[arg(required = true, value_name = "TYPE/NAME | TYPE")]
+    pub targets: Vec<String>,
     #[command(flatten)]
     pub target: WriteTargetArgs,
     /// Remove the team label.
@@ -604,18 +622,12 @@ pub struct UnassignArgs {
 }
 
 fn write_options(
+    targets: WriteTargets,
     t: WriteTargetArgs,
     fields: options::WriteFields,
     namespace: &Option<String>,
 ) -> Result<options::WriteOptions, Error> {
     let label_selector = parse_opt(t.selector).map_err(Error::usage)?;
-    let targets = WriteTargets::parse(
-        &t.targets,
-        label_selector.is_some(),
-        t.all,
-        t.all_namespaces,
-    )
-    .map_err(Error::usage)?;
     Ok(options::WriteOptions {
         targets,
         scope: scope(t.all_namespaces, namespace),
@@ -840,11 +852,7 @@ impl Cli {
                 types: check_types(a.types, "suggest").map_err(Error::usage)?,
                 scope: scope(a.all_namespaces, &g.namespace),
                 label_selector: parse_opt(a.selector).map_err(Error::usage)?,
-                min_confidence: match a.min_confidence {
-                    ConfidenceArg::Low => crate::core::suggest::Confidence::Low,
-                    ConfidenceArg::Medium => crate::core::suggest::Confidence::Medium,
-                    ConfidenceArg::High => crate::core::suggest::Confidence::High,
-                },
+                min_confidence: confidence(a.min_confidence),
                 output: match a.output {
                     SuggestOutput::Table => Output::Table,
                     SuggestOutput::Wide => Output::Wide,
@@ -890,17 +898,32 @@ impl Cli {
                 no_headers: a.no_headers,
             }),
             CliCommand::Assign(a) => {
-                let fields = RawWriteFields::Assign {
-                    team: a.team,
-                    stage: a.stage,
-                    sunset: a.sunset,
-                    contacts: a.contacts,
-                    overwrite: a.overwrite,
-                    allow_unknown_team: a.allow_unknown_team,
-                }
-                .parse()
-                .map_err(Error::usage)?;
-                Command::Assign(write_options(a.target, fields, &g.namespace)?)
+                let fields = match a.from {
+                    // Each object's team comes from the document; clap refused every other field.
+                    Some(_) => crate::core::plan::WriteFields::Assign {
+                        team: None,
+                        stage: None,
+                        sunset: None,
+                        contacts: Vec::new(),
+                        overwrite: false,
+                        allow_unknown_team: a.allow_unknown_team,
+                    },
+                    None => RawWriteFields::Assign {
+                        team: a.team,
+                        stage: a.stage,
+                        sunset: a.sunset,
+                        contacts: a.contacts,
+                        overwrite: a.overwrite,
+                        allow_unknown_team: a.allow_unknown_team,
+                    }
+                    .parse()
+                    .map_err(Error::usage)?,
+                };
+                let targets = match &a.from {
+                    Some(path) => read_suggestions(path, confidence(a.min_confidence))?,
+                    None => named_or_bulk(&a.targets, &a.target)?,
+                };
+                Command::Assign(write_options(targets, a.target, fields, &g.namespace)?)
             }
             CliCommand::Unassign(a) => {
                 let fields = RawWriteFields::Unassign {
@@ -912,30 +935,61 @@ impl Cli {
                 }
                 .parse()
                 .map_err(Error::usage)?;
-                Command::Unassign(write_options(a.target, fields, &g.namespace)?)
+                let targets = named_or_bulk(&a.targets, &a.target)?;
+                Command::Unassign(write_options(targets, a.target, fields, &g.namespace)?)
             }
         };
         Ok((global, command))
     }
 }
 
+fn confidence(arg: ConfidenceArg) -> crate::core::suggest::Confidence {
+    match arg {
+        ConfidenceArg::Low => crate::core::suggest::Confidence::Low,
+        ConfidenceArg::Medium => crate::core::suggest::Confidence::Medium,
+        ConfidenceArg::High => crate::core::suggest::Confidence::High,
+    }
+}
+
+/// The TYPE/NAME or TYPE arguments of `assign` / `unassign`, in kubectl label's shapes.
+fn named_or_bulk(args: &[String], t: &WriteTargetArgs) -> Result<WriteTargets, Error> {
+    WriteTargets::parse(args, t.selector.is_some(), t.all, t.all_namespaces).map_err(Error::usage)
+}
+
+/// A FILE argument's text (`-`: stdin); `what` names it in errors.
+fn read_input(path: &Path, what: &str) -> Result<(String, String), Error> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .map_err(|e| Error::input(format!("reading {what} from stdin: {e}")))?;
+        return Ok(("stdin".to_string(), text));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::input(format!("the path \"{}\" does not exist", path.display()))
+        }
+        _ => Error::input(format!("reading {}: {e}", path.display())),
+    })?;
+    Ok((path.display().to_string(), text))
+}
+
+/// `assign --from FILE|-`: the suggestions read and picked now, so a malformed document is one
+/// error line before any request.
+fn read_suggestions(
+    path: &Path,
+    min: crate::core::suggest::Confidence,
+) -> Result<WriteTargets, Error> {
+    let (source, text) = read_input(path, "the suggestions")?;
+    let (picked, left) =
+        crate::core::suggest::pick(&text, crate::output::documents::API_VERSION, min)
+            .map_err(|e| Error::input(format!("suggestions {source}: {e}")))?;
+    Ok(WriteTargets::Suggested { picked, left })
+}
+
 /// `who --alert FILE|-`: the payload read and parsed now, so a malformed one is one error line
 /// before any request.
 fn read_alerts(path: &Path) -> Result<WhoLookup, Error> {
-    let (source, text) = if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
-            .map_err(|e| Error::input(format!("reading the alert payload from stdin: {e}")))?;
-        ("stdin".to_string(), text)
-    } else {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => {
-                Error::input(format!("the path \"{}\" does not exist", path.display()))
-            }
-            _ => Error::input(format!("reading {}: {e}", path.display())),
-        })?;
-        (path.display().to_string(), text)
-    };
+    let (source, text) = read_input(path, "the alert payload")?;
     let alerts = crate::core::alert::parse(&text)
         .map_err(|e| Error::input(format!("alert payload {source}: {e}")))?;
     Ok(WhoLookup::Alerts(alerts))

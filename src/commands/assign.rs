@@ -15,7 +15,7 @@ use futures::StreamExt;
 use crate::cli::options::{DryRun, GlobalOptions, Output, Scope, WriteFields, WriteOptions};
 use crate::cluster::inventory::{Cluster, ClusterConfig};
 use crate::core::kinds::{Kind, WriteTargets};
-use crate::core::ownership::MetaObject;
+use crate::core::ownership::{self, MetaObject};
 use crate::core::plan::{self, KeyChange, Place, Request, WriteStatus};
 use crate::core::selector::LabelSelector;
 use crate::error::{Error, ExitStatus, Result};
@@ -37,6 +37,16 @@ struct Target {
     namespace: Option<String>,
     name: String,
     listed: Option<MetaObject>,
+    /// `assign --from`: what this object gets, and what it must still be.
+    suggested: Option<SuggestedWrite>,
+}
+
+/// A suggestion to write: only while the object is the one `suggest` saw and is still unowned.
+struct SuggestedWrite {
+    request: Request,
+    uid: String,
+    /// Its namespace's metadata (a namespace's team is inherited), `None` when not readable.
+    namespace: Option<MetaObject>,
 }
 
 /// Where a bulk write stands, for a second Ctrl-C that cannot wait for it.
@@ -68,9 +78,15 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
     for note in &request.notes {
         ui::note(note);
     }
-    let work = resolve_targets(&cluster, &opts, targets).await?;
+    let (work, unwritable) = resolve_targets(&cluster, &opts, targets).await?;
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut failed = false;
+    let unplanned = unwritable.len();
+    for outcome in unwritable {
+        report_stderr(&outcome);
+        failed = true;
+        outcomes.push(outcome);
+    }
     if work.is_empty() && matches!(targets, WriteTargets::Bulk(_)) {
         match cluster.namespace(&opts.scope) {
             Some(ns) if work_is_namespaced(&cluster, targets) => {
@@ -156,8 +172,9 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
         outcomes.push(outcome);
     }
     watcher.abort();
-    // `buffered` keeps order, so the outcomes are a prefix of the plan.
-    let untouched = &planned[outcomes.len()..];
+    // `buffered` keeps order, so the outcomes (after those that could not be planned) are a
+    // prefix of the plan.
+    let untouched = &planned[outcomes.len() - unplanned..];
     let document = super::document_format(&opts.output, "items", opts.no_headers);
     let out = match (&opts.output, document) {
         (_, Some(format)) => documents::print(&report(&opts, &request, &outcomes), format),
@@ -204,7 +221,7 @@ fn work_is_namespaced(cluster: &Cluster, targets: &WriteTargets) -> bool {
         WriteTargets::Bulk(types) => types
             .iter()
             .any(|t| cluster.catalog.parse_type(t).is_ok_and(|k| k.namespaced)),
-        WriteTargets::Named(_) => true,
+        WriteTargets::Named(_) | WriteTargets::Suggested { .. } => true,
     }
 }
 
@@ -214,15 +231,29 @@ async fn kind_of(cluster: &Cluster, name: &str) -> Result<Kind> {
     cluster.named_kind(kind, name).await
 }
 
-/// The objects to write. A bulk list that fails ends the command; a named object is read (and
-/// fails) later, on its own.
+/// The objects to write, and those that cannot be (a suggestion whose kind or team is not
+/// valid here). A bulk list that fails ends the command; a named object is read (and fails)
+/// later, on its own.
 async fn resolve_targets(
     cluster: &Cluster,
     opts: &WriteOptions,
     targets: &WriteTargets,
-) -> Result<Vec<Target>> {
+) -> Result<(Vec<Target>, Vec<Outcome>)> {
     let mut out = Vec::new();
+    let mut unwritable = Vec::new();
     match targets {
+        WriteTargets::Suggested { picked, left } => {
+            note_not_picked(left);
+            let mut namespaces: std::collections::HashMap<String, Option<MetaObject>> =
+                Default::default();
+            for suggestion in picked {
+                let target = suggested_target(cluster, opts, suggestion, &mut namespaces).await?;
+                match target {
+                    Ok(target) => out.push(target),
+                    Err(outcome) => unwritable.push(outcome),
+                }
+            }
+        }
         WriteTargets::Named(pairs) => {
             let namespace = cluster.namespace(&opts.scope);
             for object in pairs {
@@ -237,6 +268,7 @@ async fn resolve_targets(
                     namespace,
                     name: object.name.clone(),
                     listed: None,
+                    suggested: None,
                 });
             }
         }
@@ -263,12 +295,129 @@ async fn resolve_targets(
                         namespace: object.namespace.clone(),
                         name: object.name.clone(),
                         listed: Some(object),
+                        suggested: None,
                     });
                 }
             }
         }
     }
-    Ok(out)
+    Ok((out, unwritable))
+}
+
+/// Says which objects of a `--from` document are left alone: each disputed one by name (a
+/// person should decide), the others as counts.
+fn note_not_picked(left: &[crate::core::suggest::NotPicked]) {
+    let mut unsure = 0;
+    for item in left {
+        if item.reason.starts_with("disputed") {
+            let what = match &item.namespace {
+                Some(ns) => format!(
+                    "{}/{} in namespace {ns}",
+                    item.kind.to_lowercase(),
+                    item.name
+                ),
+                None => format!("{}/{}", item.kind.to_lowercase(), item.name),
+            };
+            ui::note(&format!("{what}: {}; not written", item.reason));
+        } else {
+            unsure += 1;
+        }
+    }
+    if unsure > 0 {
+        ui::note(&format!(
+            "{unsure} object{} of the suggestions had no candidate team at the confidence asked for; not written",
+            if unsure == 1 { "" } else { "s" }
+        ));
+    }
+}
+
+/// One `--from` suggestion as a write target: its kind (discovery confirms a CRD), the request
+/// writing its team, and its namespace's metadata for the still-unowned check.
+async fn suggested_target(
+    cluster: &Cluster,
+    opts: &WriteOptions,
+    suggestion: &crate::core::suggest::Suggested,
+    namespaces: &mut std::collections::HashMap<String, Option<MetaObject>>,
+) -> Result<std::result::Result<Target, Outcome>> {
+    let known = cluster
+        .catalog
+        .by_owner(&suggestion.api_version, &suggestion.kind)
+        .cloned()
+        .or_else(|| Kind::owner(&suggestion.api_version, &suggestion.kind));
+    let served = match known {
+        Some(kind) => cluster.served_kind(&kind).await?,
+        None => None,
+    };
+    let failed = |kind: Kind, message: String| Outcome {
+        kind,
+        namespace: suggestion.namespace.clone(),
+        name: suggestion.name.clone(),
+        status: WriteStatus::Failed,
+        changes: Vec::new(),
+        message: Some(message),
+        warnings: Vec::new(),
+    };
+    let Some(kind) = served else {
+        let unknown = Kind::owner(&suggestion.api_version, &suggestion.kind)
+            .unwrap_or_else(|| Kind::owner("v1", &suggestion.kind).expect("a kind"));
+        return Ok(Err(failed(
+            unknown,
+            format!(
+                "the server doesn't have a resource type \"{}\" in {}",
+                suggestion.kind, suggestion.api_version
+            ),
+        )));
+    };
+    let WriteFields::Assign {
+        allow_unknown_team, ..
+    } = opts.fields
+    else {
+        unreachable!("--from is an assign flag");
+    };
+    let request = plan::RawWriteFields::Assign {
+        team: Some(suggestion.team.clone()),
+        stage: None,
+        sunset: None,
+        contacts: Vec::new(),
+        overwrite: false,
+        allow_unknown_team,
+    }
+    .parse()
+    .and_then(|fields| plan::build_request(&fields, &cluster.config));
+    let request = match request {
+        Ok(request) => request,
+        Err(e) => {
+            let what = place(&kind, suggestion.namespace.as_deref(), &suggestion.name);
+            return Ok(Err(failed(kind, format!("{what}: {e}"))));
+        }
+    };
+    for note in &request.notes {
+        ui::note(note);
+    }
+    let namespace = match &suggestion.namespace {
+        Some(ns) => {
+            if !namespaces.contains_key(ns) {
+                let read = cluster
+                    .session
+                    .get_meta(cluster.catalog.namespace(), None, ns)
+                    .await;
+                namespaces.insert(ns.clone(), read.ok().flatten());
+            }
+            namespaces[ns].clone()
+        }
+        None => None,
+    };
+    Ok(Ok(Target {
+        namespace: suggestion.namespace.clone().filter(|_| kind.namespaced),
+        kind,
+        name: suggestion.name.clone(),
+        listed: None,
+        suggested: Some(SuggestedWrite {
+            request,
+            uid: suggestion.uid.clone(),
+            namespace,
+        }),
+    }))
 }
 
 /// `deployment.apps/api`, as kubectl names objects.
@@ -296,9 +445,14 @@ async fn write_one(
         namespace,
         name,
         mut listed,
+        suggested,
     } = target;
+    let request = suggested.as_ref().map_or(request, |s| &s.request);
     // Every re-read must find the same object (uid) and, for a selector run, matching labels.
-    let mut expected_uid = listed.as_ref().map(|o| o.uid.clone());
+    let mut expected_uid = listed
+        .as_ref()
+        .map(|o| o.uid.clone())
+        .or_else(|| suggested.as_ref().map(|s| s.uid.clone()));
     // The changes of a patch sent whose answer was lost: if the object now holds what was asked,
     // that patch landed, and these are what it changed.
     let mut may_have_landed: Option<Vec<KeyChange>> = None;
@@ -334,14 +488,30 @@ async fn write_one(
         };
         // A re-read (after a 409) may find another object: never write in its place.
         if expected_uid.as_ref().is_some_and(|uid| *uid != object.uid) {
+            let since = match suggested {
+                Some(_) => "suggest read it",
+                None => "it was read",
+            };
             outcome.status = WriteStatus::Skipped;
             outcome.message = Some(format!(
-                "{}: was deleted and recreated since it was read; not written",
+                "{}: was deleted and recreated since {since}; not written",
                 place(&kind, ns, &name)
             ));
             return outcome;
         }
         expected_uid = Some(object.uid.clone());
+        // A suggestion is for an unowned object: one that gained a team since is someone's.
+        if let Some(s) = &suggested {
+            let owner = ownership::resolve(&[&object], s.namespace.as_ref(), ns, &cluster.config);
+            if let Some(team) = owner.team.value() {
+                outcome.status = WriteStatus::Skipped;
+                outcome.message = Some(format!(
+                    "{}: now owned by team {team}; not written",
+                    place(&kind, ns, &name)
+                ));
+                return outcome;
+            }
+        }
         let plan = plan::plan_object(&object, request);
         // Our own patch landed (its answer was lost): it may be why the labels left the selection.
         if let Some(changes) = &may_have_landed

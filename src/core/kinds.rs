@@ -401,6 +401,11 @@ pub enum WriteTargets {
     Named(Vec<ObjectArg>),
     /// `TYPE[,TYPE...]` with `-l` or `--all`.
     Bulk(Vec<String>),
+    /// `assign --from`: the objects a `suggest` document picked, and those it left.
+    Suggested {
+        picked: Vec<crate::core::suggest::Suggested>,
+        left: Vec<crate::core::suggest::NotPicked>,
+    },
 }
 
 impl WriteTargets {

@@ -17,13 +17,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Team;
 use crate::core::ownership::MetaObject;
 
 /// How sure a suggestion is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
     Low,
@@ -593,6 +593,118 @@ fn rank(found: Vec<(String, Evidence)>) -> Vec<Candidate> {
     candidates
 }
 
+/// One object of a `suggest -o json|yaml` document that `assign --from` writes: the object as
+/// `suggest` saw it (its uid included) and the team to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggested {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub uid: String,
+    pub team: String,
+    pub confidence: Confidence,
+}
+
+/// An object of the document that `assign --from` leaves alone, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotPicked {
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SuggestionFile {
+    api_version: String,
+    kind: String,
+    #[serde(default)]
+    items: Vec<SuggestionItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SuggestionItem {
+    api_version: String,
+    kind: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    name: String,
+    uid: String,
+    #[serde(default)]
+    candidates: Vec<FileCandidate>,
+}
+
+#[derive(Deserialize)]
+struct FileCandidate {
+    team: String,
+    confidence: Confidence,
+}
+
+/// Reads a `SuggestionList` (`suggest -o json` or `-o yaml`) and picks, per object, the team to
+/// write: the best candidate at `min` or above. An object whose best candidates are equally sure
+/// is not picked — the evidence disputes it, and a person decides.
+pub fn pick(
+    text: &str,
+    api_version: &str,
+    min: Confidence,
+) -> Result<(Vec<Suggested>, Vec<NotPicked>), String> {
+    let file: SuggestionFile = match text.trim_start().starts_with('{') {
+        true => serde_json::from_str(text).map_err(|e| e.to_string())?,
+        false => serde_saphyr::from_str(text).map_err(|e| e.to_string())?,
+    };
+    if file.kind != "SuggestionList" || file.api_version != api_version {
+        return Err(format!(
+            "expected a {api_version} SuggestionList (the output of `kubectl owner suggest -o json`), got {} {}",
+            file.api_version, file.kind
+        ));
+    }
+    let mut picked = Vec::new();
+    let mut left = Vec::new();
+    for item in file.items {
+        let mut sure: Vec<&FileCandidate> = item
+            .candidates
+            .iter()
+            .filter(|c| c.confidence >= min)
+            .collect();
+        sure.sort_by_key(|c| std::cmp::Reverse(c.confidence));
+        let reason = match sure.as_slice() {
+            [] if item.candidates.is_empty() => Some("no candidate team".to_string()),
+            [] => Some(format!(
+                "no candidate team at confidence {} or above",
+                min.as_str()
+            )),
+            [first, second, ..] if first.confidence == second.confidence => Some(format!(
+                "disputed: {} and {} are equally likely ({})",
+                first.team,
+                second.team,
+                first.confidence.as_str()
+            )),
+            _ => None,
+        };
+        match reason {
+            Some(reason) => left.push(NotPicked {
+                kind: item.kind,
+                namespace: item.namespace,
+                name: item.name,
+                reason,
+            }),
+            None => picked.push(Suggested {
+                team: sure[0].team.clone(),
+                confidence: sure[0].confidence,
+                api_version: item.api_version,
+                kind: item.kind,
+                namespace: item.namespace,
+                name: item.name,
+                uid: item.uid,
+            }),
+        }
+    }
+    Ok((picked, left))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -845,5 +957,53 @@ mod tests {
             "system:serviceaccount:tools:ci"
         );
         assert_eq!(Subject::of("Robot", "r2", None, "shop"), None);
+    }
+
+    #[test]
+    fn assign_from_picks_the_best_undisputed_candidate() {
+        let text = r#"{"apiVersion":"v1","kind":"SuggestionList","items":[
+          {"apiVersion":"apps/v1","kind":"Deployment","namespace":"a","name":"sure","uid":"u1",
+           "candidates":[{"team":"data","confidence":"high","evidence":[]},{"team":"web","confidence":"low","evidence":[]}]},
+          {"apiVersion":"apps/v1","kind":"Deployment","namespace":"a","name":"tied","uid":"u2",
+           "candidates":[{"team":"data","confidence":"medium"},{"team":"web","confidence":"medium"}]},
+          {"apiVersion":"batch/v1","kind":"CronJob","namespace":"a","name":"weak","uid":"u3",
+           "candidates":[{"team":"web","confidence":"low"}]},
+          {"apiVersion":"v1","kind":"Pod","namespace":"a","name":"none","uid":"u4","candidates":[]}]}"#;
+        let (picked, left) = pick(text, "v1", Confidence::Medium).unwrap();
+        assert_eq!(
+            picked,
+            [Suggested {
+                api_version: "apps/v1".into(),
+                kind: "Deployment".into(),
+                namespace: Some("a".into()),
+                name: "sure".into(),
+                uid: "u1".into(),
+                team: "data".into(),
+                confidence: Confidence::High,
+            }]
+        );
+        let reasons: Vec<(&str, &str)> = left
+            .iter()
+            .map(|l| (l.name.as_str(), l.reason.as_str()))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("tied", "disputed: data and web are equally likely (medium)"),
+                ("weak", "no candidate team at confidence medium or above"),
+                ("none", "no candidate team"),
+            ]
+        );
+        // The weak one is picked when the threshold allows it; YAML reads as JSON does.
+        let yaml = "apiVersion: v1\nkind: SuggestionList\nitems:\n- apiVersion: batch/v1\n  kind: CronJob\n  namespace: a\n  name: weak\n  uid: u3\n  candidates:\n  - team: web\n    confidence: low\n";
+        let (picked, _) = pick(yaml, "v1", Confidence::Low).unwrap();
+        assert_eq!(picked[0].team, "web");
+        let err = pick(
+            r#"{"apiVersion":"v1","kind":"OwnershipList","items":[]}"#,
+            "v1",
+            Confidence::Low,
+        )
+        .unwrap_err();
+        assert!(err.contains("expected a v1 SuggestionList"), "{err}");
     }
 }

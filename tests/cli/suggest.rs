@@ -302,3 +302,137 @@ misc        Deployment   orphan   payments    medium       image registry.exampl
             .any(|r| r.accept.as_deref().unwrap_or("").contains("as=Table"))
     );
 }
+
+/// `assign --from`: the suggestions written through assign's safe path, only to objects still
+/// unowned and still the same (uid); `--dry-run` writes nothing; `--min-confidence` filters again.
+#[test]
+fn assign_from_writes_suggestions_to_objects_still_unowned_and_the_same() {
+    let server = seeded();
+    let env = Env::new(&server);
+    let suggested = env.owner(&["suggest", "-A", "-o", "json"]);
+    assert_eq!(suggested.code, 0, "{}", suggested.stderr);
+    let file = env.home().join("suggestions.json");
+    std::fs::write(&file, &suggested.stdout).unwrap();
+    let path = file.to_str().unwrap();
+
+    let dry = env.owner(&["assign", "--from", path, "--dry-run"]);
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert_eq!(
+        dry.stdout,
+        "\
+NAMESPACE   NAME                       KEY    CHANGE              RESULT
+shop        deployment.apps/cart       team   <none> → checkout   changed (dry run)
+tools       deployment.apps/biller     team   <none> → payments   changed (dry run)
+tools       deployment.apps/invoicer   team   <none> → payments   changed (dry run)
+tools       deployment.apps/sorter     team   <none> → platform   changed (dry run)
+"
+    );
+    assert_eq!(
+        dry.stderr,
+        "\
+Note: 1 object of the suggestions had no candidate team at the confidence asked for; not written
+Warning: deployment.apps/cart in namespace shop is managed by Helm release \"shop/storefront\": the next helm upgrade may revert this change; set it in the chart's values instead
+"
+    );
+    assert!(server.writes().is_empty(), "a dry run never writes");
+
+    // In between: invoicer gains an owner, biller is deleted and created again.
+    let mut invoicer = server
+        .object("deployments", Some("tools"), "invoicer")
+        .unwrap();
+    invoicer["metadata"]["labels"]["team"] = json!("billing");
+    server.insert(invoicer);
+    assert!(server.remove("deployments", Some("tools"), "biller"));
+    let mut biller = deployment(
+        "tools",
+        "biller",
+        json!({"app.kubernetes.io/part-of": "billing"}),
+        json!({}),
+    );
+    biller["metadata"]["uid"] = json!("a-new-biller");
+    server.insert(biller);
+
+    let run = env.owner(&["assign", "--from", path, "--min-confidence", "medium"]);
+    assert_eq!(
+        run.code, 1,
+        "skipped objects need attention: {}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stdout,
+        "\
+NAMESPACE   NAME                   KEY    CHANGE              RESULT
+shop        deployment.apps/cart   team   <none> → checkout   changed
+"
+    );
+    assert_eq!(
+        run.stderr,
+        "\
+Note: 2 objects of the suggestions had no candidate team at the confidence asked for; not written
+Warning: deployment.apps/cart in namespace shop is managed by Helm release \"shop/storefront\": the next helm upgrade may revert this change; set it in the chart's values instead
+error: deployment.apps/biller in namespace tools: was deleted and recreated since suggest read it; not written
+error: deployment.apps/invoicer in namespace tools: now owned by team billing; not written
+"
+    );
+    let writes = server.writes();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(
+        server.object("deployments", Some("shop"), "cart").unwrap()["metadata"]["labels"]["team"],
+        "checkout"
+    );
+    assert_eq!(
+        server
+            .object("deployments", Some("tools"), "biller")
+            .unwrap()["metadata"]["labels"]
+            .get("team"),
+        None
+    );
+
+    // The same document on stdin, now at every confidence: sorter gets the namespace's team and
+    // cart, owned since the first run, is left alone.
+    let again = env.owner_stdin(&["assign", "--from", "-"], &suggested.stdout);
+    assert_eq!(again.code, 1, "{}", again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("deployment.apps/sorter   team   <none> → platform   changed"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        again.stderr.contains(
+            "deployment.apps/cart in namespace shop: now owned by team checkout; not written"
+        ),
+        "{}",
+        again.stderr
+    );
+}
+
+/// `assign --from` reads only what `suggest` writes, and refuses everything else in one line.
+#[test]
+fn assign_from_refuses_other_documents_and_flags() {
+    let server = seeded();
+    let env = Env::new(&server);
+    let run = env.owner_stdin(
+        &["assign", "--from", "-"],
+        r#"{"apiVersion":"v1","kind":"List","items":[]}"#,
+    );
+    assert_eq!(run.code, 1);
+    assert_eq!(
+        run.stderr,
+        "error: suggestions stdin: expected a kubectl-owner/v1 SuggestionList (the output of `kubectl owner suggest -o json`), got v1 List\n"
+    );
+    let both = env.owner(&["assign", "deploy/cart", "--from", "x.json"]);
+    assert_eq!(both.code, 1);
+    assert!(
+        both.stderr.contains("cannot be used with"),
+        "{}",
+        both.stderr
+    );
+    let missing = env.owner(&["assign", "--from", "nope.json"]);
+    assert_eq!(
+        missing.stderr,
+        "error: the path \"nope.json\" does not exist\n"
+    );
+    assert!(server.writes().is_empty());
+}
