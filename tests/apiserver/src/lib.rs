@@ -14,6 +14,7 @@
 //! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
 //! `Status` errors with Kubernetes' reasons, fault injection and a request log.
 
+pub mod aggregator;
 mod openapi;
 pub mod proxy;
 mod resources;
@@ -29,6 +30,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+pub use aggregator::{
+    AggregatorOptions, AggregatorRecord, AggregatorServer, Engine, ListSource, distinct_uids,
+};
 pub use proxy::{ProxyKind, TunnelProxy};
 pub use seed::ScaleParams;
 
