@@ -919,10 +919,14 @@ fn clusterpedia_discovery(state: &State, segs: &[String]) -> Reply {
         },
         ["api", v] | ["apis", _, v] => {
             let group = if segs[0] == "api" { "" } else { segs[1] };
-            let res: Vec<Value> = state
+            let mut defs: Vec<&&ResourceDef> = state
                 .synced
                 .iter()
                 .filter(|d| d.group == group && d.version == *v)
+                .collect();
+            defs.sort_by_key(|d| d.plural);
+            let res: Vec<Value> = defs
+                .into_iter()
                 .map(|d| {
                     json!({
                         "name": d.plural,
