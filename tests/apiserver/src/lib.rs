@@ -13,6 +13,9 @@
 //! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PATCH/DELETE with
 //! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
 //! `Status` errors with Kubernetes' reasons, fault injection and a request log.
+//!
+//! [`AggregatorServer`] (module [`aggregator`]) fronts several of them as a multi-cluster
+//! aggregation engine would: Clusterpedia's `resources` API or Karmada's search proxy.
 
 pub mod aggregator;
 mod openapi;
