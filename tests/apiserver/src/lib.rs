@@ -13,7 +13,11 @@
 //! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PATCH/DELETE with
 //! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
 //! `Status` errors with Kubernetes' reasons, fault injection and a request log.
+//!
+//! [`AggregatorServer`] (module [`aggregator`]) fronts several of them as a multi-cluster
+//! aggregation engine would: Clusterpedia's `resources` API or Karmada's search proxy.
 
+pub mod aggregator;
 mod openapi;
 pub mod proxy;
 mod resources;
@@ -29,6 +33,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+pub use aggregator::{
+    AggregatorOptions, AggregatorRecord, AggregatorServer, Engine, ListSource, distinct_uids,
+};
 pub use proxy::{ProxyKind, TunnelProxy};
 pub use seed::ScaleParams;
 

@@ -1,7 +1,8 @@
 //! Integration tests of the `test-apiserver` crate, in one test binary: the server over real
-//! HTTP (`http`), its list modes and streaming lists (`lists`) and the `test-apiserver` binary
-//! itself (`binary`).
+//! HTTP (`http`), its list modes and streaming lists (`lists`), the `test-apiserver` binary
+//! itself (`binary`) and the multi-cluster aggregators in front of it (`aggregator`).
 
+mod aggregator;
 mod binary;
 mod http;
 mod lists;
