@@ -289,9 +289,22 @@ fn describe(def: &ResourceDef, paths: &mut Map<String, Value>, schemas: &mut Map
         "content": {
             "application/json-patch+json": {"schema": schema_ref(&format!("{META}.Patch"))},
             "application/merge-patch+json": {"schema": schema_ref(&format!("{META}.Patch"))},
+            "application/apply-patch+yaml": {"schema": schema_ref(&format!("{META}.Patch"))},
         },
         "required": true,
     });
+    let mut replace = operation(
+        "replace",
+        "put",
+        format!("{scope}{}", def.kind),
+        format!("replace the specified {}", def.kind),
+    );
+    replace["parameters"] = json!(write_params());
+    replace["requestBody"] = json!({
+        "content": {"application/json": {"schema": schema_ref(&object)}},
+        "required": true,
+    });
+    replace["responses"] = responses(&["200", "201"], &object);
     patch["responses"] = responses(&["200", "201"], &object);
     let mut delete = operation(
         "delete",
@@ -346,7 +359,7 @@ fn describe(def: &ResourceDef, paths: &mut Map<String, Value>, schemas: &mut Map
     item_params.extend(collection_params.iter().cloned());
     paths.insert(
         format!("{collection}/{{name}}"),
-        json!({"get": read, "patch": patch, "delete": delete, "parameters": item_params}),
+        json!({"get": read, "put": replace, "patch": patch, "delete": delete, "parameters": item_params}),
     );
     let mut collection_path = json!({"get": list_op, "post": create});
     if !collection_params.is_empty() {

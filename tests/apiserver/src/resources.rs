@@ -326,7 +326,7 @@ pub(crate) fn by_plural_any(plural: &str) -> Option<&'static ResourceDef> {
     RESOURCES.iter().find(|r| r.plural == plural)
 }
 
-const VERBS: &[&str] = &["create", "delete", "get", "list", "patch"];
+const VERBS: &[&str] = &["create", "delete", "get", "list", "patch", "update"];
 
 /// `/api/v1` or `/apis/{group}/{version}`: an APIResourceList.
 pub(crate) fn resource_list(group: &str, version: &str) -> Value {

@@ -550,10 +550,23 @@ fn patch_conflict_dry_run_and_concurrent_writer() {
         &s,
         "PATCH",
         path,
-        &[("Content-Type", "application/apply-patch+yaml")],
+        &[("Content-Type", "application/yaml")],
         "{}",
     );
     assert_eq!(r.status, 415);
+    // A server-side apply needs a field manager.
+    let r = request(
+        &s,
+        "PATCH",
+        path,
+        &[("Content-Type", "application/apply-patch+yaml")],
+        "{}",
+    );
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json()["message"],
+        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
+    );
 }
 
 #[test]
@@ -1578,6 +1591,7 @@ fn openapi_v3_policy_report_document() {
         assert_eq!(
             media,
             [
+                "application/apply-patch+yaml",
                 "application/json-patch+json",
                 "application/merge-patch+json"
             ]

@@ -5,3 +5,4 @@
 mod binary;
 mod http;
 mod lists;
+mod managed_fields;
