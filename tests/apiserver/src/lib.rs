@@ -12,11 +12,13 @@
 //! the `k8s.io/initial-events-end` bookmark), `as=Table` and
 //! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PUT/PATCH (server-side apply
 //! included)/DELETE with resourceVersion preconditions and `dryRun=All`, `metadata.managedFields`
-//! recorded on every write (the `fieldManager`, else the User-Agent's prefix), bearer tokens, a
-//! small RBAC model, `Status` errors with Kubernetes' reasons, fault injection and a request log.
+//! recorded on every write (the `fieldManager`, else the User-Agent's prefix), the protobuf
+//! bodies kubectl's typed clients send, bearer tokens, a small RBAC model, `Status` errors with
+//! Kubernetes' reasons, fault injection and a request log.
 
 mod managed;
 mod openapi;
+mod protobuf;
 pub mod proxy;
 mod resources;
 mod seed;

@@ -23,6 +23,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::managed::Writer;
 use crate::openapi;
+use crate::protobuf;
 use crate::resources::{self, GROUPS, ResourceDef};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{ApiError, Entry, FieldError, ListQuery, Store};
@@ -1193,6 +1194,17 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     }
     let ns_key = ns.clone().unwrap_or_default();
     let now = Timestamp::now();
+    // kubectl's typed clients (`kubectl create deployment`, `create rolebinding`…) send
+    // protobuf: the body is read as the JSON object it encodes.
+    let decoded;
+    let body = if matches!(verb, "create" | "update")
+        && protobuf::is_protobuf(rec.content_type.as_deref())
+    {
+        decoded = serde_json::to_vec(&protobuf::to_json(body)?).expect("JSON serialises");
+        decoded.as_slice()
+    } else {
+        body
+    };
     match verb {
         "watch" => watch(state, rec, def, ns.as_deref(), &q),
         "list" => list(state, rec, def, ns.as_deref(), &q, now),
