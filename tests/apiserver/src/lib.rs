@@ -13,8 +13,8 @@
 //! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PUT/PATCH (server-side apply
 //! included)/DELETE with resourceVersion preconditions and `dryRun=All`, `metadata.managedFields`
 //! recorded on every write (the `fieldManager`, else the User-Agent's prefix), the protobuf
-//! bodies kubectl's typed clients send, bearer tokens, a small RBAC model, `Status` errors with
-//! Kubernetes' reasons, fault injection and a request log.
+//! bodies kubectl's typed clients send, the `rbac.authorization.k8s.io` kinds, bearer tokens, a
+//! small RBAC model, `Status` errors with Kubernetes' reasons, fault injection and a request log.
 
 mod managed;
 mod openapi;

@@ -135,11 +135,9 @@ fn group_word(group: &str) -> &str {
 /// (`io.wgpolicyk8s.v1alpha2.PolicyReport`), as kube-apiserver names its schemas.
 fn schema_name(def: &ResourceDef, kind: &str) -> String {
     if def.is_builtin() {
-        format!(
-            "io.k8s.api.{}.{}.{kind}",
-            group_word(def.group),
-            def.version
-        )
+        // The package: `core`, `apps`, `networking`, `rbac` (of rbac.authorization.k8s.io).
+        let package = group_word(def.group).split('.').next().unwrap_or("");
+        format!("io.k8s.api.{package}.{}.{kind}", def.version)
     } else {
         let reversed: Vec<&str> = def.group.split('.').rev().collect();
         format!("{}.{}.{kind}", reversed.join("."), def.version)
@@ -517,6 +515,20 @@ mod tests {
         assert_eq!(
             schema_name(def("endpointslices"), "EndpointSlice"),
             "io.k8s.api.discovery.v1.EndpointSlice"
+        );
+        assert_eq!(
+            schema_name(def("rolebindings"), "RoleBinding"),
+            "io.k8s.api.rbac.v1.RoleBinding"
+        );
+        let doc = build("rbac.authorization.k8s.io", "v1");
+        assert_eq!(
+            doc["paths"]["/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings/{name}"]
+                ["put"]["operationId"],
+            "replaceRbacAuthorizationV1NamespacedRoleBinding"
+        );
+        assert_eq!(
+            doc["paths"]["/apis/rbac.authorization.k8s.io/v1/clusterroles"]["get"]["operationId"],
+            "listRbacAuthorizationV1ClusterRole"
         );
         assert_eq!(
             schema_name(def("httproutes"), "HTTPRoute"),

@@ -1697,7 +1697,7 @@ fn table(
 ) -> String {
     let columns = crate::table::columns(def.kind);
     // Name/Age rows need only the metadata; other kinds parse the object for their cells.
-    let name_and_age = columns.len() == 2;
+    let name_and_age = columns.len() == 2 && columns[1]["name"] == "Age";
     let include = q.get("includeObject").map_or("Metadata", String::as_str);
     let rows: Vec<Value> = items
         .iter()

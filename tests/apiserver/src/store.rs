@@ -685,6 +685,7 @@ impl Store {
             ));
         }
         validate_meta(def, name, &obj)?;
+        validate_kind(def, name, &obj, Some(&current))?;
         let meta = obj
             .get_mut("metadata")
             .and_then(Value::as_object_mut)
@@ -773,6 +774,7 @@ impl Store {
             }
         }
         validate_meta(def, name, &obj)?;
+        validate_kind(def, name, &obj, Some(&current))?;
         if obj.get("spec") != current.get("spec")
             && let Some(g) = current
                 .pointer("/metadata/generation")
@@ -887,6 +889,7 @@ impl Store {
             return Err(ApiError::already_exists(def, &name));
         }
         validate_meta(def, &name, &obj)?;
+        validate_kind(def, &name, &obj, None)?;
         if def.kind == "Namespace" && obj.get("status").is_none() {
             obj["status"] = json!({"phase": "Active"});
         }
@@ -970,6 +973,83 @@ fn set_namespace(
         }
     } else {
         meta.remove("namespace");
+    }
+    Ok(())
+}
+
+/// Kind-specific validation: a RoleBinding's or ClusterRoleBinding's `roleRef` (required,
+/// immutable), as kube-apiserver's RBAC validation.
+fn validate_kind(
+    def: &ResourceDef,
+    name: &str,
+    obj: &Value,
+    current: Option<&Value>,
+) -> Result<(), ApiError> {
+    if !matches!(def.kind, "RoleBinding" | "ClusterRoleBinding") {
+        return Ok(());
+    }
+    let role_ref = obj.get("roleRef");
+    let text = |r: Option<&Value>, k: &str| {
+        r.and_then(|r| r.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    if let Some(cur) = current
+        && cur.get("roleRef") != role_ref
+    {
+        let was = cur.get("roleRef");
+        return Err(ApiError::invalid(
+            def,
+            name,
+            "roleRef",
+            &format!(
+                "Invalid value: rbac.RoleRef{{APIGroup:{:?}, Kind:{:?}, Name:{:?}}}: cannot change roleRef",
+                text(was, "apiGroup"),
+                text(was, "kind"),
+                text(was, "name")
+            ),
+        ));
+    }
+    let q = |s: &str| serde_json::to_string(s).expect("string to JSON");
+    let group = text(role_ref, "apiGroup");
+    if group != "rbac.authorization.k8s.io" {
+        return Err(ApiError::invalid(
+            def,
+            name,
+            "roleRef.apiGroup",
+            &format!(
+                "Unsupported value: {}: supported values: \"rbac.authorization.k8s.io\"",
+                q(&group)
+            ),
+        ));
+    }
+    let kinds: &[&str] = if def.kind == "RoleBinding" {
+        &["Role", "ClusterRole"]
+    } else {
+        &["ClusterRole"]
+    };
+    let kind = text(role_ref, "kind");
+    if !kinds.contains(&kind.as_str()) {
+        let listed: Vec<String> = kinds.iter().map(|k| q(k)).collect();
+        return Err(ApiError::invalid(
+            def,
+            name,
+            "roleRef.kind",
+            &format!(
+                "Unsupported value: {}: supported values: {}",
+                q(&kind),
+                listed.join(", ")
+            ),
+        ));
+    }
+    if text(role_ref, "name").is_empty() {
+        return Err(ApiError::invalid(
+            def,
+            name,
+            "roleRef.name",
+            "Required value",
+        ));
     }
     Ok(())
 }

@@ -728,6 +728,7 @@ fn hidden_gateway_api_disappears_from_discovery() {
             "batch",
             "discovery.k8s.io",
             "networking.k8s.io",
+            "rbac.authorization.k8s.io",
             "admissionregistration.k8s.io",
             "argoproj.io",
             "helm.toolkit.fluxcd.io",

@@ -6,3 +6,4 @@ mod binary;
 mod http;
 mod lists;
 mod managed_fields;
+mod rbac;
