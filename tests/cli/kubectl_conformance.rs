@@ -1536,3 +1536,196 @@ fn wait_streams_its_list_with_the_watch_list_client_gate() {
     assert!(list.query_param("limit").is_some());
     assert_eq!(list.status, 200);
 }
+
+/// kubectl's create subcommands send protobuf for RBAC kinds; the server stores the objects
+/// and prints them with kube-apiserver's columns.
+#[test]
+fn rbac_objects_are_created_and_printed_with_kubectl_columns() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    let r = k
+        .run(&[
+            "create",
+            "rolebinding",
+            "devs-edit",
+            "--clusterrole=edit",
+            "--group=payments-devs",
+            "-n",
+            "payments",
+        ])
+        .ok();
+    assert_eq!(
+        r.stdout.trim(),
+        "rolebinding.rbac.authorization.k8s.io/devs-edit created"
+    );
+    let r = k
+        .run(&[
+            "create",
+            "role",
+            "reader",
+            "--verb=get,list",
+            "--resource=pods",
+            "-n",
+            "payments",
+        ])
+        .ok();
+    assert_eq!(
+        r.stdout.trim(),
+        "role.rbac.authorization.k8s.io/reader created"
+    );
+    k.run(&[
+        "create",
+        "clusterrolebinding",
+        "ci",
+        "--clusterrole=view",
+        "--serviceaccount=ci:deployer",
+        "--user=alice",
+    ])
+    .ok();
+    let posted = server
+        .requests()
+        .into_iter()
+        .find(|q| q.method == "POST" && q.path.ends_with("/rolebindings"))
+        .expect("rolebinding POST");
+    assert_eq!(
+        posted.content_type.as_deref(),
+        Some("application/vnd.kubernetes.protobuf")
+    );
+    assert_eq!(
+        posted.query_param("fieldManager").as_deref(),
+        Some("kubectl-create")
+    );
+
+    let stored = server
+        .object("rolebindings", Some("payments"), "devs-edit")
+        .unwrap();
+    assert_eq!(
+        stored["roleRef"],
+        serde_json::json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"})
+    );
+    assert_eq!(
+        stored["subjects"],
+        serde_json::json!([{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "payments-devs"}])
+    );
+    let role = server.object("roles", Some("payments"), "reader").unwrap();
+    assert_eq!(
+        role["rules"],
+        serde_json::json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}])
+    );
+
+    let r = k.run(&["get", "rolebindings", "-A"]).ok();
+    assert_eq!(
+        rows_with_header(&r)[0],
+        ["NAMESPACE", "NAME", "ROLE", "AGE"]
+    );
+    let row = r.row(&["payments", "devs-edit"]);
+    assert_eq!(row[2], "ClusterRole/edit");
+    let r = k.run(&["get", "rolebindings", "-A", "-o", "wide"]).ok();
+    assert_eq!(
+        rows_with_header(&r)[0],
+        [
+            "NAMESPACE",
+            "NAME",
+            "ROLE",
+            "AGE",
+            "USERS",
+            "GROUPS",
+            "SERVICEACCOUNTS"
+        ]
+    );
+    // The empty USERS and SERVICEACCOUNTS cells leave the group as the one cell after AGE.
+    let row = r.row(&["payments", "devs-edit", "ClusterRole/edit"]);
+    assert_eq!(row[4..], ["payments-devs"]);
+    let r = k.run(&["get", "clusterrolebindings", "-o", "wide"]).ok();
+    let row = r.row(&["ci", "ClusterRole/view"]);
+    assert_eq!(row[3..], ["alice", "ci/deployer"]);
+    let r = k.run(&["get", "roles", "-n", "payments"]).ok();
+    assert_eq!(rows_with_header(&r)[0], ["NAME", "CREATED", "AT"]);
+    let created = role["metadata"]["creationTimestamp"].as_str().unwrap();
+    assert_eq!(r.row(&["reader"]), ["reader", created]);
+}
+
+/// Every write records its field manager; kubectl hides managedFields unless asked.
+#[test]
+fn managed_fields_record_kubectl_create_and_label() {
+    let server = demo();
+    let Some(k) = Kubectl::new(&server, None, None) else {
+        return;
+    };
+    k.run(&[
+        "create",
+        "deployment",
+        "shop",
+        "--image=nginx",
+        "-n",
+        "checkout",
+    ])
+    .ok();
+    k.run(&["label", "deploy", "shop", "-n", "checkout", "tier=front"])
+        .ok();
+    let managers: Vec<_> = server
+        .writes()
+        .iter()
+        .map(|w| (w.method.clone(), w.query_param("fieldManager")))
+        .collect();
+    assert_eq!(
+        managers,
+        [
+            ("POST".to_string(), Some("kubectl-create".to_string())),
+            ("PATCH".to_string(), Some("kubectl-label".to_string())),
+        ]
+    );
+    let r = k
+        .run(&[
+            "get",
+            "deploy",
+            "shop",
+            "-n",
+            "checkout",
+            "-o",
+            "json",
+            "--show-managed-fields",
+        ])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("kubectl -o json");
+    let entries = v["metadata"]["managedFields"]
+        .as_array()
+        .expect("managedFields");
+    let seen: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| {
+            (
+                e["manager"].as_str().unwrap(),
+                e["operation"].as_str().unwrap(),
+                e["apiVersion"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("kubectl-create", "Update", "apps/v1"),
+            ("kubectl-label", "Update", "apps/v1"),
+        ]
+    );
+    assert_eq!(
+        entries[1]["fieldsV1"],
+        serde_json::json!({"f:metadata": {"f:labels": {"f:tier": {}}}})
+    );
+    // kubectl's own default: managedFields hidden.
+    let r = k
+        .run(&["get", "deploy", "shop", "-n", "checkout", "-o", "yaml"])
+        .ok();
+    assert!(!r.stdout.contains("managedFields"), "{}", r.stdout);
+    assert!(r.stdout.contains("tier: front"), "{}", r.stdout);
+}
+
+/// Every line of stdout, header included, split into cells.
+fn rows_with_header(r: &Run) -> Vec<Vec<String>> {
+    r.stdout
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect()
+}

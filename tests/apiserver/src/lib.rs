@@ -10,15 +10,19 @@
 //! `resourceVersion=0`, 410 with an inconsistent continue token once tokens expire),
 //! `ListOptions` validation, streaming lists (watches with `sendInitialEvents=true`, ended by
 //! the `k8s.io/initial-events-end` bookmark), `as=Table` and
-//! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PATCH/DELETE with
-//! resourceVersion preconditions and `dryRun=All`, bearer tokens, a small RBAC model,
-//! `Status` errors with Kubernetes' reasons, fault injection and a request log.
+//! `as=PartialObjectMetadata(List)` content negotiation, GET/POST/PUT/PATCH (server-side apply
+//! included)/DELETE with resourceVersion preconditions and `dryRun=All`, `metadata.managedFields`
+//! recorded on every write (the `fieldManager`, else the User-Agent's prefix), the protobuf
+//! bodies kubectl's typed clients send, the `rbac.authorization.k8s.io` kinds, bearer tokens, a
+//! small RBAC model, `Status` errors with Kubernetes' reasons, fault injection and a request log.
 //!
 //! [`AggregatorServer`] (module [`aggregator`]) fronts several of them as a multi-cluster
 //! aggregation engine would: Clusterpedia's `resources` API or Karmada's search proxy.
 
 pub mod aggregator;
+mod managed;
 mod openapi;
+mod protobuf;
 pub mod proxy;
 mod resources;
 mod seed;
@@ -105,7 +109,7 @@ pub struct Grant {
     /// The user the bearer token maps to; when the request carries `Impersonate-User`, that
     /// user instead (impersonation itself is not authorized). Without tokens the user is `admin`.
     pub user: String,
-    /// `get`, `list`, `patch`, `create`, `delete`, or `*`.
+    /// `get`, `list`, `watch`, `patch`, `update` (PUT), `create`, `delete`, or `*`.
     pub verbs: Vec<String>,
     /// Plural resource names (`deployments`, `namespaces`), or `*`.
     pub resources: Vec<String>,
@@ -324,6 +328,8 @@ impl TestServer {
 
     /// Insert (or replace) any object with apiVersion/kind/metadata; fills uid,
     /// resourceVersion and creationTimestamp when absent. Panics on an unknown kind.
+    /// The object's `managedFields`, if any, are kept as given (an object "created by helm" at
+    /// an earlier time); the seeds carry none.
     pub fn insert(&self, obj: Value) {
         let mut store = self.state.store.write().expect("store lock");
         if let Err(e) = store.insert(obj, jiff::Timestamp::now()) {

@@ -135,11 +135,9 @@ fn group_word(group: &str) -> &str {
 /// (`io.wgpolicyk8s.v1alpha2.PolicyReport`), as kube-apiserver names its schemas.
 fn schema_name(def: &ResourceDef, kind: &str) -> String {
     if def.is_builtin() {
-        format!(
-            "io.k8s.api.{}.{}.{kind}",
-            group_word(def.group),
-            def.version
-        )
+        // The package: `core`, `apps`, `networking`, `rbac` (of rbac.authorization.k8s.io).
+        let package = group_word(def.group).split('.').next().unwrap_or("");
+        format!("io.k8s.api.{package}.{}.{kind}", def.version)
     } else {
         let reversed: Vec<&str> = def.group.split('.').rev().collect();
         format!("{}.{}.{kind}", reversed.join("."), def.version)
@@ -289,9 +287,22 @@ fn describe(def: &ResourceDef, paths: &mut Map<String, Value>, schemas: &mut Map
         "content": {
             "application/json-patch+json": {"schema": schema_ref(&format!("{META}.Patch"))},
             "application/merge-patch+json": {"schema": schema_ref(&format!("{META}.Patch"))},
+            "application/apply-patch+yaml": {"schema": schema_ref(&format!("{META}.Patch"))},
         },
         "required": true,
     });
+    let mut replace = operation(
+        "replace",
+        "put",
+        format!("{scope}{}", def.kind),
+        format!("replace the specified {}", def.kind),
+    );
+    replace["parameters"] = json!(write_params());
+    replace["requestBody"] = json!({
+        "content": {"application/json": {"schema": schema_ref(&object)}},
+        "required": true,
+    });
+    replace["responses"] = responses(&["200", "201"], &object);
     patch["responses"] = responses(&["200", "201"], &object);
     let mut delete = operation(
         "delete",
@@ -346,7 +357,7 @@ fn describe(def: &ResourceDef, paths: &mut Map<String, Value>, schemas: &mut Map
     item_params.extend(collection_params.iter().cloned());
     paths.insert(
         format!("{collection}/{{name}}"),
-        json!({"get": read, "patch": patch, "delete": delete, "parameters": item_params}),
+        json!({"get": read, "put": replace, "patch": patch, "delete": delete, "parameters": item_params}),
     );
     let mut collection_path = json!({"get": list_op, "post": create});
     if !collection_params.is_empty() {
@@ -504,6 +515,20 @@ mod tests {
         assert_eq!(
             schema_name(def("endpointslices"), "EndpointSlice"),
             "io.k8s.api.discovery.v1.EndpointSlice"
+        );
+        assert_eq!(
+            schema_name(def("rolebindings"), "RoleBinding"),
+            "io.k8s.api.rbac.v1.RoleBinding"
+        );
+        let doc = build("rbac.authorization.k8s.io", "v1");
+        assert_eq!(
+            doc["paths"]["/apis/rbac.authorization.k8s.io/v1/namespaces/{namespace}/rolebindings/{name}"]
+                ["put"]["operationId"],
+            "replaceRbacAuthorizationV1NamespacedRoleBinding"
+        );
+        assert_eq!(
+            doc["paths"]["/apis/rbac.authorization.k8s.io/v1/clusterroles"]["get"]["operationId"],
+            "listRbacAuthorizationV1ClusterRole"
         );
         assert_eq!(
             schema_name(def("httproutes"), "HTTPRoute"),

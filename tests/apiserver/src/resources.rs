@@ -180,6 +180,47 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
         ["ing"],
         []
     ),
+    // RBAC objects (stored and served; authorization itself is the server's Grant model).
+    res!(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "clusterrolebinding",
+        "ClusterRoleBinding",
+        false,
+        [],
+        []
+    ),
+    res!(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "clusterrole",
+        "ClusterRole",
+        false,
+        [],
+        []
+    ),
+    res!(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "rolebindings",
+        "rolebinding",
+        "RoleBinding",
+        true,
+        [],
+        []
+    ),
+    res!(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "roles",
+        "role",
+        "Role",
+        true,
+        [],
+        []
+    ),
     res!(
         "argoproj.io",
         "v1alpha1",
@@ -289,7 +330,14 @@ pub(crate) static RESOURCES: &[ResourceDef] = &[
 ];
 
 /// The groups of Kubernetes' own kinds; the others are CRDs'.
-const BUILTIN_GROUPS: &[&str] = &["", "apps", "batch", "discovery.k8s.io", "networking.k8s.io"];
+const BUILTIN_GROUPS: &[&str] = &[
+    "",
+    "apps",
+    "batch",
+    "discovery.k8s.io",
+    "networking.k8s.io",
+    "rbac.authorization.k8s.io",
+];
 
 /// The API groups (other than core), with their single served version: built-in groups first,
 /// then the CRDs' groups, as kube-apiserver orders them.
@@ -298,6 +346,7 @@ pub(crate) static GROUPS: &[(&str, &str)] = &[
     ("batch", "v1"),
     ("discovery.k8s.io", "v1"),
     ("networking.k8s.io", "v1"),
+    ("rbac.authorization.k8s.io", "v1"),
     ("admissionregistration.k8s.io", "v1"),
     ("argoproj.io", "v1alpha1"),
     ("gateway.networking.k8s.io", "v1"),
@@ -326,7 +375,7 @@ pub(crate) fn by_plural_any(plural: &str) -> Option<&'static ResourceDef> {
     RESOURCES.iter().find(|r| r.plural == plural)
 }
 
-const VERBS: &[&str] = &["create", "delete", "get", "list", "patch"];
+const VERBS: &[&str] = &["create", "delete", "get", "list", "patch", "update"];
 
 /// `/api/v1` or `/apis/{group}/{version}`: an APIResourceList.
 pub(crate) fn resource_list(group: &str, version: &str) -> Value {

@@ -21,7 +21,9 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio_rustls::TlsAcceptor;
 
+use crate::managed::Writer;
 use crate::openapi;
+use crate::protobuf;
 use crate::resources::{self, GROUPS, ResourceDef};
 use crate::selector::{FieldSelector, LabelSelector};
 use crate::store::{ApiError, Entry, FieldError, ListQuery, Store};
@@ -1165,6 +1167,7 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
         ("GET", None) => "list",
         ("POST", None) => "create",
         ("PATCH", Some(_)) => "patch",
+        ("PUT", Some(_)) => "update",
         ("DELETE", Some(_)) => "delete",
         _ => {
             return Err(ApiError::new(
@@ -1191,6 +1194,17 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
     }
     let ns_key = ns.clone().unwrap_or_default();
     let now = Timestamp::now();
+    // kubectl's typed clients (`kubectl create deployment`, `create rolebinding`…) send
+    // protobuf: the body is read as the JSON object it encodes.
+    let decoded;
+    let body = if matches!(verb, "create" | "update")
+        && protobuf::is_protobuf(rec.content_type.as_deref())
+    {
+        decoded = serde_json::to_vec(&protobuf::to_json(body)?).expect("JSON serialises");
+        decoded.as_slice()
+    } else {
+        body
+    };
     match verb {
         "watch" => watch(state, rec, def, ns.as_deref(), &q),
         "list" => list(state, rec, def, ns.as_deref(), &q, now),
@@ -1207,20 +1221,46 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
             let name = name.expect("patch has a name");
             let ct = rec.content_type.as_deref().unwrap_or("");
             let want = negotiate(rec.accept.as_deref(), false)?;
+            let w = writer(rec, &q, "PatchOptions", now)?;
+            let apply = ct.split(';').next().is_some_and(|m| {
+                m.trim()
+                    .eq_ignore_ascii_case("application/apply-patch+yaml")
+            });
+            if apply && q.get("fieldManager").is_none_or(String::is_empty) {
+                return Err(ApiError::invalid_options(
+                    "PatchOptions",
+                    &[FieldError::required(
+                        "fieldManager",
+                        "is required for apply patch",
+                    )],
+                ));
+            }
+            let mut store = state.store.write().expect("store lock");
+            let existed = store.get(def, &ns_key, &name).is_some();
+            let out = store.patch(def, &ns_key, &name, ct, body, dry_run, &w)?;
+            // An apply that created the object answers 201, as kube-apiserver's.
+            let status = if existed { 200 } else { 201 };
+            Ok(render_written(status, &out, want))
+        }
+        "update" => {
+            let name = name.expect("update has a name");
+            let want = negotiate(rec.accept.as_deref(), false)?;
+            let w = writer(rec, &q, "UpdateOptions", now)?;
             let out = state
                 .store
                 .write()
                 .expect("store lock")
-                .patch(def, &ns_key, &name, ct, body, dry_run)?;
+                .update(def, &ns_key, &name, body, dry_run, &w)?;
             Ok(render_written(200, &out, want))
         }
         "create" => {
             let want = negotiate(rec.accept.as_deref(), false)?;
+            let w = writer(rec, &q, "CreateOptions", now)?;
             let out = state
                 .store
                 .write()
                 .expect("store lock")
-                .create(def, &ns_key, body, dry_run, now)?;
+                .create(def, &ns_key, body, dry_run, &w)?;
             Ok(render_written(201, &out, want))
         }
         "delete" => {
@@ -1242,6 +1282,21 @@ fn process_inner(state: &State, rec: &RequestRecord, body: &[u8]) -> Result<Repl
         }
         _ => unreachable!("verb {verb}"),
     }
+}
+
+/// The writer a request records in managedFields: its `fieldManager`, else its User-Agent's prefix.
+fn writer(
+    rec: &RequestRecord,
+    q: &HashMap<String, String>,
+    options_kind: &str,
+    now: Timestamp,
+) -> Result<Writer, ApiError> {
+    Writer::of_request(
+        q.get("fieldManager").map(String::as_str),
+        rec.user_agent.as_deref(),
+        options_kind,
+        now,
+    )
 }
 
 /// A group-version's OpenAPI document as kube-openapi serves it: JSON (we offer no protobuf),
@@ -1642,7 +1697,7 @@ fn table(
 ) -> String {
     let columns = crate::table::columns(def.kind);
     // Name/Age rows need only the metadata; other kinds parse the object for their cells.
-    let name_and_age = columns.len() == 2;
+    let name_and_age = columns.len() == 2 && columns[1]["name"] == "Age";
     let include = q.get("includeObject").map_or("Metadata", String::as_str);
     let rows: Vec<Value> = items
         .iter()

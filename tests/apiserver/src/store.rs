@@ -6,6 +6,7 @@ use std::ops::Bound;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::managed::{self, Operation, Writer};
 use crate::resources::{self, ResourceDef};
 use crate::selector::{FieldSelector, LabelSelector, validate_key, validate_value};
 
@@ -37,6 +38,24 @@ impl FieldError {
             reason: "FieldValueForbidden",
             field,
             detail: format!("Forbidden: {detail}"),
+        }
+    }
+
+    /// `Too long: may not be more than N bytes`.
+    pub fn too_long(field: &'static str, max: usize) -> FieldError {
+        FieldError {
+            reason: "FieldValueTooLong",
+            field,
+            detail: format!("Too long: may not be more than {max} bytes"),
+        }
+    }
+
+    /// `Required value: …`.
+    pub fn required(field: &'static str, detail: &str) -> FieldError {
+        FieldError {
+            reason: "FieldValueRequired",
+            field,
+            detail: format!("Required value: {detail}"),
         }
     }
 
@@ -75,6 +94,12 @@ impl ApiError {
     /// 422 for query parameters that fail kube-apiserver's `ListOptions` validation:
     /// `ListOptions.meta.k8s.io "" is invalid: …`, one cause per field error.
     pub fn invalid_list_options(errors: &[FieldError]) -> ApiError {
+        ApiError::invalid_options("ListOptions", errors)
+    }
+
+    /// 422 for options of `kind` (`ListOptions`, `CreateOptions`, `PatchOptions`, …) that fail
+    /// kube-apiserver's validation: `KIND.meta.k8s.io "" is invalid: …`.
+    pub fn invalid_options(kind: &str, errors: &[FieldError]) -> ApiError {
         let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
         let aggregate = match listed.as_slice() {
             [one] => one.clone(),
@@ -83,13 +108,13 @@ impl ApiError {
         let mut e = ApiError::new(
             422,
             "Invalid",
-            format!("ListOptions.meta.k8s.io \"\" is invalid: {aggregate}"),
+            format!("{kind}.meta.k8s.io \"\" is invalid: {aggregate}"),
         );
         let causes: Vec<Value> = errors
             .iter()
             .map(|f| json!({"reason": f.reason, "message": f.detail, "field": f.field}))
             .collect();
-        e.details = Some(json!({"group": "meta.k8s.io", "kind": "ListOptions", "causes": causes}));
+        e.details = Some(json!({"group": "meta.k8s.io", "kind": kind, "causes": causes}));
         e
     }
 
@@ -544,7 +569,14 @@ impl Store {
         self.put(def, &obj);
     }
 
-    /// PATCH: apply, check resourceVersion precondition, validate, store unless `dry_run`.
+    /// PATCH of every type: apply it, check the resourceVersion precondition, validate, record
+    /// the writer in managedFields, store unless `dry_run` or a no-op.
+    ///
+    /// A server-side apply patch (`application/apply-patch+yaml`) is read as JSON (the YAML
+    /// clients send: kubectl and client-go encode it so) and merged like a JSON merge patch — an
+    /// approximation of structured-merge-diff (fields left out of a new configuration stay, no
+    /// conflicts); to an absent object it creates it, as on the real server.
+    #[allow(clippy::too_many_arguments)]
     pub fn patch(
         &mut self,
         def: &'static ResourceDef,
@@ -553,18 +585,36 @@ impl Store {
         content_type: &str,
         body: &[u8],
         dry_run: bool,
+        w: &Writer,
     ) -> Result<Value, ApiError> {
-        let current = self
-            .get(def, ns, name)
-            .ok_or_else(|| ApiError::not_found(def, name))?
-            .value();
-        let mut obj = current.clone();
         let media = content_type
             .split(';')
             .next()
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
+        let Some(current) = self.get(def, ns, name).map(Entry::value) else {
+            if media == APPLY_PATCH {
+                let mut cfg = parse_apply(body)?;
+                match cfg.pointer("/metadata/name").and_then(Value::as_str) {
+                    Some(n) if n != name => {
+                        return Err(ApiError::bad_request(format!(
+                            "the name of the object ({n}) does not match the name on the URL ({name})"
+                        )));
+                    }
+                    _ => {}
+                }
+                if !cfg.get("metadata").is_some_and(Value::is_object) {
+                    cfg["metadata"] = json!({});
+                }
+                cfg["metadata"]["name"] = json!(name);
+                return self.create_value(def, ns, cfg, dry_run, w, Operation::Apply);
+            }
+            return Err(ApiError::not_found(def, name));
+        };
+        let mut obj = current.clone();
+        let mut op = Operation::Update;
+        let mut applied = None;
         match media.as_str() {
             "application/merge-patch+json" | "application/strategic-merge-patch+json" => {
                 let p: Value = serde_json::from_slice(body)
@@ -589,12 +639,18 @@ impl Store {
                     )
                 })?;
             }
+            APPLY_PATCH => {
+                let cfg = parse_apply(body)?;
+                json_patch::merge(&mut obj, &cfg);
+                op = Operation::Apply;
+                applied = Some(managed::fields_of(&cfg));
+            }
             _ => {
                 return Err(ApiError::new(
                     415,
                     "UnsupportedMediaType",
                     format!(
-                        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got {media:?})"
+                        "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json (got {media:?})"
                     ),
                 ));
             }
@@ -629,11 +685,11 @@ impl Store {
             ));
         }
         validate_meta(def, name, &obj)?;
+        validate_kind(def, name, &obj, Some(&current))?;
         let meta = obj
             .get_mut("metadata")
             .and_then(Value::as_object_mut)
             .ok_or_else(|| ApiError::bad_request("metadata must be an object"))?;
-        meta.remove("managedFields");
         meta.insert("uid".into(), current["metadata"]["uid"].clone());
         meta.insert(
             "creationTimestamp".into(),
@@ -646,12 +702,117 @@ impl Store {
         {
             obj["metadata"]["generation"] = json!(g + 1);
         }
-        if dry_run {
-            obj["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
+        let fields = applied.unwrap_or_else(|| managed::changed_fields(&current, &obj));
+        self.finish_write(def, &current, obj, dry_run, w, op, fields)
+    }
+
+    /// PUT: replace an existing object (unconditionally when the body has no resourceVersion),
+    /// keeping its uid, creationTimestamp and managedFields; validate, record the writer, store
+    /// unless `dry_run` or a no-op.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update(
+        &mut self,
+        def: &'static ResourceDef,
+        ns: &str,
+        name: &str,
+        body: &[u8],
+        dry_run: bool,
+        w: &Writer,
+    ) -> Result<Value, ApiError> {
+        let mut obj: Value = serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("error decoding body: {e}")))?;
+        let current = self
+            .get(def, ns, name)
+            .ok_or_else(|| ApiError::not_found(def, name))?
+            .value();
+        let Some(map) = obj.as_object_mut() else {
+            return Err(ApiError::bad_request("the body must be a JSON object"));
+        };
+        check_type_meta(def, map)?;
+        let meta = map
+            .entry("metadata")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .ok_or_else(|| ApiError::bad_request("metadata must be an object"))?;
+        match meta.get("name").and_then(Value::as_str) {
+            Some(n) if n != name => {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({n}) does not match the name on the URL ({name})"
+                )));
+            }
+            _ => {
+                meta.insert("name".into(), json!(name));
+            }
+        }
+        set_namespace(def, ns, meta)?;
+        if let Some(rv) = meta
+            .get("resourceVersion")
+            .and_then(Value::as_str)
+            .filter(|rv| !rv.is_empty())
+            && Some(rv) != rv_of(&current)
+        {
+            return Err(ApiError::conflict(def, name));
+        }
+        if let Some(uid) = meta.get("uid").filter(|u| u.as_str() != Some(""))
+            && Some(uid) != current.pointer("/metadata/uid")
+        {
+            return Err(ApiError::invalid(
+                def,
+                name,
+                "metadata.uid",
+                &format!("Invalid value: {uid}: field is immutable"),
+            ));
+        }
+        for k in ["uid", "resourceVersion", "creationTimestamp", "generation"] {
+            match current["metadata"].get(k) {
+                Some(v) => {
+                    meta.insert(k.into(), v.clone());
+                }
+                None => {
+                    meta.remove(k);
+                }
+            }
+        }
+        validate_meta(def, name, &obj)?;
+        validate_kind(def, name, &obj, Some(&current))?;
+        if obj.get("spec") != current.get("spec")
+            && let Some(g) = current
+                .pointer("/metadata/generation")
+                .and_then(Value::as_i64)
+        {
+            obj["metadata"]["generation"] = json!(g + 1);
+        }
+        let fields = managed::changed_fields(&current, &obj);
+        self.finish_write(def, &current, obj, dry_run, w, Operation::Update, fields)
+    }
+
+    /// The end of a write to an existing object: record the writer in managedFields (from the
+    /// stored entries), then store the result — unless nothing changed (the real server writes
+    /// nothing then, and managedFields keep their times) or it is a dry run.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_write(
+        &mut self,
+        def: &'static ResourceDef,
+        current: &Value,
+        mut obj: Value,
+        dry_run: bool,
+        w: &Writer,
+        op: Operation,
+        fields: Value,
+    ) -> Result<Value, ApiError> {
+        managed::record(
+            &mut obj,
+            current.pointer("/metadata/managedFields"),
+            w,
+            op,
+            fields,
+        );
+        if obj == *current {
+            // A no-op writes nothing, like the real server.
             return Ok(obj);
         }
-        if obj == current {
-            // A no-op patch writes nothing, like the real server.
+        if dry_run {
+            obj["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
             return Ok(obj);
         }
         let rv = self.bump();
@@ -667,56 +828,34 @@ impl Store {
         ns: &str,
         body: &[u8],
         dry_run: bool,
-        now: Timestamp,
+        w: &Writer,
     ) -> Result<Value, ApiError> {
-        let mut obj: Value = serde_json::from_slice(body)
+        let obj: Value = serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request(format!("error decoding body: {e}")))?;
+        self.create_value(def, ns, obj, dry_run, w, Operation::Update)
+    }
+
+    /// Create `obj` (a POST's body, or the configuration of an apply to an absent object).
+    fn create_value(
+        &mut self,
+        def: &'static ResourceDef,
+        ns: &str,
+        mut obj: Value,
+        dry_run: bool,
+        w: &Writer,
+        op: Operation,
+    ) -> Result<Value, ApiError> {
+        let now = w.now;
         let Some(map) = obj.as_object_mut() else {
             return Err(ApiError::bad_request("the body must be a JSON object"));
         };
-        let api_version = def.api_version();
-        match map.get("apiVersion").and_then(Value::as_str) {
-            None => {
-                map.insert("apiVersion".into(), json!(api_version));
-            }
-            Some(v) if v == api_version => {}
-            Some(v) => {
-                return Err(ApiError::bad_request(format!(
-                    "the API version in the data ({v}) does not match the expected API version ({api_version})"
-                )));
-            }
-        }
-        match map.get("kind").and_then(Value::as_str) {
-            None => {
-                map.insert("kind".into(), json!(def.kind));
-            }
-            Some(k) if k == def.kind => {}
-            Some(k) => {
-                return Err(ApiError::bad_request(format!(
-                    "the kind in the data ({k}) does not match the expected kind ({})",
-                    def.kind
-                )));
-            }
-        }
+        check_type_meta(def, map)?;
         let meta = map
             .entry("metadata")
             .or_insert_with(|| json!({}))
             .as_object_mut()
             .ok_or_else(|| ApiError::bad_request("metadata must be an object"))?;
-        if def.namespaced {
-            match meta.get("namespace").and_then(Value::as_str) {
-                Some(n) if n != ns => {
-                    return Err(ApiError::bad_request(
-                        "the namespace of the provided object does not match the namespace sent on the request",
-                    ));
-                }
-                _ => {
-                    meta.insert("namespace".into(), json!(ns));
-                }
-            }
-        } else {
-            meta.remove("namespace");
-        }
+        set_namespace(def, ns, meta)?;
         let name = match meta.get("name").and_then(Value::as_str) {
             Some(n) if !n.is_empty() => n.to_string(),
             _ => match meta.get("generateName").and_then(Value::as_str) {
@@ -732,6 +871,7 @@ impl Store {
             },
         };
         meta.insert("name".into(), json!(name));
+        // Client-supplied managedFields are not taken: the server records the writer below.
         meta.remove("managedFields");
         meta.remove("resourceVersion");
         meta.insert("uid".into(), json!(default_uid(def.kind, ns, &name)));
@@ -749,9 +889,12 @@ impl Store {
             return Err(ApiError::already_exists(def, &name));
         }
         validate_meta(def, &name, &obj)?;
+        validate_kind(def, &name, &obj, None)?;
         if def.kind == "Namespace" && obj.get("status").is_none() {
             obj["status"] = json!({"phase": "Active"});
         }
+        let fields = managed::fields_of(&obj);
+        managed::record(&mut obj, None, w, op, fields);
         if dry_run {
             return Ok(obj);
         }
@@ -760,6 +903,155 @@ impl Store {
         self.put(def, &obj);
         Ok(obj)
     }
+}
+
+const APPLY_PATCH: &str = "application/apply-patch+yaml";
+
+/// The configuration of a server-side apply patch: JSON (what clients send as YAML), an object.
+fn parse_apply(body: &[u8]) -> Result<Value, ApiError> {
+    let cfg: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "error decoding YAML: the test API server reads apply patches as JSON only: {e}"
+        ))
+    })?;
+    if !cfg.is_object() {
+        return Err(ApiError::bad_request(
+            "error decoding YAML: the configuration must be an object",
+        ));
+    }
+    Ok(cfg)
+}
+
+/// Default a body's apiVersion and kind to the resource's, or refuse others.
+fn check_type_meta(
+    def: &ResourceDef,
+    map: &mut serde_json::Map<String, Value>,
+) -> Result<(), ApiError> {
+    let api_version = def.api_version();
+    match map.get("apiVersion").and_then(Value::as_str) {
+        None => {
+            map.insert("apiVersion".into(), json!(api_version));
+        }
+        Some(v) if v == api_version => {}
+        Some(v) => {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({v}) does not match the expected API version ({api_version})"
+            )));
+        }
+    }
+    match map.get("kind").and_then(Value::as_str) {
+        None => {
+            map.insert("kind".into(), json!(def.kind));
+        }
+        Some(k) if k == def.kind => {}
+        Some(k) => {
+            return Err(ApiError::bad_request(format!(
+                "the kind in the data ({k}) does not match the expected kind ({})",
+                def.kind
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Set a body's namespace to the request's (none for a cluster-scoped kind), or refuse another.
+fn set_namespace(
+    def: &ResourceDef,
+    ns: &str,
+    meta: &mut serde_json::Map<String, Value>,
+) -> Result<(), ApiError> {
+    if def.namespaced {
+        match meta.get("namespace").and_then(Value::as_str) {
+            Some(n) if n != ns => {
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+            _ => {
+                meta.insert("namespace".into(), json!(ns));
+            }
+        }
+    } else {
+        meta.remove("namespace");
+    }
+    Ok(())
+}
+
+/// Kind-specific validation: a RoleBinding's or ClusterRoleBinding's `roleRef` (required,
+/// immutable), as kube-apiserver's RBAC validation.
+fn validate_kind(
+    def: &ResourceDef,
+    name: &str,
+    obj: &Value,
+    current: Option<&Value>,
+) -> Result<(), ApiError> {
+    if !matches!(def.kind, "RoleBinding" | "ClusterRoleBinding") {
+        return Ok(());
+    }
+    let role_ref = obj.get("roleRef");
+    let text = |r: Option<&Value>, k: &str| {
+        r.and_then(|r| r.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    if let Some(cur) = current
+        && cur.get("roleRef") != role_ref
+    {
+        let was = cur.get("roleRef");
+        return Err(ApiError::invalid(
+            def,
+            name,
+            "roleRef",
+            &format!(
+                "Invalid value: rbac.RoleRef{{APIGroup:{:?}, Kind:{:?}, Name:{:?}}}: cannot change roleRef",
+                text(was, "apiGroup"),
+                text(was, "kind"),
+                text(was, "name")
+            ),
+        ));
+    }
+    let q = |s: &str| serde_json::to_string(s).expect("string to JSON");
+    let group = text(role_ref, "apiGroup");
+    if group != "rbac.authorization.k8s.io" {
+        return Err(ApiError::invalid(
+            def,
+            name,
+            "roleRef.apiGroup",
+            &format!(
+                "Unsupported value: {}: supported values: \"rbac.authorization.k8s.io\"",
+                q(&group)
+            ),
+        ));
+    }
+    let kinds: &[&str] = if def.kind == "RoleBinding" {
+        &["Role", "ClusterRole"]
+    } else {
+        &["ClusterRole"]
+    };
+    let kind = text(role_ref, "kind");
+    if !kinds.contains(&kind.as_str()) {
+        let listed: Vec<String> = kinds.iter().map(|k| q(k)).collect();
+        return Err(ApiError::invalid(
+            def,
+            name,
+            "roleRef.kind",
+            &format!(
+                "Unsupported value: {}: supported values: {}",
+                q(&kind),
+                listed.join(", ")
+            ),
+        ));
+    }
+    if text(role_ref, "name").is_empty() {
+        return Err(ApiError::invalid(
+            def,
+            name,
+            "roleRef.name",
+            "Required value",
+        ));
+    }
+    Ok(())
 }
 
 const SUFFIX_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
@@ -802,6 +1094,10 @@ mod tests {
             .unwrap();
         }
         s
+    }
+
+    fn writer() -> Writer {
+        Writer::new("test", Timestamp::now())
     }
 
     fn def(p: &str) -> &'static ResourceDef {
@@ -946,6 +1242,7 @@ mod tests {
                 "application/merge-patch+json",
                 br#"{"metadata":{"labels":{"lifecycle":"production","team":null}}}"#,
                 false,
+                &writer(),
             )
             .unwrap();
         assert_eq!(
@@ -988,6 +1285,7 @@ mod tests {
                 "application/merge-patch+json",
                 body.as_bytes(),
                 false,
+                &writer(),
             )
             .unwrap_err();
         assert_eq!(err.code, 409);
@@ -1007,6 +1305,7 @@ mod tests {
             "application/merge-patch+json",
             body.as_bytes(),
             false,
+            &writer(),
         )
         .unwrap();
     }
@@ -1024,6 +1323,7 @@ mod tests {
                 "application/merge-patch+json",
                 br#"{"metadata":{"labels":{"team":"z"}}}"#,
                 true,
+                &writer(),
             )
             .unwrap();
         assert_eq!(out["metadata"]["labels"]["team"], "z");
@@ -1043,6 +1343,7 @@ mod tests {
                 "application/json-patch+json",
                 br#"[{"op":"replace","path":"/spec/replicas","value":3}]"#,
                 false,
+                &writer(),
             )
             .unwrap();
         assert_eq!(out["spec"]["replicas"], 3);
@@ -1061,6 +1362,7 @@ mod tests {
                 "application/merge-patch+json",
                 br#"{"metadata":{"labels":{"team":"not valid"}}}"#,
                 false,
+                &writer(),
             )
             .unwrap_err();
         assert_eq!(err.reason, "Invalid");
@@ -1076,6 +1378,7 @@ mod tests {
                 "application/merge-patch+json",
                 b"{}",
                 false,
+                &writer(),
             )
             .unwrap_err();
         assert_eq!(err.message, "deployments.apps \"nope\" not found");
@@ -1092,14 +1395,20 @@ mod tests {
         .unwrap();
         let d = def("configmaps");
         let body = br#"{"metadata":{"name":"c"},"data":{"k":"v"}}"#;
-        let out = s.create(d, "a", body, false, now).unwrap();
+        let out = s
+            .create(d, "a", body, false, &Writer::new("test", now))
+            .unwrap();
         assert_eq!(out["kind"], "ConfigMap");
         assert_eq!(
-            s.create(d, "a", body, false, now).unwrap_err().reason,
+            s.create(d, "a", body, false, &Writer::new("test", now))
+                .unwrap_err()
+                .reason,
             "AlreadyExists"
         );
         assert_eq!(
-            s.create(d, "b", body, false, now).unwrap_err().message,
+            s.create(d, "b", body, false, &Writer::new("test", now))
+                .unwrap_err()
+                .message,
             "namespaces \"b\" not found"
         );
     }

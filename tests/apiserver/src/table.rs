@@ -116,6 +116,23 @@ pub(crate) fn columns(kind: &str) -> Vec<Value> {
             col("Endpoints", "string", 0, "endpoints is a list of unique endpoints in this slice."),
             age(),
         ]),
+        "RoleBinding" | "ClusterRoleBinding" => {
+            // rbac/v1beta1's descriptions of roleRef, as the printers take them.
+            let (of, role_ref) = if kind == "RoleBinding" {
+                ("roleBinding", "RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.")
+            } else {
+                ("clusterRoleBinding", "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.")
+            };
+            out.extend([
+                col("Role", "string", 0, role_ref),
+                age(),
+                col("Users", "string", 1, &format!("Users in the {of}")),
+                col("Groups", "string", 1, &format!("Groups in the {of}")),
+                col("ServiceAccounts", "string", 1, &format!("ServiceAccounts in the {of}")),
+            ]);
+        }
+        // printRole/printClusterRole: the creation time itself, not an age.
+        "Role" | "ClusterRole" => out.push(col("Created At", "date", 0, AGE)),
         // The Gateway API CRD's additionalPrinterColumns.
         "HTTPRoute" => out.extend([
             col("Hostnames", "string", 0, "Custom resource definition column (in JSONPath format): .spec.hostnames"),
@@ -252,6 +269,14 @@ pub(crate) fn cells(kind: &str, e: &Entry, name: &str, age: String, now: Timesta
         "Service" => service(&o, name, age),
         "Ingress" => ingress(&o, name, age),
         "EndpointSlice" => endpoint_slice(&o, name, age),
+        "RoleBinding" | "ClusterRoleBinding" => role_binding(&o, name, age),
+        "Role" | "ClusterRole" => {
+            let created = o
+                .pointer("/metadata/creationTimestamp")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            json!([name, created])
+        }
         "HTTPRoute" => {
             // A CRD's string column prints a list as JSON; an absent one is a null cell.
             let hostnames = o
@@ -262,6 +287,36 @@ pub(crate) fn cells(kind: &str, e: &Entry, name: &str, age: String, now: Timesta
         }
         _ => json!([name, age]),
     }
+}
+
+/// printRoleBinding/printClusterRoleBinding (wide): the role as `Kind/name`, then the subjects
+/// by kind (`rbac.SubjectsStrings`: a service account as `namespace/name`), each joined by `, `.
+fn role_binding(o: &Value, name: &str, age: String) -> Value {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let role_ref = o.get("roleRef").cloned().unwrap_or(json!({}));
+    let role = format!("{}/{}", text(&role_ref, "kind"), text(&role_ref, "name"));
+    let (mut users, mut groups, mut sas) = (Vec::new(), Vec::new(), Vec::new());
+    for s in o
+        .get("subjects")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        match text(s, "kind").as_str() {
+            "ServiceAccount" => sas.push(format!("{}/{}", text(s, "namespace"), text(s, "name"))),
+            "User" => users.push(text(s, "name")),
+            "Group" => groups.push(text(s, "name")),
+            _ => {}
+        }
+    }
+    json!([
+        name,
+        role,
+        age,
+        users.join(", "),
+        groups.join(", "),
+        sas.join(", ")
+    ])
 }
 
 fn pod(o: &Value, name: &str, age: String) -> Value {

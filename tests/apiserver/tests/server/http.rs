@@ -550,10 +550,23 @@ fn patch_conflict_dry_run_and_concurrent_writer() {
         &s,
         "PATCH",
         path,
-        &[("Content-Type", "application/apply-patch+yaml")],
+        &[("Content-Type", "application/yaml")],
         "{}",
     );
     assert_eq!(r.status, 415);
+    // A server-side apply needs a field manager.
+    let r = request(
+        &s,
+        "PATCH",
+        path,
+        &[("Content-Type", "application/apply-patch+yaml")],
+        "{}",
+    );
+    assert_eq!(r.status, 422);
+    assert_eq!(
+        r.json()["message"],
+        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch"
+    );
 }
 
 #[test]
@@ -715,6 +728,7 @@ fn hidden_gateway_api_disappears_from_discovery() {
             "batch",
             "discovery.k8s.io",
             "networking.k8s.io",
+            "rbac.authorization.k8s.io",
             "admissionregistration.k8s.io",
             "argoproj.io",
             "helm.toolkit.fluxcd.io",
@@ -1578,6 +1592,7 @@ fn openapi_v3_policy_report_document() {
         assert_eq!(
             media,
             [
+                "application/apply-patch+yaml",
                 "application/json-patch+json",
                 "application/merge-patch+json"
             ]

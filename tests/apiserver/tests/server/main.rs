@@ -6,3 +6,5 @@ mod aggregator;
 mod binary;
 mod http;
 mod lists;
+mod managed_fields;
+mod rbac;
