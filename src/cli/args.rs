@@ -120,6 +120,9 @@ pub struct GlobalArgs {
     /// Objects per page of a paged list, as kubectl's --chunk-size (0: one request per list).
     #[arg(long, global = true, value_name = "N", default_value_t = 500)]
     pub chunk_size: u32,
+    /// The server is a multi-cluster engine's endpoint (default: told by the server URL's path).
+    #[arg(long, global = true, value_enum, value_name = "ENGINE")]
+    pub aggregator: Option<AggregatorArg>,
     /// With --contexts or --all-contexts: how many clusters are queried at once.
     #[arg(long, global = true, value_name = "N", default_value_t = options::DEFAULT_MAX_PARALLEL,
           value_parser = clap::value_parser!(u16).range(1..))]
@@ -411,6 +414,12 @@ pub enum GroupByArg {
     Team,
     Namespace,
     Rule,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AggregatorArg {
+    Clusterpedia,
+    Karmada,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -760,6 +769,10 @@ impl Cli {
                 ListModeArg::Stream => options::ListMode::Stream,
             },
             chunk_size: g.chunk_size,
+            aggregator: g.aggregator.map(|a| match a {
+                AggregatorArg::Clusterpedia => options::Aggregator::Clusterpedia,
+                AggregatorArg::Karmada => options::Aggregator::Karmada,
+            }),
         };
         let contexts = if g.all_contexts {
             options::Contexts::All

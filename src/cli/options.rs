@@ -33,6 +33,46 @@ pub struct ConnectionOptions {
     pub list_mode: ListMode,
     /// `--chunk-size`: objects per page of a paged list; 0 reads each list in one request.
     pub chunk_size: u32,
+    /// `--aggregator`: the server is a multi-cluster engine (`None`: told by its URL's path).
+    pub aggregator: Option<Aggregator>,
+}
+
+/// A multi-cluster engine that serves the Kubernetes list API over its member clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregator {
+    /// Clusterpedia: `…/apis/clusterpedia.io/v1beta1/resources`.
+    Clusterpedia,
+    /// Karmada's search proxy: `…/apis/search.karmada.io/v1alpha1/proxying/karmada/proxy`.
+    Karmada,
+}
+
+impl Aggregator {
+    /// The engine a server URL's path names, if any.
+    pub fn of_path(path: &str) -> Option<Aggregator> {
+        let path = path.trim_end_matches('/');
+        if path.ends_with("/apis/clusterpedia.io/v1beta1/resources") {
+            Some(Aggregator::Clusterpedia)
+        } else if path.ends_with("/apis/search.karmada.io/v1alpha1/proxying/karmada/proxy") {
+            Some(Aggregator::Karmada)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Aggregator::Clusterpedia => "clusterpedia",
+            Aggregator::Karmada => "karmada",
+        }
+    }
+
+    /// The annotation that names an object's member cluster.
+    pub fn cluster_annotation(self) -> &'static str {
+        match self {
+            Aggregator::Clusterpedia => "shadow.clusterpedia.io/cluster-name",
+            Aggregator::Karmada => "resource.karmada.io/cached-from-cluster",
+        }
+    }
 }
 
 /// How a list is read (`--list-mode`); see README's "Big clusters" for which to pick.

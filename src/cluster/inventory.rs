@@ -10,7 +10,7 @@ use crate::cli::options::{Contexts, GlobalOptions, Scope};
 use crate::cluster::session::{self, Page, Retain, ServerTable, Session, TableRow};
 use crate::config::{self, Config, ConfigSource};
 use crate::core::kinds::{Catalog, Kind};
-use crate::core::ownership::{self, MetaObject, Ownership};
+use crate::core::ownership::{self, ByUid, MetaObject, Ownership};
 use crate::core::selector::{FieldSelector, LabelSelector};
 use crate::error::{Error, Result};
 use crate::output::ui;
@@ -429,9 +429,21 @@ impl Lister<'_> {
             .await
         {
             Ok(()) => Ok(Vec::new()),
+            // A multi-cluster engine serves only the kinds it syncs: the others are unseen.
+            Err(e) if e.status == Some(404) && session.aggregator.is_some() => {
+                let engine = session.aggregator.map(|a| a.name()).unwrap_or_default();
+                Ok(vec![Unreadable {
+                    context: None,
+                    namespace: None,
+                    resource: kind.qualified_plural(),
+                    reason: format!("not synced by {engine}"),
+                }])
+            }
             Err(e) if e.is_forbidden() && self.namespace.is_none() && kind.namespaced => {
                 let (metas, namespaces_unknown) = self.namespace_metas().await?;
-                let mut targets: Vec<String> = metas.keys().cloned().collect();
+                let mut targets: Vec<String> = metas.values().map(|m| m.name.clone()).collect();
+                targets.sort();
+                targets.dedup();
                 if targets.is_empty() {
                     targets.push(session.default_namespace.clone());
                 }
@@ -642,12 +654,11 @@ impl Inventory {
                 .flat_map(|l| l.unreadable.iter().cloned())
                 .collect();
             let ancestors = concat(ancestors.into_iter().map(|l| l.objects).collect());
-            let by_uid: HashMap<&str, &MetaObject> =
-                ancestors.iter().map(|o| (o.uid.as_str(), o)).collect();
+            let by_uid: ByUid = ancestors.iter().map(|o| (o.uid_key(), o)).collect();
             let namespaces = cell_ref.get().map(|(metas, _)| metas);
             // Each uid once (per-namespace lists may overlap a cluster-wide attempt), with the
             // kind it came with, so that a restarted kind can be taken back.
-            let mut seen: HashMap<UidKey, usize> = HashMap::new();
+            let mut seen: HashMap<(Option<std::sync::Arc<str>>, UidKey), usize> = HashMap::new();
             let mut kept: Vec<Vec<MetaObject>> =
                 plan.row_kinds.iter().map(|_| Vec::new()).collect();
             while let Some((index, page)) = rx.recv().await {
@@ -663,7 +674,8 @@ impl Inventory {
                     }
                 };
                 for object in objects {
-                    if seen.insert(UidKey::of(&object.uid), index).is_some() {
+                    let key = (object.cluster.clone(), UidKey::of(&object.uid));
+                    if seen.insert(key, index).is_some() {
                         continue;
                     }
                     match streamed.as_mut() {
@@ -734,7 +746,9 @@ impl Inventory {
                     {
                         Ok(own) => {
                             return Ok((
-                                own.into_iter().map(|n| (n.name.clone(), n)).collect(),
+                                own.into_iter()
+                                    .map(|n| (namespace_index_key(&n), n))
+                                    .collect(),
                                 Some(forbidden(None, kind)),
                             ));
                         }
@@ -746,7 +760,9 @@ impl Inventory {
         };
         match listed {
             Ok(list) => Ok((
-                list.into_iter().map(|n| (n.name.clone(), n)).collect(),
+                list.into_iter()
+                    .map(|n| (namespace_index_key(&n), n))
+                    .collect(),
                 None,
             )),
             // Without namespace metadata the namespace level is unknown: not fatal, but named,
@@ -767,11 +783,11 @@ impl Inventory {
     /// Like [`Inventory::resolve`], one row at a time: a caller that turns each row into output
     /// as it goes never holds every row's resolution at once (100,000 pods).
     pub fn resolve_each<'a>(&'a self, config: &Config) -> impl Iterator<Item = Resolution<'a>> {
-        let by_uid: HashMap<&str, &MetaObject> = self
+        let by_uid: ByUid = self
             .ancestors
             .iter()
             .chain(self.rows.iter())
-            .map(|o| (o.uid.as_str(), o))
+            .map(|o| (o.uid_key(), o))
             .collect();
         self.rows
             .iter()
@@ -779,10 +795,15 @@ impl Inventory {
     }
 }
 
+/// A Namespace object's key in the namespace index (see [`MetaObject::namespace_key`]).
+fn namespace_index_key(namespace: &MetaObject) -> String {
+    crate::core::ownership::namespace_key(namespace.cluster.as_deref(), &namespace.name)
+}
+
 /// One row's chain (through `by_uid`) and ownership (with its namespace's metadata).
 fn resolve_one<'a>(
     object: &'a MetaObject,
-    by_uid: &HashMap<&str, &'a MetaObject>,
+    by_uid: &ByUid<'a>,
     namespaces: Option<&'a HashMap<String, MetaObject>>,
     config: &Config,
 ) -> Resolution<'a> {
@@ -793,9 +814,8 @@ fn resolve_one<'a>(
         object.namespace.as_deref()
     };
     let ns_meta = object
-        .namespace
-        .as_deref()
-        .and_then(|n| namespaces.and_then(|m| m.get(n)));
+        .namespace_key()
+        .and_then(|key| namespaces.and_then(|m| m.get(&key)));
     let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
     Resolution { chain, ownership }
 }

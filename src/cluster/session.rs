@@ -16,7 +16,7 @@ use kube::config::{
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Client, Config};
 
-use crate::cli::options::{ConnectionOptions, ListMode};
+use crate::cli::options::{Aggregator, ConnectionOptions, ListMode};
 use crate::core::kinds::Kind;
 use crate::core::ownership::{FieldManager, MetaObject, OwnerRef};
 use crate::error::{Error, Result};
@@ -48,6 +48,8 @@ pub struct Session {
     /// `--list-mode` and `--chunk-size`.
     list_mode: ListMode,
     chunk_size: u32,
+    /// The multi-cluster engine the server is, if it is one: a read-only view of many clusters.
+    pub aggregator: Option<Aggregator>,
     /// The exec credential plugin's command as the kubeconfig names it, for error messages.
     exec_command: Option<String>,
     /// Discovery answers by `group/version/Kind`: each is asked once per command.
@@ -338,13 +340,43 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         .exec
         .as_ref()
         .and_then(|e| e.command.clone());
+    let cluster_url = config.cluster_url.clone();
     let client = Client::try_from(config).map_err(|e| {
         match credential_error(&e, exec_command.as_deref()) {
             Some(message) => Error::cluster(message),
             None => Error::cluster(format!("invalid configuration: {e}")),
         }
     })?;
-    if opts.list_mode == ListMode::Cache {
+    let aggregator = opts
+        .aggregator
+        .or_else(|| Aggregator::of_path(cluster_url.path()));
+    let mut list_mode = opts.list_mode;
+    if let Some(engine) = aggregator {
+        ui::log(1, || {
+            format!(
+                "{} is a {} endpoint: every object's member cluster is read from its {} annotation",
+                cluster_url,
+                engine.name(),
+                engine.cluster_annotation()
+            )
+        });
+        // Karmada's cache answers only resourceVersion=0 lists without a limit; any other list
+        // goes live to every member cluster.
+        // Clusterpedia serves no watches: a streaming list is read in pages there.
+        if engine == Aggregator::Clusterpedia && list_mode == ListMode::Stream {
+            ui::log(1, || {
+                "clusterpedia serves no watches: lists are read in pages".to_string()
+            });
+            list_mode = ListMode::Paged;
+        }
+        if engine == Aggregator::Karmada && list_mode != ListMode::Cache {
+            ui::log(1, || {
+                "karmada: lists are read from its cache (--list-mode=cache)".to_string()
+            });
+            list_mode = ListMode::Cache;
+        }
+    }
+    if list_mode == ListMode::Cache {
         ui::log(1, || {
             "--list-mode=cache: lists come whole, one response per kind, from the API server's watch cache, and may be seconds stale".to_string()
         });
@@ -354,8 +386,9 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         default_namespace,
         server,
         request_timeout,
-        list_mode: opts.list_mode,
+        list_mode,
         chunk_size: opts.chunk_size,
+        aggregator,
         exec_command,
         discovered: Default::default(),
     })
@@ -440,6 +473,8 @@ struct Shared {
     kind: Arc<str>,
     api_version: Arc<str>,
     others: HashMap<String, Arc<str>>,
+    /// The annotation naming each object's member cluster (through a multi-cluster engine).
+    cluster_key: Option<&'static str>,
 }
 
 impl Shared {
@@ -448,7 +483,13 @@ impl Shared {
             kind: kind.kind.as_str().into(),
             api_version: kind.api_version().into(),
             others: HashMap::new(),
+            cluster_key: None,
         }
+    }
+
+    fn clustered(mut self, aggregator: Option<Aggregator>) -> Shared {
+        self.cluster_key = aggregator.map(Aggregator::cluster_annotation);
+        self
     }
 
     fn intern(&mut self, text: String) -> Arc<str> {
@@ -723,6 +764,10 @@ impl LeanMeta {
                 applied: e.operation.as_deref() == Some("Apply"),
             })
             .collect();
+        let cluster = shared.cluster_key.and_then(|key| {
+            let name = self.annotations.as_ref()?.get(key)?.clone();
+            Some(shared.intern(name))
+        });
         MetaObject {
             kind: shared.kind.clone(),
             api_version: shared.api_version.clone(),
@@ -734,6 +779,7 @@ impl LeanMeta {
             controller,
             created: self.creation_timestamp.map(|t| t.0),
             resource_version: self.resource_version,
+            cluster,
             managers,
         }
     }
@@ -872,7 +918,7 @@ impl Session {
                 )
             });
         }
-        let mut shared = Shared::new(kind);
+        let mut shared = Shared::new(kind).clustered(self.aggregator);
         self.paged(
             kind,
             namespace,
@@ -948,7 +994,7 @@ impl Session {
                 Err(e) => return Err(self.describe(e, &what)),
             };
             futures::pin_mut!(events);
-            let mut shared = Shared::new(kind);
+            let mut shared = Shared::new(kind).clustered(self.aggregator);
             let mut page = Vec::new();
             let mut handed_over = false;
             while let Some(event) = events
@@ -1022,7 +1068,7 @@ impl Session {
         namespace: Option<&str>,
         keep: &(dyn Fn(&TableRow, &ServerTable) -> bool + Sync),
     ) -> Result<ServerTable> {
-        let mut shared = Shared::new(kind);
+        let mut shared = Shared::new(kind).clustered(self.aggregator);
         let mut table = ServerTable::default();
         self.paged(
             kind,
@@ -1088,6 +1134,19 @@ impl Session {
         };
         let lists = kube::core::Request::new(url);
         let what = format!("list {}", kind.qualified_plural());
+        let base = match self.aggregator {
+            // Clusterpedia hands out continue tokens only when asked for them: a pager that does
+            // not ask stops, silently, after the first page. Its offsets need a stable order.
+            Some(Aggregator::Clusterpedia) => {
+                let search = "search.clusterpedia.io/with-continue=true,search.clusterpedia.io/orderby in (cluster,namespace,name)";
+                let labels = match base.label_selector.as_deref() {
+                    Some(l) if !l.is_empty() => format!("{l},{search}"),
+                    _ => search.to_string(),
+                };
+                base.labels(&labels)
+            }
+            _ => base,
+        };
         let mut restarts = 0;
         'restart: loop {
             let mut token: Option<String> = None;

@@ -73,6 +73,12 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
     // Everything that needs no server is checked before connecting.
     let targets = &opts.targets;
     let cluster = Cluster::open(global, ClusterConfig::Required).await?;
+    if let Some(engine) = cluster.session.aggregator {
+        return Err(Error::cluster(format!(
+            "the server is a {} endpoint, a read-only view of many clusters: write to one member cluster with --context",
+            engine.name()
+        )));
+    }
     // Stages and the team registry may come from the cluster's config: checked before any object request.
     let request = plan::build_request(&opts.fields, &cluster.config).map_err(Error::usage)?;
     for note in &request.notes {

@@ -14,7 +14,7 @@ use crate::output::ui;
 use crate::cli::options::{CheckOptions, GlobalOptions, Output};
 use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory};
 use crate::core::kinds::Kind;
-use crate::core::policy::{self, Baseline, CheckReport, Subject};
+use crate::core::policy::{self, Baseline, CheckReport, Location, Subject};
 use crate::error::{Error, ExitStatus, Result};
 use crate::output::documents::{self, CheckReportDocument};
 use crate::output::table;
@@ -52,6 +52,7 @@ async fn check_one(global: GlobalOptions, opts: &CheckOptions, today: Date) -> R
         .map(|r| {
             let o = r.object();
             Subject {
+                cluster: o.cluster.as_deref(),
                 namespace: o.namespace.as_deref(),
                 api_version: &o.api_version,
                 kind: &o.kind,
@@ -83,6 +84,7 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatu
         Some((_, only)) if !multi => only,
         last => policy::merge(reports.into_iter().chain(last).collect()),
     };
+    let location = Location::of(&report, multi);
     if let (Some(baseline), Some(path)) = (&baseline, &opts.baseline) {
         let suppressed = baseline.apply(&mut report);
         ui::status(&format!(
@@ -95,12 +97,12 @@ pub async fn run(global: &GlobalOptions, opts: CheckOptions) -> Result<ExitStatu
     let out = match super::document_format(&opts.output, "findings", opts.no_headers) {
         Some(format) => documents::print(&CheckReportDocument::new(&report), format),
         None => match opts.output {
-            Output::Csv => csv(&report, multi)?,
+            Output::Csv => csv(&report, location)?,
             Output::Junit => junit::render(&report, opts.fail_on),
-            Output::Markdown => markdown::render(&report, opts.group_by, multi),
+            Output::Markdown => markdown::render(&report, opts.group_by, location),
             Output::PolicyReport => policy_report::render(&report, opts.fail_on),
-            Output::Html => html::check_page(&report, &super::made(global, today)?, multi),
-            _ => table(&report, multi, opts.no_headers),
+            Output::Html => html::check_page(&report, &super::made(global, today)?, location),
+            _ => table(&report, location, opts.no_headers),
         },
     };
     ui::out(&out)?;
@@ -151,6 +153,13 @@ pub fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
     Ok(kinds)
 }
 
+/// The table's first header: `CONTEXT`, `CLUSTER` or `CONTEXT/CLUSTER`.
+fn location_header(location: Option<Location>) -> String {
+    location
+        .map(|l| l.title().to_uppercase())
+        .unwrap_or_default()
+}
+
 /// Every finding, then every exempt object, as cells of [`COLUMNS`] after the context;
 /// `missing` stands for a value that is not there.
 fn rows(report: &CheckReport, missing: &str) -> Vec<Vec<String>> {
@@ -160,7 +169,7 @@ fn rows(report: &CheckReport, missing: &str) -> Vec<Vec<String>> {
         .iter()
         .map(|f| {
             vec![
-                f.context.clone().unwrap_or_default(),
+                f.location().unwrap_or_default(),
                 or_missing(f.namespace.as_deref()),
                 f.kind.clone(),
                 f.name.clone(),
@@ -173,7 +182,7 @@ fn rows(report: &CheckReport, missing: &str) -> Vec<Vec<String>> {
         .collect();
     rows.extend(report.exempt.iter().map(|e| {
         vec![
-            e.context.clone().unwrap_or_default(),
+            e.location().unwrap_or_default(),
             or_missing(e.namespace.as_deref()),
             e.kind.clone(),
             e.name.clone(),
@@ -186,11 +195,12 @@ fn rows(report: &CheckReport, missing: &str) -> Vec<Vec<String>> {
     rows
 }
 
-/// `-o csv`: the table's rows (CONTEXT first with several clusters), a missing value as an
-/// empty field, no summary line.
-fn csv(report: &CheckReport, with_context: bool) -> Result<String> {
-    let skip = usize::from(!with_context);
-    let headers: Vec<&str> = std::iter::once("CONTEXT")
+/// `-o csv`: the table's rows (CONTEXT or CLUSTER first when objects come from several
+/// clusters), a missing value as an empty field, no summary line.
+fn csv(report: &CheckReport, location: Option<Location>) -> Result<String> {
+    let skip = usize::from(location.is_none());
+    let first = location_header(location);
+    let headers: Vec<&str> = std::iter::once(first.as_str())
         .chain(COLUMNS)
         .skip(skip)
         .collect();
@@ -204,7 +214,7 @@ fn csv(report: &CheckReport, with_context: bool) -> Result<String> {
 
 /// One row per finding, then the exempt rows, a blank line and the summary line. With no rows,
 /// only the summary line.
-fn table(report: &CheckReport, with_context: bool, no_headers: bool) -> String {
+fn table(report: &CheckReport, location: Option<Location>, no_headers: bool) -> String {
     let rows = rows(report, "<none>");
     let config = match report.config.as_slice() {
         [] => "defaults".to_string(),
@@ -222,13 +232,14 @@ fn table(report: &CheckReport, with_context: bool, no_headers: bool) -> String {
             format!("{summary}\n")
         };
     }
-    // CONTEXT leads only when several clusters were checked.
-    let skip = usize::from(!with_context);
+    // CONTEXT (or CLUSTER) leads only when several clusters were checked.
+    let skip = usize::from(location.is_none());
     let rows: Vec<Vec<String>> = rows
         .into_iter()
         .map(|r| r.into_iter().skip(skip).collect())
         .collect();
-    let headers: Vec<&str> = std::iter::once("CONTEXT")
+    let first = location_header(location);
+    let headers: Vec<&str> = std::iter::once(first.as_str())
         .chain(COLUMNS)
         .skip(skip)
         .collect();
@@ -267,6 +278,7 @@ mod tests {
         let own_agent = ownership::resolve(&[&agent], None, Some("kube-system"), &config);
         let subjects = [
             Subject {
+                cluster: None,
                 namespace: Some("shop"),
                 api_version: "apps/v1",
                 kind: "Deployment",
@@ -275,6 +287,7 @@ mod tests {
                 ownership: &own_api,
             },
             Subject {
+                cluster: None,
                 namespace: Some("kube-system"),
                 api_version: "apps/v1",
                 kind: "DaemonSet",
@@ -285,7 +298,7 @@ mod tests {
         ];
         let report = policy::evaluate(&subjects, &config, "2026-03-01".parse().unwrap());
         assert_eq!(
-            table(&report, false, false),
+            table(&report, None, false),
             "\
 NAMESPACE     KIND         NAME    TEAM      RULE            SEVERITY   DETAIL
 shop          Deployment   api     paymnts   unknown-team    error      team \"paymnts\" is not in the team registry (did you mean \"payments\"?)
@@ -301,7 +314,7 @@ kube-system   DaemonSet    agent   <none>    exempt          -          node age
     fn empty_report_is_only_the_summary() {
         let report = policy::evaluate(&[], &Config::default(), "2026-03-01".parse().unwrap());
         assert_eq!(
-            table(&report, false, false),
+            table(&report, None, false),
             "0 checked, 0 compliant, 0 errors, 0 warnings, 0 exempt, coverage 100.0%; config: defaults\n"
         );
     }

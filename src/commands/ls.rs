@@ -35,6 +35,9 @@ async fn load(
 ) -> Result<Loaded> {
     let context = multi.then(|| global.connection.context.clone()).flatten();
     let cluster = Cluster::open(&global, ClusterConfig::BestEffort).await?;
+    if cluster.session.aggregator.is_some() {
+        rows.lock().expect("rows").clusters = true;
+    }
     let targets = parse_targets(&cluster, &opts.targets)?;
     let kinds: Vec<Kind> = targets.iter().map(|t| t.kind.clone()).collect();
     let mut plan = inventory::typed_plan(
@@ -162,6 +165,7 @@ pub async fn run(global: &GlobalOptions, opts: LsOptions) -> Result<ExitStatus> 
                 order.iter().map(|&i| &records[i]),
                 &opts.label_columns,
                 multi_contexts,
+                rows.clusters,
             )?)?;
         }
         Sink::Names(names) => {
@@ -219,6 +223,8 @@ struct Rows {
     wide: bool,
     show_namespace: bool,
     multi: bool,
+    /// Rows come from a multi-cluster engine: a CLUSTER column names each one's member cluster.
+    clusters: bool,
     /// Whether every TYPE is a namespace (then no NAMESPACE column), as the first context parsed.
     only_namespaces: Option<bool>,
     /// Which of [`Rows::columns`] the table shows, fixed at its first row.
@@ -237,9 +243,11 @@ enum Sink {
     Catalog(Vec<Option<backstage::Workload>>),
 }
 
-/// Where a row goes: by context, then the `--sort-by` value, then namespace, kind and name.
+/// Where a row goes: by context and member cluster, then the `--sort-by` value, then
+/// namespace, kind and name.
 struct SortKey {
     context: Option<u32>,
+    cluster: Option<u32>,
     namespace: Option<u32>,
     kind: u32,
     /// The apiVersion: two kinds of one name from different groups still sort the same way
@@ -283,6 +291,7 @@ impl Rows {
             wide: opts.output == Output::Wide,
             show_namespace: opts.scope == Scope::AllNamespaces,
             multi,
+            clusters: false,
             only_namespaces: None,
             shown: Vec::new(),
             now,
@@ -304,7 +313,10 @@ impl Rows {
     /// only with several namespaces.
     fn columns(&self) -> Vec<(String, bool)> {
         let show_namespace = self.show_namespace && self.only_namespaces != Some(true);
-        let mut headers = vec![("CONTEXT".to_string(), self.multi)];
+        let mut headers = vec![
+            ("CONTEXT".to_string(), self.multi),
+            ("CLUSTER".to_string(), self.clusters),
+        ];
         headers.extend(LsColumn::NARROW.into_iter().map(|c| {
             (
                 c.header().to_string(),
@@ -337,17 +349,24 @@ impl Rows {
         }
         match &mut self.output {
             Sink::Table(table) => {
-                let cells = std::iter::once(context.unwrap_or_default().to_string())
-                    .chain(row_cells(r, self.now, self.wide))
-                    .chain(label_cells())
-                    .zip(&self.shown)
-                    .filter_map(|(cell, shown)| shown.then_some(cell));
+                let cells = [
+                    context.unwrap_or_default().to_string(),
+                    table::or_none(object.cluster.as_deref()),
+                ]
+                .into_iter()
+                .chain(row_cells(r, self.now, self.wide))
+                .chain(label_cells())
+                .zip(&self.shown)
+                .filter_map(|(cell, shown)| shown.then_some(cell));
                 table.as_mut().expect("made above").push_row(cells);
             }
             Sink::Records(records) => {
                 let mut record: Vec<String> = Vec::new();
                 if self.multi {
                     record.push(context.unwrap_or_default().to_string());
+                }
+                if self.clusters {
+                    record.push(object.cluster.as_deref().unwrap_or_default().to_string());
                 }
                 record.extend(
                     raw_cells(r, self.now, true)
@@ -392,6 +411,7 @@ impl Rows {
         self.names.push_str(&object.name);
         let key = SortKey {
             context: context.map(|c| self.strings.id(c)),
+            cluster: object.cluster.as_deref().map(|c| self.strings.id(c)),
             namespace: object.namespace.as_deref().map(|n| self.strings.id(n)),
             kind: self.strings.id(&object.kind),
             api_version: self.strings.id(&object.api_version),
@@ -430,6 +450,7 @@ impl Rows {
             let (a, b) = (&self.keys[i as usize], &self.keys[j as usize]);
             rank_of(a.context)
                 .cmp(&rank_of(b.context))
+                .then_with(|| rank_of(a.cluster).cmp(&rank_of(b.cluster)))
                 .then_with(|| {
                     self.primary
                         .get(i as usize)
@@ -543,11 +564,13 @@ fn csv<'a>(
     records: impl Iterator<Item = &'a Vec<String>>,
     label_columns: &[String],
     multi: bool,
+    clusters: bool,
 ) -> Result<String> {
     let columns = LsColumn::NARROW.into_iter().chain(LsColumn::WIDE);
     let header: Vec<String> = multi
         .then_some("CONTEXT")
         .into_iter()
+        .chain(clusters.then_some("CLUSTER"))
         .chain(columns.map(LsColumn::header))
         .map(str::to_string)
         .chain(label_columns.iter().cloned())

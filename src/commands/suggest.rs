@@ -219,7 +219,9 @@ async fn gitops_parents(
             let ns = object.namespace.clone().unwrap_or_default();
             let own = ownership::resolve(
                 &[&object],
-                inventory.namespaces.get(&ns),
+                object
+                    .namespace_key()
+                    .and_then(|key| inventory.namespaces.get(&key)),
                 Some(&ns),
                 &cluster.config,
             );

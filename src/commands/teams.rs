@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::cli::options::{GlobalOptions, Output, TeamsOptions};
 use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, Resolution};
 use crate::core::contact::ContactKey;
+use crate::core::policy::{Location, location};
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::{self, TeamItem, TeamSummary};
 use crate::output::html;
@@ -50,16 +51,24 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
             .filter(|r| r.ownership.team.value.is_some())
             .count();
         total += resolved.len();
-        items.extend(
-            summarise(cluster, &resolved)
-                .items
-                .into_iter()
-                .map(|mut item| {
-                    item.context = context.clone();
-                    item
-                }),
-        );
+        // Through a multi-cluster engine, one summary per member cluster.
+        let mut by_member: BTreeMap<Option<&str>, Vec<&Resolution>> = BTreeMap::new();
+        for r in &resolved {
+            by_member
+                .entry(r.object().cluster.as_deref())
+                .or_default()
+                .push(r);
+        }
+        for (member, rows) in by_member {
+            items.extend(summarise(cluster, &rows).items.into_iter().map(|mut item| {
+                item.context = context.clone();
+                item.cluster = member.map(str::to_string);
+                item
+            }));
+        }
     }
+    let clusters = items.iter().any(|i| i.cluster.is_some());
+    let location = Location::new(multi, clusters);
     let summary = TeamSummary::new(crate::core::policy::coverage(owned, total), items);
     let stages = loaded
         .first()
@@ -67,12 +76,12 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
         .unwrap_or_default();
     let out = match super::document_format(&opts.output, "items", opts.no_headers) {
         Some(format) => documents::print(&summary, format),
-        None if opts.output == Output::Csv => csv(&stages, &summary, multi)?,
+        None if opts.output == Output::Csv => csv(&stages, &summary, location)?,
         None if opts.output == Output::Html => {
             let made = super::made(global, super::check::today()?)?;
             html::teams_page(&summary, &sunsets, &made)
         }
-        None => table(&stages, &summary, multi, opts.no_headers),
+        None => table(&stages, &summary, location, opts.no_headers),
     };
     ui::out(&out)?;
     Ok(if failed {
@@ -91,7 +100,7 @@ type Tally = (
 );
 
 /// Groups resolved rows by team; the unowned row (`team: None`) comes last.
-fn summarise(cluster: &Cluster, rows: &[Resolution]) -> TeamSummary {
+fn summarise(cluster: &Cluster, rows: &[&Resolution]) -> TeamSummary {
     let mut by_team: BTreeMap<Option<String>, Tally> = BTreeMap::new();
     for r in rows {
         let entry = by_team.entry(r.ownership.team.value.clone()).or_default();
@@ -133,6 +142,7 @@ fn summarise(cluster: &Cluster, rows: &[Resolution]) -> TeamSummary {
             }
             TeamItem {
                 context: None,
+                cluster: None,
                 team,
                 workloads,
                 stages,
@@ -149,12 +159,11 @@ fn summarise(cluster: &Cluster, rows: &[Resolution]) -> TeamSummary {
 
 /// The columns of `teams`' table and CSV: CONTEXT with several clusters, TEAM, WORKLOADS, one
 /// per configured stage, NO-STAGE, NAMESPACES, CHAT.
-fn headers(stages: &[String], with_context: bool) -> Vec<String> {
-    let mut headers: Vec<String> = if with_context {
-        vec!["CONTEXT".into()]
-    } else {
-        Vec::new()
-    };
+fn headers(stages: &[String], location: Option<Location>) -> Vec<String> {
+    let mut headers: Vec<String> = location
+        .map(|l| l.title().to_uppercase())
+        .into_iter()
+        .collect();
     headers.extend(["TEAM".to_string(), "WORKLOADS".into()]);
     headers.extend(stages.iter().map(|s| s.to_uppercase()));
     headers.extend(["NO-STAGE".to_string(), "NAMESPACES".into(), "CHAT".into()]);
@@ -162,12 +171,18 @@ fn headers(stages: &[String], with_context: bool) -> Vec<String> {
 }
 
 /// One team's cells in [`headers`] order; `missing` stands for a value that is not there.
-fn cells(item: &TeamItem, stages: &[String], with_context: bool, missing: &str) -> Vec<String> {
+fn cells(
+    item: &TeamItem,
+    stages: &[String],
+    location_column: Option<Location>,
+    missing: &str,
+) -> Vec<String> {
     let or_missing = |v: Option<&str>| v.unwrap_or(missing).to_string();
-    let mut row: Vec<String> = if with_context {
-        vec![item.context.clone().unwrap_or_default()]
-    } else {
-        Vec::new()
+    let mut row: Vec<String> = match location_column {
+        Some(_) => {
+            vec![location(item.context.as_deref(), item.cluster.as_deref()).unwrap_or_default()]
+        }
+        None => Vec::new(),
     };
     row.extend([or_missing(item.team.as_deref()), item.workloads.to_string()]);
     row.extend(
@@ -197,22 +212,27 @@ fn cells(item: &TeamItem, stages: &[String], with_context: bool, missing: &str) 
 }
 
 /// `-o csv`: every row, a missing value as an empty field.
-fn csv(stages: &[String], summary: &TeamSummary, with_context: bool) -> Result<String> {
+fn csv(stages: &[String], summary: &TeamSummary, location: Option<Location>) -> Result<String> {
     table::csv(
-        &headers(stages, with_context),
+        &headers(stages, location),
         summary
             .items
             .iter()
-            .map(|item| cells(item, stages, with_context, "")),
+            .map(|item| cells(item, stages, location, "")),
     )
 }
 
-fn table(stages: &[String], summary: &TeamSummary, with_context: bool, no_headers: bool) -> String {
-    let headers = headers(stages, with_context);
+fn table(
+    stages: &[String],
+    summary: &TeamSummary,
+    location: Option<Location>,
+    no_headers: bool,
+) -> String {
+    let headers = headers(stages, location);
     let rows: Vec<Vec<String>> = summary
         .items
         .iter()
-        .map(|item| cells(item, stages, with_context, "<none>"))
+        .map(|item| cells(item, stages, location, "<none>"))
         .collect();
     let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
     let owned: usize = summary

@@ -108,11 +108,35 @@ async fn by_name(cluster: &Cluster, target: &ObjectArg, namespace: &str) -> Resu
     let (kind, name) = parse_target(cluster, target)?;
     let kind = cluster.named_kind(&kind, &kind.plural).await?;
     let namespace = kind.namespaced.then_some(namespace);
+    let not_found = || Error::cluster(kind.not_found(&name)).with_status(404);
+    if cluster.session.aggregator.is_some() {
+        // The same name may be in several member clusters: each one's answer, as a table.
+        let mut reads = Reads::default();
+        let mut found = Vec::new();
+        for object in named_everywhere(cluster, &kind, namespace, &name).await? {
+            let member = table::or_none(object.cluster.as_deref());
+            found.push((ownership_of(cluster, object, &mut reads).await?, member));
+        }
+        return match found.len() {
+            0 => Err(not_found()),
+            1 => Ok(Answer::One(Box::new(found.remove(0).0))),
+            n => {
+                ui::status(&format!(
+                    "{}/{name} is in {n} member clusters",
+                    kind.kind.to_lowercase()
+                ));
+                Ok(Answer::Workloads {
+                    detail: "CLUSTER",
+                    rows: found,
+                })
+            }
+        };
+    }
     let object = cluster
         .session
         .get_meta(&kind, namespace, &name)
         .await?
-        .ok_or_else(|| Error::cluster(kind.not_found(&name)).with_status(404))?;
+        .ok_or_else(not_found)?;
     Ok(Answer::One(Box::new(
         ownership_of(cluster, object, &mut Reads::default()).await?,
     )))
@@ -232,29 +256,61 @@ async fn by_alerts(cluster: &Cluster, alerts: &[Alert], opts: &WhoOptions) -> Re
 /// Objects read during one lookup: the pods of one ReplicaSet read it once.
 #[derive(Default)]
 struct Reads {
-    objects: HashMap<(String, Option<String>, String), Option<MetaObject>>,
+    objects: HashMap<ReadKey, Option<MetaObject>>,
 }
 
+/// (resource, namespace, name, member cluster).
+type ReadKey = (String, Option<String>, String, Option<String>);
+
 impl Reads {
+    /// One object's metadata; through a multi-cluster engine, the one in `member` (a GET by name
+    /// is ambiguous there: it is a list by `metadata.name`, kept to that cluster).
     async fn get(
         &mut self,
         cluster: &Cluster,
         kind: &Kind,
         namespace: Option<&str>,
         name: &str,
+        member: Option<&str>,
     ) -> Result<Option<MetaObject>> {
         let key = (
             kind.qualified_plural(),
             namespace.map(str::to_string),
             name.to_string(),
+            member.map(str::to_string),
         );
         if let Some(found) = self.objects.get(&key) {
             return Ok(found.clone());
         }
-        let found = cluster.session.get_meta(kind, namespace, name).await?;
+        let found = match cluster.session.aggregator {
+            Some(_) => named_everywhere(cluster, kind, namespace, name)
+                .await?
+                .into_iter()
+                .find(|o| o.cluster.as_deref() == member),
+            None => cluster.session.get_meta(kind, namespace, name).await?,
+        };
         self.objects.insert(key, found.clone());
         Ok(found)
     }
+}
+
+/// Every member cluster's object of this name, through a multi-cluster engine: one list by
+/// `metadata.name` (the field selector every engine serves).
+async fn named_everywhere(
+    cluster: &Cluster,
+    kind: &Kind,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<Vec<MetaObject>> {
+    cluster
+        .session
+        .list_meta(
+            kind,
+            namespace,
+            None,
+            Some(&format!("metadata.name={name}")),
+        )
+        .await
 }
 
 /// An object's controller chain (object first, through targeted GETs) and its ownership.
@@ -290,8 +346,15 @@ async fn ownership_of(cluster: &Cluster, object: MetaObject, reads: &mut Reads) 
         };
         let Some(owner_kind) = owner_kind else { break };
         let owner_namespace = namespace.as_deref().filter(|_| owner_kind.namespaced);
+        let member = chain.last().and_then(|o| o.cluster.clone());
         match reads
-            .get(cluster, &owner_kind, owner_namespace, &owner.name)
+            .get(
+                cluster,
+                &owner_kind,
+                owner_namespace,
+                &owner.name,
+                member.as_deref(),
+            )
             .await
         {
             Ok(Some(next)) if next.uid == owner.uid || owner.uid.is_empty() => chain.push(next),
@@ -311,7 +374,13 @@ async fn ownership_of(cluster: &Cluster, object: MetaObject, reads: &mut Reads) 
     }
     let ns_meta = match &namespace {
         Some(ns) => reads
-            .get(cluster, cluster.catalog.namespace(), None, ns)
+            .get(
+                cluster,
+                cluster.catalog.namespace(),
+                None,
+                ns,
+                chain[0].cluster.as_deref(),
+            )
             .await
             .unwrap_or_else(|e| {
                 ui::warn(&format!("namespace labels unavailable: {e}"));
@@ -379,6 +448,7 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
                     cluster.catalog.pod(),
                     Some(&endpoint.namespace),
                     &pod,
+                    None,
                 )
                 .await?
             else {
@@ -875,10 +945,13 @@ fn card_text(found: &Found) -> String {
     let own = &found.own;
     let object = chain[0];
     let mut out = String::new();
-    let place = match &object.namespace {
+    let mut place = match &object.namespace {
         Some(ns) => format!("{}/{} in namespace {}", object.kind, object.name, ns),
         None => format!("{}/{}", object.kind, object.name),
     };
+    if let Some(member) = &object.cluster {
+        place.push_str(&format!(", cluster {member}"));
+    }
     out.push_str(&format!("Object:  {}\n", ui::terminal_safe(&place)));
     out.push_str(&format!(
         "Chain:   {}\n\n",

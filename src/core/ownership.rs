@@ -23,6 +23,8 @@ pub struct MetaObject {
     pub controller: Option<OwnerRef>,
     pub created: Option<jiff::Timestamp>,
     pub resource_version: Option<String>,
+    /// The member cluster, when the server is a multi-cluster engine (its annotation says which).
+    pub cluster: Option<Arc<str>>,
     /// The writers `metadata.managedFields` records for the object itself (not its
     /// subresources), earliest first; kept only by listings that ask for them (`suggest`).
     pub managers: Vec<FieldManager>,
@@ -44,7 +46,23 @@ pub struct OwnerRef {
     pub uid: String,
 }
 
+/// Objects by `(member cluster, uid)`: through a multi-cluster engine a reference is followed
+/// within its own cluster only.
+pub type ByUid<'a> = HashMap<(Option<&'a str>, &'a str), &'a MetaObject>;
+
 impl MetaObject {
+    /// This object's key in a [`ByUid`] index.
+    pub fn uid_key(&self) -> (Option<&str>, &str) {
+        (self.cluster.as_deref(), self.uid.as_str())
+    }
+
+    /// Its namespace's key in a namespace index: the name, prefixed by the member cluster
+    /// through a multi-cluster engine (equal names in two clusters are two namespaces).
+    pub fn namespace_key(&self) -> Option<String> {
+        let namespace = self.namespace.as_deref()?;
+        Some(namespace_key(self.cluster.as_deref(), namespace))
+    }
+
     /// Labels first, then annotations: a key is looked up in both, labels winning.
     fn lookup(&self, key: &str) -> Option<&str> {
         self.labels
@@ -261,18 +279,25 @@ pub fn pairs(items: &[(&str, &str)]) -> BTreeMap<String, String> {
 /// in bad data cannot loop forever, far above any real chain (Pod ← ReplicaSet ← Deployment ← CRD).
 pub const MAX_CHAIN: usize = 8;
 
-/// Follows controller ownerReferences upwards through `by_uid`, the object first.
-pub fn chain_of<'a>(
-    object: &'a MetaObject,
-    by_uid: &HashMap<&str, &'a MetaObject>,
-) -> Vec<&'a MetaObject> {
+/// A namespace's key in a namespace index (see [`MetaObject::namespace_key`]); namespace names
+/// hold no `/`.
+pub fn namespace_key(cluster: Option<&str>, namespace: &str) -> String {
+    match cluster {
+        Some(cluster) => format!("{cluster}/{namespace}"),
+        None => namespace.to_string(),
+    }
+}
+
+/// Follows controller ownerReferences upwards through `by_uid`, the object first; a reference
+/// is looked up in the object's own cluster.
+pub fn chain_of<'a>(object: &'a MetaObject, by_uid: &ByUid<'a>) -> Vec<&'a MetaObject> {
     let mut chain = vec![object];
     let mut current = object;
     while chain.len() < MAX_CHAIN {
         let Some(owner) = current
             .controller
             .as_ref()
-            .and_then(|c| by_uid.get(c.uid.as_str()))
+            .and_then(|c| by_uid.get(&(current.cluster.as_deref(), c.uid.as_str())))
         else {
             break;
         };
@@ -647,7 +672,7 @@ mod tests {
             name: "api".into(),
             uid: deploy.uid.clone(),
         });
-        let index: HashMap<&str, &MetaObject> = [(&rs.uid[..], &rs), (&deploy.uid[..], &deploy)]
+        let index: ByUid = [(rs.uid_key(), &rs), (deploy.uid_key(), &deploy)]
             .into_iter()
             .collect();
         let chain = chain_of(&pod, &index);
@@ -670,8 +695,7 @@ mod tests {
             name: "a".into(),
             uid: a.uid.clone(),
         });
-        let index: HashMap<&str, &MetaObject> =
-            [(&a.uid[..], &a), (&b.uid[..], &b)].into_iter().collect();
+        let index: ByUid = [(a.uid_key(), &a), (b.uid_key(), &b)].into_iter().collect();
         assert_eq!(chain_of(&a, &index).len(), 2);
     }
 }

@@ -574,6 +574,7 @@ mod tests {
             controller: None,
             created: None,
             resource_version: Some("42".into()),
+            cluster: None,
             managers: Vec::new(),
         }
     }

@@ -41,6 +41,8 @@ use crate::error::ExitStatus;
 /// One row to check: the object's identity and its resolved ownership.
 #[derive(Debug, Clone, Copy)]
 pub struct Subject<'a> {
+    /// The member cluster, through a multi-cluster engine.
+    pub cluster: Option<&'a str>,
     pub namespace: Option<&'a str>,
     pub api_version: &'a str,
     pub kind: &'a str,
@@ -55,6 +57,8 @@ pub struct Subject<'a> {
 pub struct Checked {
     /// The kubeconfig context, only when several were checked.
     pub context: Option<String>,
+    /// The member cluster, through a multi-cluster engine.
+    pub cluster: Option<String>,
     pub namespace: Option<String>,
     pub api_version: String,
     pub kind: String,
@@ -72,6 +76,9 @@ pub struct Finding {
     /// The kubeconfig context, only when several were checked (`--contexts`, `--all-contexts`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// The member cluster, through a multi-cluster engine (`--aggregator`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub namespace: Option<String>,
     pub kind: String,
     pub name: String,
@@ -87,6 +94,9 @@ pub struct Exemption {
     /// The kubeconfig context, only when several were checked (`--contexts`, `--all-contexts`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// The member cluster, through a multi-cluster engine (`--aggregator`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub namespace: Option<String>,
     pub kind: String,
     pub name: String,
@@ -162,8 +172,75 @@ pub struct CheckReport {
     pub config: Vec<ConfigSource>,
 }
 
-/// An object as reports key it: (context, namespace, kind, name).
-pub type ObjectKey<'a> = (Option<&'a str>, Option<&'a str>, &'a str, &'a str);
+/// An object as reports key it: (context, cluster, namespace, kind, name).
+pub type ObjectKey<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+    &'a str,
+);
+
+/// What reports' first column holds, when objects come from more than one place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// Several kubeconfig contexts (`--contexts`, `--all-contexts`).
+    Context,
+    /// The member clusters of a multi-cluster engine.
+    Cluster,
+    /// Both: `context/cluster`.
+    Both,
+}
+
+impl Location {
+    /// The column of a report whose objects come from several `contexts`, or from an engine's
+    /// member clusters (any object with a cluster); `None`: one cluster, no column.
+    pub fn of(report: &CheckReport, contexts: bool) -> Option<Location> {
+        let clusters = report.objects.iter().any(|o| o.cluster.is_some())
+            || report.exempt.iter().any(|e| e.cluster.is_some());
+        Location::new(contexts, clusters)
+    }
+
+    /// The column for objects from several contexts, from member clusters, or both.
+    pub fn new(contexts: bool, clusters: bool) -> Option<Location> {
+        match (contexts, clusters) {
+            (true, true) => Some(Location::Both),
+            (true, false) => Some(Location::Context),
+            (false, true) => Some(Location::Cluster),
+            (false, false) => None,
+        }
+    }
+
+    /// `Context`, `Cluster` or `Context/Cluster` (upper-cased in tables).
+    pub fn title(self) -> &'static str {
+        match self {
+            Location::Context => "Context",
+            Location::Cluster => "Cluster",
+            Location::Both => "Context/Cluster",
+        }
+    }
+}
+
+/// Where an object is beyond its namespace, for reports' first column: the kubeconfig context,
+/// the member cluster of a multi-cluster engine, or both as `context/cluster`.
+pub fn location(context: Option<&str>, cluster: Option<&str>) -> Option<String> {
+    match (context, cluster) {
+        (Some(context), Some(cluster)) => Some(format!("{context}/{cluster}")),
+        (one, other) => one.or(other).map(str::to_string),
+    }
+}
+
+impl Finding {
+    pub fn location(&self) -> Option<String> {
+        location(self.context.as_deref(), self.cluster.as_deref())
+    }
+}
+
+impl Exemption {
+    pub fn location(&self) -> Option<String> {
+        location(self.context.as_deref(), self.cluster.as_deref())
+    }
+}
 
 impl CheckReport {
     /// Each object's findings, for reports with one entry per object.
@@ -173,6 +250,7 @@ impl CheckReport {
             by_object
                 .entry((
                     f.context.as_deref(),
+                    f.cluster.as_deref(),
                     f.namespace.as_deref(),
                     &f.kind,
                     &f.name,
@@ -188,10 +266,15 @@ impl Checked {
     pub fn key(&self) -> ObjectKey<'_> {
         (
             self.context.as_deref(),
+            self.cluster.as_deref(),
             self.namespace.as_deref(),
             &self.kind,
             &self.name,
         )
+    }
+
+    pub fn location(&self) -> Option<String> {
+        location(self.context.as_deref(), self.cluster.as_deref())
     }
 }
 
@@ -238,6 +321,7 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
         if let Some(reason) = exemption(s.ownership) {
             exempt.push(Exemption {
                 context: None,
+                cluster: s.cluster.map(str::to_string),
                 namespace: s.namespace.map(str::to_string),
                 kind: s.kind.to_string(),
                 name: s.name.to_string(),
@@ -250,6 +334,7 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
         }
         objects.push(Checked {
             context: None,
+            cluster: s.cluster.map(str::to_string),
             namespace: s.namespace.map(str::to_string),
             api_version: s.api_version.to_string(),
             kind: s.kind.to_string(),
@@ -265,6 +350,7 @@ pub fn evaluate(subjects: &[Subject], config: &Config, today: Date) -> CheckRepo
         compliant += usize::from(broken.is_empty());
         findings.extend(broken.into_iter().map(|(rule, detail)| Finding {
             context: None,
+            cluster: s.cluster.map(str::to_string),
             namespace: s.namespace.map(str::to_string),
             kind: s.kind.to_string(),
             name: s.name.to_string(),
@@ -491,8 +577,12 @@ pub fn team_order(team: Option<&str>) -> (bool, &str) {
 pub fn order(report: &mut CheckReport, group_by: GroupBy) {
     order_within_context(report, group_by);
     // Stable: each cluster's rows stay in --group-by order.
-    report.findings.sort_by(|a, b| a.context.cmp(&b.context));
-    report.exempt.sort_by(|a, b| a.context.cmp(&b.context));
+    report
+        .findings
+        .sort_by(|a, b| (&a.context, &a.cluster).cmp(&(&b.context, &b.cluster)));
+    report
+        .exempt
+        .sort_by(|a, b| (&a.context, &a.cluster).cmp(&(&b.context, &b.cluster)));
 }
 
 fn order_within_context(report: &mut CheckReport, group_by: GroupBy) {
@@ -553,6 +643,7 @@ pub struct Baseline {
     keys: HashSet<BaselineKey>,
 }
 
+/// (location, namespace, kind, name, rule): the location is the context and member cluster.
 type BaselineKey = (Option<String>, Option<String>, String, String, String);
 
 #[derive(Deserialize)]
@@ -565,6 +656,8 @@ struct BaselineDoc {
 struct BaselineFinding {
     #[serde(default)]
     context: Option<String>,
+    #[serde(default)]
+    cluster: Option<String>,
     #[serde(default)]
     namespace: Option<String>,
     kind: String,
@@ -595,7 +688,10 @@ impl Baseline {
         let keys = doc
             .findings
             .into_iter()
-            .map(|f| (f.context, f.namespace, f.kind, f.name, f.rule))
+            .map(|f| {
+                let place = location(f.context.as_deref(), f.cluster.as_deref());
+                (place, f.namespace, f.kind, f.name, f.rule)
+            })
             .collect();
         Ok(Baseline { keys })
     }
@@ -603,7 +699,7 @@ impl Baseline {
     pub fn contains(&self, f: &Finding) -> bool {
         // Borrowed lookup without allocating would need a custom key type; reports are small.
         self.keys.contains(&(
-            f.context.clone(),
+            f.location(),
             f.namespace.clone(),
             f.kind.clone(),
             f.name.clone(),
@@ -1004,6 +1100,7 @@ mod tests {
 
     fn subject<'a>(ns: &'a str, kind: &'a str, name: &'a str, own: &'a Ownership) -> Subject<'a> {
         Subject {
+            cluster: None,
             namespace: Some(ns),
             api_version: "apps/v1",
             kind,
@@ -1136,6 +1233,7 @@ mod tests {
     ) -> Finding {
         Finding {
             context: None,
+            cluster: None,
             namespace: Some(ns.into()),
             kind: "Deployment".into(),
             name: name.into(),

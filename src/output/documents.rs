@@ -29,6 +29,9 @@ pub struct OwnershipItem {
     /// The kubeconfig context, only when several were queried (`--contexts`, `--all-contexts`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// The member cluster, through a multi-cluster engine (`--aggregator`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     pub kind: String,
     pub api_version: String,
     pub namespace: Option<String>,
@@ -72,6 +75,7 @@ impl OwnershipItem {
         let object = chain[0];
         OwnershipItem {
             context: None,
+            cluster: object.cluster.as_deref().map(str::to_string),
             kind: object.kind.to_string(),
             api_version: object.api_version.to_string(),
             namespace: object.namespace.clone(),
@@ -164,6 +168,9 @@ pub struct TeamItem {
     /// The kubeconfig context, only when several were queried.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
+    /// The member cluster, through a multi-cluster engine (`--aggregator`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// `None` for the unowned row.
     pub team: Option<String>,
     pub workloads: usize,

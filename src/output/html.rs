@@ -9,7 +9,7 @@ use std::fmt::Write;
 use quick_xml::escape::escape;
 
 use crate::core::date::Date;
-use crate::core::policy::{CheckReport, Finding};
+use crate::core::policy::{CheckReport, Finding, Location};
 use crate::output::documents::TeamSummary;
 
 /// How far ahead the sunset timeline looks.
@@ -215,22 +215,26 @@ fn timeline(sunsets: &[Sunset], today: Date) -> String {
     svg + &list
 }
 
-fn findings_table(findings: &[Finding], multi: bool) -> String {
+fn findings_table(findings: &[Finding], location: Option<Location>) -> String {
     if findings.is_empty() {
         return "<p>No findings.</p>\n".to_string();
     }
     let mut out = String::from(
         "<p><input id=\"filter\" type=\"search\" placeholder=\"Filter findings\" aria-label=\"Filter findings\"></p>\n<table id=\"findings\">\n<thead><tr>",
     );
-    let headers = super::finding_columns(multi);
+    let headers = super::finding_columns(location);
     for h in &headers {
         let _ = write!(out, "<th>{h}</th>");
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for f in findings {
         out.push_str("<tr>");
-        if multi {
-            let _ = write!(out, "<td>{}</td>", esc(f.context.as_deref().unwrap_or("-")));
+        if location.is_some() {
+            let _ = write!(
+                out,
+                "<td>{}</td>",
+                esc(f.location().as_deref().unwrap_or("-"))
+            );
         }
         let _ = writeln!(
             out,
@@ -256,7 +260,7 @@ fn team_key(team: Option<&str>) -> (bool, String) {
     }
 }
 
-/// `ns/Kind/name`, with the context first when several were read.
+/// `ns/Kind/name`, with the location (context, member cluster) first when there is one.
 pub fn object_ref(
     context: Option<&str>,
     namespace: Option<&str>,
@@ -270,7 +274,7 @@ pub fn object_ref(
 }
 
 /// `check -o html`.
-pub fn check_page(report: &CheckReport, made: &Made, multi: bool) -> String {
+pub fn check_page(report: &CheckReport, made: &Made, location: Option<Location>) -> String {
     let mut teams: BTreeMap<(bool, String), TeamRow> = BTreeMap::new();
     let failing = report.findings_by_object();
     let mut sunsets = Vec::new();
@@ -285,7 +289,7 @@ pub fn check_page(report: &CheckReport, made: &Made, multi: bool) -> String {
             sunsets.push(Sunset {
                 team: o.team.clone(),
                 object: object_ref(
-                    o.context.as_deref(),
+                    o.location().as_deref(),
                     o.namespace.as_deref(),
                     &o.kind,
                     &o.name,
@@ -319,7 +323,7 @@ pub fn check_page(report: &CheckReport, made: &Made, multi: bool) -> String {
         stage_table(&teams),
         timeline(&sunsets, made.today),
         report.findings.len(),
-        findings_table(&report.findings, multi),
+        findings_table(&report.findings, location),
     );
     page("kubectl-owner check", made, &report.summary.line(), &body)
 }

@@ -36,7 +36,7 @@ fn suites(report: &CheckReport) -> Suites<'_> {
             .entry(suite_key(o.team.as_deref()))
             .or_default()
             .push(Case {
-                name: object_ref(key.0, key.1, key.2, key.3),
+                name: object_ref(o.location().as_deref(), key.2, key.3, key.4),
                 classname: o.kind.clone(),
                 findings: by_object.remove(&key).unwrap_or_default(),
                 skipped: None,
@@ -48,7 +48,7 @@ fn suites(report: &CheckReport) -> Suites<'_> {
             .or_default()
             .push(Case {
                 name: object_ref(
-                    e.context.as_deref(),
+                    e.location().as_deref(),
                     e.namespace.as_deref(),
                     &e.kind,
                     &e.name,

@@ -2,7 +2,7 @@
 //! the summary line, a table per `--group-by` group (long ones folded in `<details>`), then the
 //! exempt objects and what could not be read.
 
-use crate::core::policy::{CheckReport, Finding, GroupBy};
+use crate::core::policy::{CheckReport, Finding, GroupBy, Location};
 
 /// Groups longer than this are folded: a summary stays readable at a glance.
 const FOLD_AFTER: usize = 10;
@@ -69,8 +69,8 @@ fn section(title: &str, body: &str, rows: usize, noun: &str) -> String {
     }
 }
 
-/// The Markdown summary; `multi` adds the context column.
-pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
+/// The Markdown summary; `location` adds the context or cluster column.
+pub fn render(report: &CheckReport, group_by: GroupBy, location: Option<Location>) -> String {
     let s = &report.summary;
     let mut out = format!(
         "### kubectl-owner check: {}\n\n{}\n\n",
@@ -84,7 +84,7 @@ pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
         },
         s.line()
     );
-    let columns = super::finding_columns(multi);
+    let columns = super::finding_columns(location);
     // Findings are already in --group-by order: each group is a run.
     let mut groups: Vec<(String, Vec<&Finding>)> = Vec::new();
     for f in &report.findings {
@@ -102,6 +102,7 @@ pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
         let mut body = header(&columns);
         for f in findings.iter().take(MAX_ROWS - shown) {
             shown += 1;
+            let place = f.location();
             let mut cells = vec![
                 f.namespace.as_deref().unwrap_or("-"),
                 &f.kind,
@@ -111,8 +112,8 @@ pub fn render(report: &CheckReport, group_by: GroupBy, multi: bool) -> String {
                 f.severity.as_str(),
                 &f.detail,
             ];
-            if multi {
-                cells.insert(0, f.context.as_deref().unwrap_or("-"));
+            if location.is_some() {
+                cells.insert(0, place.as_deref().unwrap_or("-"));
             }
             body.push_str(&row(&cells));
         }

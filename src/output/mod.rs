@@ -12,9 +12,11 @@ pub mod table;
 pub mod trace;
 pub mod ui;
 
-/// The columns of a finding in the reports that title-case them (Markdown, HTML), the context
-/// first when several clusters were checked.
-pub fn finding_columns(multi: bool) -> Vec<&'static str> {
+use crate::core::policy::Location;
+
+/// The columns of a finding in the reports that title-case them (Markdown, HTML), the location
+/// (context, member cluster) first when objects come from more than one place.
+pub fn finding_columns(location: Option<Location>) -> Vec<&'static str> {
     let mut columns = vec![
         "Namespace",
         "Kind",
@@ -24,8 +26,8 @@ pub fn finding_columns(multi: bool) -> Vec<&'static str> {
         "Severity",
         "Detail",
     ];
-    if multi {
-        columns.insert(0, "Context");
+    if let Some(location) = location {
+        columns.insert(0, location.title());
     }
     columns
 }

@@ -70,6 +70,21 @@ fn assign_changes_only_the_two_labels_and_the_resource_version() {
         after["spec"]["template"], before["spec"]["template"],
         "pod template untouched"
     );
+    // The server records the write: one field manager, ours, owning the one label it changed.
+    assert_eq!(
+        after["metadata"]["managedFields"],
+        json!([{
+            "manager": "kubectl-owner", "operation": "Update", "apiVersion": "apps/v1",
+            "time": after["metadata"]["managedFields"][0]["time"],
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {"f:lifecycle": {}}}}
+        }])
+    );
+    let mut after = after;
+    after["metadata"]
+        .as_object_mut()
+        .unwrap()
+        .remove("managedFields");
     assert_eq!(
         without(after, &["team", "lifecycle"]),
         without(before.clone(), &["team", "lifecycle"])

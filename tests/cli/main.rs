@@ -7,6 +7,7 @@
 mod support;
 
 mod admission;
+mod aggregators;
 mod assign;
 mod check;
 mod cluster_config;
