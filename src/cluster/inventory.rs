@@ -870,7 +870,8 @@ pub fn warn_unreadable(unreadable: &[Unreadable], namespace_note: Option<String>
     ui::warn(&warning);
 }
 
-fn describe_unreadable(unreadable: &[Unreadable]) -> String {
+/// `namespace b (pods, …); rolebindings.rbac.authorization.k8s.io (cluster-wide)`.
+pub fn describe_unreadable(unreadable: &[Unreadable]) -> String {
     let mut by_namespace: std::collections::BTreeMap<Option<&str>, Vec<&str>> =
         std::collections::BTreeMap::new();
     for u in unreadable {

@@ -177,6 +177,16 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     Ok(ExitStatus::Success)
 }
 
+/// Evidence lists RBAC refused: suggestions are made from the rest, and may miss a team.
+fn warn_evidence_unread(unreadable: &[inventory::Unreadable]) {
+    if !unreadable.is_empty() {
+        ui::warn(&format!(
+            "evidence incomplete, could not read: {}",
+            inventory::describe_unreadable(unreadable)
+        ));
+    }
+}
+
 /// The GitOps objects (Argo CD Applications, Flux Kustomizations and HelmReleases) that unowned
 /// workloads name, with their teams: one metadata list per kind some workload names, skipped
 /// when its CRD is not installed.
@@ -233,7 +243,7 @@ async fn gitops_parents(
             });
         }
     }
-    inventory::warn_unreadable(&unreadable, None);
+    warn_evidence_unread(&unreadable);
     Ok(parents)
 }
 
@@ -281,7 +291,7 @@ async fn edit_grants(cluster: &Cluster, workloads: &[Workload<'_>]) -> Result<Ve
         }
         false => Vec::new(),
     };
-    inventory::warn_unreadable(&unreadable, None);
+    warn_evidence_unread(&unreadable);
     const WRITE_VERBS: [&str; 6] = [
         "create",
         "update",
@@ -357,7 +367,7 @@ async fn image_matches(cluster: &Cluster, workloads: &[Workload<'_>]) -> Result<
     let (tables, unreadable) = cluster
         .tables_everywhere(&kinds, &|row, _| unowned.contains(row.object.uid.as_str()))
         .await?;
-    inventory::warn_unreadable(&unreadable, None);
+    warn_evidence_unread(&unreadable);
     let mut out = Vec::new();
     for (_, table) in &tables {
         let Some(column) = table.column("Images") else {

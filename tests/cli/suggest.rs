@@ -436,3 +436,145 @@ fn assign_from_refuses_other_documents_and_flags() {
     );
     assert!(server.writes().is_empty());
 }
+
+/// A team's `groups`: a RoleBinding in the namespace to `edit`/`admin` (or to a Role with a
+/// write verb) for one of them is medium evidence; a binding to `view` is none. A team's
+/// `managers`: a field manager it lists in `metadata.managedFields` is medium evidence. Both
+/// agreeing raise it to high. Every object says who wrote it first.
+#[test]
+fn rbac_groups_and_field_managers_point_at_their_team() {
+    let server = seeded();
+    let binding = |ns: &str, name: &str, role: (&str, &str), subject: Value| {
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+            "metadata": {"name": name, "namespace": ns},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role.0, "name": role.1},
+            "subjects": [subject]})
+    };
+    server.insert(binding(
+        "misc",
+        "editors",
+        ("ClusterRole", "edit"),
+        json!({"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "payments-devs"}),
+    ));
+    server.insert(binding(
+        "misc",
+        "viewers",
+        ("ClusterRole", "view"),
+        json!({"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "checkout-devs"}),
+    ));
+    server.insert(json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+        "metadata": {"name": "deployer", "namespace": "tools"},
+        "rules": [{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "patch"]}]}));
+    server.insert(binding(
+        "tools",
+        "deployers",
+        ("Role", "deployer"),
+        json!({"kind": "ServiceAccount", "name": "ci", "namespace": "tools"}),
+    ));
+    let mut orphan = server
+        .object("deployments", Some("misc"), "orphan")
+        .unwrap();
+    orphan["metadata"]["managedFields"] = json!([
+        {"manager": "kubectl-edit", "operation": "Update", "apiVersion": "apps/v1",
+         "time": "2026-03-02T10:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {}},
+        {"manager": "ci-payments", "operation": "Apply", "apiVersion": "apps/v1",
+         "time": "2026-03-01T10:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {}},
+        {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "apps/v1",
+         "time": "2026-02-01T10:00:00Z", "fieldsType": "FieldsV1", "fieldsV1": {}, "subresource": "status"}
+    ]);
+    server.insert(orphan);
+    let env = Env::new(&server);
+    let config = env.home().join("config.yaml");
+    std::fs::write(
+        &config,
+        "teams:\n  - name: payments\n    groups: [payments-devs]\n    managers: [ci-payments]\n  - name: checkout\n    groups: [checkout-devs]\n  - name: platform\n    groups: [\"system:serviceaccount:tools:ci\"]\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let run = env.owner(&["suggest", "-A", "-o", "json", "--config", config]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let item = |name: &str| {
+        doc["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let orphan = item("orphan");
+    assert_eq!(orphan["createdBy"], "applied by ci-payments");
+    assert_eq!(
+        orphan["candidates"],
+        json!([{"team": "payments", "confidence": "high", "evidence": [
+            {"source": "rbac-group", "text": "group payments-devs may edit namespace misc (RoleBinding misc/editors to ClusterRole/edit), listed by team payments"},
+            {"source": "field-manager", "text": "applied by field manager ci-payments, listed by team payments"}
+        ]}])
+    );
+    let sorter = item("sorter");
+    assert_eq!(sorter["candidates"][0]["team"], "platform");
+    assert_eq!(sorter["candidates"][0]["confidence"], "high");
+    assert_eq!(
+        sorter["candidates"][0]["evidence"][0]["text"],
+        "service account system:serviceaccount:tools:ci may edit namespace tools (RoleBinding tools/deployers to Role/deployer), listed by team platform"
+    );
+    // The table's row for an object with no team evidence says who created it.
+    let wide = env.owner(&["suggest", "-n", "shop", "-o", "wide", "--config", config]);
+    assert_eq!(wide.code, 0, "{}", wide.stderr);
+    assert!(
+        wide.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("OTHER CANDIDATES   CREATED BY")
+    );
+
+    // Without `groups` in the registry, no RoleBinding is read.
+    server.clear_requests();
+    env.owner(&["suggest", "-A"]);
+    assert_eq!(server.count(None, "rolebindings"), 0);
+}
+
+/// A user who may not list RoleBindings gets the rest of the evidence, and the missing part
+/// named on stderr.
+#[test]
+fn forbidden_role_bindings_leave_the_evidence_partial_and_say_so() {
+    let server = seeded();
+    server.add_token("dev-token", "dev");
+    server.grant(test_apiserver::Grant::new(
+        "dev",
+        &["get", "list"],
+        &[
+            "namespaces",
+            "pods",
+            "deployments",
+            "statefulsets",
+            "daemonsets",
+            "replicasets",
+            "jobs",
+            "cronjobs",
+            "replicationcontrollers",
+            "rollouts",
+            "configmaps",
+        ],
+    ));
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", None, Some("dev-token")));
+    let config = env.home().join("config.yaml");
+    std::fs::write(
+        &config,
+        "teams:\n  - name: payments\n    groups: [payments-devs]\n",
+    )
+    .unwrap();
+    let run = env.owner(&["suggest", "-A", "--config", config.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "Warning: evidence incomplete, could not read: rolebindings.rbac.authorization.k8s.io (cluster-wide)\n"
+    );
+    assert!(
+        run.stdout.contains("cart       checkout    high"),
+        "{}",
+        run.stdout
+    );
+}
