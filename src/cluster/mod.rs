@@ -4,3 +4,4 @@
 
 pub mod inventory;
 pub mod session;
+mod wire_log;

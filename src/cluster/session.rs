@@ -341,12 +341,18 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         .as_ref()
         .and_then(|e| e.command.clone());
     let cluster_url = config.cluster_url.clone();
-    let client = Client::try_from(config).map_err(|e| {
-        match credential_error(&e, exec_command.as_deref()) {
-            Some(message) => Error::cluster(message),
-            None => Error::cluster(format!("invalid configuration: {e}")),
-        }
-    })?;
+    let wire_log = ui::enabled(super::wire_log::REQUEST_HEADERS).then(|| wire_log(&config));
+    let builder =
+        kube::client::ClientBuilder::try_from(config).map_err(|e| {
+            match credential_error(&e, exec_command.as_deref()) {
+                Some(message) => Error::cluster(message),
+                None => Error::cluster(format!("invalid configuration: {e}")),
+            }
+        })?;
+    let client = match wire_log {
+        Some(layer) => builder.with_layer(&layer).build(),
+        None => builder.build(),
+    };
     let aggregator = opts
         .aggregator
         .or_else(|| Aggregator::of_path(cluster_url.path()));
@@ -360,8 +366,6 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
                 engine.cluster_annotation()
             )
         });
-        // Karmada's cache answers only resourceVersion=0 lists without a limit; any other list
-        // goes live to every member cluster.
         // Clusterpedia serves no watches: a streaming list is read in pages there.
         if engine == Aggregator::Clusterpedia && list_mode == ListMode::Stream {
             ui::log(1, || {
@@ -369,6 +373,8 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
             });
             list_mode = ListMode::Paged;
         }
+        // Karmada's cache answers only resourceVersion=0 lists without a limit; any other list
+        // goes live to every member cluster.
         if engine == Aggregator::Karmada && list_mode != ListMode::Cache {
             ui::log(1, || {
                 "karmada: lists are read from its cache (--list-mode=cache)".to_string()
@@ -392,6 +398,39 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         exec_command,
         discovered: Default::default(),
     })
+}
+
+/// `-v=7`'s view of what the client stack adds to each request: the cluster URL, the
+/// configured headers, gzip, impersonation and the credential's kind (its value masked).
+fn wire_log(config: &Config) -> super::wire_log::WireLog {
+    let auth = &config.auth_info;
+    let mut added: Vec<(String, String)> = config
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            (name.as_str().to_string(), value)
+        })
+        .collect();
+    if !config.disable_compression {
+        added.push(("accept-encoding".into(), "gzip".into()));
+    }
+    let bearer = auth.token.is_some()
+        || auth.token_file.is_some()
+        || auth.exec.is_some()
+        || auth.auth_provider.is_some();
+    if bearer {
+        added.push(("authorization".into(), "Bearer".into()));
+    } else if auth.username.is_some() {
+        added.push(("authorization".into(), "Basic".into()));
+    }
+    if let Some(user) = &auth.impersonate {
+        added.push(("impersonate-user".into(), user.clone()));
+    }
+    for group in auth.impersonate_groups.iter().flatten() {
+        added.push(("impersonate-group".into(), group.clone()));
+    }
+    super::wire_log::WireLog::new(config.cluster_url.to_string().as_str(), added)
 }
 
 /// What [`Session::list_meta_pages`] hands over.

@@ -755,6 +755,60 @@ fn verbosity_6_prints_one_line_per_request() {
     assert!(!quiet.stderr.contains(" milliseconds"), "{}", quiet.stderr);
 }
 
+/// kubectl's `-v=7` and `-v=8`: each request's headers with every credential masked (the server
+/// did receive the token), then the response's headers and body size.
+#[test]
+fn verbosity_7_and_8_print_headers_and_sizes_with_credentials_masked() {
+    let server = demo_server();
+    server.add_token("s3cr3t-token-value", "admin");
+    let env = Env::with_kubeconfig(&server.kubeconfig("t", None, Some("s3cr3t-token-value")));
+    let run = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-v=7"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
+    let pod = format!(
+        "I0000 GET {}/api/v1/namespaces/payments/pods/api-7d9f8c6b5-x2kq9\nI0000 Request Headers:\n",
+        server.url()
+    );
+    assert!(run.stderr.contains(&pod), "{}", run.stderr);
+    for header in [
+        "I0000     Authorization: Bearer <masked>\n",
+        "I0000     Accept-Encoding: gzip\n",
+        "I0000     User-Agent: kubectl-owner/",
+        "I0000     Accept: application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1\n",
+    ] {
+        assert!(run.stderr.contains(header), "{header}: {}", run.stderr);
+    }
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer s3cr3t-token-value"))
+    );
+    assert!(!run.stderr.contains("Response Body:"), "{}", run.stderr);
+
+    let run = env.owner(&["who", "api-7d9f8c6b5-x2kq9", "-n", "payments", "-v=8"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("s3cr3t"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("I0000 Response Headers:\nI0000     Content-Type: application/json"),
+        "{}",
+        run.stderr
+    );
+    let sizes: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("I0000 Response Body: "))
+        .collect();
+    assert_eq!(sizes.len(), server.requests().len() / 2, "{}", run.stderr);
+    assert!(
+        sizes
+            .iter()
+            .all(|l| !l.starts_with("I0000 Response Body: 0 bytes")),
+        "{sizes:?}"
+    );
+}
+
 /// A kubeconfig cluster's `proxy-url` (`socks5://` and `http://`, as kubectl takes them) carries
 /// every request through the proxy: a tunnel to the API server, TLS end to end.
 #[test]
