@@ -14,20 +14,22 @@ use crate::support::Env;
 /// namespace unless `web_team` labels it.
 fn member(cluster: &str, namespace_team: &str, web_team: Option<&str>) -> TestServer {
     let server = TestServer::start(Default::default());
+    // Created five days before the server started: a fixed AGE whenever the test runs.
+    let created = (server.start_time() - jiff::SignedDuration::from_hours(5 * 24)).to_string();
     server.insert(json!({"apiVersion": "v1", "kind": "Namespace",
-        "metadata": {"name": "shop", "labels": {"team": namespace_team}}}));
+        "metadata": {"name": "shop", "labels": {"team": namespace_team}, "creationTimestamp": created}}));
     let labels = match web_team {
         Some(team) => json!({"app": "web", "team": team}),
         None => json!({"app": "web"}),
     };
     server.insert(json!({"apiVersion": "apps/v1", "kind": "Deployment",
-        "metadata": {"name": "web", "namespace": "shop", "labels": labels},
+        "metadata": {"name": "web", "namespace": "shop", "labels": labels, "creationTimestamp": created},
         "spec": {"selector": {"matchLabels": {"app": "web"}},
                  "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}));
     let deploy_uid =
         server.object("deployments", Some("shop"), "web").unwrap()["metadata"]["uid"].clone();
     server.insert(json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
-        "metadata": {"name": "web-7d4b9", "namespace": "shop", "labels": {"app": "web"},
+        "metadata": {"name": "web-7d4b9", "namespace": "shop", "labels": {"app": "web"}, "creationTimestamp": created,
             "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web", "uid": deploy_uid, "controller": true}]},
         "spec": {"selector": {"matchLabels": {"app": "web"}}, "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}));
     let rs_uid = server
@@ -36,7 +38,7 @@ fn member(cluster: &str, namespace_team: &str, web_team: Option<&str>) -> TestSe
         .clone();
     for pod in ["web-7d4b9-a1", "web-7d4b9-b2"] {
         server.insert(json!({"apiVersion": "v1", "kind": "Pod",
-            "metadata": {"name": pod, "namespace": "shop", "labels": {"app": "web"},
+            "metadata": {"name": pod, "namespace": "shop", "labels": {"app": "web"}, "creationTimestamp": created,
                 "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9", "uid": rs_uid, "controller": true}]},
             "spec": {"containers": [{"name": "c", "image": "nginx"}]}}));
     }
@@ -279,4 +281,18 @@ fn kinds_the_engine_does_not_sync_are_named() {
     );
     let check = env.owner(&["check", "-A"]);
     assert_eq!(check.code, 2, "{}", check.stderr);
+}
+
+/// README's example: the two-member fleet through Clusterpedia.
+#[test]
+fn readme_example_through_clusterpedia() {
+    let fleet = fleet(Engine::Clusterpedia);
+    let run = env(&fleet).owner(&["ls", "-A", "--aggregator=clusterpedia"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    crate::support::readme::assert_example(
+        "ls_aggregator",
+        "kubectl owner ls -A --aggregator=clusterpedia",
+        &crate::support::readme::shown(&run),
+        0,
+    );
 }

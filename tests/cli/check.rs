@@ -17,6 +17,14 @@ const DEMO_FINDINGS: &[(&str, &str, &str, &str)] = &[
     ("search", "CronJob", "reindex", "missing-stage"),
     ("search", "Deployment", "indexer", "missing-team"),
     ("search", "Deployment", "indexer", "missing-stage"),
+    ("labs", "Deployment", "notebook", "missing-team"),
+    ("labs", "Deployment", "notebook", "missing-stage"),
+    ("shop", "Deployment", "search-proxy", "missing-team"),
+    ("shop", "Deployment", "search-proxy", "missing-stage"),
+    ("shop", "Deployment", "payment-widget", "missing-team"),
+    ("shop", "Deployment", "payment-widget", "missing-stage"),
+    ("shop", "Deployment", "recs", "missing-team"),
+    ("shop", "Deployment", "recs", "missing-stage"),
 ];
 
 fn env(server: &TestServer) -> Env {
@@ -87,7 +95,7 @@ fn demo_seed_reports_each_violation_once_and_exits_1() {
     assert_eq!(sorted(keys(&report)), demo_keys());
     assert_eq!(
         report["summary"],
-        json!({"checked": 14, "compliant": 8, "errors": 5, "warnings": 4, "exempt": 1, "coverage": 78.6})
+        json!({"checked": 19, "compliant": 9, "errors": 9, "warnings": 8, "exempt": 1, "coverage": 63.2})
     );
     assert_eq!(
         report["exempt"],
@@ -112,19 +120,27 @@ fn demo_seed_table() {
     let run = env(&server).owner(&["check", "-A"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let expected = "\
-NAMESPACE     KIND         NAME            TEAM       RULE            SEVERITY   DETAIL
-checkout      Deployment   cart            checkout   past-sunset     error      sunset 2025-06-30 passed 244 days ago
-data          Job          backfill        data       missing-stage   warning    no lifecycle stage
-data          Deployment   reports         dta        unknown-team    error      team \"dta\" is not in the team registry (did you mean \"data\"?)
-default       Pod          debug-shell     <none>     missing-team    error      no team on the object, its controllers or its namespace
-default       Pod          debug-shell     <none>     missing-stage   warning    no lifecycle stage
-search        CronJob      reindex         <none>     missing-team    error      no team on the object, its controllers or its namespace
-search        CronJob      reindex         <none>     missing-stage   warning    no lifecycle stage
-search        Deployment   indexer         <none>     missing-team    error      no team on the object, its controllers or its namespace
-search        Deployment   indexer         <none>     missing-stage   warning    no lifecycle stage
-kube-system   DaemonSet    node-exporter   platform   exempt          -          node agent managed by the platform add-on
+NAMESPACE     KIND         NAME             TEAM       RULE            SEVERITY   DETAIL
+checkout      Deployment   cart             checkout   past-sunset     error      sunset 2025-06-30 passed 244 days ago
+data          Job          backfill         data       missing-stage   warning    no lifecycle stage
+data          Deployment   reports          dta        unknown-team    error      team \"dta\" is not in the team registry (did you mean \"data\"?)
+default       Pod          debug-shell      <none>     missing-team    error      no team on the object, its controllers or its namespace
+default       Pod          debug-shell      <none>     missing-stage   warning    no lifecycle stage
+labs          Deployment   notebook         <none>     missing-team    error      no team on the object, its controllers or its namespace
+labs          Deployment   notebook         <none>     missing-stage   warning    no lifecycle stage
+search        CronJob      reindex          <none>     missing-team    error      no team on the object, its controllers or its namespace
+search        CronJob      reindex          <none>     missing-stage   warning    no lifecycle stage
+search        Deployment   indexer          <none>     missing-team    error      no team on the object, its controllers or its namespace
+search        Deployment   indexer          <none>     missing-stage   warning    no lifecycle stage
+shop          Deployment   payment-widget   <none>     missing-team    error      no team on the object, its controllers or its namespace
+shop          Deployment   payment-widget   <none>     missing-stage   warning    no lifecycle stage
+shop          Deployment   recs             <none>     missing-team    error      no team on the object, its controllers or its namespace
+shop          Deployment   recs             <none>     missing-stage   warning    no lifecycle stage
+shop          Deployment   search-proxy     <none>     missing-team    error      no team on the object, its controllers or its namespace
+shop          Deployment   search-proxy     <none>     missing-stage   warning    no lifecycle stage
+kube-system   DaemonSet    node-exporter    platform   exempt          -          node agent managed by the platform add-on
 
-14 checked, 8 compliant, 5 errors, 4 warnings, 1 exempt, coverage 78.6%; config: configmap kube-public/kubectl-owner (resourceVersion 51)
+19 checked, 9 compliant, 9 errors, 8 warnings, 1 exempt, coverage 63.2%; config: configmap kube-public/kubectl-owner (resourceVersion 51)
 ";
     assert_eq!(run.stdout, expected);
     assert_eq!(run.stderr, "");
@@ -149,7 +165,7 @@ fn fail_on_levels_and_yaml() {
     let run = env.owner(&["check", "-A", "--fail-on", "never"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("5 errors, 4 warnings"),
+        run.stdout.contains("9 errors, 8 warnings"),
         "{}",
         run.stdout
     );
@@ -299,7 +315,7 @@ fn baseline_reports_only_new_findings() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stderr
-            .contains("9 known findings suppressed by baseline"),
+            .contains("17 known findings suppressed by baseline"),
         "{}",
         run.stderr
     );
@@ -332,7 +348,7 @@ fn baseline_reports_only_new_findings() {
     assert_eq!(report["summary"]["errors"], 1);
     assert_eq!(report["summary"]["warnings"], 0);
     assert!(
-        run.stderr.contains("9 known findings suppressed"),
+        run.stderr.contains("17 known findings suppressed"),
         "{}",
         run.stderr
     );
@@ -525,8 +541,8 @@ fn group_by_namespace_and_rule_order_rows() {
     assert_eq!(
         namespaces,
         [
-            "checkout", "data", "data", "default", "default", "search", "search", "search",
-            "search"
+            "checkout", "data", "data", "default", "default", "labs", "labs", "search", "search",
+            "search", "search", "shop", "shop", "shop", "shop", "shop", "shop"
         ]
     );
     let names: Vec<&str> = findings.iter().map(|r| r[2].as_str()).collect();
@@ -546,6 +562,14 @@ fn group_by_namespace_and_rule_order_rows() {
             "missing-stage",
             "missing-stage",
             "missing-stage",
+            "missing-stage",
+            "missing-stage",
+            "missing-stage",
+            "missing-stage",
+            "missing-team",
+            "missing-team",
+            "missing-team",
+            "missing-team",
             "missing-team",
             "missing-team",
             "missing-team",
@@ -573,7 +597,8 @@ fn group_by_namespace_and_rule_order_rows() {
     assert_eq!(
         teams,
         [
-            "checkout", "data", "dta", "<none>", "<none>", "<none>", "<none>", "<none>", "<none>"
+            "checkout", "data", "dta", "<none>", "<none>", "<none>", "<none>", "<none>", "<none>",
+            "<none>", "<none>", "<none>", "<none>", "<none>", "<none>", "<none>", "<none>"
         ]
     );
 }
@@ -597,7 +622,9 @@ fn types_and_exemption_inherited_from_the_namespace() {
         keys(&report).iter().all(|k| k.1 == "Deployment"),
         "{report}"
     );
-    assert_eq!(report["findings"].as_array().unwrap().len(), 4, "{report}");
+    // cart (past-sunset), reports (unknown-team), and missing-team and missing-stage for each of
+    // the unowned indexer, notebook, payment-widget, recs and search-proxy.
+    assert_eq!(report["findings"].as_array().unwrap().len(), 12, "{report}");
     let exempt: Vec<&str> = report["exempt"]
         .as_array()
         .unwrap()

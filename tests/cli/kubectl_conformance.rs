@@ -201,8 +201,10 @@ fn get_namespaces_lists_the_demo_namespaces() {
             "flux-system",
             "kube-public",
             "kube-system",
+            "labs",
             "payments",
-            "search"
+            "search",
+            "shop"
         ]
     );
     assert_eq!(r.row(&["payments"]), ["payments", "Active", "120d"]);

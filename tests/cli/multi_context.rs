@@ -103,7 +103,7 @@ fn ls_all_namespaces_all_contexts_with_one_cluster_down() {
     );
     assert_eq!(
         run.stdout.lines().count(),
-        1 + 15 + 16,
+        1 + 20 + 21,
         "every workload of each live cluster"
     );
     let header: Vec<&str> = run
@@ -146,13 +146,21 @@ fn ls_all_namespaces_across_named_contexts_has_both_columns() {
     assert_eq!(
         run.stdout,
         "\
-CONTEXT   NAMESPACE   KIND         NAME          TEAM     STAGE    AGE
-prod      default     Pod          debug-shell   <none>   <none>   2d
-prod      search      CronJob      reindex       <none>   <none>   30d
-prod      search      Deployment   indexer       <none>   <none>   30d
-staging   default     Pod          debug-shell   <none>   <none>   2d
-staging   search      CronJob      reindex       <none>   <none>   30d
-staging   search      Deployment   indexer       <none>   <none>   30d
+CONTEXT   NAMESPACE   KIND         NAME             TEAM     STAGE    AGE
+prod      default     Pod          debug-shell      <none>   <none>   2d
+prod      labs        Deployment   notebook         <none>   <none>   30d
+prod      search      CronJob      reindex          <none>   <none>   30d
+prod      search      Deployment   indexer          <none>   <none>   30d
+prod      shop        Deployment   payment-widget   <none>   <none>   30d
+prod      shop        Deployment   recs             <none>   <none>   30d
+prod      shop        Deployment   search-proxy     <none>   <none>   30d
+staging   default     Pod          debug-shell      <none>   <none>   2d
+staging   labs        Deployment   notebook         <none>   <none>   30d
+staging   search      CronJob      reindex          <none>   <none>   30d
+staging   search      Deployment   indexer          <none>   <none>   30d
+staging   shop        Deployment   payment-widget   <none>   <none>   30d
+staging   shop        Deployment   recs             <none>   <none>   30d
+staging   shop        Deployment   search-proxy     <none>   <none>   30d
 "
     );
     let json = f.env.owner(&[
@@ -173,7 +181,10 @@ staging   search      Deployment   indexer       <none>   <none>   30d
         .collect();
     assert_eq!(
         contexts,
-        ["prod", "prod", "prod", "staging", "staging", "staging"]
+        [
+            "prod", "prod", "prod", "prod", "prod", "prod", "prod", "staging", "staging",
+            "staging", "staging", "staging", "staging", "staging"
+        ]
     );
 }
 
@@ -218,7 +229,7 @@ fn check_across_contexts_exits_2_when_one_is_down() {
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         report["summary"]["checked"],
-        14 + 15,
+        19 + 20,
         "staging has the extra canary"
     );
     let indexer: Vec<&str> = report["findings"]

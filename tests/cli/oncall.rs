@@ -447,7 +447,7 @@ payments    deployment/api   registry.example/api:1.4.2   payments   production 
     assert_eq!(several.code, 0);
     assert_eq!(
         several.stdout.lines().count() - 1,
-        12,
+        17,
         "every workload of the demo but node-exporter (quay.io): {}",
         several.stdout
     );

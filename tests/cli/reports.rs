@@ -66,7 +66,7 @@ fn junit_counts_equal_the_check_report() {
     let below = env.owner(&["check", "-A", "-o", "junit"]);
     assert_eq!(
         elements(&below.stdout)["system-out"],
-        4,
+        8,
         "the warnings below --fail-on error, one object each"
     );
     let run = env.owner(&["check", "-n", "checkout", "-o", "junit"]);
@@ -90,22 +90,49 @@ fn markdown_summarises_and_folds_long_groups() {
         &run.stdout,
         run.code,
     );
+    // The demo's seven unowned workloads make 14 no-team findings: that group folds, the short
+    // ones stay open.
+    assert!(
+        run.stdout
+            .contains("<details><summary>no team (14 findings)</summary>"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("#### team checkout (1 finding)"));
     let by_rule = env.owner(&["check", "-A", "-o", "markdown", "--group-by", "rule"]);
     assert!(
         by_rule
             .stdout
-            .contains("#### rule missing-team (3 findings)")
+            .contains("#### rule missing-team (7 findings)"),
+        "{}",
+        by_rule.stdout
     );
-    // Twelve more unowned bare pods: the no-team group folds.
+    assert!(
+        by_rule
+            .stdout
+            .contains("#### rule missing-stage (8 findings)"),
+        "{}",
+        by_rule.stdout
+    );
+    // Twelve more unowned bare pods: two findings each in the no-team group, and the rule groups
+    // grow past ten and fold too.
     bulk_pods(&server, 12, serde_json::json!({}));
     let long = env.owner(&["check", "-A", "-o", "markdown"]);
     assert!(
         long.stdout
-            .contains("<details><summary>no team (30 findings)</summary>"),
+            .contains("<details><summary>no team (38 findings)</summary>"),
         "{}",
         long.stdout
     );
     assert!(long.stdout.contains("#### team checkout (1 finding)"));
+    let long_by_rule = env.owner(&["check", "-A", "-o", "markdown", "--group-by", "rule"]);
+    assert!(
+        long_by_rule
+            .stdout
+            .contains("<details><summary>rule missing-team (19 findings)</summary>"),
+        "{}",
+        long_by_rule.stdout
+    );
 }
 
 /// A YAML stream's documents as JSON values.
@@ -137,8 +164,10 @@ fn policy_reports_follow_the_schema_and_count_as_check_does() {
             "data",
             "default",
             "kube-system",
+            "labs",
             "payments",
-            "search"
+            "search",
+            "shop"
         ]
     );
     let mut totals = std::collections::BTreeMap::new();
@@ -214,7 +243,7 @@ fn backstage_names_every_owned_top_level_workload_once() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stderr,
-        "3 workloads without a team left out: a Component needs an owner (kubectl owner ls --unowned lists them)\n"
+        "7 workloads without a team left out: a Component needs an owner (kubectl owner ls --unowned lists them)\n"
     );
     let entities = documents(&run.stdout);
     let listed: Value =
@@ -342,9 +371,9 @@ fn the_html_report_renders_in_chromium_without_console_errors() {
         assert!(dom.contains("data-ready=\"1\""), "{name}");
         let summary = match name {
             "check-report" => {
-                "14 checked, 8 compliant, 5 errors, 4 warnings, 1 exempt, coverage 78.6%"
+                "19 checked, 9 compliant, 9 errors, 8 warnings, 1 exempt, coverage 63.2%"
             }
-            _ => "5 teams, 15 workloads, coverage 80.0%",
+            _ => "5 teams, 20 workloads, coverage 65.0%",
         };
         assert!(dom.contains(summary), "{name}: {summary}");
         assert!(dom.contains("<td>payments</td>"), "{name}: a team's row");

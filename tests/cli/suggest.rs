@@ -578,3 +578,31 @@ fn forbidden_role_bindings_leave_the_evidence_partial_and_say_so() {
         run.stdout
     );
 }
+
+/// README's `assign --from` example: the demo's high-confidence suggestions, as a dry run.
+#[test]
+fn readme_example_of_assign_from_on_the_demo() {
+    let server = crate::support::demo_server();
+    let env = Env::new(&server);
+    let suggested = env.owner(&["suggest", "-A", "-o", "json"]);
+    assert_eq!(suggested.code, 0, "{}", suggested.stderr);
+    let run = env.owner_stdin(
+        &[
+            "assign",
+            "--from",
+            "-",
+            "--min-confidence",
+            "high",
+            "--dry-run",
+        ],
+        &suggested.stdout,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(server.writes().is_empty());
+    crate::support::readme::assert_example(
+        "assign_from",
+        "kubectl owner suggest -A -o json | kubectl owner assign --from - --min-confidence high --dry-run",
+        &crate::support::readme::shown(&run),
+        0,
+    );
+}

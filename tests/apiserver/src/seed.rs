@@ -148,6 +148,27 @@ impl Seeder<'_> {
             .map(|(_, ip)| *ip)
     }
 
+    /// Records `manager` as the object's first writer (30 days ago, when the demo's objects
+    /// were made), as kube-apiserver's managedFields would; its resourceVersion is kept.
+    fn managed_by(&mut self, ns: &str, resource: &str, name: &str, manager: &str, operation: &str) {
+        let def = resources::by_plural_any(resource).expect("a served resource");
+        let mut v = self
+            .store
+            .get(def, ns, name)
+            .unwrap_or_else(|| panic!("seeded {resource} {ns}/{name}"))
+            .value();
+        let api_version = v["apiVersion"].clone();
+        v["metadata"]["managedFields"] = json!([{
+            "manager": manager,
+            "operation": operation,
+            "apiVersion": api_version,
+            "time": ago(self.start, 30),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": {"f:metadata": {"f:labels": {}}, "f:spec": {}},
+        }]);
+        self.store.put(def, &v);
+    }
+
     fn add(&mut self, v: Value) {
         self.store
             .insert(v, self.start)
@@ -611,6 +632,9 @@ const REGISTRY: &str = r##"teams:
     email: checkout@example.com
   - name: data
     aliases: [data-eng]
+    images: ["registry.example/data/*"]
+    groups: [data-scientists]
+    managers: [ci-data]
     chat: "#data"
   - name: search
     chat: "#search"
@@ -663,6 +687,7 @@ const DEMO_IMAGES: &[(&str, &str)] = &[
         "registry.example/payments/ledger@sha256:9c1f5e0b7a3d28e4c6b1a0f97d3e5c2b8a4f6e1d0c9b7a5e3f2d1c0b9a8e7f6d",
     ),
     ("node-exporter", "quay.io/prometheus/node-exporter:v1.8.2"),
+    ("recs", "registry.example/data/recs:2.0.1"),
 ];
 
 /// The fixed demo cluster.
@@ -715,6 +740,7 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
             ("app", "ledger"),
             ("tier", "web"),
             ("lifecycle", "production"),
+            ("app.kubernetes.io/part-of", "billing"),
         ],
         &[],
         &[],
@@ -1053,6 +1079,121 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
             }],
         })),
     ));
+
+    // Adoption: unowned workloads with each kind of evidence `suggest` reads. In `shop` (no
+    // team of its own) the Helm release storefront is checkout's; search-proxy belongs to it,
+    // payment-widget is part of billing (payments/ledger's) while the namespace leans to
+    // checkout, and recs runs an image data lists and was applied by data's CI. In `labs`,
+    // data's people may edit. Added last so that the objects above keep their
+    // resourceVersions.
+    let helm = [
+        ("meta.helm.sh/release-name", "storefront"),
+        ("meta.helm.sh/release-namespace", "shop"),
+    ];
+    s.namespace("shop", &[], &[]);
+    s.namespace("labs", &[], &[]);
+    s.rs_workload(
+        "apps/v1",
+        "Deployment",
+        "shop",
+        "storefront",
+        &[
+            ("app", "storefront"),
+            ("team", "checkout"),
+            ("lifecycle", "production"),
+            ("app.kubernetes.io/managed-by", "Helm"),
+        ],
+        &helm,
+        &[],
+        &[],
+    );
+    s.rs_workload(
+        "apps/v1",
+        "Deployment",
+        "shop",
+        "search-proxy",
+        &[
+            ("app", "search-proxy"),
+            ("app.kubernetes.io/managed-by", "Helm"),
+        ],
+        &helm,
+        &[],
+        &[],
+    );
+    s.rs_workload(
+        "apps/v1",
+        "Deployment",
+        "shop",
+        "payment-widget",
+        &[
+            ("app", "payment-widget"),
+            ("app.kubernetes.io/part-of", "billing"),
+        ],
+        &[],
+        &[],
+        &[],
+    );
+    s.rs_workload(
+        "apps/v1",
+        "Deployment",
+        "shop",
+        "recs",
+        &[("app", "recs")],
+        &[],
+        &[],
+        &[],
+    );
+    s.rs_workload(
+        "apps/v1",
+        "Deployment",
+        "labs",
+        "notebook",
+        &[("app", "notebook")],
+        &[],
+        &[],
+        &[],
+    );
+    let mut binding = object(
+        "rbac.authorization.k8s.io/v1",
+        "RoleBinding",
+        Meta {
+            ns: "labs",
+            name: "notebook-editors",
+            labels: json!({}),
+            annotations: json!({}),
+            created: ago(start, 30),
+            owner: None,
+        },
+        None,
+        None,
+    );
+    binding["roleRef"] =
+        json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "edit"});
+    binding["subjects"] = json!([{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "data-scientists"}]);
+    s.add(binding);
+    // Who wrote each first, as kube-apiserver records it in managedFields.
+    for (ns, resource, name, manager, operation) in [
+        ("shop", "deployments", "storefront", "helm", "Update"),
+        ("shop", "deployments", "search-proxy", "helm", "Update"),
+        (
+            "shop",
+            "deployments",
+            "payment-widget",
+            "kubectl-client-side-apply",
+            "Update",
+        ),
+        ("shop", "deployments", "recs", "ci-data", "Apply"),
+        (
+            "labs",
+            "deployments",
+            "notebook",
+            "kubectl-create",
+            "Update",
+        ),
+        ("default", "pods", "debug-shell", "kubectl-run", "Update"),
+    ] {
+        s.managed_by(ns, resource, name, manager, operation);
+    }
 }
 
 const TEAMS: &[&str] = &[
