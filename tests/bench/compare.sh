@@ -9,6 +9,23 @@
 #   BENCH_RUNS=5 BENCH_KUBECTL_RUNS=3 bash tests/bench/compare.sh
 #   BENCH_CASES=b,d BENCH_KUBECTL_RUNS=0 bash tests/bench/compare.sh   # ours only
 #
+# Cases: a to e by default (ls -A, ls pods -A, who, check -A, ls -A without gzip, each beside
+# kubectl where it has an equivalent); f: a fleet of 50 small clusters (one dead) by
+# --all-contexts, one run per context and kubectl; g, h: (b) with --list-mode=cache / stream;
+# i: `suggest -A` beside `ls -A` on the same seed and server, runs interleaved, with the ratios
+# suggest/ls (the goal: at most 1.5x the CPU and peak RSS of ls -A):
+#   BENCH_CASES=i BENCH_KUBECTL_RUNS=0 BENCH_RUNS=3 bash tests/bench/compare.sh
+# j: 50 clusters x 2,000 pods behind one aggregation endpoint (the Clusterpedia and Karmada
+# emulators) against `ls -A` / `check -A --allow-partial` with `--contexts c01,...,c50` over the
+# same 50 member servers: wall, CPU, peak RSS, requests and the TCP connections the client opens
+# (counted in one more, untimed run under `strace -f -e trace=connect`; BENCH_CONNECTIONS=0 skips
+# it). Each Clusterpedia run takes ~2 minutes, all of it the emulator re-listing every member for
+# every page, so it gets BENCH_CLUSTERPEDIA_RUNS (default 1) runs; BENCH_AGG_CLUSTERS /
+# BENCH_AGG_PODS size the fleet:
+#   BENCH_CASES=j BENCH_KUBECTL_RUNS=0 BENCH_RUNS=3 bash tests/bench/compare.sh
+# The same fleets can be served by hand (for a profiler): target/release/fleet-bench --mode
+# all|contexts|aggregator-clusterpedia|aggregator-karmada --kubeconfig PATH (prints "ready").
+#
 # Other knobs: BENCH_KUBECTL (kubectl binary), BENCH_NAMESPACES / BENCH_DEPLOYMENTS / BENCH_PODS,
 # BENCH_VIA_KUBECTL=1 (run ours as `kubectl owner …` through kubectl's plugin dispatch instead of
 # running the kubectl-owner binary directly), BENCH_SERVE=1 (seed and serve only, for a profiler).

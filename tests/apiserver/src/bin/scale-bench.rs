@@ -10,7 +10,15 @@
 //! - `BENCH_KUBECTL_RUNS` (1): runs of each kubectl command (≈45 s each at 100,000 pods because
 //!   kubectl throttles itself to 5 requests/s); 0 skips kubectl.
 //! - `BENCH_CASES` (`a,b,c,d,e`): which cases to run; `f` is the fleet (50 small clusters, one
-//!   dead; `BENCH_FLEET` changes the count, `BENCH_FLEET_LATENCY_MS` (20) each request's delay).
+//!   dead; `BENCH_FLEET` changes the count, `BENCH_FLEET_LATENCY_MS` (20) each request's delay);
+//!   `g`, `h` are (b) in the `cache` and `stream` list modes; `i` is `suggest -A` against `ls -A`
+//!   (runs interleaved, ratios suggest/ls); `j` is a fleet behind one aggregation endpoint
+//!   (Clusterpedia and Karmada emulators) against `--contexts` over the same member servers.
+//! - `BENCH_AGG_CLUSTERS` (50), `BENCH_AGG_PODS` (2000 per cluster): case j's fleet.
+//! - `BENCH_CLUSTERPEDIA_RUNS` (1): runs through the Clusterpedia emulator in case j (each takes
+//!   minutes: the emulator lists every member whole for every page it answers); 0 skips it.
+//! - `BENCH_CONNECTIONS` (1): case j counts the TCP connections each command opens in one more,
+//!   untimed run under `strace -f -e trace=connect`; 0 skips that.
 //! - `BENCH_OWNER`: the kubectl-owner binary (default: `kubectl-owner` next to this binary).
 //! - `BENCH_KUBECTL` (`kubectl`): the kubectl binary.
 //! - `BENCH_NAMESPACES`, `BENCH_DEPLOYMENTS`, `BENCH_PODS`: the seed's size (2000 / 20000 / 100000).
@@ -21,7 +29,9 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use test_apiserver::{RequestRecord, ScaleParams, ServerOptions, TestServer};
+use test_apiserver::{
+    AggregatorServer, Engine, RequestRecord, ScaleParams, ServerOptions, TestServer, distinct_uids,
+};
 
 /// One command's cost.
 #[derive(Debug, Clone, Copy, Default)]
@@ -40,6 +50,11 @@ struct Sample {
     lines: usize,
     /// Whether stderr named the fleet's dead context (case f).
     named_dead: bool,
+    /// Whether requests went to an aggregator, whose log has no response sizes (`bytes` is then
+    /// unknown).
+    aggregated: bool,
+    /// TCP connections the client opened (case j; from an untimed run under strace).
+    connections: Option<usize>,
 }
 
 impl Sample {
@@ -55,6 +70,11 @@ impl Sample {
             bytes: self.bytes + next.bytes,
             lines: self.lines + next.lines,
             named_dead: self.named_dead || next.named_dead,
+            aggregated: self.aggregated || next.aggregated,
+            connections: match (self.connections, next.connections) {
+                (Some(a), Some(b)) => Some(a + b),
+                (a, b) => a.or(b),
+            },
         }
     }
 }
@@ -83,6 +103,9 @@ struct Bench {
     server: TestServer,
     /// More servers whose requests count too (the fleet of case f).
     others: Vec<TestServer>,
+    /// Aggregation endpoints in front of the servers (case j): their requests count, and the
+    /// servers' requests from them (no User-Agent) do not.
+    aggregators: Vec<AggregatorServer>,
     /// Runs of each kubectl-owner command, and of each kubectl command.
     runs: usize,
     kubectl_runs: usize,
@@ -93,8 +116,8 @@ struct Bench {
     out_dir: PathBuf,
 }
 
-fn is_discovery(r: &RequestRecord) -> bool {
-    let segments: Vec<&str> = r.path.split('/').filter(|s| !s.is_empty()).collect();
+fn is_discovery(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     matches!(
         segments.as_slice(),
         ["version", ..]
@@ -120,6 +143,9 @@ impl Bench {
         let stderr = std::fs::File::create(&stderr_path).expect("stderr file");
         for server in std::iter::once(&self.server).chain(&self.others) {
             server.clear_requests();
+        }
+        for aggregator in &self.aggregators {
+            aggregator.clear_requests();
         }
         let status = Command::new(std::env::current_exe().expect("own path"))
             .arg("--measure")
@@ -149,15 +175,31 @@ impl Bench {
             let err = std::fs::read_to_string(&stderr_path).unwrap_or_default();
             panic!("`{}` exited with {code}:\n{err}", argv.join(" "));
         }
-        let requests: Vec<RequestRecord> = std::iter::once(&self.server)
+        let mut requests: Vec<RequestRecord> = std::iter::once(&self.server)
             .chain(&self.others)
             .flat_map(TestServer::requests)
             .collect();
-        let registry = requests
+        if !self.aggregators.is_empty() {
+            // An aggregator's own reads of its members send no User-Agent; clients do.
+            requests.retain(|r| r.user_agent.is_some());
+        }
+        // Every request's path, an aggregator's without its base path.
+        let paths: Vec<String> = requests
             .iter()
-            .filter(|r| r.path.ends_with("/configmaps/kubectl-owner"))
+            .map(|r| r.path.clone())
+            .chain(self.aggregators.iter().flat_map(|a| {
+                let base = a.engine().base_path();
+                a.requests()
+                    .into_iter()
+                    .map(move |r| r.path.strip_prefix(base).unwrap_or(&r.path).to_string())
+            }))
+            .collect();
+        let aggregated = paths.len() > requests.len();
+        let registry = paths
+            .iter()
+            .filter(|p| p.ends_with("/configmaps/kubectl-owner"))
             .count();
-        let discovery = requests.iter().filter(|r| is_discovery(r)).count();
+        let discovery = paths.iter().filter(|p| is_discovery(p)).count();
         let lines = std::fs::read(&stdout_path)
             .map(|b| b.iter().filter(|c| **c == b'\n').count())
             .unwrap_or(0);
@@ -167,13 +209,95 @@ impl Bench {
             wall,
             cpu,
             rss_kb: rss_kb as u64,
-            objects: requests.len() - registry - discovery,
+            objects: paths.len() - registry - discovery,
             registry,
             discovery,
             bytes: requests.iter().map(|r| r.response_bytes as u64).sum(),
             lines,
             named_dead,
+            aggregated,
+            connections: None,
         }
+    }
+
+    /// The TCP connections a command opens: one more run, untimed, under
+    /// `strace -f -e trace=connect`, counting its `connect()` calls to IPv4/IPv6 addresses (none
+    /// when strace is missing or cannot trace).
+    fn connections(&self, argv: &[String]) -> Option<usize> {
+        let trace = self.out_dir.join("connects");
+        let _ = std::fs::remove_file(&trace);
+        Command::new("strace")
+            .args(["-f", "-q", "-e", "trace=connect", "-o"])
+            .arg(&trace)
+            .arg("--")
+            .args(argv)
+            .env_clear()
+            .env("PATH", &self.path)
+            .env("HOME", &self.home)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .ok()?;
+        let text = std::fs::read_to_string(&trace).ok()?;
+        // Without the tracee's exit line, strace did not trace it.
+        if !text.contains("+++ exited with") {
+            return None;
+        }
+        Some(
+            text.lines()
+                .filter(|l| l.contains("connect(") && l.contains("sa_family=AF_INET"))
+                .count(),
+        )
+    }
+
+    /// Several labelled command sequences measured in turn, run after run (so that a change of
+    /// the machine's load hits each alike): the median of each, and, when `connections` is set,
+    /// the connections each opens (one more, untimed run).
+    fn measure_interleaved(
+        &self,
+        items: &[(&str, &[Vec<String>], &[i32])],
+        runs: usize,
+        connections: bool,
+    ) -> Vec<Sample> {
+        let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); items.len()];
+        for i in 0..runs {
+            for ((label, commands, ok), out) in items.iter().zip(&mut samples) {
+                let sample = commands
+                    .iter()
+                    .map(|c| self.run(c, ok))
+                    .reduce(Sample::then)
+                    .expect("a command");
+                eprintln!(
+                    "  {label} run {}/{runs}: {:.2} s wall, {:.2} s CPU, {} MB",
+                    i + 1,
+                    sample.wall,
+                    sample.cpu,
+                    sample.rss_kb / 1024
+                );
+                out.push(sample);
+            }
+        }
+        items
+            .iter()
+            .zip(samples)
+            .map(|((label, commands, _), s)| {
+                let mut m = median(&s);
+                if connections {
+                    m.connections = commands
+                        .iter()
+                        .map(|c| self.connections(c))
+                        .sum::<Option<usize>>();
+                    eprintln!(
+                        "  {label}: {} connections",
+                        m.connections
+                            .map_or("(strace unavailable)".to_string(), |n| n.to_string())
+                    );
+                }
+                m
+            })
+            .collect()
     }
 
     /// Measures our command and, when given, kubectl's, and adds their rows.
@@ -437,6 +561,7 @@ fn main() {
     let bench = Bench {
         server,
         others: Vec::new(),
+        aggregators: Vec::new(),
         runs,
         kubectl_runs,
         kubeconfig,
@@ -583,8 +708,40 @@ fn main() {
             );
         }
     }
+    if want("i") {
+        // `suggest` reads the metadata lists `ls` reads plus its evidence: the same server, runs
+        // interleaved; the suggest row's ratios are to `ls -A`.
+        let suggest = o(&["suggest", "-A"]);
+        let ls = o(&["ls", "-A"]);
+        eprintln!("case i: kubectl owner suggest -A, kubectl owner ls -A");
+        let m = bench.measure_interleaved(
+            &[
+                ("kubectl-owner suggest -A", &[suggest], &[0]),
+                ("kubectl-owner ls -A", &[ls], &[0]),
+            ],
+            runs,
+            false,
+        );
+        rows.push(Row {
+            case: "i",
+            tool: "kubectl owner suggest -A".to_string(),
+            runs,
+            sample: m[0],
+            peer: Some(m[1]),
+        });
+        rows.push(Row {
+            case: "i",
+            tool: "kubectl owner ls -A".to_string(),
+            runs,
+            sample: m[1],
+            peer: None,
+        });
+    }
     if want("f") {
         fleet(&bench, &mut rows, &o, &k);
+    }
+    if want("j") {
+        aggregated_fleet(&bench, &mut rows, &o);
     }
     let load_after = shell("cut -d' ' -f1-3 /proc/loadavg");
 
@@ -620,7 +777,7 @@ fn main() {
         "| case | command | runs | wall | CPU (user+sys) | peak RSS | requests (objects + registry + discovery) | received | wall ratio | CPU ratio | RSS ratio |"
     );
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for r in &rows {
+    for r in rows.iter().filter(|r| r.case != "j") {
         let s = r.sample;
         let (wr, cr, mr) = match r.peer {
             Some(p) => (
@@ -643,6 +800,50 @@ fn main() {
             s.discovery,
             bytes(s.bytes)
         );
+    }
+
+    let fleet_j: Vec<&Row> = rows.iter().filter(|r| r.case == "j").collect();
+    if !fleet_j.is_empty() {
+        println!();
+        println!(
+            "Case j: {} clusters × {} pods behind one aggregation endpoint, and the same member servers as {} kubeconfig contexts (no added latency). Ratios: to the `--contexts` row of the same command.",
+            env_usize("BENCH_AGG_CLUSTERS", 50),
+            env_usize("BENCH_AGG_PODS", 2000),
+            env_usize("BENCH_AGG_CLUSTERS", 50)
+        );
+        println!();
+        println!(
+            "| case | command | runs | wall | CPU (user+sys) | peak RSS | TCP connections | requests (objects + registry + discovery) | received | wall ratio | CPU ratio | RSS ratio |"
+        );
+        println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for r in &fleet_j {
+            let s = r.sample;
+            let (wr, cr, mr) = match r.peer {
+                Some(p) => (
+                    ratio(s.wall, p.wall),
+                    ratio(s.cpu, p.cpu),
+                    ratio(s.rss_kb as f64, p.rss_kb as f64),
+                ),
+                None => ("".to_string(), "".to_string(), "".to_string()),
+            };
+            println!(
+                "| j | `{}` | {} | {:.2} s | {:.2} s | {} | {} | {} + {} + {} | {} | {wr} | {cr} | {mr} |",
+                r.tool,
+                r.runs,
+                s.wall,
+                s.cpu,
+                mb(s.rss_kb),
+                s.connections.map_or("–".to_string(), |n| n.to_string()),
+                s.objects,
+                s.registry,
+                s.discovery,
+                if s.aggregated {
+                    "–".to_string()
+                } else {
+                    bytes(s.bytes)
+                }
+            );
+        }
     }
 
     // The performance targets (README, "Performance").
@@ -703,6 +904,38 @@ fn main() {
             mb(all.sample.rss_kb),
             verdict(all.sample.named_dead)
         );
+    }
+    if let Some(r) = find("i")
+        && let Some(p) = r.peer
+    {
+        let (w, c, m) = (
+            r.sample.wall / p.wall,
+            r.sample.cpu / p.cpu,
+            r.sample.rss_kb as f64 / p.rss_kb as f64,
+        );
+        println!(
+            "- (i) `suggest -A` at most 1.5× `ls -A`: CPU {} ({c:.2}×: {:.2} s against {:.2} s), peak RSS {} ({m:.2}×: {} against {}); wall {w:.2}×",
+            verdict(c <= 1.5),
+            r.sample.cpu,
+            p.cpu,
+            verdict(m <= 1.5),
+            mb(r.sample.rss_kb),
+            mb(p.rss_kb)
+        );
+    }
+    for r in &fleet_j {
+        if let Some(p) = r.peer {
+            println!(
+                "- (j) `{}`: {} TCP connections against {} with `--contexts`; {:.2}× the CPU, {:.2}× the peak RSS",
+                r.tool,
+                r.sample
+                    .connections
+                    .map_or("?".to_string(), |n| n.to_string()),
+                p.connections.map_or("?".to_string(), |n| n.to_string()),
+                r.sample.cpu / p.cpu,
+                r.sample.rss_kb as f64 / p.rss_kb as f64
+            );
+        }
     }
     if let (Some(e), Some(a)) = (find("e"), find("a")) {
         let x = e.sample.bytes as f64 / a.sample.bytes.max(1) as f64;
@@ -784,6 +1017,7 @@ fn fleet(
     let fleet = Bench {
         server: servers.next().expect("at least one live cluster"),
         others: servers.collect(),
+        aggregators: Vec::new(),
         runs: bench.runs,
         kubectl_runs: bench.kubectl_runs,
         kubeconfig: path,
@@ -825,5 +1059,148 @@ fn fleet(
                 .collect(),
         )),
         &[0, 1],
+    );
+}
+
+/// Case j: `BENCH_AGG_CLUSTERS` member servers of `BENCH_AGG_PODS` pods each, seeded as
+/// [`AggregatorServer::start_fleet`] seeds its members (pods/50 namespaces, pods/5 Deployments,
+/// uids distinct per cluster), read three ways: through a Clusterpedia emulator and a Karmada
+/// emulator in front of them (one endpoint, one context each), and as one kubeconfig context per
+/// member with `--contexts` (default `--max-parallel` 8). The members are shared, so each way
+/// reads the very same objects; nothing delays the answers.
+fn aggregated_fleet(bench: &Bench, rows: &mut Vec<Row>, ours: &dyn Fn(&[&str]) -> Vec<String>) {
+    let clusters = env_usize("BENCH_AGG_CLUSTERS", 50).max(1);
+    let pods = env_usize("BENCH_AGG_PODS", 2000);
+    let clusterpedia_runs = env_usize("BENCH_CLUSTERPEDIA_RUNS", 1);
+    let connections = env_usize("BENCH_CONNECTIONS", 1) != 0;
+    let params = ScaleParams {
+        namespaces: if pods == 0 { 0 } else { (pods / 50).max(1) },
+        deployments: (pods / 5).max(1),
+        pods,
+    };
+    let t = Instant::now();
+    let members: Vec<(String, TestServer)> = (1..=clusters)
+        .map(|i| {
+            let name = format!("cluster-{i:02}");
+            let server = TestServer::start(ServerOptions::default());
+            server.seed_scale(params);
+            distinct_uids(&server, &name);
+            (name, server)
+        })
+        .collect();
+    let pairs: Vec<(String, String)> = members.iter().map(|(n, s)| (n.clone(), s.url())).collect();
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(n, u)| (n.as_str(), u.as_str()))
+        .collect();
+    let clusterpedia = AggregatorServer::start(Engine::Clusterpedia, &pairs);
+    let karmada = AggregatorServer::start(Engine::Karmada, &pairs);
+    let mut contexts: Vec<(String, String)> = members
+        .iter()
+        .enumerate()
+        .map(|(i, (_, s))| (format!("c{:02}", i + 1), s.url()))
+        .collect();
+    let names: Vec<String> = contexts.iter().map(|c| c.0.clone()).collect();
+    contexts.push(("clusterpedia".to_string(), clusterpedia.url()));
+    contexts.push(("karmada".to_string(), karmada.url()));
+    let mut kubeconfig = String::from("apiVersion: v1\nkind: Config\nclusters:\n");
+    for (name, url) in &contexts {
+        kubeconfig += &format!("- name: {name}\n  cluster:\n    server: {url}\n");
+    }
+    kubeconfig += "users:\n- name: fleet\n  user: {}\ncontexts:\n";
+    for (name, _) in &contexts {
+        kubeconfig +=
+            &format!("- name: {name}\n  context:\n    cluster: {name}\n    user: fleet\n");
+    }
+    kubeconfig += &format!("current-context: {}\n", names[0]);
+    let path = bench.out_dir.join("aggregated-fleet-kubeconfig");
+    std::fs::write(&path, kubeconfig).expect("write the fleet's kubeconfig");
+    eprintln!(
+        "case j: {clusters} clusters of {pods} pods seeded in {:.1?}, behind Clusterpedia at {} and Karmada at {}",
+        t.elapsed(),
+        clusterpedia.url(),
+        karmada.url()
+    );
+    let mut members = members.into_iter().map(|(_, s)| s);
+    let fleet = Bench {
+        server: members.next().expect("at least one cluster"),
+        others: members.collect(),
+        aggregators: vec![clusterpedia, karmada],
+        runs: bench.runs,
+        kubectl_runs: 0,
+        kubeconfig: path,
+        home: bench.home.clone(),
+        path: bench.path.clone(),
+        out_dir: bench.out_dir.clone(),
+    };
+    let list = names.join(",");
+    let short = format!("{},…,{}", names[0], names[names.len() - 1]);
+    let ls_contexts = ours(&["ls", "-A", "--contexts", &list]);
+    let check_contexts = ours(&["check", "-A", "--allow-partial", "--contexts", &list]);
+    let ls_karmada = ours(&["ls", "-A", "--context", "karmada"]);
+    let check_karmada = ours(&["check", "-A", "--allow-partial", "--context", "karmada"]);
+    let ls_clusterpedia = ours(&["ls", "-A", "--context", "clusterpedia"]);
+    // `check` exits 1 on its findings, which the seed has.
+    let m = fleet.measure_interleaved(
+        &[
+            ("ls -A via Karmada", &[ls_karmada], &[0]),
+            ("ls -A --contexts", &[ls_contexts], &[0]),
+            ("check -A via Karmada", &[check_karmada], &[0, 1]),
+            ("check -A --contexts", &[check_contexts], &[0, 1]),
+        ],
+        fleet.runs,
+        connections,
+    );
+    let clusterpedia_ls = (clusterpedia_runs > 0).then(|| {
+        fleet.measure_interleaved(
+            &[("ls -A via Clusterpedia", &[ls_clusterpedia], &[0])],
+            clusterpedia_runs,
+            connections,
+        )[0]
+    });
+    let mut row = |tool: String, runs: usize, sample: Sample, peer: Option<Sample>| {
+        rows.push(Row {
+            case: "j",
+            tool,
+            runs,
+            sample,
+            peer,
+        })
+    };
+    if let Some(s) = clusterpedia_ls {
+        row(
+            format!(
+                "kubectl owner ls -A --context clusterpedia (Clusterpedia, {clusters} clusters)"
+            ),
+            clusterpedia_runs,
+            s,
+            Some(m[1]),
+        );
+    }
+    row(
+        format!("kubectl owner ls -A --context karmada (Karmada, {clusters} clusters)"),
+        fleet.runs,
+        m[0],
+        Some(m[1]),
+    );
+    row(
+        format!("kubectl owner ls -A --contexts {short} ({clusters} servers)"),
+        fleet.runs,
+        m[1],
+        None,
+    );
+    row(
+        format!(
+            "kubectl owner check -A --allow-partial --context karmada (Karmada, {clusters} clusters)"
+        ),
+        fleet.runs,
+        m[2],
+        Some(m[3]),
+    );
+    row(
+        format!("kubectl owner check -A --allow-partial --contexts {short} ({clusters} servers)"),
+        fleet.runs,
+        m[3],
+        None,
     );
 }
