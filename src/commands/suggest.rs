@@ -4,12 +4,12 @@
 use serde::Serialize;
 
 use crate::cli::options::{GlobalOptions, Output, SuggestOptions};
-use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory};
+use crate::cluster::inventory::{self, Cluster, ClusterConfig, Inventory, RowEvent};
 use crate::core::image::ImagePattern;
 use crate::core::kinds::Kind;
-use crate::core::ownership;
+use crate::core::ownership::{self, MetaObject};
 use crate::core::suggest::{
-    self, Candidate, Clues, EditGrant, GitOpsKind, ImageMatch, Parent, Subject, Workload,
+    self, Candidate, Clues, EditGrant, GitOpsKind, ImageMatch, Owned, Parent, Subject,
 };
 use crate::error::{ExitStatus, Result};
 use crate::output::documents::{self, API_VERSION};
@@ -54,32 +54,52 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     plan.label_columns
         .extend(suggest::EVIDENCE_KEYS.iter().map(|k| k.to_string()));
     plan.managers = true;
-    let inventory = Inventory::collect(&cluster, &plan).await?;
-    let resolved = inventory.resolve(&cluster.config);
-    let workloads: Vec<Workload> = resolved
+    // Rows are taken as they are resolved: the unowned kept, the owned only tallied (per kind, so
+    // a kind whose list starts again is taken back whole).
+    let mut owned_by_kind: std::collections::HashMap<String, Owned> = Default::default();
+    let mut unowned: Vec<MetaObject> = Vec::new();
+    let inventory = Inventory::for_each_row(&cluster, &plan, &mut |event| match event {
+        RowEvent::Row(r) => {
+            // A controlled object is its controller's: the controller gets the suggestion.
+            if r.chain.len() != 1 {
+                return;
+            }
+            let object = r.object();
+            match r.ownership.team.value() {
+                Some(team) => owned_by_kind
+                    .entry(object.kind.to_string())
+                    .or_default()
+                    .add(object, team),
+                None => unowned.push(object.clone()),
+            }
+        }
+        RowEvent::Restarted(kind) => {
+            owned_by_kind.remove(&kind.kind);
+            unowned.retain(|o| *o.kind != kind.kind);
+        }
+    })
+    .await?;
+    let mut owned = Owned::default();
+    for tally in owned_by_kind.into_values() {
+        owned.merge(tally);
+    }
+    let parents = gitops_parents(&cluster, &inventory, &unowned).await?;
+    let images = image_matches(&cluster, &unowned).await?;
+    let grants = edit_grants(&cluster, &unowned).await?;
+    let clues = Clues {
+        parents: &parents,
+        images: &images,
+        grants: &grants,
+        teams: &cluster.config.teams,
+    };
+    let mut suggestions: Vec<(&MetaObject, Vec<Candidate>)> = unowned
         .iter()
-        // A controlled object is its controller's: the controller gets the suggestion.
-        .filter(|r| r.chain.len() == 1)
-        .map(|r| Workload {
-            object: r.object(),
-            team: r.ownership.team.value(),
+        .map(|o| {
+            let mut candidates = suggest::candidates(o, &owned, &clues);
+            candidates.retain(|c| c.confidence >= opts.min_confidence);
+            (o, candidates)
         })
         .collect();
-    let parents = gitops_parents(&cluster, &inventory, &workloads).await?;
-    let images = image_matches(&cluster, &workloads).await?;
-    let grants = edit_grants(&cluster, &workloads).await?;
-    let mut suggestions = suggest::suggest(
-        &workloads,
-        &Clues {
-            parents: &parents,
-            images: &images,
-            grants: &grants,
-            teams: &cluster.config.teams,
-        },
-    );
-    for (_, candidates) in &mut suggestions {
-        candidates.retain(|c| c.confidence >= opts.min_confidence);
-    }
     suggestions.sort_by(|(a, _), (b, _)| {
         (&a.namespace, &a.kind, &a.name).cmp(&(&b.namespace, &b.kind, &b.name))
     });
@@ -193,15 +213,14 @@ fn warn_evidence_unread(unreadable: &[inventory::Unreadable]) {
 async fn gitops_parents(
     cluster: &Cluster,
     inventory: &Inventory,
-    workloads: &[Workload<'_>],
+    unowned: &[MetaObject],
 ) -> Result<Vec<Parent>> {
     let named: Vec<GitOpsKind> = GitOpsKind::ALL
         .into_iter()
         .filter(|kind| {
-            workloads.iter().any(|w| {
-                w.team.is_none()
-                    && suggest::gitops_parent(w.object).is_some_and(|p| p.kind == *kind)
-            })
+            unowned
+                .iter()
+                .any(|o| suggest::gitops_parent(o).is_some_and(|p| p.kind == *kind))
         })
         .collect();
     let mut parents = Vec::new();
@@ -251,12 +270,11 @@ async fn gitops_parents(
 /// RoleBinding list, and one Role list when a binding names a Role. Bindings to the built-in
 /// `admin` and `edit` ClusterRoles count, and to Roles with a write verb; other ClusterRoles are
 /// not read. A refused list is named (the evidence is then partial), never fatal.
-async fn edit_grants(cluster: &Cluster, workloads: &[Workload<'_>]) -> Result<Vec<EditGrant>> {
+async fn edit_grants(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<EditGrant>> {
     use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
-    let wanted: std::collections::HashSet<&str> = workloads
+    let wanted: std::collections::HashSet<&str> = unowned
         .iter()
-        .filter(|w| w.team.is_none())
-        .filter_map(|w| w.object.namespace.as_deref())
+        .filter_map(|o| o.namespace.as_deref())
         .collect();
     if wanted.is_empty() || cluster.config.teams.iter().all(|t| t.groups.is_empty()) {
         return Ok(Vec::new());
@@ -342,7 +360,7 @@ async fn edit_grants(cluster: &Cluster, workloads: &[Workload<'_>]) -> Result<Ve
 /// The unowned workloads whose pod templates run an image a team lists (`teams[].images`): read
 /// from each workload kind's `Table` (its Images column, as `who image/…` reads it), only when
 /// the registry lists images and something is unowned; no pod spec is read.
-async fn image_matches(cluster: &Cluster, workloads: &[Workload<'_>]) -> Result<Vec<ImageMatch>> {
+async fn image_matches(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<ImageMatch>> {
     let patterns: Vec<(&str, &str, ImagePattern)> = cluster
         .config
         .teams
@@ -355,11 +373,7 @@ async fn image_matches(cluster: &Cluster, workloads: &[Workload<'_>]) -> Result<
             })
         })
         .collect();
-    let unowned: std::collections::HashSet<&str> = workloads
-        .iter()
-        .filter(|w| w.team.is_none())
-        .map(|w| w.object.uid.as_str())
-        .collect();
+    let unowned: std::collections::HashSet<&str> = unowned.iter().map(|o| o.uid.as_str()).collect();
     if patterns.is_empty() || unowned.is_empty() {
         return Ok(Vec::new());
     }

@@ -105,12 +105,6 @@ pub struct Candidate {
     pub evidence: Vec<Evidence>,
 }
 
-/// An object with its team (`None`: unowned) as resolution gave it.
-pub struct Workload<'a> {
-    pub object: &'a MetaObject,
-    pub team: Option<&'a str>,
-}
-
 const PART_OF: &str = "app.kubernetes.io/part-of";
 const NAME: &str = "app.kubernetes.io/name";
 const INSTANCE: &str = "app.kubernetes.io/instance";
@@ -350,209 +344,236 @@ fn helm_release(o: &MetaObject) -> Option<(String, String)> {
 /// Teams of the owned objects grouped under one key, with how many each.
 type Tally = BTreeMap<String, BTreeMap<String, usize>>;
 
-fn tally<'a>(owned: &[&Workload<'a>], key: impl Fn(&MetaObject) -> Option<String>) -> Tally {
-    let mut out: Tally = BTreeMap::new();
-    for w in owned {
-        if let (Some(k), Some(team)) = (key(w.object), w.team) {
-            *out.entry(k)
-                .or_default()
-                .entry(team.to_string())
-                .or_default() += 1;
+fn count(tally: &mut Tally, key: Option<String>, team: &str) {
+    if let Some(key) = key {
+        *tally
+            .entry(key)
+            .or_default()
+            .entry(team.to_string())
+            .or_default() += 1;
+    }
+}
+
+fn merge_tally(into: &mut Tally, from: Tally) {
+    for (key, teams) in from {
+        let entry = into.entry(key).or_default();
+        for (team, n) in teams {
+            *entry.entry(team).or_default() += n;
         }
     }
-    out
+}
+
+/// What the owned workloads say about their siblings, tallied as they are listed: teams by Helm
+/// release, by part-of, by name in a namespace, and by namespace. A few keys per workload, so a
+/// listing never holds the owned workloads themselves.
+#[derive(Debug, Default)]
+pub struct Owned {
+    releases: Tally,
+    part_of: Tally,
+    names: Tally,
+    namespaces: Tally,
+}
+
+impl Owned {
+    /// Counts `o`, owned by `team`.
+    pub fn add(&mut self, o: &MetaObject, team: &str) {
+        let ns = o.namespace.as_deref().unwrap_or_default();
+        count(
+            &mut self.releases,
+            helm_release(o).map(|(ns, name)| format!("{ns}/{name}")),
+            team,
+        );
+        count(&mut self.part_of, o.labels.get(PART_OF).cloned(), team);
+        count(
+            &mut self.names,
+            o.labels.get(NAME).map(|n| format!("{ns}/{n}")),
+            team,
+        );
+        count(&mut self.namespaces, o.namespace.clone(), team);
+    }
+
+    pub fn merge(&mut self, other: Owned) {
+        merge_tally(&mut self.releases, other.releases);
+        merge_tally(&mut self.part_of, other.part_of);
+        merge_tally(&mut self.names, other.names);
+        merge_tally(&mut self.namespaces, other.namespaces);
+    }
 }
 
 fn objects(n: usize) -> String {
     format!("{n} object{}", if n == 1 { "" } else { "s" })
 }
 
-/// The candidates for every unowned workload, in the order given; an object with no evidence has
-/// none.
-pub fn suggest<'a>(
-    workloads: &'a [Workload<'a>],
-    clues: &Clues,
-) -> Vec<(&'a MetaObject, Vec<Candidate>)> {
+/// The candidates for an unowned workload `o`, best first; none when nothing points anywhere.
+pub fn candidates(o: &MetaObject, owned: &Owned, clues: &Clues) -> Vec<Candidate> {
     let Clues {
         parents,
         images,
         grants,
         teams,
     } = clues;
-    let owned: Vec<&Workload> = workloads.iter().filter(|w| w.team.is_some()).collect();
-    let releases = tally(&owned, |o| {
-        helm_release(o).map(|(ns, name)| format!("{ns}/{name}"))
-    });
-    let part_of = tally(&owned, |o| o.labels.get(PART_OF).cloned());
-    let names = tally(&owned, |o| {
-        o.labels
-            .get(NAME)
-            .map(|n| format!("{}/{n}", o.namespace.as_deref().unwrap_or_default()))
-    });
-    let namespaces = tally(&owned, |o| o.namespace.clone());
-    let mut out = Vec::new();
-    for w in workloads.iter().filter(|w| w.team.is_none()) {
-        let o = w.object;
-        let mut found: Vec<(String, Evidence)> = Vec::new();
-        if let Some(wanted) = gitops_parent(o) {
-            let parent = parents.iter().find(|p| {
-                p.kind == wanted.kind
-                    && p.name == wanted.name
-                    && wanted
-                        .namespace
-                        .as_ref()
-                        .is_none_or(|ns| *ns == p.namespace)
-            });
-            if let Some(Parent {
-                team: Some(team),
-                namespace,
-                name,
-                kind,
-            }) = parent
-            {
-                found.push((
-                    team.clone(),
-                    Evidence {
-                        source: Source::GitopsParent,
-                        text: format!("{} {namespace}/{name}: team {team}", kind.describe()),
-                    },
-                ));
-            }
-        }
-        for m in images.iter().filter(|m| m.uid == o.uid) {
+    let Owned {
+        releases,
+        part_of,
+        names,
+        namespaces,
+    } = owned;
+    let mut found: Vec<(String, Evidence)> = Vec::new();
+    if let Some(wanted) = gitops_parent(o) {
+        let parent = parents.iter().find(|p| {
+            p.kind == wanted.kind
+                && p.name == wanted.name
+                && wanted
+                    .namespace
+                    .as_ref()
+                    .is_none_or(|ns| *ns == p.namespace)
+        });
+        if let Some(Parent {
+            team: Some(team),
+            namespace,
+            name,
+            kind,
+        }) = parent
+        {
             found.push((
-                m.team.clone(),
+                team.clone(),
                 Evidence {
-                    source: Source::Image,
-                    text: format!(
-                        "image {} matches {}, listed by team {}",
-                        m.image, m.pattern, m.team
-                    ),
+                    source: Source::GitopsParent,
+                    text: format!("{} {namespace}/{name}: team {team}", kind.describe()),
                 },
             ));
         }
-        for grant in grants
-            .iter()
-            .filter(|g| o.namespace.as_deref() == Some(&g.namespace))
-        {
-            for subject in &grant.subjects {
-                for team in teams.iter().filter(|t| t.groups.contains(&subject.name)) {
-                    found.push((
-                        team.name.clone(),
-                        Evidence {
-                            source: Source::RbacGroup,
-                            text: format!(
-                                "{} {} may edit namespace {} (RoleBinding {} to {}), listed by team {}",
-                                subject.kind,
-                                subject.name,
-                                grant.namespace,
-                                grant.binding,
-                                grant.role,
-                                team.name
-                            ),
-                        },
-                    ));
-                }
-            }
-        }
-        for manager in &o.managers {
-            for team in teams.iter() {
-                if let Some(pattern) = team
-                    .managers
-                    .iter()
-                    .find(|p| manager_matches(p, &manager.name))
-                {
-                    let verb = if manager.applied {
-                        "applied"
-                    } else {
-                        "written"
-                    };
-                    let listed = match pattern.as_str() == &*manager.name {
-                        true => String::new(),
-                        false => format!(" (as {pattern})"),
-                    };
-                    found.push((
-                        team.name.clone(),
-                        Evidence {
-                            source: Source::FieldManager,
-                            text: format!(
-                                "{verb} by field manager {}, listed by team {}{listed}",
-                                manager.name, team.name
-                            ),
-                        },
-                    ));
-                }
-            }
-        }
-        let mut from = |tally: &Tally,
-                        key: Option<String>,
-                        source: Source,
-                        say: &dyn Fn(&str, usize) -> String| {
-            if let Some(teams) = key.as_ref().and_then(|k| tally.get(k)) {
-                for (team, n) in teams {
-                    found.push((
-                        team.clone(),
-                        Evidence {
-                            source,
-                            text: say(team, *n),
-                        },
-                    ));
-                }
-            }
-        };
-        let release = helm_release(o).map(|(ns, name)| format!("{ns}/{name}"));
-        from(
-            &releases,
-            release.clone(),
-            Source::HelmRelease,
-            &|team, n| {
-                format!(
-                    "Helm release {}: {} owned by {team}",
-                    release.as_deref().unwrap_or_default(),
-                    objects(n)
-                )
+    }
+    for m in images.iter().filter(|m| m.uid == o.uid) {
+        found.push((
+            m.team.clone(),
+            Evidence {
+                source: Source::Image,
+                text: format!(
+                    "image {} matches {}, listed by team {}",
+                    m.image, m.pattern, m.team
+                ),
             },
-        );
-        let group = o.labels.get(PART_OF).cloned();
-        from(&part_of, group.clone(), Source::PartOf, &|team, n| {
-            format!(
-                "part-of {}: {} owned by {team}",
-                group.as_deref().unwrap_or_default(),
-                objects(n)
-            )
-        });
-        let name = o.labels.get(NAME).cloned();
-        let ns = o.namespace.as_deref().unwrap_or_default();
-        from(
-            &names,
-            name.as_ref().map(|n| format!("{ns}/{n}")),
-            Source::Name,
-            &|team, n| {
-                format!(
-                    "name {} in {ns}: {} owned by {team}",
-                    name.as_deref().unwrap_or_default(),
-                    objects(n)
-                )
-            },
-        );
-        // The namespace's dominant team only: one team owning more than half of its workloads.
-        if let Some(teams) = namespaces.get(ns) {
-            let total: usize = teams.values().sum();
-            if let Some((team, n)) = teams.iter().find(|(_, n)| **n * 2 > total) {
+        ));
+    }
+    for grant in grants
+        .iter()
+        .filter(|g| o.namespace.as_deref() == Some(&g.namespace))
+    {
+        for subject in &grant.subjects {
+            for team in teams.iter().filter(|t| t.groups.contains(&subject.name)) {
                 found.push((
-                    team.clone(),
+                    team.name.clone(),
                     Evidence {
-                        source: Source::NamespaceMajority,
+                        source: Source::RbacGroup,
                         text: format!(
-                            "namespace {ns}: {n} of {total} owned workloads are {team}'s"
+                            "{} {} may edit namespace {} (RoleBinding {} to {}), listed by team {}",
+                            subject.kind,
+                            subject.name,
+                            grant.namespace,
+                            grant.binding,
+                            grant.role,
+                            team.name
                         ),
                     },
                 ));
             }
         }
-        out.push((o, rank(found)));
     }
-    out
+    for manager in &o.managers {
+        for team in teams.iter() {
+            if let Some(pattern) = team
+                .managers
+                .iter()
+                .find(|p| manager_matches(p, &manager.name))
+            {
+                let verb = if manager.applied {
+                    "applied"
+                } else {
+                    "written"
+                };
+                let listed = match pattern.as_str() == &*manager.name {
+                    true => String::new(),
+                    false => format!(" (as {pattern})"),
+                };
+                found.push((
+                    team.name.clone(),
+                    Evidence {
+                        source: Source::FieldManager,
+                        text: format!(
+                            "{verb} by field manager {}, listed by team {}{listed}",
+                            manager.name, team.name
+                        ),
+                    },
+                ));
+            }
+        }
+    }
+    let mut from = |tally: &Tally,
+                    key: Option<String>,
+                    source: Source,
+                    say: &dyn Fn(&str, usize) -> String| {
+        if let Some(teams) = key.as_ref().and_then(|k| tally.get(k)) {
+            for (team, n) in teams {
+                found.push((
+                    team.clone(),
+                    Evidence {
+                        source,
+                        text: say(team, *n),
+                    },
+                ));
+            }
+        }
+    };
+    let release = helm_release(o).map(|(ns, name)| format!("{ns}/{name}"));
+    from(
+        releases,
+        release.clone(),
+        Source::HelmRelease,
+        &|team, n| {
+            format!(
+                "Helm release {}: {} owned by {team}",
+                release.as_deref().unwrap_or_default(),
+                objects(n)
+            )
+        },
+    );
+    let group = o.labels.get(PART_OF).cloned();
+    from(part_of, group.clone(), Source::PartOf, &|team, n| {
+        format!(
+            "part-of {}: {} owned by {team}",
+            group.as_deref().unwrap_or_default(),
+            objects(n)
+        )
+    });
+    let name = o.labels.get(NAME).cloned();
+    let ns = o.namespace.as_deref().unwrap_or_default();
+    from(
+        names,
+        name.as_ref().map(|n| format!("{ns}/{n}")),
+        Source::Name,
+        &|team, n| {
+            format!(
+                "name {} in {ns}: {} owned by {team}",
+                name.as_deref().unwrap_or_default(),
+                objects(n)
+            )
+        },
+    );
+    // The namespace's dominant team only: one team owning more than half of its workloads.
+    if let Some(teams) = namespaces.get(ns) {
+        let total: usize = teams.values().sum();
+        if let Some((team, n)) = teams.iter().find(|(_, n)| **n * 2 > total) {
+            found.push((
+                team.clone(),
+                Evidence {
+                    source: Source::NamespaceMajority,
+                    text: format!("namespace {ns}: {n} of {total} owned workloads are {team}'s"),
+                },
+            ));
+        }
+    }
+    rank(found)
 }
 
 /// Candidates from evidence, by the confidence table.
@@ -708,6 +729,30 @@ pub fn pick(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An object with its team (`None`: unowned), as resolution gave it.
+    struct Workload<'a> {
+        object: &'a MetaObject,
+        team: Option<&'a str>,
+    }
+
+    /// The candidates of every unowned workload, in the order given, with the owned ones tallied.
+    fn suggest<'a>(
+        workloads: &'a [Workload<'a>],
+        clues: &Clues,
+    ) -> Vec<(&'a MetaObject, Vec<Candidate>)> {
+        let mut owned = Owned::default();
+        for w in workloads {
+            if let Some(team) = w.team {
+                owned.add(w.object, team);
+            }
+        }
+        workloads
+            .iter()
+            .filter(|w| w.team.is_none())
+            .map(|w| (w.object, candidates(w.object, &owned, clues)))
+            .collect()
+    }
 
     fn obj(
         ns: &str,
