@@ -72,7 +72,7 @@
 //! - Writes are refused (405, as for Clusterpedia): real Karmada would forward them to the member
 //!   holding the object, which these tests do not need. Watches are not emulated (405).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
@@ -177,6 +177,18 @@ struct State {
     members: Vec<(String, String)>,
     synced: Vec<&'static ResourceDef>,
     log: Mutex<Vec<AggregatorRecord>>,
+    /// Clusterpedia answers from its own storage: a paged walk's later pages (offset > 0) are
+    /// read from the merged list its first page was cut from, by query, not from the members
+    /// again (which would cost every page a whole fleet's lists).
+    snapshots: Mutex<HashMap<String, Arc<Snapshot>>>,
+}
+
+/// A merged Clusterpedia list: the members' list envelope, and every selected entry with its
+/// cluster, in order.
+struct Snapshot {
+    template: Value,
+    entries: Vec<(String, Value)>,
+    max_rv: u64,
 }
 
 /// A running aggregator; stops (and frees its port) on drop, then drops the members it started.
@@ -240,6 +252,7 @@ impl AggregatorServer {
             members,
             synced,
             log: Mutex::default(),
+            snapshots: Mutex::default(),
         });
         let (tx, rx) = tokio::sync::oneshot::channel();
         let st = state.clone();
@@ -1117,57 +1130,46 @@ async fn clusterpedia_list(
         format!("{}?{q}", list_path(t))
     };
 
-    let mut template: Option<Value> = None;
-    let mut entries: Vec<(String, Value)> = Vec::new();
-    let mut max_rv: u64 = 0;
-    for (cluster, url) in &state.members {
-        let (status, mut body) = member_get(url, &path, accept).await;
-        if status != 200 {
-            return Reply {
-                status,
-                body,
-                source: None,
-            };
-        }
-        if let Some(rv) = body
-            .pointer("/metadata/resourceVersion")
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<u64>().ok())
-        {
-            max_rv = max_rv.max(rv);
-        }
-        let selected = only_cluster.is_none_or(|c| c == cluster)
-            && clusters.as_ref().is_none_or(|cs| cs.contains(cluster));
-        let items = take_entries(&mut body);
-        if template.is_none() {
-            template = Some(body);
-        }
-        if selected {
-            entries.extend(items.into_iter().map(|i| (cluster.clone(), i)));
-        }
-    }
-    let Some(mut out) = template else {
-        return Reply::ok(json!({
-            "kind": format!("{}List", t.def.kind),
-            "apiVersion": t.def.api_version(),
-            "metadata": {"resourceVersion": ""},
-            "items": [],
-        }));
+    let key = format!("{accept:?}|{path}|{only_cluster:?}|{clusters:?}|{namespaces:?}|{names:?}");
+    let cached = match offset > 0 {
+        true => state
+            .snapshots
+            .lock()
+            .expect("snapshots")
+            .get(&key)
+            .cloned(),
+        false => None,
     };
-    let is_row = entries_key(&out) == "rows";
-    if namespaces.is_some() || names.is_some() {
-        entries.retain(|(_, e)| {
-            let Some(meta) = entry_meta(e, is_row) else {
-                return true;
+    let snapshot = match cached {
+        Some(snapshot) => snapshot,
+        None => {
+            let snapshot = match clusterpedia_merge(
+                state,
+                t,
+                &path,
+                accept,
+                only_cluster,
+                clusters.as_ref(),
+                namespaces.as_ref(),
+                names.as_ref(),
+            )
+            .await
+            {
+                Ok(snapshot) => Arc::new(snapshot),
+                Err(reply) => return reply,
             };
-            namespaces
-                .as_ref()
-                .is_none_or(|ns| label_of(meta, "namespace").is_some_and(|n| ns.contains(&n)))
-                && names
-                    .as_ref()
-                    .is_none_or(|ns| label_of(meta, "name").is_some_and(|n| ns.contains(&n)))
-        });
-    }
+            state
+                .snapshots
+                .lock()
+                .expect("snapshots")
+                .insert(key, snapshot.clone());
+            snapshot
+        }
+    };
+    let mut out = snapshot.template.clone();
+    let max_rv = snapshot.max_rv;
+    let entries = &snapshot.entries;
+    let is_row = entries_key(&out) == "rows";
     let total = entries.len() as i64;
     let start = offset.clamp(0, total) as usize;
     let end = if limit > 0 {
@@ -1175,7 +1177,7 @@ async fn clusterpedia_list(
     } else {
         entries.len()
     };
-    let page: Vec<(String, Value)> = entries.drain(start..end).collect();
+    let page: Vec<(String, Value)> = entries[start..end].to_vec();
     let mut meta = json!({"resourceVersion": max_rv.to_string()});
     // Clusterpedia: `if WithContinue && len(objects) == Limit { continue = offset + limit }`.
     if with_continue && page.len() as i64 == limit {
@@ -1195,6 +1197,77 @@ async fn clusterpedia_list(
     out["metadata"] = meta;
     cluster_column(&mut out, &clusters_of);
     Reply::ok(out)
+}
+
+/// Every member's list at `path`, merged in cluster order and filtered by Clusterpedia's
+/// cluster, namespace and name conditions; a member's error is the answer.
+#[allow(clippy::too_many_arguments)]
+async fn clusterpedia_merge(
+    state: &State,
+    t: &Target,
+    path: &str,
+    accept: Option<&str>,
+    only_cluster: Option<&str>,
+    clusters: Option<&Vec<String>>,
+    namespaces: Option<&Vec<String>>,
+    names: Option<&Vec<String>>,
+) -> Result<Snapshot, Reply> {
+    let mut template: Option<Value> = None;
+    let mut entries: Vec<(String, Value)> = Vec::new();
+    let mut max_rv: u64 = 0;
+    for (cluster, url) in &state.members {
+        let (status, mut body) = member_get(url, path, accept).await;
+        if status != 200 {
+            return Err(Reply {
+                status,
+                body,
+                source: None,
+            });
+        }
+        if let Some(rv) = body
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse::<u64>().ok())
+        {
+            max_rv = max_rv.max(rv);
+        }
+        let selected = only_cluster.is_none_or(|c| c == cluster)
+            && clusters.as_ref().is_none_or(|cs| cs.contains(cluster));
+        let items = take_entries(&mut body);
+        if template.is_none() {
+            template = Some(body);
+        }
+        if selected {
+            entries.extend(items.into_iter().map(|i| (cluster.clone(), i)));
+        }
+    }
+    let template = template.unwrap_or_else(|| {
+        json!({
+            "kind": format!("{}List", t.def.kind),
+            "apiVersion": t.def.api_version(),
+            "metadata": {"resourceVersion": ""},
+            "items": [],
+        })
+    });
+    let is_row = entries_key(&template) == "rows";
+    if namespaces.is_some() || names.is_some() {
+        entries.retain(|(_, e)| {
+            let Some(meta) = entry_meta(e, is_row) else {
+                return true;
+            };
+            namespaces
+                .as_ref()
+                .is_none_or(|ns| label_of(meta, "namespace").is_some_and(|n| ns.contains(&n)))
+                && names
+                    .as_ref()
+                    .is_none_or(|ns| label_of(meta, "name").is_some_and(|n| ns.contains(&n)))
+        });
+    }
+    Ok(Snapshot {
+        template,
+        entries,
+        max_rv,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
