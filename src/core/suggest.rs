@@ -1051,4 +1051,34 @@ mod tests {
         .unwrap_err();
         assert!(err.contains("expected a v1 SuggestionList"), "{err}");
     }
+
+    #[test]
+    fn a_name_sibling_counts_in_its_own_namespace_only() {
+        let got = suggestions(&[
+            (obj("a", "web", &[(NAME, "shop")], &[]), Some("checkout")),
+            (obj("b", "other", &[(NAME, "shop")], &[]), Some("payments")),
+            (obj("a", "worker", &[(NAME, "shop")], &[]), None),
+        ]);
+        assert_eq!(
+            got,
+            [(
+                "worker".to_string(),
+                vec![("checkout".to_string(), Confidence::High)]
+            )],
+            "name sibling (medium) and the namespace's majority (low) agree on checkout"
+        );
+        let web = obj("a", "web", &[(NAME, "shop")], &[]);
+        let worker = obj("a", "worker", &[(NAME, "shop")], &[]);
+        let mut owned = Owned::default();
+        owned.add(&web, "checkout");
+        let found = candidates(&worker, &owned, &Clues::default());
+        let texts: Vec<&str> = found[0].evidence.iter().map(|e| e.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "name shop in a: 1 object owned by checkout",
+                "namespace a: 1 of 1 owned workloads are checkout's"
+            ]
+        );
+    }
 }

@@ -19,9 +19,9 @@
 # emulators) against `ls -A` / `check -A --allow-partial` with `--contexts c01,...,c50` over the
 # same 50 member servers: wall, CPU, peak RSS, requests and the TCP connections the client opens
 # (counted in one more, untimed run under `strace -f -e trace=connect`; BENCH_CONNECTIONS=0 skips
-# it). Each Clusterpedia run takes ~2 minutes, all of it the emulator re-listing every member for
-# every page, so it gets BENCH_CLUSTERPEDIA_RUNS (default 1) runs; BENCH_AGG_CLUSTERS /
-# BENCH_AGG_PODS size the fleet:
+# it). The Clusterpedia emulator merges the members' lists once per paged walk, as Clusterpedia
+# answers from its own storage; BENCH_CLUSTERPEDIA_RUNS (default 1) sets its runs;
+# BENCH_AGG_CLUSTERS / BENCH_AGG_PODS size the fleet:
 #   BENCH_CASES=j BENCH_KUBECTL_RUNS=0 BENCH_RUNS=3 bash tests/bench/compare.sh
 # The same fleets can be served by hand (for a profiler): target/release/fleet-bench --mode
 # all|contexts|aggregator-clusterpedia|aggregator-karmada --kubeconfig PATH (prints "ready").
