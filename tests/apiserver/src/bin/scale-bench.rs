@@ -33,6 +33,10 @@ use test_apiserver::{
     AggregatorServer, Engine, RequestRecord, ScaleParams, ServerOptions, TestServer, distinct_uids,
 };
 
+/// One labelled sequence of commands for `measure_interleaved`, with the exit codes that count
+/// as success.
+type Interleaved<'a> = (&'a str, &'a [Vec<String>], &'a [i32]);
+
 /// One command's cost.
 #[derive(Debug, Clone, Copy, Default)]
 struct Sample {
@@ -257,7 +261,7 @@ impl Bench {
     /// the connections each opens (one more, untimed run).
     fn measure_interleaved(
         &self,
-        items: &[(&str, &[Vec<String>], &[i32])],
+        items: &[Interleaved<'_>],
         runs: usize,
         connections: bool,
     ) -> Vec<Sample> {
