@@ -575,11 +575,11 @@ pub struct AssignArgs {
         "targets", "team", "stage", "sunset", "contacts", "overwrite", "selector", "all", "all_namespaces",
     ])]
     pub from: Option<PathBuf>,
-    /// With --from: only suggestions at least this sure.
+    /// With --from: only suggestions at least this sure (a namespace's majority alone is low).
     #[arg(
         long,
         value_enum,
-        default_value = "low",
+        default_value = "medium",
         value_name = "LEVEL",
         requires = "from"
     )]

@@ -328,7 +328,8 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
     ui::log(4, || {
         format!(
             "connecting to {} as namespace {}",
-            config.cluster_url, config.default_namespace
+            super::wire_log::without_userinfo(&config.cluster_url.to_string()),
+            config.default_namespace
         )
     });
     let default_namespace = config.default_namespace.clone();
@@ -361,7 +362,7 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         ui::log(1, || {
             format!(
                 "{} is a {} endpoint: every object's member cluster is read from its {} annotation",
-                cluster_url,
+                super::wire_log::without_userinfo(&cluster_url.to_string()),
                 engine.name(),
                 engine.cluster_annotation()
             )
@@ -415,12 +416,12 @@ fn wire_log(config: &Config) -> super::wire_log::WireLog {
     if !config.disable_compression {
         added.push(("accept-encoding".into(), "gzip".into()));
     }
-    let bearer = auth.token.is_some()
-        || auth.token_file.is_some()
-        || auth.exec.is_some()
-        || auth.auth_provider.is_some();
-    if bearer {
+    if auth.token.is_some() || auth.token_file.is_some() || auth.auth_provider.is_some() {
         added.push(("authorization".into(), "Bearer".into()));
+    } else if auth.exec.is_some() {
+        // An exec plugin returns a token or a client certificate: which one is not known here,
+        // so the line shows neither scheme nor value.
+        added.push(("authorization".into(), "exec plugin".into()));
     } else if auth.username.is_some() {
         added.push(("authorization".into(), "Basic".into()));
     }
@@ -430,7 +431,7 @@ fn wire_log(config: &Config) -> super::wire_log::WireLog {
     for group in auth.impersonate_groups.iter().flatten() {
         added.push(("impersonate-group".into(), group.clone()));
     }
-    super::wire_log::WireLog::new(config.cluster_url.to_string().as_str(), added)
+    super::wire_log::WireLog::new(&config.cluster_url.to_string(), added)
 }
 
 /// What [`Session::list_meta_pages`] hands over.

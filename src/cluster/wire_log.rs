@@ -20,7 +20,15 @@ pub const REQUEST_HEADERS: u8 = 7;
 pub const RESPONSE_DETAILS: u8 = 8;
 
 /// Headers whose values are credentials: never printed.
-const SECRET_HEADERS: [&str; 3] = ["authorization", "proxy-authorization", "cookie"];
+const SECRET_HEADERS: [&str; 4] = [
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
+
+/// Authorization schemes whose name may be shown before the masked value (as client-go does).
+const SCHEMES: [&str; 4] = ["Bearer", "Basic", "Negotiate", "Digest"];
 
 /// What the stack below adds to every request, as `(name, value)` with credentials masked.
 #[derive(Clone, Default)]
@@ -38,17 +46,36 @@ impl WireLog {
             .map(|(name, value)| (canonical(&name), masked(&name, &value)))
             .collect();
         WireLog {
-            base_url: base_url.trim_end_matches('/').into(),
+            base_url: without_userinfo(base_url).trim_end_matches('/').into(),
             added: Arc::new(added),
         }
     }
 }
 
-/// `Bearer <masked>` for a credential header (its scheme is kept: it says which credential).
+/// A URL without the `user:password@` a server URL may carry.
+pub fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
+/// `Bearer <masked>` for a credential header: a known scheme is kept (it says which credential),
+/// anything else is masked whole.
 fn masked(name: &str, value: &str) -> String {
     if SECRET_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
-        let scheme = value.split_whitespace().next().unwrap_or("");
-        return format!("{scheme} <masked>").trim_start().to_string();
+        return match value.split_whitespace().next() {
+            Some(scheme) if SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) => {
+                format!("{scheme} <masked>")
+            }
+            _ => "<masked>".to_string(),
+        };
     }
     value.to_string()
 }
@@ -119,8 +146,8 @@ where
             ];
             let mut headers = header_lines(request.headers());
             headers.extend(self.log.added.iter().cloned());
-            headers.sort_by(|a, b| a.0.cmp(&b.0));
-            headers.dedup_by(|a, b| a.0 == b.0);
+            headers.sort();
+            headers.dedup();
             lines.extend(
                 headers
                     .into_iter()
@@ -214,6 +241,14 @@ mod tests {
             "Basic <masked>"
         );
         assert_eq!(masked("accept", "application/json"), "application/json");
+        assert_eq!(masked("Cookie", "session=abc"), "<masked>");
+        assert_eq!(masked("set-cookie", "id=1; Secure"), "<masked>");
+        assert_eq!(masked("authorization", "s3cr3t"), "<masked>");
+        assert_eq!(
+            without_userinfo("https://user:pass@h:6443/k8s/clusters/c-1"),
+            "https://h:6443/k8s/clusters/c-1"
+        );
+        assert_eq!(without_userinfo("https://h:6443"), "https://h:6443");
         assert_eq!(canonical("content-type"), "Content-Type");
         assert_eq!(canonical("user-agent"), "User-Agent");
         let log = WireLog::new(

@@ -44,6 +44,8 @@ struct Target {
 /// A suggestion to write: only while the object is the one `suggest` saw and is still unowned.
 struct SuggestedWrite {
     request: Request,
+    /// The team the request writes (canonical).
+    team: String,
     uid: String,
     /// Its namespace's metadata (a namespace's team is inherited), `None` when not readable.
     namespace: Option<MetaObject>,
@@ -419,6 +421,11 @@ async fn suggested_target(
         name: suggestion.name.clone(),
         listed: None,
         suggested: Some(SuggestedWrite {
+            team: request
+                .writes
+                .iter()
+                .find_map(|w| w.value.clone())
+                .unwrap_or_else(|| suggestion.team.clone()),
             request,
             uid: suggestion.uid.clone(),
             namespace,
@@ -506,18 +513,6 @@ async fn write_one(
             return outcome;
         }
         expected_uid = Some(object.uid.clone());
-        // A suggestion is for an unowned object: one that gained a team since is someone's.
-        if let Some(s) = &suggested {
-            let owner = ownership::resolve(&[&object], s.namespace.as_ref(), ns, &cluster.config);
-            if let Some(team) = owner.team.value() {
-                outcome.status = WriteStatus::Skipped;
-                outcome.message = Some(format!(
-                    "{}: now owned by team {team}; not written",
-                    place(&kind, ns, &name)
-                ));
-                return outcome;
-            }
-        }
         let plan = plan::plan_object(&object, request);
         // Our own patch landed (its answer was lost): it may be why the labels left the selection.
         if let Some(changes) = &may_have_landed
@@ -527,6 +522,30 @@ async fn write_one(
             outcome.status = WriteStatus::Changed;
             outcome.changes = changes.clone();
             return outcome;
+        }
+        // A suggestion is for an unowned object: one that gained another team since is someone's;
+        // one that has the suggested team already (a second run) needs nothing.
+        if let Some(s) = &suggested {
+            let owner = ownership::resolve(&[&object], s.namespace.as_ref(), ns, &cluster.config);
+            match owner.team.value() {
+                Some(team) if team == s.team => {
+                    outcome.status = WriteStatus::Unchanged;
+                    // Its own label is shown `(no change)`; a team it inherits writes nothing.
+                    if plan.patch.is_none() {
+                        outcome.changes = plan.changes.clone();
+                    }
+                    return outcome;
+                }
+                Some(team) => {
+                    outcome.status = WriteStatus::Skipped;
+                    outcome.message = Some(format!(
+                        "{}: now owned by team {team}; not written",
+                        place(&kind, ns, &name)
+                    ));
+                    return outcome;
+                }
+                None => {}
+            }
         }
         // …or the object may have left the selection since it was listed.
         if let Some(selector) = selector.filter(|s| !s.matches(&object.labels)) {

@@ -315,7 +315,14 @@ fn assign_from_writes_suggestions_to_objects_still_unowned_and_the_same() {
     std::fs::write(&file, &suggested.stdout).unwrap();
     let path = file.to_str().unwrap();
 
-    let dry = env.owner(&["assign", "--from", path, "--dry-run"]);
+    let dry = env.owner(&[
+        "assign",
+        "--from",
+        path,
+        "--dry-run",
+        "--min-confidence",
+        "low",
+    ]);
     assert_eq!(dry.code, 0, "{}", dry.stderr);
     assert_eq!(
         dry.stdout,
@@ -388,24 +395,29 @@ error: deployment.apps/invoicer in namespace tools: now owned by team billing; n
         None
     );
 
-    // The same document on stdin, now at every confidence: sorter gets the namespace's team and
-    // cart, owned since the first run, is left alone.
-    let again = env.owner_stdin(&["assign", "--from", "-"], &suggested.stdout);
-    assert_eq!(again.code, 1, "{}", again.stderr);
-    assert!(
-        again
-            .stdout
-            .contains("deployment.apps/sorter   team   <none> → platform   changed"),
-        "{}",
-        again.stdout
+    // The same document on stdin, now at every confidence: sorter gets the namespace's team;
+    // cart, labelled by the first run, needs nothing (a second run is not an error for it).
+    let again = env.owner_stdin(
+        &["assign", "--from", "-", "--min-confidence", "low"],
+        &suggested.stdout,
     );
-    assert!(
-        again.stderr.contains(
-            "deployment.apps/cart in namespace shop: now owned by team checkout; not written"
-        ),
-        "{}",
+    assert_eq!(
+        again.code, 1,
+        "invoicer and biller are still skipped: {}",
         again.stderr
     );
+    assert_eq!(
+        again.stdout,
+        "\
+NAMESPACE   NAME                     KEY    CHANGE                RESULT
+shop        deployment.apps/cart     team   checkout → checkout   (no change)
+tools       deployment.apps/sorter   team   <none> → platform     changed
+"
+    );
+    assert!(!again.stderr.contains("cart"), "{}", again.stderr);
+    // The default confidence is medium: the namespace's majority alone (low) is not written.
+    let medium = env.owner_stdin(&["assign", "--from", "-", "--dry-run"], &suggested.stdout);
+    assert!(!medium.stdout.contains("sorter"), "{}", medium.stdout);
 }
 
 /// `assign --from` reads only what `suggest` writes, and refuses everything else in one line.
