@@ -354,9 +354,20 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         Some(layer) => builder.with_layer(&layer).build(),
         None => builder.build(),
     };
-    let aggregator = opts
-        .aggregator
-        .or_else(|| Aggregator::of_path(cluster_url.path()));
+    let by_path = Aggregator::of_path(cluster_url.path());
+    if let Some(named) = opts.aggregator
+        && by_path != Some(named)
+    {
+        // A plain API server would take Clusterpedia's search labels as label selectors and
+        // answer every list empty: say so, once, whatever the verbosity.
+        ui::warn(&format!(
+            "--aggregator={}: the server URL {} is not the engine's usual path; if it is not a {} endpoint, lists will be wrong",
+            named.name(),
+            super::wire_log::without_userinfo(&cluster_url.to_string()),
+            named.name()
+        ));
+    }
+    let aggregator = opts.aggregator.or(by_path);
     let mut list_mode = opts.list_mode;
     if let Some(engine) = aggregator {
         ui::log(1, || {
@@ -797,9 +808,11 @@ impl LeanMeta {
             .filter(|e| e.subresource.as_deref().unwrap_or("").is_empty() && e.manager.is_some())
             .collect();
         entries.sort_by_key(|e| (e.time.is_none(), e.time.as_ref().map(|t| t.0)));
+        let created = self.creation_timestamp.as_ref().map(|t| t.0);
         let managers = entries
             .into_iter()
             .map(|e| FieldManager {
+                at_creation: created.is_some() && e.time.as_ref().map(|t| t.0) == created,
                 name: shared.intern(e.manager.unwrap_or_default()),
                 applied: e.operation.as_deref() == Some("Apply"),
             })
@@ -1302,16 +1315,17 @@ impl Session {
         Ok(found)
     }
 
-    /// Every namespace's objects of `kind` in full, paged: for the few small kinds whose answer
-    /// is in their spec (EndpointSlices, Ingresses, HTTPRoutes), never for workloads or pods.
-    pub async fn list_objects<K>(&self, kind: &Kind) -> Result<Vec<K>>
+    /// The objects of `kind` in full (in `namespace`, or every namespace's), paged: for the few
+    /// small kinds whose answer is in their spec (EndpointSlices, Ingresses, HTTPRoutes,
+    /// RoleBindings), never for workloads or pods.
+    pub async fn list_objects<K>(&self, kind: &Kind, namespace: Option<&str>) -> Result<Vec<K>>
     where
         K: serde::de::DeserializeOwned + Clone,
     {
         let mut objects = Vec::new();
         self.paged(
             kind,
-            None,
+            namespace,
             ListParams::default(),
             |lists, params| lists.list(params),
             async |page: Option<kube::core::ObjectList<K>>| match page {

@@ -366,8 +366,16 @@ async fn suggested_target(
         warnings: Vec::new(),
     };
     let Some(kind) = served else {
-        let unknown = Kind::owner(&suggestion.api_version, &suggestion.kind)
-            .unwrap_or_else(|| Kind::owner("v1", &suggestion.kind).expect("a kind"));
+        // Named as the document names it: the server has no such kind.
+        let unknown = Kind {
+            group: String::new(),
+            version: String::new(),
+            kind: suggestion.kind.clone(),
+            plural: suggestion.kind.to_lowercase(),
+            namespaced: suggestion.namespace.is_some(),
+            short_names: Vec::new(),
+            workload: false,
+        };
         return Ok(Err(failed(
             unknown,
             format!(
@@ -376,6 +384,16 @@ async fn suggested_target(
             ),
         )));
     };
+    if kind.namespaced && suggestion.namespace.is_none() {
+        return Ok(Err(failed(
+            kind,
+            format!(
+                "{}/{}: the suggestion names no namespace for a namespaced kind; not written",
+                suggestion.kind.to_lowercase(),
+                suggestion.name
+            ),
+        )));
+    }
     let WriteFields::Assign {
         allow_unknown_team, ..
     } = opts.fields

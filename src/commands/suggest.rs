@@ -11,7 +11,7 @@ use crate::core::ownership::{self, MetaObject};
 use crate::core::suggest::{
     self, Candidate, Clues, EditGrant, GitOpsKind, ImageMatch, Owned, Parent, Subject,
 };
-use crate::error::{ExitStatus, Result};
+use crate::error::{Error, ExitStatus, Result};
 use crate::output::documents::{self, API_VERSION};
 use crate::output::table;
 use crate::output::ui;
@@ -35,12 +35,19 @@ struct Item<'a> {
     uid: &'a str,
     /// The earliest field manager, in words (`created by helm`), whether or not a team lists it.
     #[serde(skip_serializing_if = "Option::is_none")]
-    created_by: Option<String>,
+    first_writer: Option<String>,
     candidates: Vec<Candidate>,
 }
 
 pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitStatus> {
     let cluster = Cluster::open(global, ClusterConfig::BestEffort).await?;
+    if let Some(engine) = cluster.session.aggregator {
+        // Its evidence (GitOps objects, RoleBindings, siblings) is per cluster, and read whole.
+        return Err(Error::cluster(format!(
+            "suggest weighs one cluster's evidence and the server is a {} endpoint: run it against a member cluster with --context",
+            engine.name()
+        )));
+    }
     let kinds = super::check::parse_types(&cluster, &opts.types)?;
     let mut plan = inventory::typed_plan(
         &cluster,
@@ -56,7 +63,13 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     plan.managers = true;
     // Rows are taken as they are resolved: the unowned kept, the owned only tallied (per kind, so
     // a kind whose list starts again is taken back whole).
-    let mut owned_by_kind: std::collections::HashMap<String, Owned> = Default::default();
+    let mut owned_by_kind: std::collections::HashMap<(String, String), Owned> = Default::default();
+    let group_of = |api_version: &str| {
+        api_version
+            .rsplit_once('/')
+            .map(|(group, _)| group.to_string())
+            .unwrap_or_default()
+    };
     let mut unowned: Vec<MetaObject> = Vec::new();
     let inventory = Inventory::for_each_row(&cluster, &plan, &mut |event| match event {
         RowEvent::Row(r) => {
@@ -67,15 +80,15 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
             let object = r.object();
             match r.ownership.team.value() {
                 Some(team) => owned_by_kind
-                    .entry(object.kind.to_string())
+                    .entry((group_of(&object.api_version), object.kind.to_string()))
                     .or_default()
                     .add(object, team),
                 None => unowned.push(object.clone()),
             }
         }
         RowEvent::Restarted(kind) => {
-            owned_by_kind.remove(&kind.kind);
-            unowned.retain(|o| *o.kind != kind.kind);
+            owned_by_kind.remove(&(kind.group.clone(), kind.kind.clone()));
+            unowned.retain(|o| *o.kind != kind.kind || group_of(&o.api_version) != kind.group);
         }
     })
     .await?;
@@ -85,7 +98,12 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     }
     let parents = gitops_parents(&cluster, &inventory, &unowned).await?;
     let images = image_matches(&cluster, &unowned).await?;
-    let grants = edit_grants(&cluster, &unowned).await?;
+    let grants = edit_grants(
+        &cluster,
+        cluster.namespace(&opts.scope).as_deref(),
+        &unowned,
+    )
+    .await?;
     let clues = Clues {
         parents: &parents,
         images: &images,
@@ -113,7 +131,7 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
                     namespace: o.namespace.as_deref(),
                     name: &o.name,
                     uid: &o.uid,
-                    created_by: suggest::creator(o),
+                    first_writer: suggest::creator(o),
                     candidates,
                 })
                 .collect();
@@ -270,7 +288,11 @@ async fn gitops_parents(
 /// RoleBinding list, and one Role list when a binding names a Role. Bindings to the built-in
 /// `admin` and `edit` ClusterRoles count, and to Roles with a write verb; other ClusterRoles are
 /// not read. A refused list is named (the evidence is then partial), never fatal.
-async fn edit_grants(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<EditGrant>> {
+async fn edit_grants(
+    cluster: &Cluster,
+    namespace: Option<&str>,
+    unowned: &[MetaObject],
+) -> Result<Vec<EditGrant>> {
     use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
     let wanted: std::collections::HashSet<&str> = unowned
         .iter()
@@ -281,7 +303,13 @@ async fn edit_grants(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<Ed
     }
     let mut unreadable = Vec::new();
     let bindings_kind = Kind::rbac("RoleBinding", "rolebindings");
-    let bindings: Vec<RoleBinding> = match cluster.session.list_objects(&bindings_kind).await {
+    // One namespace's suggestions read that namespace's bindings only (all a user bound there
+    // may read).
+    let bindings: Vec<RoleBinding> = match cluster
+        .session
+        .list_objects(&bindings_kind, namespace)
+        .await
+    {
         // A server without the RBAC API (every cluster has it; some test servers do not).
         Err(e) if e.status == Some(404) => {
             ui::log(2, || format!("rolebindings are not served: {e}"));
@@ -302,7 +330,7 @@ async fn edit_grants(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<Ed
         true => {
             let roles_kind = Kind::rbac("Role", "roles");
             inventory::unless_refused(
-                cluster.session.list_objects(&roles_kind).await,
+                cluster.session.list_objects(&roles_kind, namespace).await,
                 &roles_kind,
                 &mut unreadable,
             )?
@@ -310,6 +338,19 @@ async fn edit_grants(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<Ed
         false => Vec::new(),
     };
     warn_evidence_unread(&unreadable);
+    // Writing workloads is what deploying them takes; writing events or pods/exec is not.
+    const WORKLOADS: [&str; 10] = [
+        "*",
+        "deployments",
+        "statefulsets",
+        "daemonsets",
+        "replicasets",
+        "jobs",
+        "cronjobs",
+        "pods",
+        "replicationcontrollers",
+        "rollouts",
+    ];
     const WRITE_VERBS: [&str; 6] = [
         "create",
         "update",
@@ -322,10 +363,14 @@ async fn edit_grants(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<Ed
         roles.iter().any(|r| {
             r.metadata.namespace.as_deref() == Some(namespace)
                 && r.metadata.name.as_deref() == Some(role)
-                && r.rules
-                    .iter()
-                    .flatten()
-                    .any(|rule| rule.verbs.iter().any(|v| WRITE_VERBS.contains(&v.as_str())))
+                && r.rules.iter().flatten().any(|rule| {
+                    rule.verbs.iter().any(|v| WRITE_VERBS.contains(&v.as_str()))
+                        && rule
+                            .resources
+                            .iter()
+                            .flatten()
+                            .any(|r| WORKLOADS.contains(&r.as_str()))
+                })
         })
     };
     Ok(bindings
@@ -334,7 +379,7 @@ async fn edit_grants(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<Ed
             let namespace = b.metadata.namespace.clone().unwrap_or_default();
             let role = &b.role_ref;
             let grants = match role.kind.as_str() {
-                "ClusterRole" => role.name == "admin" || role.name == "edit",
+                "ClusterRole" => matches!(role.name.as_str(), "cluster-admin" | "admin" | "edit"),
                 "Role" => writes(&namespace, &role.name),
                 _ => false,
             };

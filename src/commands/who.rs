@@ -586,7 +586,7 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
     let mut backends: Vec<(String, String, String)> = Vec::new();
     let mut routes: Vec<MetaObject> = Vec::new();
     let ingresses: Vec<Ingress> = match inventory::unless_refused(
-        cluster.session.list_objects(&Kind::ingress()).await,
+        cluster.session.list_objects(&Kind::ingress(), None).await,
         &Kind::ingress(),
         &mut unreadable,
     ) {
@@ -645,7 +645,7 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
     };
     if let Some(kind) = http_route {
         let listed: Vec<DynamicObject> = inventory::unless_refused(
-            cluster.session.list_objects(&kind).await,
+            cluster.session.list_objects(&kind, None).await,
             &kind,
             &mut unreadable,
         )?;

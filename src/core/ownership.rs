@@ -36,6 +36,16 @@ pub struct FieldManager {
     pub name: Arc<str>,
     /// `Apply` (server-side apply) rather than `Update`.
     pub applied: bool,
+    /// Its last write is the object's creation (its time is the creationTimestamp): it created
+    /// the object and has not written since.
+    pub at_creation: bool,
+}
+
+impl FieldManager {
+    /// `applied` (server-side apply) or `written`.
+    pub fn verb(&self) -> &'static str {
+        if self.applied { "applied" } else { "written" }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

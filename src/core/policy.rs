@@ -643,8 +643,15 @@ pub struct Baseline {
     keys: HashSet<BaselineKey>,
 }
 
-/// (location, namespace, kind, name, rule): the location is the context and member cluster.
-type BaselineKey = (Option<String>, Option<String>, String, String, String);
+/// (context, member cluster, namespace, kind, name, rule).
+type BaselineKey = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+);
 
 #[derive(Deserialize)]
 struct BaselineDoc {
@@ -688,10 +695,7 @@ impl Baseline {
         let keys = doc
             .findings
             .into_iter()
-            .map(|f| {
-                let place = location(f.context.as_deref(), f.cluster.as_deref());
-                (place, f.namespace, f.kind, f.name, f.rule)
-            })
+            .map(|f| (f.context, f.cluster, f.namespace, f.kind, f.name, f.rule))
             .collect();
         Ok(Baseline { keys })
     }
@@ -699,7 +703,8 @@ impl Baseline {
     pub fn contains(&self, f: &Finding) -> bool {
         // Borrowed lookup without allocating would need a custom key type; reports are small.
         self.keys.contains(&(
-            f.location(),
+            f.context.clone(),
+            f.cluster.clone(),
             f.namespace.clone(),
             f.kind.clone(),
             f.name.clone(),

@@ -288,12 +288,17 @@ impl Subject {
     }
 }
 
-/// Who wrote the object first, in words: `created by helm`, `applied by argocd-controller`.
+/// Who wrote the object first, in words: `created by helm`, `applied by argocd-controller` when
+/// that entry is the creation's, else `first recorded writer kubectl-edit`.
 pub fn creator(o: &MetaObject) -> Option<String> {
-    o.managers.first().map(|m| {
-        let verb = if m.applied { "applied" } else { "created" };
-        format!("{verb} by {}", m.name)
-    })
+    // An entry's time is its manager's last write: only one at the creation time made it.
+    o.managers
+        .first()
+        .map(|m| match (m.at_creation, m.applied) {
+            (true, true) => format!("applied by {}", m.name),
+            (true, false) => format!("created by {}", m.name),
+            (false, _) => format!("first recorded writer {}", m.name),
+        })
 }
 
 /// A `teams[].managers` entry: a name, or a prefix ending in `*`.
@@ -487,11 +492,7 @@ pub fn candidates(o: &MetaObject, owned: &Owned, clues: &Clues) -> Vec<Candidate
                 .iter()
                 .find(|p| manager_matches(p, &manager.name))
             {
-                let verb = if manager.applied {
-                    "applied"
-                } else {
-                    "written"
-                };
+                let verb = manager.verb();
                 let listed = match pattern.as_str() == &*manager.name {
                     true => String::new(),
                     false => format!(" (as {pattern})"),
@@ -684,7 +685,17 @@ pub fn pick(
     }
     let mut picked = Vec::new();
     let mut left = Vec::new();
-    for item in file.items {
+    for (index, item) in file.items.into_iter().enumerate() {
+        for (field, value) in [
+            ("apiVersion", &item.api_version),
+            ("kind", &item.kind),
+            ("name", &item.name),
+            ("uid", &item.uid),
+        ] {
+            if value.is_empty() {
+                return Err(format!("items[{index}]: {field} is empty"));
+            }
+        }
         let mut sure: Vec<&FileCandidate> = item
             .candidates
             .iter()
@@ -941,6 +952,7 @@ mod tests {
         let manager = |name: &str, applied| crate::core::ownership::FieldManager {
             name: name.into(),
             applied,
+            at_creation: true,
         };
         let mut cart = obj("shop", "cart", &[], &[]);
         cart.managers = vec![manager("kubectl-create", false)];
@@ -995,6 +1007,11 @@ mod tests {
         assert_eq!(creator(&cart).as_deref(), Some("created by kubectl-create"));
         assert_eq!(creator(&job).as_deref(), Some("applied by payments-ci"));
         assert_eq!(creator(&elsewhere), None);
+        job.managers[0].at_creation = false;
+        assert_eq!(
+            creator(&job).as_deref(),
+            Some("first recorded writer payments-ci")
+        );
         assert_eq!(
             Subject::of("ServiceAccount", "ci", Some("tools"), "shop")
                 .unwrap()
@@ -1043,6 +1060,13 @@ mod tests {
         let yaml = "apiVersion: v1\nkind: SuggestionList\nitems:\n- apiVersion: batch/v1\n  kind: CronJob\n  namespace: a\n  name: weak\n  uid: u3\n  candidates:\n  - team: web\n    confidence: low\n";
         let (picked, _) = pick(yaml, "v1", Confidence::Low).unwrap();
         assert_eq!(picked[0].team, "web");
+        let err = pick(
+            r#"{"apiVersion":"v1","kind":"SuggestionList","items":[{"apiVersion":"v1","kind":"","name":"x","uid":"u"}]}"#,
+            "v1",
+            Confidence::Low,
+        )
+        .unwrap_err();
+        assert_eq!(err, "items[0]: kind is empty");
         let err = pick(
             r#"{"apiVersion":"v1","kind":"OwnershipList","items":[]}"#,
             "v1",

@@ -256,6 +256,16 @@ fn writes_are_refused() {
             )
         );
         assert!(fleet.east.writes().is_empty() && fleet.west.writes().is_empty());
+        // suggest weighs one cluster's evidence: it is refused too, before any list.
+        let suggest = env(&fleet).owner(&["suggest", "-A"]);
+        assert_eq!(suggest.code, 1);
+        assert!(
+            suggest
+                .stderr
+                .starts_with("error: suggest weighs one cluster's evidence"),
+            "{}",
+            suggest.stderr
+        );
     }
 }
 

@@ -148,8 +148,8 @@ impl Seeder<'_> {
             .map(|(_, ip)| *ip)
     }
 
-    /// Records `manager` as the object's first writer (30 days ago, when the demo's objects
-    /// were made), as kube-apiserver's managedFields would; its resourceVersion is kept.
+    /// Records `manager` as the object's creator (its entry's time is the creationTimestamp), as
+    /// kube-apiserver's managedFields would; its resourceVersion is kept.
     fn managed_by(&mut self, ns: &str, resource: &str, name: &str, manager: &str, operation: &str) {
         let def = resources::by_plural_any(resource).expect("a served resource");
         let mut v = self
@@ -158,11 +158,12 @@ impl Seeder<'_> {
             .unwrap_or_else(|| panic!("seeded {resource} {ns}/{name}"))
             .value();
         let api_version = v["apiVersion"].clone();
+        let created = v["metadata"]["creationTimestamp"].clone();
         v["metadata"]["managedFields"] = json!([{
             "manager": manager,
             "operation": operation,
             "apiVersion": api_version,
-            "time": ago(self.start, 30),
+            "time": created,
             "fieldsType": "FieldsV1",
             "fieldsV1": {"f:metadata": {"f:labels": {}}, "f:spec": {}},
         }]);
