@@ -750,7 +750,33 @@ struct LeanMeta {
     labels: Option<std::collections::BTreeMap<String, String>>,
     annotations: Option<std::collections::BTreeMap<String, String>>,
     owner_references: Option<Vec<LeanOwnerRef>>,
+    #[serde(deserialize_with = "managed_fields_if_read")]
     managed_fields: Option<Vec<LeanManagedField>>,
+}
+
+/// Whether listings decode `metadata.managedFields` (only `suggest` reads them): a real
+/// cluster's objects carry several entries each, which every other command would decode for
+/// nothing. Process-wide, as the command is.
+static READ_FIELD_MANAGERS: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// From now on, listings keep each object's field managers.
+pub fn read_field_managers() {
+    READ_FIELD_MANAGERS.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn managed_fields_if_read<'de, D>(
+    d: D,
+) -> std::result::Result<Option<Vec<LeanManagedField>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    if READ_FIELD_MANAGERS.load(std::sync::atomic::Ordering::Relaxed) {
+        <Option<Vec<LeanManagedField>> as serde::Deserialize>::deserialize(d)
+    } else {
+        <serde::de::IgnoredAny as serde::Deserialize>::deserialize(d)?;
+        Ok(None)
+    }
 }
 
 #[derive(serde::Deserialize)]

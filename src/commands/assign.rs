@@ -261,6 +261,15 @@ async fn resolve_targets(
                     Err(outcome) => unwritable.push(outcome),
                 }
             }
+            // Each note once (an alias written as its canonical name), however many objects.
+            let notes: std::collections::BTreeSet<&String> = out
+                .iter()
+                .filter_map(|t| t.suggested.as_ref())
+                .flat_map(|s| &s.request.notes)
+                .collect();
+            for note in notes {
+                ui::note(note);
+            }
         }
         WriteTargets::Named(pairs) => {
             let namespace = cluster.namespace(&opts.scope);
@@ -315,9 +324,10 @@ async fn resolve_targets(
 /// Says which objects of a `--from` document are left alone: each disputed one by name (a
 /// person should decide), the others as counts.
 fn note_not_picked(left: &[crate::core::suggest::NotPicked]) {
-    let mut unsure = 0;
+    use crate::core::suggest::Unpicked;
+    let (mut none, mut unsure) = (0, 0);
     for item in left {
-        if item.reason.starts_with("disputed") {
+        if let Unpicked::Disputed { .. } = item.why {
             let what = match &item.namespace {
                 Some(ns) => format!(
                     "{}/{} in namespace {ns}",
@@ -326,15 +336,24 @@ fn note_not_picked(left: &[crate::core::suggest::NotPicked]) {
                 ),
                 None => format!("{}/{}", item.kind.to_lowercase(), item.name),
             };
-            ui::note(&format!("{what}: {}; not written", item.reason));
+            ui::note(&format!("{what}: {}; not written", item.why));
+        } else if item.why == Unpicked::NoCandidate {
+            none += 1;
         } else {
             unsure += 1;
         }
     }
+    let objects = |n: usize| format!("{n} object{}", if n == 1 { "" } else { "s" });
+    if none > 0 {
+        ui::note(&format!(
+            "{} of the suggestions had no candidate team; not written",
+            objects(none)
+        ));
+    }
     if unsure > 0 {
         ui::note(&format!(
-            "{unsure} object{} of the suggestions had no candidate team at the confidence asked for; not written",
-            if unsure == 1 { "" } else { "s" }
+            "{} of the suggestions had no candidate team at the confidence asked for; not written",
+            objects(unsure)
         ));
     }
 }
@@ -417,9 +436,6 @@ async fn suggested_target(
             return Ok(Err(failed(kind, format!("{what}: {e}"))));
         }
     };
-    for note in &request.notes {
-        ui::note(note);
-    }
     let namespace = match &suggestion.namespace {
         Some(ns) => {
             if !namespaces.contains_key(ns) {

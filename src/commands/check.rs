@@ -153,13 +153,6 @@ pub fn parse_types(cluster: &Cluster, args: &[String]) -> Result<Vec<Kind>> {
     Ok(kinds)
 }
 
-/// The table's first header: `CONTEXT`, `CLUSTER` or `CONTEXT/CLUSTER`.
-fn location_header(location: Option<Location>) -> String {
-    location
-        .map(|l| l.title().to_uppercase())
-        .unwrap_or_default()
-}
-
 /// Every finding, then every exempt object, as cells of [`COLUMNS`] after the context;
 /// `missing` stands for a value that is not there.
 fn rows(report: &CheckReport, missing: &str) -> Vec<Vec<String>> {
@@ -199,7 +192,7 @@ fn rows(report: &CheckReport, missing: &str) -> Vec<Vec<String>> {
 /// clusters), a missing value as an empty field, no summary line.
 fn csv(report: &CheckReport, location: Option<Location>) -> Result<String> {
     let skip = usize::from(location.is_none());
-    let first = location_header(location);
+    let first = location.map(Location::header).unwrap_or_default();
     let headers: Vec<&str> = std::iter::once(first.as_str())
         .chain(COLUMNS)
         .skip(skip)
@@ -238,7 +231,7 @@ fn table(report: &CheckReport, location: Option<Location>, no_headers: bool) -> 
         .into_iter()
         .map(|r| r.into_iter().skip(skip).collect())
         .collect();
-    let first = location_header(location);
+    let first = location.map(Location::header).unwrap_or_default();
     let headers: Vec<&str> = std::iter::once(first.as_str())
         .chain(COLUMNS)
         .skip(skip)

@@ -61,6 +61,7 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     plan.label_columns
         .extend(suggest::EVIDENCE_KEYS.iter().map(|k| k.to_string()));
     plan.managers = true;
+    crate::cluster::session::read_field_managers();
     // Rows are taken as they are resolved: the unowned kept, the owned only tallied (per kind, so
     // a kind whose list starts again is taken back whole).
     let mut owned_by_kind: std::collections::HashMap<(String, String), Owned> = Default::default();

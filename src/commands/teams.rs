@@ -160,10 +160,7 @@ fn summarise(cluster: &Cluster, rows: &[&Resolution]) -> TeamSummary {
 /// The columns of `teams`' table and CSV: CONTEXT with several clusters, TEAM, WORKLOADS, one
 /// per configured stage, NO-STAGE, NAMESPACES, CHAT.
 fn headers(stages: &[String], location: Option<Location>) -> Vec<String> {
-    let mut headers: Vec<String> = location
-        .map(|l| l.title().to_uppercase())
-        .into_iter()
-        .collect();
+    let mut headers: Vec<String> = location.map(Location::header).into_iter().collect();
     headers.extend(["TEAM".to_string(), "WORKLOADS".into()]);
     headers.extend(stages.iter().map(|s| s.to_uppercase()));
     headers.extend(["NO-STAGE".to_string(), "NAMESPACES".into(), "CHAT".into()]);

@@ -211,6 +211,11 @@ impl Location {
         }
     }
 
+    /// The tables' header: `CONTEXT`, `CLUSTER` or `CONTEXT/CLUSTER`.
+    pub fn header(self) -> String {
+        self.title().to_uppercase()
+    }
+
     /// `Context`, `Cluster` or `Context/Cluster` (upper-cased in tables).
     pub fn title(self) -> &'static str {
         match self {

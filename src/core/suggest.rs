@@ -634,7 +634,44 @@ pub struct NotPicked {
     pub kind: String,
     pub namespace: Option<String>,
     pub name: String,
-    pub reason: String,
+    pub why: Unpicked,
+}
+
+/// Why a suggestion is not written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unpicked {
+    /// No evidence named a team.
+    NoCandidate,
+    /// No candidate at the confidence asked for.
+    BelowConfidence(Confidence),
+    /// The best candidates are equally sure: a person decides.
+    Disputed {
+        first: String,
+        second: String,
+        confidence: Confidence,
+    },
+}
+
+impl std::fmt::Display for Unpicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unpicked::NoCandidate => f.write_str("no candidate team"),
+            Unpicked::BelowConfidence(min) => write!(
+                f,
+                "no candidate team at confidence {} or above",
+                min.as_str()
+            ),
+            Unpicked::Disputed {
+                first,
+                second,
+                confidence,
+            } => write!(
+                f,
+                "disputed: {first} and {second} are equally likely ({})",
+                confidence.as_str()
+            ),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -702,26 +739,24 @@ pub fn pick(
             .filter(|c| c.confidence >= min)
             .collect();
         sure.sort_by_key(|c| std::cmp::Reverse(c.confidence));
-        let reason = match sure.as_slice() {
-            [] if item.candidates.is_empty() => Some("no candidate team".to_string()),
-            [] => Some(format!(
-                "no candidate team at confidence {} or above",
-                min.as_str()
-            )),
-            [first, second, ..] if first.confidence == second.confidence => Some(format!(
-                "disputed: {} and {} are equally likely ({})",
-                first.team,
-                second.team,
-                first.confidence.as_str()
-            )),
+        let why = match sure.as_slice() {
+            [] if item.candidates.is_empty() => Some(Unpicked::NoCandidate),
+            [] => Some(Unpicked::BelowConfidence(min)),
+            [first, second, ..] if first.confidence == second.confidence => {
+                Some(Unpicked::Disputed {
+                    first: first.team.clone(),
+                    second: second.team.clone(),
+                    confidence: first.confidence,
+                })
+            }
             _ => None,
         };
-        match reason {
-            Some(reason) => left.push(NotPicked {
+        match why {
+            Some(why) => left.push(NotPicked {
                 kind: item.kind,
                 namespace: item.namespace,
                 name: item.name,
-                reason,
+                why,
             }),
             None => picked.push(Suggested {
                 team: sure[0].team.clone(),
@@ -1044,9 +1079,11 @@ mod tests {
                 confidence: Confidence::High,
             }]
         );
+        let texts: Vec<String> = left.iter().map(|l| l.why.to_string()).collect();
         let reasons: Vec<(&str, &str)> = left
             .iter()
-            .map(|l| (l.name.as_str(), l.reason.as_str()))
+            .zip(&texts)
+            .map(|(l, why)| (l.name.as_str(), why.as_str()))
             .collect();
         assert_eq!(
             reasons,

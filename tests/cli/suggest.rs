@@ -337,7 +337,7 @@ tools       deployment.apps/sorter     team   <none> → platform   changed (dry
     assert_eq!(
         dry.stderr,
         "\
-Note: 1 object of the suggestions had no candidate team at the confidence asked for; not written
+Note: 1 object of the suggestions had no candidate team; not written
 Warning: deployment.apps/cart in namespace shop is managed by Helm release \"shop/storefront\": the next helm upgrade may revert this change; set it in the chart's values instead
 "
     );
@@ -375,7 +375,8 @@ shop        deployment.apps/cart   team   <none> → checkout   changed
     assert_eq!(
         run.stderr,
         "\
-Note: 2 objects of the suggestions had no candidate team at the confidence asked for; not written
+Note: 1 object of the suggestions had no candidate team; not written
+Note: 1 object of the suggestions had no candidate team at the confidence asked for; not written
 Warning: deployment.apps/cart in namespace shop is managed by Helm release \"shop/storefront\": the next helm upgrade may revert this change; set it in the chart's values instead
 error: deployment.apps/biller in namespace tools: was deleted and recreated since suggest read it; not written
 error: deployment.apps/invoicer in namespace tools: now owned by team billing; not written
