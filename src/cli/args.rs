@@ -571,7 +571,7 @@ pub struct AssignArgs {
     pub target: WriteTargetArgs,
     /// Write the teams `suggest -o json|yaml` proposed (FILE, or - for stdin), to the objects
     /// still unowned and still the same (uid) when written.
-    #[arg(long, value_name = "FILE", conflicts_with_all = [
+    #[arg(long, short = 'f', visible_alias = "filename", value_name = "FILE", conflicts_with_all = [
         "targets", "team", "stage", "sunset", "contacts", "overwrite", "selector", "all", "all_namespaces",
     ])]
     pub from: Option<PathBuf>,
