@@ -436,9 +436,9 @@ fn table_lists_page_with_continue_and_filter_by_labels() {
         .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
         .collect();
     assert_eq!(names, full);
-    assert_eq!(names.len(), 8);
+    assert_eq!(names.len(), 13);
     let first = table(&s, "/apis/apps/v1/deployments?limit=3");
-    assert_eq!(first["metadata"]["remainingItemCount"], 5);
+    assert_eq!(first["metadata"]["remainingItemCount"], 10);
     let t = table(
         &s,
         "/apis/apps/v1/deployments?labelSelector=tier%3Dweb%2C%21team",

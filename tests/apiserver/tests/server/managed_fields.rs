@@ -366,18 +366,40 @@ fn seeded_managed_fields_are_kept_and_served_in_every_representation() {
     assert_eq!(entries[1]["apiVersion"], "apps/v1");
 }
 
+/// The demo records a creator only on the objects `suggest`'s README example shows, each entry
+/// at the object's creation time.
 #[test]
-fn seeds_carry_no_managed_fields() {
+fn the_demo_records_a_creator_where_suggest_shows_one() {
     let s = demo();
+    let mut recorded = Vec::new();
     for resource in ["deployments", "pods", "namespaces"] {
         for o in s.objects(resource) {
-            assert!(
-                managed(&o).is_empty(),
-                "{resource} {}",
-                o["metadata"]["name"]
-            );
+            let entries = managed(&o);
+            if entries.is_empty() {
+                continue;
+            }
+            assert_eq!(entries.len(), 1, "{o}");
+            assert_eq!(entries[0]["time"], o["metadata"]["creationTimestamp"]);
+            recorded.push(format!(
+                "{}/{} {}",
+                o["metadata"]["namespace"].as_str().unwrap(),
+                o["metadata"]["name"].as_str().unwrap(),
+                entries[0]["manager"].as_str().unwrap()
+            ));
         }
     }
+    recorded.sort();
+    assert_eq!(
+        recorded,
+        [
+            "default/debug-shell kubectl-run",
+            "labs/notebook kubectl-create",
+            "shop/payment-widget kubectl-client-side-apply",
+            "shop/recs ci-data",
+            "shop/search-proxy helm",
+            "shop/storefront helm",
+        ]
+    );
     let s = TestServer::start(ServerOptions::default());
     s.seed_scale(ScaleParams {
         namespaces: 3,
