@@ -1093,67 +1093,53 @@ pub(crate) fn demo(store: &mut Store, start: Timestamp) {
     ];
     s.namespace("shop", &[], &[]);
     s.namespace("labs", &[], &[]);
-    s.rs_workload(
-        "apps/v1",
-        "Deployment",
-        "shop",
-        "storefront",
-        &[
-            ("app", "storefront"),
-            ("team", "checkout"),
-            ("lifecycle", "production"),
-            ("app.kubernetes.io/managed-by", "Helm"),
-        ],
-        &helm,
-        &[],
-        &[],
-    );
-    s.rs_workload(
-        "apps/v1",
-        "Deployment",
-        "shop",
-        "search-proxy",
-        &[
-            ("app", "search-proxy"),
-            ("app.kubernetes.io/managed-by", "Helm"),
-        ],
-        &helm,
-        &[],
-        &[],
-    );
-    s.rs_workload(
-        "apps/v1",
-        "Deployment",
-        "shop",
-        "payment-widget",
-        &[
-            ("app", "payment-widget"),
-            ("app.kubernetes.io/part-of", "billing"),
-        ],
-        &[],
-        &[],
-        &[],
-    );
-    s.rs_workload(
-        "apps/v1",
-        "Deployment",
-        "shop",
-        "recs",
-        &[("app", "recs")],
-        &[],
-        &[],
-        &[],
-    );
-    s.rs_workload(
-        "apps/v1",
-        "Deployment",
-        "labs",
-        "notebook",
-        &[("app", "notebook")],
-        &[],
-        &[],
-        &[],
-    );
+    let no_pods: &[(&str, &[&str])] = &[];
+    type Pairs<'a> = &'a [(&'a str, &'a str)];
+    let workloads: [(&str, &str, Pairs, Pairs); 5] = [
+        (
+            "shop",
+            "storefront",
+            &[
+                ("app", "storefront"),
+                ("team", "checkout"),
+                ("lifecycle", "production"),
+                ("app.kubernetes.io/managed-by", "Helm"),
+            ],
+            &helm,
+        ),
+        (
+            "shop",
+            "search-proxy",
+            &[
+                ("app", "search-proxy"),
+                ("app.kubernetes.io/managed-by", "Helm"),
+            ],
+            &helm,
+        ),
+        (
+            "shop",
+            "payment-widget",
+            &[
+                ("app", "payment-widget"),
+                ("app.kubernetes.io/part-of", "billing"),
+            ],
+            &[],
+        ),
+        ("shop", "recs", &[("app", "recs")], &[]),
+        ("labs", "notebook", &[("app", "notebook")], &[]),
+    ];
+    for (ns, name, labels, annotations) in workloads {
+        s.rs_workload(
+            "apps/v1",
+            "Deployment",
+            ns,
+            name,
+            labels,
+            annotations,
+            &[],
+            no_pods,
+        );
+    }
     let mut binding = object(
         "rbac.authorization.k8s.io/v1",
         "RoleBinding",
