@@ -494,6 +494,21 @@ struct Row {
     peer: Option<Sample>,
 }
 
+impl Row {
+    /// Wall, CPU and RSS against the peer row (empty cells without one).
+    fn ratios(&self) -> (String, String, String) {
+        let s = self.sample;
+        match self.peer {
+            Some(p) => (
+                ratio(s.wall, p.wall),
+                ratio(s.cpu, p.cpu),
+                ratio(s.rss_kb as f64, p.rss_kb as f64),
+            ),
+            None => (String::new(), String::new(), String::new()),
+        }
+    }
+}
+
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     if let [_, flag, result, dashes, command @ ..] = argv.as_slice()
@@ -783,14 +798,7 @@ fn main() {
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in rows.iter().filter(|r| r.case != "j") {
         let s = r.sample;
-        let (wr, cr, mr) = match r.peer {
-            Some(p) => (
-                ratio(s.wall, p.wall),
-                ratio(s.cpu, p.cpu),
-                ratio(s.rss_kb as f64, p.rss_kb as f64),
-            ),
-            None => ("".to_string(), "".to_string(), "".to_string()),
-        };
+        let (wr, cr, mr) = r.ratios();
         println!(
             "| {} | `{}` | {} | {:.2} s | {:.2} s | {} | {} + {} + {} | {} | {wr} | {cr} | {mr} |",
             r.case,
@@ -822,14 +830,7 @@ fn main() {
         println!("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for r in &fleet_j {
             let s = r.sample;
-            let (wr, cr, mr) = match r.peer {
-                Some(p) => (
-                    ratio(s.wall, p.wall),
-                    ratio(s.cpu, p.cpu),
-                    ratio(s.rss_kb as f64, p.rss_kb as f64),
-                ),
-                None => ("".to_string(), "".to_string(), "".to_string()),
-            };
+            let (wr, cr, mr) = r.ratios();
             println!(
                 "| j | `{}` | {} | {:.2} s | {:.2} s | {} | {} | {} + {} + {} | {} | {wr} | {cr} | {mr} |",
                 r.tool,
