@@ -150,7 +150,6 @@ impl Cluster {
             namespace: None,
             namespaces: &cell,
             keys: None,
-            managers: true,
         };
         let listed = lister.list_all(kind, labels, fields, false).await?;
         Ok((listed.objects, listed.unreadable))
@@ -204,8 +203,6 @@ impl Cluster {
     }
 }
 
-/// The contexts to query when several were asked for (`--contexts`, `--all-contexts`); `None`
-/// for the one kubectl would use.
 /// The clusters a command covers, as a report names them: `context prod`, `contexts a, b`.
 pub fn describe_contexts(global: &GlobalOptions) -> Result<String> {
     if let Some(names) = context_names(global)? {
@@ -223,6 +220,8 @@ pub fn describe_contexts(global: &GlobalOptions) -> Result<String> {
     })
 }
 
+/// The contexts to query when several were asked for (`--contexts`, `--all-contexts`); `None`
+/// for the one kubectl would use.
 pub fn context_names(global: &GlobalOptions) -> Result<Option<Vec<String>>> {
     match &global.contexts {
         Contexts::Current => Ok(None),
@@ -302,8 +301,6 @@ pub struct ListPlan {
     pub field_selector: Option<FieldSelector>,
     /// Label keys kept on every listed object besides the ownership keys (`ls -L`).
     pub label_columns: Vec<String>,
-    /// Keep each object's field managers (`suggest`).
-    pub managers: bool,
 }
 
 /// Listed metadata, ready to be joined.
@@ -385,8 +382,6 @@ struct Lister<'a> {
     namespaces: &'a tokio::sync::OnceCell<NamespaceMetas>,
     /// Label and annotation keys kept (`None`: all).
     keys: Option<&'a std::collections::HashSet<String>>,
-    /// With `keys`: keep the field managers too.
-    managers: bool,
 }
 
 impl Lister<'_> {
@@ -420,7 +415,6 @@ impl Lister<'_> {
                 &|_| true
             },
             keys: self.keys,
-            managers: self.managers,
         };
         match session
             .list_meta_pages(kind, self.namespace, labels, fields, retain, async |page| {
@@ -586,7 +580,6 @@ impl Inventory {
             namespace: ns,
             namespaces: &cell,
             keys: Some(&keys),
-            managers: plan.managers,
         };
         let (labels, fields) = (
             plan.label_selector.as_ref().map(LabelSelector::as_str),
@@ -798,6 +791,7 @@ impl Inventory {
 /// A Namespace object's key in the namespace index (see [`MetaObject::namespace_key`]).
 fn namespace_index_key(namespace: &MetaObject) -> String {
     crate::core::ownership::namespace_key(namespace.cluster.as_deref(), &namespace.name)
+        .into_owned()
 }
 
 /// One row's chain (through `by_uid`) and ownership (with its namespace's metadata).
@@ -815,7 +809,7 @@ fn resolve_one<'a>(
     };
     let ns_meta = object
         .namespace_key()
-        .and_then(|key| namespaces.and_then(|m| m.get(&key)));
+        .and_then(|key| namespaces.and_then(|m| m.get(key.as_ref())));
     let ownership = ownership::resolve(&chain, ns_meta, ns_name, config);
     Resolution { chain, ownership }
 }
@@ -852,7 +846,6 @@ pub async fn default_plan(
         label_selector,
         field_selector,
         label_columns: Vec::new(),
-        managers: false,
     })
 }
 
@@ -941,7 +934,6 @@ pub async fn typed_plan(
         label_selector,
         field_selector,
         label_columns: Vec::new(),
-        managers: false,
     })
 }
 

@@ -342,6 +342,8 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         .as_ref()
         .and_then(|e| e.command.clone());
     let cluster_url = config.cluster_url.clone();
+    // As diagnostics name it: never with a `user:password@`.
+    let shown_url = super::wire_log::without_userinfo(&cluster_url.to_string());
     let wire_log = ui::enabled(super::wire_log::REQUEST_HEADERS).then(|| wire_log(&config));
     let builder =
         kube::client::ClientBuilder::try_from(config).map_err(|e| {
@@ -363,7 +365,7 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         ui::warn(&format!(
             "--aggregator={}: the server URL {} is not the engine's usual path; if it is not a {} endpoint, lists will be wrong",
             named.name(),
-            super::wire_log::without_userinfo(&cluster_url.to_string()),
+            shown_url,
             named.name()
         ));
     }
@@ -373,7 +375,7 @@ pub async fn connect(opts: &ConnectionOptions) -> Result<Session> {
         ui::log(1, || {
             format!(
                 "{} is a {} endpoint: every object's member cluster is read from its {} annotation",
-                super::wire_log::without_userinfo(&cluster_url.to_string()),
+                shown_url,
                 engine.name(),
                 engine.cluster_annotation()
             )
@@ -462,15 +464,12 @@ pub struct Retain<'a> {
     /// and friends can be kilobytes per object). `None` keeps all. A trimmed listing is for
     /// reading ownership, so it drops `resourceVersion` too: writers list with [`Retain::ALL`].
     pub keys: Option<&'a std::collections::HashSet<String>>,
-    /// With `keys`: keep the field managers too (`suggest` reads them; nothing else does).
-    pub managers: bool,
 }
 
 impl Retain<'_> {
     pub const ALL: Retain<'static> = Retain {
         keep: &|_| true,
         keys: None,
-        managers: true,
     };
 
     fn trim(&self, mut object: MetaObject) -> MetaObject {
@@ -488,9 +487,6 @@ impl Retain<'_> {
             keep(&mut object.labels);
             keep(&mut object.annotations);
             object.resource_version = None;
-            if !self.managers {
-                object.managers = Vec::new();
-            }
         }
         object
     }
@@ -651,7 +647,7 @@ impl Continued for MetaPage {
         self.items.len()
     }
     fn continue_token(&self) -> Option<String> {
-        self.metadata.continue_.clone().filter(|c| !c.is_empty())
+        self.metadata.token()
     }
 }
 
@@ -694,7 +690,7 @@ impl Continued for TablePage {
         self.rows.len()
     }
     fn continue_token(&self) -> Option<String> {
-        self.metadata.continue_.clone().filter(|c| !c.is_empty())
+        self.metadata.token()
     }
 }
 
@@ -731,6 +727,13 @@ struct MetaPage {
 struct PageMeta {
     #[serde(rename = "continue", default)]
     continue_: Option<String>,
+}
+
+impl PageMeta {
+    /// The next page's token; an empty one means there is none.
+    fn token(&self) -> Option<String> {
+        self.continue_.clone().filter(|c| !c.is_empty())
+    }
 }
 
 #[derive(Default, serde::Deserialize)]

@@ -60,7 +60,6 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     // The evidence lives in labels and annotations the listing would otherwise drop.
     plan.label_columns
         .extend(suggest::EVIDENCE_KEYS.iter().map(|k| k.to_string()));
-    plan.managers = true;
     crate::cluster::session::read_field_managers();
     // Rows are taken as they are resolved: the unowned kept, the owned only tallied (per kind, so
     // a kind whose list starts again is taken back whole).
@@ -269,7 +268,7 @@ async fn gitops_parents(
                 &[&object],
                 object
                     .namespace_key()
-                    .and_then(|key| inventory.namespaces.get(&key)),
+                    .and_then(|key| inventory.namespaces.get(key.as_ref())),
                 Some(&ns),
                 &cluster.config,
             );

@@ -1,6 +1,7 @@
 //! The pure ownership core: which team, stage, sunset, exemption and contacts an object has,
 //! and where each answer came from. No I/O: callers hand in metadata they already fetched.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -68,7 +69,7 @@ impl MetaObject {
 
     /// Its namespace's key in a namespace index: the name, prefixed by the member cluster
     /// through a multi-cluster engine (equal names in two clusters are two namespaces).
-    pub fn namespace_key(&self) -> Option<String> {
+    pub fn namespace_key(&self) -> Option<Cow<'_, str>> {
         let namespace = self.namespace.as_deref()?;
         Some(namespace_key(self.cluster.as_deref(), namespace))
     }
@@ -290,11 +291,11 @@ pub fn pairs(items: &[(&str, &str)]) -> BTreeMap<String, String> {
 pub const MAX_CHAIN: usize = 8;
 
 /// A namespace's key in a namespace index (see [`MetaObject::namespace_key`]); namespace names
-/// hold no `/`.
-pub fn namespace_key(cluster: Option<&str>, namespace: &str) -> String {
+/// hold no `/`. Borrowed when there is no cluster: every row of a listing looks one up.
+pub fn namespace_key<'a>(cluster: Option<&str>, namespace: &'a str) -> Cow<'a, str> {
     match cluster {
-        Some(cluster) => format!("{cluster}/{namespace}"),
-        None => namespace.to_string(),
+        Some(cluster) => Cow::Owned(format!("{cluster}/{namespace}")),
+        None => Cow::Borrowed(namespace),
     }
 }
 
