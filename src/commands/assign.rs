@@ -343,7 +343,7 @@ fn note_not_picked(left: &[crate::core::suggest::NotPicked]) {
             unsure += 1;
         }
     }
-    let objects = |n: usize| format!("{n} object{}", if n == 1 { "" } else { "s" });
+    let objects = crate::core::suggest::objects;
     if none > 0 {
         ui::note(&format!(
             "{} of the suggestions had no candidate team; not written",

@@ -244,19 +244,13 @@ async fn gitops_parents(
     let mut parents = Vec::new();
     let mut unreadable = Vec::new();
     for kind in named {
-        let (group, version, name, plural) = kind.resource();
-        let crd = Kind {
-            group: group.to_string(),
-            version: version.to_string(),
-            kind: name.to_string(),
-            plural: plural.to_string(),
-            namespaced: true,
-            short_names: Vec::new(),
-            workload: false,
-        };
+        let crd = kind.kind();
         let Some(served) = cluster.session.discover(&crd).await? else {
             ui::log(2, || {
-                format!("{plural}.{group} is not installed: no evidence from it")
+                format!(
+                    "{} is not installed: no evidence from it",
+                    crd.qualified_plural()
+                )
             });
             continue;
         };

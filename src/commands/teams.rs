@@ -36,8 +36,8 @@ pub async fn run(global: &GlobalOptions, opts: TeamsOptions) -> Result<ExitStatu
                 let o = r.object();
                 Some(html::Sunset {
                     team: r.ownership.team.value.clone(),
-                    object: html::object_ref(
-                        context.as_deref(),
+                    object: crate::core::policy::object_ref(
+                        location(context.as_deref(), o.cluster.as_deref()).as_deref(),
                         o.namespace.as_deref(),
                         &o.kind,
                         &o.name,

@@ -16,7 +16,8 @@ pub struct Kind {
 }
 
 impl Kind {
-    fn builtin(
+    /// A kind spelled out in full: the built-ins, and the CRDs whose resource names are fixed.
+    pub fn builtin(
         group: &str,
         version: &str,
         kind: &str,

@@ -141,7 +141,8 @@ impl Summary {
     }
 }
 
-fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+/// `one` or `many`, as `n` asks.
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
@@ -235,6 +236,19 @@ pub fn location(context: Option<&str>, cluster: Option<&str>) -> Option<String> 
     }
 }
 
+/// `ns/Kind/name`, with the location (context, member cluster) first when there is one.
+pub fn object_ref(
+    location: Option<&str>,
+    namespace: Option<&str>,
+    kind: &str,
+    name: &str,
+) -> String {
+    let mut parts: Vec<&str> = location.into_iter().collect();
+    parts.extend(namespace);
+    parts.extend([kind, name]);
+    parts.join("/")
+}
+
 impl Finding {
     pub fn location(&self) -> Option<String> {
         location(self.context.as_deref(), self.cluster.as_deref())
@@ -244,6 +258,16 @@ impl Finding {
 impl Exemption {
     pub fn location(&self) -> Option<String> {
         location(self.context.as_deref(), self.cluster.as_deref())
+    }
+
+    /// As reports name it: `ns/Kind/name`, located (see [`object_ref`]).
+    pub fn reference(&self) -> String {
+        object_ref(
+            self.location().as_deref(),
+            self.namespace.as_deref(),
+            &self.kind,
+            &self.name,
+        )
     }
 }
 
@@ -280,6 +304,16 @@ impl Checked {
 
     pub fn location(&self) -> Option<String> {
         location(self.context.as_deref(), self.cluster.as_deref())
+    }
+
+    /// As reports name it: `ns/Kind/name`, located (see [`object_ref`]).
+    pub fn reference(&self) -> String {
+        object_ref(
+            self.location().as_deref(),
+            self.namespace.as_deref(),
+            &self.kind,
+            &self.name,
+        )
     }
 }
 

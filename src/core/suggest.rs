@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Team;
+use crate::core::kinds::Kind;
 use crate::core::ownership::MetaObject;
 
 /// How sure a suggestion is.
@@ -44,20 +45,6 @@ impl Confidence {
         match self {
             Confidence::Low => Confidence::Medium,
             _ => Confidence::High,
-        }
-    }
-}
-
-impl std::str::FromStr for Confidence {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Confidence, String> {
-        match text {
-            "low" => Ok(Confidence::Low),
-            "medium" => Ok(Confidence::Medium),
-            "high" => Ok(Confidence::High),
-            _ => Err(format!(
-                "invalid confidence \"{text}\": expected low, medium or high"
-            )),
         }
     }
 }
@@ -149,9 +136,9 @@ impl GitOpsKind {
         GitOpsKind::FluxHelmRelease,
     ];
 
-    /// `(group, version, Kind, plural)` as their CRDs serve them.
-    pub fn resource(self) -> (&'static str, &'static str, &'static str, &'static str) {
-        match self {
+    /// The kind as its CRD serves it (discovery confirms it is installed).
+    pub fn kind(self) -> Kind {
+        let (group, version, kind, plural) = match self {
             GitOpsKind::ArgoApplication => {
                 ("argoproj.io", "v1alpha1", "Application", "applications")
             }
@@ -167,7 +154,8 @@ impl GitOpsKind {
                 "HelmRelease",
                 "helmreleases",
             ),
-        }
+        };
+        Kind::builtin(group, version, kind, plural, &[], false)
     }
 
     fn describe(self) -> &'static str {
@@ -405,8 +393,12 @@ impl Owned {
     }
 }
 
-fn objects(n: usize) -> String {
-    format!("{n} object{}", if n == 1 { "" } else { "s" })
+/// `1 object`, `2 objects`.
+pub fn objects(n: usize) -> String {
+    format!(
+        "{n} {}",
+        crate::core::policy::plural(n, "object", "objects")
+    )
 }
 
 /// The candidates for an unowned workload `o`, best first; none when nothing points anywhere.

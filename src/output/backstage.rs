@@ -187,11 +187,7 @@ pub fn entities(workloads: &[Workload]) -> (Vec<Entity>, Vec<String>) {
 
 /// The entities as one YAML stream, as a catalog `Location` target reads it.
 pub fn render(entities: &[Entity]) -> String {
-    entities
-        .iter()
-        .map(documents::yaml)
-        .collect::<Vec<_>>()
-        .join("---\n")
+    documents::yaml_stream(entities)
 }
 
 #[cfg(test)]

@@ -279,3 +279,8 @@ pub fn json<T: Serialize>(doc: &T) -> String {
 pub fn yaml<T: Serialize>(doc: &T) -> String {
     serde_saphyr::to_string(doc).expect("documents serialise")
 }
+
+/// Several documents as one YAML stream (`---` between them), as `kubectl apply -f -` reads it.
+pub fn yaml_stream<T: Serialize>(docs: &[T]) -> String {
+    docs.iter().map(yaml).collect::<Vec<_>>().join("---\n")
+}

@@ -9,7 +9,7 @@ use std::fmt::Write;
 use quick_xml::escape::escape;
 
 use crate::core::date::Date;
-use crate::core::policy::{CheckReport, Finding, Location};
+use crate::core::policy::{CheckReport, Finding, Location, location};
 use crate::output::documents::TeamSummary;
 
 /// How far ahead the sunset timeline looks.
@@ -260,19 +260,6 @@ fn team_key(team: Option<&str>) -> (bool, String) {
     }
 }
 
-/// `ns/Kind/name`, with the location (context, member cluster) first when there is one.
-pub fn object_ref(
-    context: Option<&str>,
-    namespace: Option<&str>,
-    kind: &str,
-    name: &str,
-) -> String {
-    let mut parts: Vec<&str> = context.into_iter().collect();
-    parts.extend(namespace);
-    parts.extend([kind, name]);
-    parts.join("/")
-}
-
 /// `check -o html`.
 pub fn check_page(report: &CheckReport, made: &Made, location: Option<Location>) -> String {
     let mut teams: BTreeMap<(bool, String), TeamRow> = BTreeMap::new();
@@ -288,12 +275,7 @@ pub fn check_page(report: &CheckReport, made: &Made, location: Option<Location>)
         if let Some(date) = o.sunset.as_deref().and_then(|d| Date::sunset(d).ok()) {
             sunsets.push(Sunset {
                 team: o.team.clone(),
-                object: object_ref(
-                    o.location().as_deref(),
-                    o.namespace.as_deref(),
-                    &o.kind,
-                    &o.name,
-                ),
+                object: o.reference(),
                 date,
             });
         }
@@ -333,8 +315,8 @@ pub fn teams_page(summary: &TeamSummary, sunsets: &[Sunset], made: &Made) -> Str
     let mut teams: BTreeMap<(bool, String), TeamRow> = BTreeMap::new();
     for item in &summary.items {
         let mut name = team_key(item.team.as_deref());
-        if let Some(context) = &item.context {
-            name.1 = format!("{context}/{}", name.1);
+        if let Some(place) = location(item.context.as_deref(), item.cluster.as_deref()) {
+            name.1 = format!("{place}/{}", name.1);
         }
         let row = teams.entry(name).or_default();
         row.workloads += item.workloads;

@@ -8,7 +8,6 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 use crate::core::policy::{self, CheckReport, FailOn, Finding};
-use crate::output::html::object_ref;
 
 /// One test case: an object, its findings, or the reason it is exempt.
 struct Case<'a> {
@@ -20,39 +19,28 @@ struct Case<'a> {
 
 /// The objects and findings of one report, by team: `(false, team)` first in name order, then
 /// `(true, "")` for the unowned.
-type Suites<'a> = BTreeMap<(bool, String), Vec<Case<'a>>>;
-
-fn suite_key(team: Option<&str>) -> (bool, String) {
-    let (unowned, name) = policy::team_order(team);
-    (unowned, name.to_string())
-}
+type Suites<'a> = BTreeMap<(bool, &'a str), Vec<Case<'a>>>;
 
 fn suites(report: &CheckReport) -> Suites<'_> {
     let mut by_object = report.findings_by_object();
     let mut suites: Suites = BTreeMap::new();
     for o in &report.objects {
-        let key = o.key();
         suites
-            .entry(suite_key(o.team.as_deref()))
+            .entry(policy::team_order(o.team.as_deref()))
             .or_default()
             .push(Case {
-                name: object_ref(o.location().as_deref(), key.2, key.3, key.4),
+                name: o.reference(),
                 classname: o.kind.clone(),
-                findings: by_object.remove(&key).unwrap_or_default(),
+                findings: by_object.remove(&o.key()).unwrap_or_default(),
                 skipped: None,
             });
     }
     for e in &report.exempt {
         suites
-            .entry(suite_key(e.team.as_deref()))
+            .entry(policy::team_order(e.team.as_deref()))
             .or_default()
             .push(Case {
-                name: object_ref(
-                    e.location().as_deref(),
-                    e.namespace.as_deref(),
-                    &e.kind,
-                    &e.name,
-                ),
+                name: e.reference(),
                 classname: e.kind.clone(),
                 findings: Vec::new(),
                 skipped: Some(&e.reason),

@@ -186,9 +186,5 @@ pub fn reports(report: &CheckReport, fail_on: FailOn) -> Vec<Report> {
 
 /// The reports as one YAML stream, for `kubectl apply -f -`.
 pub fn render(report: &CheckReport, fail_on: FailOn) -> String {
-    reports(report, fail_on)
-        .iter()
-        .map(documents::yaml)
-        .collect::<Vec<_>>()
-        .join("---\n")
+    documents::yaml_stream(&reports(report, fail_on))
 }

@@ -206,6 +206,14 @@ fn teams_and_check_have_a_cluster_column() {
             .map(|f| (f["cluster"].as_str().unwrap(), f["team"].as_str().unwrap()))
             .collect();
         assert_eq!(stages, [("east", "checkout"), ("west", "payments")]);
+        // The HTML summary keeps one row per member's team, as the table does.
+        let html = env.owner(&["teams", "-A", "-o", "html"]);
+        assert_eq!(html.code, 0, "{}", html.stderr);
+        assert!(
+            html.stdout.contains("east/checkout") && html.stdout.contains("west/payments"),
+            "{}",
+            html.stdout
+        );
         let table = env.owner(&["check", "-A"]);
         assert!(
             table.stdout.starts_with("CLUSTER   NAMESPACE"),
