@@ -34,7 +34,7 @@ pub async fn run(global: &GlobalOptions, opts: WhoOptions) -> Result<ExitStatus>
         .unwrap_or_else(|| cluster.session.default_namespace.clone());
     match &opts.lookup {
         WhoLookup::Target(target) => {
-            let answer = lookup(&cluster, target, &namespace).await?;
+            let answer = lookup(&cluster, target, &namespace, &mut Reads::default()).await?;
             let as_list = !matches!(target, WhoTarget::Object(_));
             print_answer(&answer, &opts, as_list)?;
             Ok(answer.status())
@@ -91,31 +91,41 @@ impl Answer {
     }
 }
 
-/// Looks `target` up; `namespace` is where namespaced names live.
-async fn lookup(cluster: &Cluster, target: &WhoTarget, namespace: &str) -> Result<Answer> {
+/// Looks `target` up; `namespace` is where namespaced names live. `reads` keeps what the
+/// lookup (or an earlier one of the same command) already read.
+async fn lookup(
+    cluster: &Cluster,
+    target: &WhoTarget,
+    namespace: &str,
+    reads: &mut Reads,
+) -> Result<Answer> {
     match target {
-        WhoTarget::Object(object) => by_name(cluster, object, namespace).await,
-        WhoTarget::Ip(ip) => by_ip(cluster, *ip).await,
-        WhoTarget::Node(node) => by_node(cluster, node).await,
-        WhoTarget::Service(service) => by_service(cluster, namespace, service).await,
-        WhoTarget::Image(image) => by_image(cluster, image).await,
-        WhoTarget::Host(name) => by_host(cluster, name).await,
+        WhoTarget::Object(object) => by_name(cluster, object, namespace, reads).await,
+        WhoTarget::Ip(ip) => by_ip(cluster, *ip, reads).await,
+        WhoTarget::Node(node) => by_node(cluster, node, reads).await,
+        WhoTarget::Service(service) => by_service(cluster, namespace, service, reads).await,
+        WhoTarget::Image(image) => by_image(cluster, image, reads).await,
+        WhoTarget::Host(name) => by_host(cluster, name, reads).await,
     }
 }
 
 /// `who POD`, `who TYPE/NAME`: the object's card, from targeted metadata GETs.
-async fn by_name(cluster: &Cluster, target: &ObjectArg, namespace: &str) -> Result<Answer> {
+async fn by_name(
+    cluster: &Cluster,
+    target: &ObjectArg,
+    namespace: &str,
+    reads: &mut Reads,
+) -> Result<Answer> {
     let (kind, name) = parse_target(cluster, target)?;
     let kind = cluster.named_kind(&kind, &kind.plural).await?;
     let namespace = kind.namespaced.then_some(namespace);
     let not_found = || Error::cluster(kind.not_found(&name)).with_status(404);
     if cluster.session.aggregator.is_some() {
         // The same name may be in several member clusters: each one's answer, as a table.
-        let mut reads = Reads::default();
         let mut found = Vec::new();
         for object in named_everywhere(cluster, &kind, namespace, &name).await? {
             let member = table::or_none(object.cluster.as_deref());
-            found.push((ownership_of(cluster, object, &mut reads).await?, member));
+            found.push((ownership_of(cluster, object, reads).await?, member));
         }
         return match found.len() {
             0 => Err(not_found()),
@@ -138,7 +148,7 @@ async fn by_name(cluster: &Cluster, target: &ObjectArg, namespace: &str) -> Resu
         .await?
         .ok_or_else(not_found)?;
     Ok(Answer::One(Box::new(
-        ownership_of(cluster, object, &mut Reads::default()).await?,
+        ownership_of(cluster, object, reads).await?,
     )))
 }
 
@@ -176,6 +186,8 @@ async fn by_alerts(cluster: &Cluster, alerts: &[Alert], opts: &WhoOptions) -> Re
     let mut items = Vec::new();
     let mut unresolved = Vec::new();
     let mut text = String::new();
+    // Alerts of one incident name the same objects: each is read once for all of them.
+    let mut reads = Reads::default();
     for (index, alert) in alerts.iter().enumerate() {
         let header = format!(
             "Alert {}/{} {}{}",
@@ -191,7 +203,7 @@ async fn by_alerts(cluster: &Cluster, alerts: &[Alert], opts: &WhoOptions) -> Re
         let answer = match alert::lookup(alert) {
             Ok(found) => {
                 let namespace = found.namespace.clone().unwrap_or_default();
-                match lookup(cluster, &found.target, &namespace).await {
+                match lookup(cluster, &found.target, &namespace, &mut reads).await {
                     Ok(Answer::Nothing(sentence)) => Err(sentence),
                     Ok(answer) => Ok((found, answer)),
                     // What the labels name is not there, or not for us to see: this alert's
@@ -253,18 +265,18 @@ async fn by_alerts(cluster: &Cluster, alerts: &[Alert], opts: &WhoOptions) -> Re
     Ok(status)
 }
 
-/// Objects read during one lookup: the pods of one ReplicaSet read it once.
+/// Objects read during one command: the pods of one ReplicaSet read it once, and so do the
+/// steps of one lookup and the alerts of one payload.
 #[derive(Default)]
 struct Reads {
-    objects: HashMap<ReadKey, Option<MetaObject>>,
+    /// By (resource, namespace, name): what a GET found — through a multi-cluster engine, every
+    /// member's object of that name (one list by `metadata.name`).
+    objects: HashMap<(String, Option<String>, String), Vec<MetaObject>>,
 }
-
-/// (resource, namespace, name, member cluster).
-type ReadKey = (String, Option<String>, String, Option<String>);
 
 impl Reads {
     /// One object's metadata; through a multi-cluster engine, the one in `member` (a GET by name
-    /// is ambiguous there: it is a list by `metadata.name`, kept to that cluster).
+    /// is ambiguous there).
     async fn get(
         &mut self,
         cluster: &Cluster,
@@ -277,20 +289,23 @@ impl Reads {
             kind.qualified_plural(),
             namespace.map(str::to_string),
             name.to_string(),
-            member.map(str::to_string),
         );
-        if let Some(found) = self.objects.get(&key) {
-            return Ok(found.clone());
+        if !self.objects.contains_key(&key) {
+            let found = match cluster.session.aggregator {
+                Some(_) => named_everywhere(cluster, kind, namespace, name).await?,
+                None => cluster
+                    .session
+                    .get_meta(kind, namespace, name)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            };
+            self.objects.insert(key.clone(), found);
         }
-        let found = match cluster.session.aggregator {
-            Some(_) => named_everywhere(cluster, kind, namespace, name)
-                .await?
-                .into_iter()
-                .find(|o| o.cluster.as_deref() == member),
-            None => cluster.session.get_meta(kind, namespace, name).await?,
-        };
-        self.objects.insert(key, found.clone());
-        Ok(found)
+        Ok(self.objects[&key]
+            .iter()
+            .find(|o| o.cluster.as_deref() == member)
+            .cloned())
     }
 }
 
@@ -404,12 +419,11 @@ async fn ownership_of(cluster: &Cluster, object: MetaObject, reads: &mut Reads) 
 
 /// `who IP`: the pods that have this IP now, found with one field-selected list across every
 /// namespace; one pod is its card, several (a node's or host network's IP) a table.
-async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
+async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr, reads: &mut Reads) -> Result<Answer> {
     let (pods, mut unreadable) = pods_where(cluster, &format!("status.podIP={ip}")).await?;
-    let mut reads = Reads::default();
     let mut found = Vec::new();
     for pod in pods {
-        found.push(ownership_of(cluster, pod, &mut reads).await?);
+        found.push(ownership_of(cluster, pod, reads).await?);
     }
     if found.is_empty() {
         // A Service's cluster IP: one more field-selected list.
@@ -427,7 +441,7 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
                 "{ip} is the cluster IP of Service {namespace}/{}",
                 service.name
             ));
-            return by_service(cluster, &namespace, &service.name).await;
+            return by_service(cluster, &namespace, &service.name, reads).await;
         }
         // A pod's other address (dual-stack: `status.podIP` is its first only) is in the
         // EndpointSlices of the Services that select it.
@@ -459,7 +473,7 @@ async fn by_ip(cluster: &Cluster, ip: std::net::IpAddr) -> Result<Answer> {
                 endpoint.namespace,
                 endpoint.service.as_deref().unwrap_or("<unknown>")
             ));
-            found.push(ownership_of(cluster, object, &mut reads).await?);
+            found.push(ownership_of(cluster, object, reads).await?);
         }
     }
     inventory::warn_unreadable(&unreadable, None);
@@ -500,7 +514,7 @@ fn unseen(unreadable: &[Unreadable]) -> &'static str {
 
 /// `who node/NAME`: every workload with pods on the node (one field-selected list of the pods,
 /// then each controller read once), one row per workload with its team.
-async fn by_node(cluster: &Cluster, node: &str) -> Result<Answer> {
+async fn by_node(cluster: &Cluster, node: &str, reads: &mut Reads) -> Result<Answer> {
     let (pods, unreadable) = pods_where(cluster, &format!("spec.nodeName={node}")).await?;
     inventory::warn_unreadable(&unreadable, None);
     if pods.is_empty() {
@@ -509,15 +523,20 @@ async fn by_node(cluster: &Cluster, node: &str) -> Result<Answer> {
             unseen(&unreadable)
         )));
     }
-    workloads_of(cluster, pods).await
+    workloads_of(cluster, pods, reads).await
 }
 
 /// `who svc/NAME`: the workloads whose pods the Service selects (one read of the Service, one
 /// label-selected list of pods, each controller read once); the Service's own team, when it has
 /// one, is said first.
-async fn by_service(cluster: &Cluster, namespace: &str, name: &str) -> Result<Answer> {
-    match service_pods(cluster, namespace, name).await? {
-        Ok(pods) => workloads_of(cluster, pods).await,
+async fn by_service(
+    cluster: &Cluster,
+    namespace: &str,
+    name: &str,
+    reads: &mut Reads,
+) -> Result<Answer> {
+    match service_pods(cluster, namespace, name, reads).await? {
+        Ok(pods) => workloads_of(cluster, pods, reads).await,
         Err(sentence) => Ok(Answer::Nothing(sentence)),
     }
 }
@@ -528,6 +547,7 @@ async fn service_pods(
     cluster: &Cluster,
     namespace: &str,
     name: &str,
+    reads: &mut Reads,
 ) -> Result<Result<Vec<MetaObject>, String>> {
     let Some((service, selector)) = cluster.session.get_service(namespace, name).await? else {
         return Err(Error::cluster(format!(
@@ -535,7 +555,7 @@ async fn service_pods(
         ))
         .with_status(404));
     };
-    say_team(cluster, service).await?;
+    say_team(cluster, service, reads).await?;
     if selector.is_empty() {
         return Ok(Err(format!(
             "Service {namespace}/{name} has no selector: its endpoints are not pods it selects."
@@ -557,7 +577,7 @@ async fn service_pods(
 
 /// `Service payments/api: team edge, from …` on stderr, for a Service, Ingress or route whose
 /// own labels or annotations give it a team (it may not be the workloads' team).
-async fn say_team(cluster: &Cluster, object: MetaObject) -> Result<()> {
+async fn say_team(cluster: &Cluster, object: MetaObject, reads: &mut Reads) -> Result<()> {
     let place = format!(
         "{} {}/{}",
         object.kind,
@@ -565,9 +585,7 @@ async fn say_team(cluster: &Cluster, object: MetaObject) -> Result<()> {
         object.name
     );
     let (kind, name) = (object.kind.to_string(), object.name.clone());
-    let own = ownership_of(cluster, object, &mut Reads::default())
-        .await?
-        .own;
+    let own = ownership_of(cluster, object, reads).await?.own;
     if let (Some(team), Some(source)) = (own.team.value(), own.team.source.as_ref())
         && source.kind == kind
         && source.name == name
@@ -580,7 +598,7 @@ async fn say_team(cluster: &Cluster, object: MetaObject) -> Result<()> {
 /// `who host/NAME`: the Ingress rules (exact or one-label wildcard hosts) and, when the Gateway
 /// API is installed, the HTTPRoutes (`hostnames`, wildcard suffixes) that route the host, their
 /// backend Services, and the workloads those select — each with the route it came through.
-async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
+async fn by_host(cluster: &Cluster, host: &str, reads: &mut Reads) -> Result<Answer> {
     let mut unreadable = Vec::new();
     // (namespace, Service, the route that names it)
     let mut backends: Vec<(String, String, String)> = Vec::new();
@@ -688,14 +706,13 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
     }
     inventory::warn_unreadable(&unreadable, None);
     for route in routes {
-        say_team(cluster, route).await?;
+        say_team(cluster, route, reads).await?;
     }
     backends.sort();
     backends.dedup();
-    let mut reads = Reads::default();
     let mut found = Vec::new();
     for (namespace, service, route) in &backends {
-        let pods = match service_pods(cluster, namespace, service).await {
+        let pods = match service_pods(cluster, namespace, service, reads).await {
             Ok(Ok(pods)) => pods,
             Ok(Err(sentence)) => {
                 ui::status(&sentence);
@@ -711,7 +728,7 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
         };
         for pod in pods {
             let via = vec![format!("{route} → svc/{service}")];
-            found.push((ownership_of(cluster, pod, &mut reads).await?, via));
+            found.push((ownership_of(cluster, pod, reads).await?, via));
         }
     }
     if found.is_empty() {
@@ -732,11 +749,14 @@ async fn by_host(cluster: &Cluster, host: &str) -> Result<Answer> {
 
 /// One entry per workload (the top of each pod's chain) with its pod count, each controller
 /// read once.
-async fn workloads_of(cluster: &Cluster, pods: Vec<MetaObject>) -> Result<Answer> {
-    let mut reads = Reads::default();
+async fn workloads_of(
+    cluster: &Cluster,
+    pods: Vec<MetaObject>,
+    reads: &mut Reads,
+) -> Result<Answer> {
     let mut counted = Vec::new();
     for pod in pods {
-        counted.push((ownership_of(cluster, pod, &mut reads).await?, 1usize));
+        counted.push((ownership_of(cluster, pod, reads).await?, 1usize));
     }
     let rows = by_workload(counted, |count, more| *count += more);
     Ok(Answer::Workloads {
@@ -782,7 +802,7 @@ fn by_workload<T>(found: Vec<(Found, T)>, merge: impl Fn(&mut T, T)) -> Vec<(Fou
 /// column of each workload kind's `Table` (no spec is read), then each match's chain to its
 /// top. A ReplicaSet under a Deployment counts while it still has pods (a rollout in progress
 /// runs the old image); other controlled objects are their controller's template.
-async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
+async fn by_image(cluster: &Cluster, image: &ImagePattern, reads: &mut Reads) -> Result<Answer> {
     let kinds = cluster.installed_workloads().await?;
     let catalog = &cluster.catalog;
     // The images of a row worth answering with: a controlled row only while it has pods.
@@ -814,7 +834,6 @@ async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
         .tables_everywhere(&kinds, &|row, table| !running(row, table).is_empty())
         .await?;
     inventory::warn_unreadable(&unreadable, None);
-    let mut reads = Reads::default();
     let mut matched = Vec::new();
     let mut without_images = Vec::new();
     for (kind, table) in tables {
@@ -824,7 +843,7 @@ async fn by_image(cluster: &Cluster, image: &ImagePattern) -> Result<Answer> {
         for row in &table.rows {
             let images = running(row, &table);
             matched.push((
-                ownership_of(cluster, row.object.clone(), &mut reads).await?,
+                ownership_of(cluster, row.object.clone(), reads).await?,
                 images,
             ));
         }
