@@ -155,18 +155,23 @@ impl Cluster {
         Ok((listed.objects, listed.unreadable))
     }
 
-    /// Each kind's objects in every namespace as the server's `Table` (see
-    /// [`Session::list_table`]), keeping the rows `keep` picks; kinds RBAC refuses cluster-wide
-    /// are returned as unreadable.
+    /// Each kind's objects (in `namespace`, or every namespace's) as the server's `Table` (see
+    /// [`Session::list_table`]), keeping the rows `keep` picks; kinds RBAC refuses are returned
+    /// as unreadable.
     pub async fn tables_everywhere(
         &self,
         kinds: &[Kind],
+        namespace: Option<&str>,
         keep: &(dyn Fn(&TableRow, &ServerTable) -> bool + Sync),
     ) -> Result<(Vec<(Kind, ServerTable)>, Vec<Unreadable>)> {
         let mut tables = Vec::new();
         let mut unreadable = Vec::new();
         for kind in kinds {
-            let read = self.session.list_table(kind, None, keep).await.map(Some);
+            let read = self
+                .session
+                .list_table(kind, namespace, keep)
+                .await
+                .map(Some);
             if let Some(table) = unless_refused(read, kind, &mut unreadable)? {
                 tables.push((kind.clone(), table));
             }

@@ -63,13 +63,9 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
     crate::cluster::session::read_field_managers();
     // Rows are taken as they are resolved: the unowned kept, the owned only tallied (per kind, so
     // a kind whose list starts again is taken back whole).
-    let mut owned_by_kind: std::collections::HashMap<(String, String), Owned> = Default::default();
-    let group_of = |api_version: &str| {
-        api_version
-            .rsplit_once('/')
-            .map(|(group, _)| group.to_string())
-            .unwrap_or_default()
-    };
+    // Keyed by the (apiVersion, kind) strings every object of a list shares.
+    type KindKey = (std::sync::Arc<str>, std::sync::Arc<str>);
+    let mut owned_by_kind: std::collections::HashMap<KindKey, Owned> = Default::default();
     let mut unowned: Vec<MetaObject> = Vec::new();
     let inventory = Inventory::for_each_row(&cluster, &plan, &mut |event| match event {
         RowEvent::Row(r) => {
@@ -80,15 +76,17 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
             let object = r.object();
             match r.ownership.team.value() {
                 Some(team) => owned_by_kind
-                    .entry((group_of(&object.api_version), object.kind.to_string()))
+                    .entry((object.api_version.clone(), object.kind.clone()))
                     .or_default()
                     .add(object, team),
                 None => unowned.push(object.clone()),
             }
         }
         RowEvent::Restarted(kind) => {
-            owned_by_kind.remove(&(kind.group.clone(), kind.kind.clone()));
-            unowned.retain(|o| *o.kind != kind.kind || group_of(&o.api_version) != kind.group);
+            let api_version = kind.api_version();
+            let of_kind = |o: &MetaObject| *o.api_version == api_version && *o.kind == kind.kind;
+            owned_by_kind.retain(|(v, k), _| !(**v == api_version && **k == kind.kind));
+            unowned.retain(|o| !of_kind(o));
         }
     })
     .await?;
@@ -97,19 +95,19 @@ pub async fn run(global: &GlobalOptions, opts: SuggestOptions) -> Result<ExitSta
         owned.merge(tally);
     }
     let parents = gitops_parents(&cluster, &inventory, &unowned).await?;
-    let images = image_matches(&cluster, &unowned).await?;
+    let images = image_matches(
+        &cluster,
+        cluster.namespace(&opts.scope).as_deref(),
+        &unowned,
+    )
+    .await?;
     let grants = edit_grants(
         &cluster,
         cluster.namespace(&opts.scope).as_deref(),
         &unowned,
     )
     .await?;
-    let clues = Clues {
-        parents: &parents,
-        images: &images,
-        grants: &grants,
-        teams: &cluster.config.teams,
-    };
+    let clues = Clues::new(&parents, &images, &grants, &cluster.config.teams);
     let mut suggestions: Vec<(&MetaObject, Vec<Candidate>)> = unowned
         .iter()
         .map(|o| {
@@ -399,7 +397,11 @@ async fn edit_grants(
 /// The unowned workloads whose pod templates run an image a team lists (`teams[].images`): read
 /// from each workload kind's `Table` (its Images column, as `who image/…` reads it), only when
 /// the registry lists images and something is unowned; no pod spec is read.
-async fn image_matches(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<ImageMatch>> {
+async fn image_matches(
+    cluster: &Cluster,
+    namespace: Option<&str>,
+    unowned: &[MetaObject],
+) -> Result<Vec<ImageMatch>> {
     let patterns: Vec<(&str, &str, ImagePattern)> = cluster
         .config
         .teams
@@ -412,13 +414,28 @@ async fn image_matches(cluster: &Cluster, unowned: &[MetaObject]) -> Result<Vec<
             })
         })
         .collect();
-    let unowned: std::collections::HashSet<&str> = unowned.iter().map(|o| o.uid.as_str()).collect();
     if patterns.is_empty() || unowned.is_empty() {
         return Ok(Vec::new());
     }
-    let kinds = cluster.installed_workloads().await?;
+    // Only the kinds something unowned is, in the scope's namespace.
+    let unowned_kinds: std::collections::HashSet<(&str, &str)> = unowned
+        .iter()
+        .map(|o| {
+            let group = o.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+            (group, &*o.kind)
+        })
+        .collect();
+    let kinds: Vec<Kind> = cluster
+        .installed_workloads()
+        .await?
+        .into_iter()
+        .filter(|k| unowned_kinds.contains(&(k.group.as_str(), k.kind.as_str())))
+        .collect();
+    let unowned: std::collections::HashSet<&str> = unowned.iter().map(|o| o.uid.as_str()).collect();
     let (tables, unreadable) = cluster
-        .tables_everywhere(&kinds, &|row, _| unowned.contains(row.object.uid.as_str()))
+        .tables_everywhere(&kinds, namespace, &|row, _| {
+            unowned.contains(row.object.uid.as_str())
+        })
         .await?;
     warn_evidence_unread(&unreadable);
     let mut out = Vec::new();

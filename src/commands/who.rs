@@ -831,7 +831,7 @@ async fn by_image(cluster: &Cluster, image: &ImagePattern, reads: &mut Reads) ->
     };
     // Rows are filtered page by page: no kind's whole table is held.
     let (tables, unreadable) = cluster
-        .tables_everywhere(&kinds, &|row, table| !running(row, table).is_empty())
+        .tables_everywhere(&kinds, None, &|row, table| !running(row, table).is_empty())
         .await?;
     inventory::warn_unreadable(&unreadable, None);
     let mut matched = Vec::new();

@@ -15,7 +15,7 @@
 //! it (low → medium → high). When evidence names several teams, every candidate is shown and
 //! none is above medium.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -297,14 +297,42 @@ fn manager_matches(pattern: &str, manager: &str) -> bool {
     }
 }
 
-/// What the command read besides the listed workloads.
+/// What the command read besides the listed workloads, indexed for the per-object lookups:
+/// image matches by uid, write grants by namespace (each unowned object asks both).
 #[derive(Default)]
 pub struct Clues<'a> {
-    pub parents: &'a [Parent],
-    pub images: &'a [ImageMatch],
-    pub grants: &'a [EditGrant],
+    parents: &'a [Parent],
+    images: HashMap<&'a str, Vec<&'a ImageMatch>>,
+    grants: HashMap<&'a str, Vec<&'a EditGrant>>,
     /// The team registry (`groups` and `managers` are matched against it).
-    pub teams: &'a [Team],
+    teams: &'a [Team],
+}
+
+impl<'a> Clues<'a> {
+    pub fn new(
+        parents: &'a [Parent],
+        images: &'a [ImageMatch],
+        grants: &'a [EditGrant],
+        teams: &'a [Team],
+    ) -> Clues<'a> {
+        let mut by_uid: HashMap<&str, Vec<&ImageMatch>> = HashMap::new();
+        for m in images {
+            by_uid.entry(m.uid.as_str()).or_default().push(m);
+        }
+        let mut by_namespace: HashMap<&str, Vec<&EditGrant>> = HashMap::new();
+        for g in grants {
+            by_namespace
+                .entry(g.namespace.as_str())
+                .or_default()
+                .push(g);
+        }
+        Clues {
+            parents,
+            images: by_uid,
+            grants: by_namespace,
+            teams,
+        }
+    }
 }
 
 /// A GitOps object found in the cluster, with its team as resolution gives it.
@@ -441,7 +469,7 @@ pub fn candidates(o: &MetaObject, owned: &Owned, clues: &Clues) -> Vec<Candidate
             ));
         }
     }
-    for m in images.iter().filter(|m| m.uid == o.uid) {
+    for m in images.get(o.uid.as_str()).into_iter().flatten() {
         found.push((
             m.team.clone(),
             Evidence {
@@ -453,10 +481,8 @@ pub fn candidates(o: &MetaObject, owned: &Owned, clues: &Clues) -> Vec<Candidate
             },
         ));
     }
-    for grant in grants
-        .iter()
-        .filter(|g| o.namespace.as_deref() == Some(&g.namespace))
-    {
+    let namespace_grants = o.namespace.as_deref().and_then(|ns| grants.get(ns));
+    for grant in namespace_grants.into_iter().flatten() {
         for subject in &grant.subjects {
             for team in teams.iter().filter(|t| t.groups.contains(&subject.name)) {
                 found.push((
@@ -927,13 +953,7 @@ mod tests {
             object: &flux,
             team: None,
         }];
-        let got = suggest(
-            &workloads,
-            &Clues {
-                parents: &parents,
-                ..Clues::default()
-            },
-        );
+        let got = suggest(&workloads, &Clues::new(&parents, &[], &[], &[]));
         assert_eq!(got[0].1[0].team, "data");
         assert_eq!(got[0].1[0].confidence, Confidence::High);
         assert_eq!(
@@ -990,14 +1010,7 @@ mod tests {
             .into_iter()
             .map(|object| Workload { object, team: None })
             .collect();
-        let got = suggest(
-            &workloads,
-            &Clues {
-                grants: &grants,
-                teams: &teams,
-                ..Clues::default()
-            },
-        );
+        let got = suggest(&workloads, &Clues::new(&[], &[], &grants, &teams));
         let texts = |i: usize| -> Vec<(String, Confidence, Vec<String>)> {
             got[i]
                 .1
