@@ -43,12 +43,18 @@ struct Target {
 
 /// A suggestion to write: only while the object is the one `suggest` saw and is still unowned.
 struct SuggestedWrite {
+    /// Writes the team (canonical), and nothing else.
     request: Request,
-    /// The team the request writes (canonical).
-    team: String,
     uid: String,
     /// Its namespace's metadata (a namespace's team is inherited), `None` when not readable.
     namespace: Option<MetaObject>,
+}
+
+impl SuggestedWrite {
+    /// The team the request writes.
+    fn team(&self) -> Option<&str> {
+        self.request.writes.iter().find_map(|w| w.value.as_deref())
+    }
 }
 
 /// Where a bulk write stands, for a second Ctrl-C that cannot wait for it.
@@ -82,11 +88,20 @@ pub async fn run(global: &GlobalOptions, opts: WriteOptions) -> Result<ExitStatu
         )));
     }
     // Stages and the team registry may come from the cluster's config: checked before any object request.
-    let request = plan::build_request(&opts.fields, &cluster.config).map_err(Error::usage)?;
+    let mut request = plan::build_request(&opts.fields, &cluster.config).map_err(Error::usage)?;
     for note in &request.notes {
         ui::note(note);
     }
     let (work, unwritable) = resolve_targets(&cluster, &opts, targets).await?;
+    // `--from`'s requests (one per team) add their notes, each once, to the report's.
+    for suggested in work.iter().filter_map(|t| t.suggested.as_ref()) {
+        for note in &suggested.request.notes {
+            if !request.notes.contains(note) {
+                ui::note(note);
+                request.notes.push(note.clone());
+            }
+        }
+    }
     let mut outcomes: Vec<Outcome> = Vec::new();
     let mut failed = false;
     let unplanned = unwritable.len();
@@ -252,23 +267,13 @@ async fn resolve_targets(
     match targets {
         WriteTargets::Suggested { picked, left } => {
             note_not_picked(left);
-            let mut namespaces: std::collections::HashMap<String, Option<MetaObject>> =
-                Default::default();
+            let mut reads = SuggestionReads::default();
             for suggestion in picked {
-                let target = suggested_target(cluster, opts, suggestion, &mut namespaces).await?;
+                let target = suggested_target(cluster, opts, suggestion, &mut reads).await?;
                 match target {
                     Ok(target) => out.push(target),
                     Err(outcome) => unwritable.push(outcome),
                 }
-            }
-            // Each note once (an alias written as its canonical name), however many objects.
-            let notes: std::collections::BTreeSet<&String> = out
-                .iter()
-                .filter_map(|t| t.suggested.as_ref())
-                .flat_map(|s| &s.request.notes)
-                .collect();
-            for note in notes {
-                ui::note(note);
             }
         }
         WriteTargets::Named(pairs) => {
@@ -358,22 +363,32 @@ fn note_not_picked(left: &[crate::core::suggest::NotPicked]) {
     }
 }
 
+/// What the suggestions of one document share: their namespaces' metadata, and one request
+/// (or the reason there is none) per team.
+#[derive(Default)]
+struct SuggestionReads {
+    namespaces: std::collections::HashMap<String, Option<MetaObject>>,
+    requests: std::collections::HashMap<String, std::result::Result<Request, String>>,
+}
+
 /// One `--from` suggestion as a write target: its kind (discovery confirms a CRD), the request
 /// writing its team, and its namespace's metadata for the still-unowned check.
 async fn suggested_target(
     cluster: &Cluster,
     opts: &WriteOptions,
     suggestion: &crate::core::suggest::Suggested,
-    namespaces: &mut std::collections::HashMap<String, Option<MetaObject>>,
+    reads: &mut SuggestionReads,
 ) -> Result<std::result::Result<Target, Outcome>> {
-    let known = cluster
+    // A kind the catalog does not know is asked of discovery, whatever its group.
+    let served = match cluster
         .catalog
         .by_owner(&suggestion.api_version, &suggestion.kind)
-        .cloned()
-        .or_else(|| Kind::owner(&suggestion.api_version, &suggestion.kind));
-    let served = match known {
-        Some(kind) => cluster.served_kind(&kind).await?,
-        None => None,
+    {
+        Some(kind) => cluster.served_kind(kind).await?,
+        None => match Kind::owner(&suggestion.api_version, &suggestion.kind) {
+            Some(unknown) => cluster.session.discover(&unknown).await?,
+            None => None,
+        },
     };
     let failed = |kind: Kind, message: String| Outcome {
         kind,
@@ -419,18 +434,23 @@ async fn suggested_target(
     else {
         unreachable!("--from is an assign flag");
     };
-    let request = plan::RawWriteFields::Assign {
-        team: Some(suggestion.team.clone()),
-        stage: None,
-        sunset: None,
-        contacts: Vec::new(),
-        overwrite: false,
-        allow_unknown_team,
-    }
-    .parse()
-    .and_then(|fields| plan::build_request(&fields, &cluster.config));
+    let request = reads
+        .requests
+        .entry(suggestion.team.clone())
+        .or_insert_with(|| {
+            plan::RawWriteFields::Assign {
+                team: Some(suggestion.team.clone()),
+                stage: None,
+                sunset: None,
+                contacts: Vec::new(),
+                overwrite: false,
+                allow_unknown_team,
+            }
+            .parse()
+            .and_then(|fields| plan::build_request(&fields, &cluster.config))
+        });
     let request = match request {
-        Ok(request) => request,
+        Ok(request) => request.clone(),
         Err(e) => {
             let what = place(&kind, suggestion.namespace.as_deref(), &suggestion.name);
             return Ok(Err(failed(kind, format!("{what}: {e}"))));
@@ -438,14 +458,14 @@ async fn suggested_target(
     };
     let namespace = match &suggestion.namespace {
         Some(ns) => {
-            if !namespaces.contains_key(ns) {
+            if !reads.namespaces.contains_key(ns) {
                 let read = cluster
                     .session
                     .get_meta(cluster.catalog.namespace(), None, ns)
                     .await;
-                namespaces.insert(ns.clone(), read.ok().flatten());
+                reads.namespaces.insert(ns.clone(), read.ok().flatten());
             }
-            namespaces[ns].clone()
+            reads.namespaces[ns].clone()
         }
         None => None,
     };
@@ -455,11 +475,6 @@ async fn suggested_target(
         name: suggestion.name.clone(),
         listed: None,
         suggested: Some(SuggestedWrite {
-            team: request
-                .writes
-                .iter()
-                .find_map(|w| w.value.clone())
-                .unwrap_or_else(|| suggestion.team.clone()),
             request,
             uid: suggestion.uid.clone(),
             namespace,
@@ -562,7 +577,7 @@ async fn write_one(
         if let Some(s) = &suggested {
             let owner = ownership::resolve(&[&object], s.namespace.as_ref(), ns, &cluster.config);
             match owner.team.value() {
-                Some(team) if team == s.team => {
+                Some(team) if Some(team) == s.team() => {
                     outcome.status = WriteStatus::Unchanged;
                     // Its own label is shown `(no change)`; a team it inherits writes nothing.
                     if plan.patch.is_none() {
