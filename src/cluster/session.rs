@@ -511,7 +511,7 @@ pub fn object_meta(
 }
 
 fn to_meta(kind: &Kind, item: PartialObjectMeta<DynamicObject>) -> MetaObject {
-    LeanMeta::from(item.metadata).into_meta(&mut Shared::new(kind))
+    object_meta(kind, item.metadata)
 }
 
 /// The strings every object of a list repeats (its kind and apiVersion, its controllers' kinds

@@ -61,11 +61,10 @@ pub fn made(
     global: &GlobalOptions,
     today: crate::core::date::Date,
 ) -> crate::error::Result<html::Made> {
+    let now = jiff::Timestamp::now();
     Ok(html::Made {
         clusters: crate::cluster::inventory::describe_contexts(global)?,
-        at: jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .map_or_else(|_| jiff::Timestamp::now().to_string(), |t| t.to_string()),
+        at: now.round(jiff::Unit::Second).unwrap_or(now).to_string(),
         today,
     })
 }
